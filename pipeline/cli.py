@@ -1,0 +1,59 @@
+"""The ``distillwatch`` console script.
+
+Each sub-command lives in its own module exposing ``add_arguments(parser)`` and
+``run(args) -> int``; modules are imported lazily so ``distillwatch replay``
+never pays for faust's import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "simulate": ("pipeline.simulate", "write labelled synthetic traffic with attackers"),
+    "replay": ("pipeline.replay", "run the detection engine over log files (or push them to Kafka)"),
+    "evaluate": ("pipeline.evaluate", "score alerts against labels: precision, recall, time-to-detect"),
+    "worker": ("pipeline.worker", "run a streaming worker on Kafka"),
+    "demo": ("pipeline.demo", "embedded broker + worker + simulated attackers, alerts printed live"),
+    "hook": ("pipeline.hook.cli", "the key-suspension hook (run, audit)"),
+    "label": ("pipeline.hook.label", "record analyst feedback on a key"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="distillwatch",
+        description="Catch API keys that harvest LLM outputs to distill a competing model.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module_name.startswith(exc.name):
+                raise
+            sub.set_defaults(_missing=module_name)
+            continue
+        module.add_arguments(sub)
+        sub.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if getattr(args, "_missing", None):
+        print(f"distillwatch: command {args.command!r} is not available in this build", file=sys.stderr)
+        return 2
+    return int(args._module.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Engine configuration: one frozen object, built once by a driver and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Every knob of the detection engine, with defaults tuned on simulator seed 1.
+
+    Parameters
+    ----------
+    window_seconds
+        Length of the per-key tumbling window (event time). Per-event work only
+        updates the open window; features are folded and scored when it closes.
+    min_window_events
+        A closed window with fewer events is folded without scoring, unless the key
+        was last scored ``idle_score_seconds`` ago: light keys are scored at most
+        about hourly, which keeps scoring cost bounded on traffic of many small keys.
+    idle_score_seconds
+        See ``min_window_events``.
+    allowed_lateness_seconds
+        Events older than the newest event time minus this are counted as late
+        (they still update the key's open window).
+    key_ttl_seconds
+        Keys idle for longer than this (event time) are forgotten.
+    max_keys
+        Hard cap on tracked keys; the least recently active key is evicted first.
+    dedup_capacity
+        How many recent ``request_id`` fingerprints are remembered for de-duplication.
+    content_full_events, content_stride
+        Prompt fingerprinting budget per window: the first ``content_full_events``
+        prompts of a key's window are fingerprinted, then one in ``content_stride``.
+    warning_threshold, critical_threshold
+        Ensemble score at which an episode opens with a warning / escalates to critical.
+    recover_threshold, recovery_seconds
+        An episode closes after the score stays below ``recover_threshold`` for
+        ``recovery_seconds`` of event time.
+    key_warmup_seconds
+        A key raises nothing before it has been observed for this long.
+    population_warmup
+        Scored windows the population model needs before its score counts.
+    seed
+        Seed of the population model's random trees.
+    partitions
+        Shards used by replay; must equal the requests topic's partition count for
+        streaming/replay parity.
+    """
+
+    window_seconds: float = 300.0
+    min_window_events: int = 3
+    idle_score_seconds: float = 3600.0
+    allowed_lateness_seconds: float = 300.0
+    key_ttl_seconds: float = 3 * 86400.0
+    max_keys: int = 1_000_000
+    dedup_capacity: int = 200_000
+    content_full_events: int = 24
+    content_stride: int = 8
+    warning_threshold: float = 0.6
+    critical_threshold: float = 0.85
+    recover_threshold: float = 0.4
+    recovery_seconds: float = 2 * 3600.0
+    key_warmup_seconds: float = 1800.0
+    population_warmup: int = 300
+    seed: int = 42
+    partitions: int = 8
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> EngineConfig:
+        """Build a config from a mapping, rejecting unknown names with a clear error.
+
+        Examples
+        --------
+        >>> EngineConfig.from_mapping({"window_seconds": 60}).window_seconds
+        60.0
+        >>> EngineConfig.from_mapping({"windw": 1})
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown engine setting(s): windw
+        """
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown engine setting(s): {', '.join(unknown)}")
+        converted: dict[str, Any] = {}
+        for name, value in values.items():
+            kind = type(getattr(cls, name))
+            converted[name] = kind(value)
+        config = cls(**converted)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first inconsistent setting."""
+        if self.window_seconds <= 0:
+            raise ValueError("window_seconds must be > 0")
+        if not 0 < self.recover_threshold < self.warning_threshold <= self.critical_threshold <= 1:
+            raise ValueError(
+                "thresholds must satisfy 0 < recover < warning <= critical <= 1"
+            )
+        if self.partitions < 1:
+            raise ValueError("partitions must be >= 1")
+        if self.content_stride < 1:
+            raise ValueError("content_stride must be >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict, e.g. for a replay summary."""
+        return asdict(self)

@@ -1,0 +1,100 @@
+"""Prompt fingerprints: near-duplicate signatures, reasoning-request flags, vocabulary bits.
+
+The prompt is lower-cased, split into words, and each word hashed with crc32
+(stable across processes). The signature is a 64-bit bitmap of the 8 smallest
+word hashes (a bottom-k MinHash sketch folded into one int): prompts built from
+one template share most of their words, hence most of their smallest hashes,
+hence most signature bits, even when a few words (the topic, a synonym) differ.
+Only these integers survive; the text itself is dropped by the caller.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+from zlib import crc32
+
+__all__ = ["SIGNATURE_BITS", "VOCAB_BITS", "PromptFingerprint", "fingerprint", "similarity"]
+
+SIGNATURE_BITS = 64
+VOCAB_BITS = 512
+BOTTOM_K = 8
+VOCAB_SAMPLE = 4
+
+_STOPWORDS = (
+    "a an and are as at be by for from has have how i if in is it its me my of on or our please "
+    "that the their them then there these this to was we what when where which who why will "
+    "with you your can do does"
+).split()
+_STOP_HASHES = frozenset(crc32(w.encode()) for w in _STOPWORDS)
+# Punctuation becomes a word break so "topic:" and "topic" hash alike (bytes.translate
+# runs in C; str.translate with a dict costs ~2 µs per prompt).
+_PUNCTUATION = bytes.maketrans(
+    b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", b" " * len(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+)
+# Phrases that ask the model to write out its reasoning: the outputs distillers want
+# most. Plain substring tests on the lower-cased prompt: a regex alternation was 9 µs.
+REASONING_CUES = (
+    "step by step",
+    "step-by-step",
+    "reasoning",
+    "show your work",
+    "show all work",
+    "show the steps",
+    "chain of thought",
+    "think it through",
+    "think carefully",
+    "walk through each step",
+    "walk me through",
+    "let's think",
+)
+
+
+class PromptFingerprint(NamedTuple):
+    """What survives of a prompt: integers and a flag."""
+
+    signature: int
+    vocab_bits: int
+    asks_reasoning: bool
+    words: int
+
+
+def fingerprint(text: str) -> PromptFingerprint:
+    """Fingerprint one prompt.
+
+    Examples
+    --------
+    >>> a = fingerprint("Explain photosynthesis step by step, showing your full reasoning.")
+    >>> b = fingerprint("Explain plate tectonics step by step, showing your full reasoning.")
+    >>> c = fingerprint("What's a good name for a golden retriever puppy?")
+    >>> a.asks_reasoning, c.asks_reasoning
+    (True, False)
+    >>> similarity(a.signature, b.signature) > similarity(a.signature, c.signature)
+    True
+    """
+    lowered = text.lower()
+    words = lowered.encode("utf-8", "replace").translate(_PUNCTUATION).split()
+    hashes = set(map(crc32, words))
+    hashes -= _STOP_HASHES
+    ordered = sorted(hashes)
+    signature = 0
+    for value in ordered[:BOTTOM_K]:
+        signature |= 1 << (value & 63)
+    vocab_bits = 0
+    # The largest hashes are a sample of words disjoint from the signature's: a
+    # cheap proxy for how many distinct topics a key's prompts cover.
+    for value in ordered[-VOCAB_SAMPLE:]:
+        vocab_bits |= 1 << (value % VOCAB_BITS)
+    asks_reasoning = any(cue in lowered for cue in REASONING_CUES)
+    return PromptFingerprint(signature, vocab_bits, asks_reasoning, len(words))
+
+
+def similarity(a: int, b: int) -> float:
+    """Share of signature bits two prompts have in common (0 when either is empty).
+
+    Examples
+    --------
+    >>> similarity(0b1111, 0b0111)
+    0.75
+    """
+    union = (a | b).bit_count()
+    return (a & b).bit_count() / union if union else 0.0

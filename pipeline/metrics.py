@@ -1,0 +1,430 @@
+"""The worker's Prometheus metrics: one object owning every ``distillwatch_*`` family.
+
+The worker (and replay) builds one :class:`PipelineMetrics` on an injected
+``CollectorRegistry`` and calls a few methods per *batch*, never per event:
+
+>>> from prometheus_client import CollectorRegistry
+>>> registry = CollectorRegistry()
+>>> metrics = PipelineMetrics(registry)
+>>> metrics.count_events("rejected", 3, reason="missing_field")
+>>> metrics.observe_batch(size=500, seconds=0.02, max_event_ts=1_790_000_000.0)
+>>> registry.get_sample_value("distillwatch_events_total", {"outcome": "rejected"})
+3.0
+>>> registry.get_sample_value("distillwatch_batch_size_events_count")
+1.0
+
+Cardinality is bounded by construction (docs/METRICS.md gives the bound): no
+label ever carries an API key; label values that come from data (reasons,
+detectors) pass through :class:`~pipeline.metrics_topk.BoundedLabel`; the
+hottest keys are exposed by a fixed-size top-K of hashed ids. Serving happens
+in prometheus-client's own thread (:func:`serve`), never in the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from threading import Thread
+from typing import Protocol
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.exposition import generate_latest, start_http_server
+
+from pipeline.metrics_topk import OTHER, BoundedLabel, TopKCollector, merge_top
+
+OUTCOMES = ("valid", "rejected", "duplicate", "late")
+SEVERITIES = ("warning", "critical")
+REASON_LIMIT = 32
+DETECTOR_LIMIT = 16
+DEFAULT_TOP_K = 10
+CAMPAIGN_MEMORY = 100_000  # campaign ids remembered for first-sighting counting (memory bound)
+
+# Buckets are fixed (not configurable) so dashboards and the series bound never drift.
+BATCH_SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+BATCH_SIZE_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000)
+SCORE_BUCKETS = (*(round(0.05 * i, 2) for i in range(1, 20)), 1.0)
+
+
+class StatsLike(Protocol):
+    """The part of ``detectors.engine.EngineStats`` the metrics read."""
+
+    @property
+    def events_valid(self) -> int: ...
+    @property
+    def events_duplicate(self) -> int: ...
+    @property
+    def events_late(self) -> int: ...
+    @property
+    def keys_tracked(self) -> int: ...
+    @property
+    def state_bytes(self) -> int: ...
+    @property
+    def anomalous_keys(self) -> int: ...
+
+
+class EngineLike(Protocol):
+    """The part of ``detectors.engine.Engine`` the metrics read."""
+
+    @property
+    def stats(self) -> StatsLike: ...
+    def drain_scores(self) -> list[float]: ...
+    def top_keys(self, k: int) -> list[tuple[str, float]]: ...
+
+
+class AlertLike(Protocol):
+    """The part of ``detectors.alerts.Alert`` the metrics read."""
+
+    @property
+    def severity(self) -> str: ...
+    @property
+    def detector(self) -> str: ...
+
+
+@dataclass
+class _PartitionState:
+    """What was last read from one partition's engine (to turn totals into increments)."""
+
+    engine: object
+    valid: int
+    duplicate: int
+    late: int
+    keys: int = 0
+    state_bytes: int = 0
+    anomalous: int = 0
+    scored: int = 0
+    top: tuple[tuple[str, float], ...] = ()
+
+
+def _known_reasons() -> tuple[str, ...]:
+    try:
+        from detectors.events import REASON_CODES
+    except ImportError:  # the core is optional for the metrics (e.g. in the hook image)
+        return ()
+    return tuple(REASON_CODES)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def register_build_info(registry: CollectorRegistry, component: str) -> Info:
+    """Register ``distillwatch_build_info{component, version, python, river}`` (value 1)."""
+    info = Info("distillwatch_build", "Build of the running process", registry=registry)
+    info.info(
+        {
+            "component": component,
+            "version": _version("distillwatch"),
+            "python": platform.python_version(),
+            "river": _version("river"),
+        }
+    )
+    return info
+
+
+class PipelineMetrics:
+    """All worker metric families, registered on ``registry``.
+
+    Parameters
+    ----------
+    registry
+        Where the families live (never the global default registry).
+    top_k
+        Number of hottest keys exposed by ``distillwatch_top_key_score``.
+    keys_limit
+        The engine's ``max_keys`` (``distillwatch_keys_limit``); 0 when unknown.
+    state_limit_bytes
+        Memory budget for engine state (``distillwatch_state_limit_bytes``); 0 = none.
+    population_warmup
+        Scored windows the population model needs (the engine's ``population_warmup``);
+        used for ``distillwatch_engine_warmup_ratio``.
+    component
+        ``component`` label of the build info (``worker``, ``replay``).
+    """
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        top_k: int = DEFAULT_TOP_K,
+        keys_limit: int = 0,
+        state_limit_bytes: int = 0,
+        population_warmup: int = 0,
+        component: str = "worker",
+    ) -> None:
+        self.registry = registry
+        self.population_warmup = population_warmup
+        self._reasons = BoundedLabel(REASON_LIMIT, _known_reasons())
+        self._detectors = BoundedLabel(DETECTOR_LIMIT)
+        self._partitions: dict[int, _PartitionState] = {}
+        r = registry
+        self.events = Counter(
+            "distillwatch_events", "Input events by outcome", ["outcome"], registry=r
+        )
+        self.rejected = Counter(
+            "distillwatch_events_rejected",
+            "Rejected (dead-lettered) events by reason code",
+            ["reason"],
+            registry=r,
+        )
+        self.lag = Gauge(
+            "distillwatch_consumer_lag_records",
+            "Records between the committed position and the end of each assigned partition",
+            ["partition"],
+            registry=r,
+        )
+        self.batch_seconds = Histogram(
+            "distillwatch_batch_seconds",
+            "Wall time to process one batch (decode, engine, produce)",
+            buckets=BATCH_SECONDS_BUCKETS,
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "distillwatch_batch_size_events",
+            "Events per processed batch",
+            buckets=BATCH_SIZE_BUCKETS,
+            registry=r,
+        )
+        self.event_time = Gauge(
+            "distillwatch_event_time_seconds",
+            "Newest event time processed (Unix seconds); now minus this is the event-time delay",
+            registry=r,
+        )
+        self.scores = Histogram(
+            "distillwatch_score",
+            "Ensemble scores of scored key windows",
+            buckets=SCORE_BUCKETS,
+            registry=r,
+        )
+        self.alerts = Counter(
+            "distillwatch_alerts",
+            "Alerts raised, by severity and detector",
+            ["severity", "detector"],
+            registry=r,
+        )
+        self.campaign_alerts = Counter(
+            "distillwatch_campaign_alerts",
+            "Alerts on keys that belong to a campaign (campaign_id set)",
+            ["severity"],
+            registry=r,
+        )
+        self.keys_tracked = Gauge(
+            "distillwatch_keys_tracked", "Keys with state in this worker's engines", registry=r
+        )
+        self.keys_limit = Gauge(
+            "distillwatch_keys_limit", "Per-engine cap on tracked keys (max_keys)", registry=r
+        )
+        self.state_bytes = Gauge(
+            "distillwatch_state_bytes", "Estimated bytes of engine state", registry=r
+        )
+        self.state_limit = Gauge(
+            "distillwatch_state_limit_bytes",
+            "Memory budget for engine state (0 = none)",
+            registry=r,
+        )
+        self.anomalous_keys = Gauge(
+            "distillwatch_anomalous_keys", "Keys currently in an open anomaly episode", registry=r
+        )
+        self.campaigns = Counter(
+            "distillwatch_campaigns_detected",
+            "Distinct campaign ids seen in alerts (first sighting in this process)",
+            registry=r,
+        )
+        self.warmup = Gauge(
+            "distillwatch_engine_warmup_ratio",
+            "Population-model warm-up per partition engine (1 = scores count)",
+            ["partition"],
+            registry=r,
+        )
+        self.partitions_assigned = Gauge(
+            "distillwatch_partitions_assigned", "Partitions this worker owns", registry=r
+        )
+        self.top = TopKCollector(top_k)
+        registry.register(self.top)
+        register_build_info(registry, component)
+        self.keys_limit.set(keys_limit)
+        self.state_limit.set(state_limit_bytes)
+        # Pre-create every bounded label value, so rates are 0 (not absent) before the first one.
+        for outcome in OUTCOMES:
+            self.events.labels(outcome)
+        for reason in _known_reasons():
+            self.rejected.labels(reason)
+        for severity in SEVERITIES:
+            self.campaign_alerts.labels(severity)
+        self._max_event_ts = 0.0
+        # Insertion-ordered, so the oldest campaign ids are forgotten first when it is full.
+        self._campaign_ids: dict[str, None] = {}
+
+    # -- per batch ---------------------------------------------------------------------------
+
+    def count_events(self, outcome: str, n: int = 1, reason: str | None = None) -> None:
+        """Add ``n`` events with ``outcome`` (``rejected`` needs a ``reason`` code).
+
+        ``valid``, ``duplicate`` and ``late`` are normally counted by
+        :meth:`observe_engine` from the engine's own totals; the worker calls this
+        for rejections, which never reach the engine.
+        """
+        if n <= 0:
+            return
+        self.events.labels(outcome if outcome in OUTCOMES else OTHER).inc(n)
+        if outcome == "rejected":
+            self.rejected.labels(self._reasons(reason or "unknown")).inc(n)
+
+    def count_rejections(self, codes: Iterable[str]) -> None:
+        """Count rejections given their reason codes (e.g. ``r.code for r in rejections``)."""
+        tally: dict[str, int] = {}
+        for code in codes:
+            tally[code] = tally.get(code, 0) + 1
+        for code, n in tally.items():
+            self.count_events("rejected", n, reason=code)
+
+    def observe_batch(self, size: int, seconds: float, max_event_ts: float | None = None) -> None:
+        """Record one processed batch: its size, its wall time, its newest event time."""
+        self.batch_size.observe(size)
+        self.batch_seconds.observe(seconds)
+        if max_event_ts is not None and max_event_ts > self._max_event_ts:
+            self._max_event_ts = max_event_ts
+            self.event_time.set(max_event_ts)
+
+    def set_lag(self, partition: int, lag: int) -> None:
+        """Set the consumer lag (records) of one assigned partition."""
+        self.lag.labels(str(partition)).set(max(0, lag))
+
+    def record_alerts(self, alerts: Iterable[AlertLike]) -> None:
+        """Count emitted alerts by severity and detector (and campaign membership)."""
+        for alert in alerts:
+            severity = alert.severity if alert.severity in SEVERITIES else OTHER
+            self.alerts.labels(severity, self._detectors(alert.detector)).inc()
+            campaign_id = getattr(alert, "campaign_id", None)
+            if campaign_id:
+                self.campaign_alerts.labels(severity).inc()
+                self._see_campaign(campaign_id)
+
+    def _see_campaign(self, campaign_id: str) -> None:
+        if campaign_id in self._campaign_ids:
+            return
+        self._campaign_ids[campaign_id] = None
+        self.campaigns.inc()
+        if len(self._campaign_ids) > CAMPAIGN_MEMORY:
+            del self._campaign_ids[next(iter(self._campaign_ids))]
+
+    # -- engine state ------------------------------------------------------------------------
+
+    def observe_engine(self, engine: EngineLike, partition: int = 0) -> None:
+        """Read one partition's engine: event totals, state gauges, scores and top keys.
+
+        Totals become counter increments relative to the last read of the *same*
+        engine object; a restored or replaced engine starts a new baseline, so
+        events counted before a restart are not counted twice.
+        """
+        stats = engine.stats
+        last = self._partitions.get(partition)
+        if last is None or last.engine is not engine:
+            last = _PartitionState(
+                engine, stats.events_valid, stats.events_duplicate, stats.events_late
+            )
+            self._partitions[partition] = last
+        for outcome, now, before in (
+            ("valid", stats.events_valid, last.valid),
+            ("duplicate", stats.events_duplicate, last.duplicate),
+            ("late", stats.events_late, last.late),
+        ):
+            if now > before:
+                self.events.labels(outcome).inc(now - before)
+        last.valid, last.duplicate, last.late = (
+            stats.events_valid,
+            stats.events_duplicate,
+            stats.events_late,
+        )
+        last.keys, last.state_bytes = stats.keys_tracked, stats.state_bytes
+        last.anomalous = stats.anomalous_keys
+        scores = engine.drain_scores()
+        for score in scores:
+            self.scores.observe(score)
+        last.scored += len(scores)
+        last.top = tuple(engine.top_keys(self.top.k))
+        self._refresh(partition)
+
+    def observe_engines(self, engines: Mapping[int, EngineLike]) -> None:
+        """:meth:`observe_engine` for every (partition, engine) of a worker."""
+        for partition, engine in engines.items():
+            self.observe_engine(engine, partition)
+
+    def forget_partition(self, partition: int) -> None:
+        """Drop a revoked partition's series (lag, warm-up) and its share of the gauges."""
+        self._partitions.pop(partition, None)
+        for gauge in (self.lag, self.warmup):
+            with contextlib.suppress(KeyError):
+                gauge.remove(str(partition))
+        self._refresh(None)
+
+    def _refresh(self, partition: int | None) -> None:
+        parts = self._partitions.values()
+        self.keys_tracked.set(sum(p.keys for p in parts))
+        self.state_bytes.set(sum(p.state_bytes for p in parts))
+        self.anomalous_keys.set(sum(p.anomalous for p in parts))
+        self.partitions_assigned.set(len(self._partitions))
+        top = merge_top([p.top for p in parts], self.top.k)
+        self.top.update(top)
+        if partition is not None and self.population_warmup > 0:
+            scored = self._partitions[partition].scored
+            self.warmup.labels(str(partition)).set(min(1.0, scored / self.population_warmup))
+        elif partition is not None:
+            self.warmup.labels(str(partition)).set(1.0)
+
+
+# -- exposition --------------------------------------------------------------------------------
+
+
+@dataclass
+class MetricsServer:
+    """A running ``/metrics`` endpoint (prometheus-client's thread); ``close()`` stops it."""
+
+    server: WSGIServer
+    thread: Thread
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when started on port 0)."""
+        return int(self.server.server_port)
+
+    def close(self) -> None:
+        """Stop serving and wait for the thread (bounded)."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def serve(registry: CollectorRegistry, host: str = "127.0.0.1", port: int = 0) -> MetricsServer:
+    """Serve ``registry`` on ``http://host:port/metrics`` from a daemon thread.
+
+    prometheus-client's own server runs outside the asyncio loop, so a slow
+    scrape never stalls processing (faust's web server would; DESIGN.md).
+    Binds loopback by default; ``port=0`` picks a free port (see ``.port``).
+    """
+    server, thread = start_http_server(port, addr=host, registry=registry)
+    return MetricsServer(server, thread)
+
+
+def write_snapshot(registry: CollectorRegistry, path: str | os.PathLike[str]) -> Path:
+    """Write the registry in the text exposition format to ``path``, atomically.
+
+    Replay calls this at the end of a run so its counters can be inspected (or
+    pushed to a textfile collector) like a live worker's.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".metrics-", dir=target.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(generate_latest(registry))
+    os.replace(tmp, target)
+    return target

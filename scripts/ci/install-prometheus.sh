@@ -8,7 +8,8 @@ set -euo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
-command -v alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 \
+  || need+=(prometheus-alertmanager)
 
 if [ "${#need[@]}" -eq 0 ]; then
   echo "install-prometheus: prometheus, promtool and alertmanager already installed"
@@ -25,10 +26,17 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 
-# Unique package names; the Debian packages must not start their systemd units here
-# (no init in containers/CI), so policy-rc.d forbids service starts during the install.
 mapfile -t pkgs < <(printf '%s\n' "${need[@]}" | sort -u)
 export DEBIAN_FRONTEND=noninteractive
+
+# The packages' maintainer scripts would start system-wide daemons on :9090/:9093; tests start
+# their own on free ports, so a temporary policy-rc.d forbids service starts during the install.
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod +x "$POLICY"
+  trap '$SUDO rm -f "$POLICY"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 echo "install-prometheus: installed ${pkgs[*]}"

@@ -1,0 +1,173 @@
+"""The one settings object of the streaming pipeline (pydantic-settings).
+
+Sources, highest priority first: explicit overrides (CLI flags), environment
+variables (``DISTILLWATCH_<NAME>``; the broker list also as the conventional
+``KAFKA_BOOTSTRAP_SERVERS``), an optional TOML config file (``--config PATH``
+or ``$DISTILLWATCH_CONFIG``), then the defaults below. Every option is listed
+in docs/CONFIG.md. Settings are built once by a command and passed down;
+nothing else reads the environment.
+
+Examples
+--------
+>>> settings = load_settings(None, requests_topic="gateway-requests")
+>>> settings.requests_topic, settings.partitions
+('gateway-requests', 8)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from detectors.config import EngineConfig
+
+__all__ = ["CONFIG_ENV", "Settings", "load_settings"]
+
+#: Environment variable naming the TOML config file.
+CONFIG_ENV = "DISTILLWATCH_CONFIG"
+
+
+class Settings(BaseSettings):
+    """Streaming pipeline settings (see docs/CONFIG.md for every option)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DISTILLWATCH_",
+        extra="forbid",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    # --- broker -----------------------------------------------------------
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "kafka_bootstrap_servers",
+            "DISTILLWATCH_KAFKA_BOOTSTRAP_SERVERS",
+            "KAFKA_BOOTSTRAP_SERVERS",
+        ),
+        description="Comma-separated host:port list; unset means the embedded broker (demo).",
+    )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+
+    # --- topics -----------------------------------------------------------
+    requests_topic: str = "requests"
+    alerts_topic: str = "alerts"
+    dead_letter_topic: str = "requests-dead-letters"
+    checkpoint_topic: str = "distillwatch-checkpoints"
+    partitions: int = Field(default=8, ge=1, le=4096)
+    dead_letter_partitions: int = Field(default=1, ge=1, le=4096)
+    replication_factor: int = Field(default=1, ge=1, le=16)
+
+    # --- worker -----------------------------------------------------------
+    app_id: str = "distillwatch"
+    group_id: str = "distillwatch-detect"
+    start_offset: Literal["earliest", "latest"] = "earliest"
+    max_poll_records: int = Field(default=5000, ge=1)
+    poll_timeout_ms: int = Field(default=100, ge=1)
+    checkpoint_interval_seconds: float = Field(default=10.0, gt=0)
+    checkpoint_chunk_bytes: int = Field(default=512 * 1024, ge=1024)
+    session_timeout_ms: int = Field(default=10_000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=2_000, ge=100)
+    rebalance_timeout_ms: int = Field(default=30_000, ge=1000)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9308, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- engine -----------------------------------------------------------
+    engine: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _strip_servers(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = ",".join(part.strip() for part in value.split(",") if part.strip())
+        return value or None
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
+            raise ValueError("heartbeat_interval_ms must be at most a third of session_timeout_ms")
+        if "partitions" in self.engine and int(self.engine["partitions"]) != self.partitions:
+            raise ValueError("engine.partitions must equal partitions (or be left unset)")
+        self.engine_config()  # unknown or inconsistent engine settings fail at load time
+        return self
+
+    def engine_config(self) -> EngineConfig:
+        """The detection engine's config; its ``partitions`` is this object's ``partitions``."""
+        return EngineConfig.from_mapping({**self.engine, "partitions": self.partitions})
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Connection options shared by aiokafka and kafka-python clients."""
+        if self.kafka_bootstrap_servers is None:
+            raise ValueError("kafka_bootstrap_servers is not set")
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.kafka_bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism is not None:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            if self.sasl_password is not None:
+                options["sasl_plain_password"] = self.sasl_password.get_secret_value()
+        return options
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # No .env file: secrets come from the environment or the config file only.
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls),
+            file_secret_settings,
+        )
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build the settings from overrides, the environment and an optional TOML file.
+
+    Parameters
+    ----------
+    config_file
+        TOML file; ``$DISTILLWATCH_CONFIG`` when ``None``; no file when neither is set.
+    **overrides
+        Values that win over every other source (typically CLI flags); ``None``
+        values are ignored so unset flags do not mask the environment.
+
+    Raises
+    ------
+    FileNotFoundError
+        When a config file is named but does not exist.
+    pydantic.ValidationError
+        When a value is invalid (the message names the option).
+    """
+    path_text = config_file if config_file is not None else os.environ.get(CONFIG_ENV)
+    path = Path(path_text) if path_text else None
+    if path is not None and not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+
+    class _Configured(Settings):
+        model_config = SettingsConfigDict(toml_file=path, title="Settings")
+
+    values = {name: value for name, value in overrides.items() if value is not None}
+    return _Configured(**values)

@@ -1,0 +1,339 @@
+"""Per-key rolling state and the feature vector a key is scored on.
+
+Per event, :meth:`KeyState.add` only bumps counters of the key's open window
+(O(1), no allocation beyond a few ints). When the window closes,
+:meth:`KeyState.fold` decays the key's long-horizon sums (one hour, one day,
+seven days) and its hour-of-day profile, and :func:`key_features` reads a
+fixed-size feature vector out of them. Distinct counts (IP prefixes, user
+agents, models, temperatures, vocabulary) are bitmaps in plain ints.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from typing import Any
+from zlib import crc32
+
+from detectors.events import Event
+from detectors.fingerprints import VOCAB_BITS, PromptFingerprint, similarity
+from detectors.sketches import linear_count
+
+__all__ = ["FEATURE_NAMES", "KeyState", "key_features"]
+
+# Indices of the per-window counters (also of the decayed sums).
+N, PTOK, CTOK, RTOK, MULTI, CAPPED, HIMAX, ERR, THROTTLED = range(9)
+FP, TEMPLATE, REASONING, NEW_IP, NEW_UA, GAP_N, GAP_SUM, GAP_SQ = range(9, 17)
+COUNTERS = 17
+
+HOUR = 3600.0
+DAY = 86400.0
+HORIZONS = (HOUR, DAY, 7 * DAY)
+HIGH_MAX_TOKENS = 4000
+MAX_TEMPLATES = 6
+TEMPLATE_MATCH = 0.5
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "requests_per_hour",
+    "output_tokens_per_hour",
+    "output_input_ratio",
+    "output_tokens_mean",
+    "reasoning_share",
+    "multi_sample_share",
+    "capped_output_share",
+    "high_max_tokens_share",
+    "temperatures_distinct",
+    "template_share",
+    "templates_active",
+    "reasoning_prompt_share",
+    "vocabulary_breadth",
+    "active_hours_24h",
+    "hour_of_day_evenness",
+    "sustained_hours",
+    "interarrival_cv",
+    "ip_prefixes",
+    "user_agents",
+    "models_distinct",
+    "error_share",
+    "throttled_share",
+    "new_ip_share",
+    "new_user_agent_share",
+    "volume_vs_own_week",
+    "content_observed",
+)
+
+
+def ip_prefix(client_ip: str) -> str:
+    """The /24 of an IPv4 address or the /48 of an IPv6 one: what proxies share.
+
+    Examples
+    --------
+    >>> ip_prefix("203.0.113.7"), ip_prefix("2001:db8:1:2::5")
+    ('203.0.113', '2001:db8:1')
+    """
+    if ":" in client_ip:
+        return ":".join(client_ip.split(":")[:3])
+    return client_ip.rpartition(".")[0]
+
+
+class KeyState:
+    """Everything remembered about one API key; a few hundred bytes.
+
+    Examples
+    --------
+    >>> from detectors.events import Event
+    >>> state = KeyState(0.0, 300.0)
+    >>> for i in range(4):
+    ...     state.add(Event(float(i), "k", 10, 500, client_ip="10.0.0.1"), None)
+    >>> state.window[N], state.window[CTOK]
+    (4.0, 2000.0)
+    >>> state.fold(300.0)
+    >>> round(state.sums[0][N], 3)
+    4.0
+    """
+
+    __slots__ = (
+        "account_id",
+        "active_mask",
+        "change_state",
+        "clusters",
+        "cluster_weights",
+        "day_index",
+        "episode",
+        "first_ts",
+        "folded_ts",
+        "hour_profile",
+        "ip_bits",
+        "ip_history",
+        "last_scored_ts",
+        "last_ts",
+        "mask_hour",
+        "model_bits",
+        "reasoning_bits",
+        "streak_start",
+        "sums",
+        "temperature_bits",
+        "total_events",
+        "ua_bits",
+        "ua_history",
+        "vocab_bits",
+        "window",
+        "window_end",
+        "window_events",
+    )
+
+    def __init__(self, ts: float, window_seconds: float) -> None:
+        self.first_ts = ts
+        self.last_ts = ts
+        self.window_end = (math.floor(ts / window_seconds) + 1) * window_seconds
+        self.window = array("d", bytes(8 * COUNTERS))
+        self.window_events = 0
+        self.sums = [array("d", bytes(8 * COUNTERS)) for _ in HORIZONS]
+        self.folded_ts = ts
+        self.last_scored_ts = -math.inf
+        self.total_events = 0
+        self.account_id: str | None = None
+        self.hour_profile = array("f", bytes(4 * 24))
+        self.active_mask = 0
+        self.mask_hour = int(ts // HOUR)
+        self.streak_start = self.mask_hour
+        self.day_index = int(ts // DAY)
+        # Two-generation daily bitmaps, packed as (current << 512 | previous) would cost a
+        # shift per event; keep [current, previous] pairs per attribute instead.
+        self.ip_bits = [0, 0]
+        self.ua_bits = [0, 0]
+        self.model_bits = [0, 0]
+        self.temperature_bits = [0, 0]
+        self.vocab_bits = [0, 0]
+        self.reasoning_bits = 0
+        self.ip_history = 0
+        self.ua_history = 0
+        self.clusters: list[int] = []
+        self.cluster_weights: list[float] = []
+        self.episode: Any = None
+        self.change_state: Any = None
+
+    def add(self, event: Event, fp: PromptFingerprint | None) -> None:
+        """Count one event into the open window (hot path: keep it branch-light)."""
+        w = self.window
+        w[N] += 1
+        w[PTOK] += event.prompt_tokens
+        w[CTOK] += event.completion_tokens
+        if event.reasoning_tokens:
+            w[RTOK] += event.reasoning_tokens
+        if event.n > 1:
+            w[MULTI] += 1
+        max_tokens = event.max_tokens
+        if max_tokens is not None:
+            if event.completion_tokens >= 0.95 * max_tokens:
+                w[CAPPED] += 1
+            if max_tokens >= HIGH_MAX_TOKENS:
+                w[HIMAX] += 1
+        status = event.status
+        if status >= 400:
+            w[ERR] += 1
+            if status == 429:
+                w[THROTTLED] += 1
+        gap = event.ts - self.last_ts
+        if gap >= 0.0:
+            if self.total_events:
+                w[GAP_N] += 1
+                w[GAP_SUM] += gap
+                w[GAP_SQ] += gap * gap
+            self.last_ts = event.ts
+        self.total_events += 1
+        self.window_events += 1
+        if event.client_ip is not None:
+            bit = 1 << (crc32(ip_prefix(event.client_ip).encode()) & 63)
+            self.ip_bits[0] |= bit
+            if not self.ip_history & bit:
+                w[NEW_IP] += 1
+        if event.user_agent is not None:
+            bit = 1 << (crc32(event.user_agent.encode()) & 63)
+            self.ua_bits[0] |= bit
+            if not self.ua_history & bit:
+                w[NEW_UA] += 1
+        if event.model is not None:
+            self.model_bits[0] |= 1 << (crc32(event.model.encode()) & 63)
+        if event.temperature is not None:
+            self.temperature_bits[0] |= 1 << (int(event.temperature * 20) & 63)
+        if fp is not None:
+            self._add_fingerprint(fp)
+
+    def _add_fingerprint(self, fp: PromptFingerprint) -> None:
+        w = self.window
+        w[FP] += 1
+        if fp.asks_reasoning:
+            w[REASONING] += 1
+        self.vocab_bits[0] |= fp.vocab_bits
+        best, best_sim = -1, 0.0
+        for i, signature in enumerate(self.clusters):
+            sim = similarity(signature, fp.signature)
+            if sim > best_sim:
+                best, best_sim = i, sim
+        if best >= 0 and best_sim >= TEMPLATE_MATCH:
+            w[TEMPLATE] += 1
+            self.cluster_weights[best] += 1.0
+        elif len(self.clusters) < MAX_TEMPLATES:
+            self.clusters.append(fp.signature)
+            self.cluster_weights.append(1.0)
+        else:
+            # Replace the lightest cluster: recurring templates keep their weight,
+            # one-off prompts churn through the last slot.
+            weakest = min(range(MAX_TEMPLATES), key=self.cluster_weights.__getitem__)
+            self.clusters[weakest] = fp.signature
+            self.cluster_weights[weakest] = 1.0
+
+    def fold(self, now: float) -> None:
+        """Close the open window at event time ``now``: decay long sums and add the window."""
+        elapsed = max(now - self.folded_ts, 0.0)
+        w = self.window
+        for horizon, sums in zip(HORIZONS, self.sums, strict=True):
+            decay = math.exp(-elapsed / horizon)
+            for i in range(COUNTERS):
+                sums[i] = sums[i] * decay + w[i]
+        hour = int((now - 1e-9) // HOUR)
+        self._roll_hours(hour, w[N])
+        day = int(now // DAY)
+        if day != self.day_index:
+            keep = day == self.day_index + 1
+            for pair in (
+                self.ip_bits,
+                self.ua_bits,
+                self.model_bits,
+                self.temperature_bits,
+                self.vocab_bits,
+            ):
+                pair[1] = pair[0] if keep else 0
+                pair[0] = 0
+            self.day_index = day
+            # History only learns at day boundaries, so "new prefix" means new this day.
+            self.ip_history |= self.ip_bits[1]
+            self.ua_history |= self.ua_bits[1]
+        if w[N]:
+            decay = math.exp(-elapsed / (7 * DAY))
+            profile = self.hour_profile
+            for i in range(24):
+                profile[i] *= decay
+            profile[hour % 24] += w[N]
+        self.folded_ts = now
+        for i in range(COUNTERS):
+            w[i] = 0.0
+        self.window_events = 0
+
+    def _roll_hours(self, hour: int, events: float) -> None:
+        # Bit 0 of active_mask is the hour ``mask_hour``; bit i is i hours earlier.
+        shift = hour - self.mask_hour
+        if shift > 0:
+            self.active_mask = (self.active_mask << shift) & 0xFFFFFF
+            self.mask_hour = hour
+        if events and not self.active_mask & 1:
+            if not self.active_mask & 2:
+                self.streak_start = hour  # the hour before was idle: a new streak
+            self.active_mask |= 1
+
+
+def _bits(pair: list[int], width: int = 64) -> float:
+    return linear_count(pair[0] | pair[1], width)
+
+
+def key_features(state: KeyState, now: float) -> dict[str, float]:
+    """Feature vector of a key from its decayed sums (call right after :meth:`KeyState.fold`).
+
+    Content features read 0 and ``content_observed`` is 0 when no prompt text was seen.
+    """
+    hour_sums = state.sums[0]
+    day_sums = state.sums[1]
+    week_sums = state.sums[2]
+    events = hour_sums[N] or 1e-9
+    ctok = hour_sums[CTOK]
+    fingerprinted = day_sums[FP]
+    age_hours = max((now - state.first_ts) / HOUR, 1.0 / 12)
+    hour_rate = hour_sums[N] / min(age_hours, 1.0)
+    week_rate = week_sums[N] / min(age_hours, 7 * 24.0)
+    gap_n = day_sums[GAP_N]
+    gap_cv = 0.0
+    if gap_n >= 3:
+        mean = day_sums[GAP_SUM] / gap_n
+        var = max(day_sums[GAP_SQ] / gap_n - mean * mean, 0.0)
+        gap_cv = math.sqrt(var) / mean if mean > 0 else 0.0
+    profile = state.hour_profile
+    total = sum(profile)
+    evenness = 0.0
+    if total > 0:
+        entropy = -sum((p / total) * math.log(p / total) for p in profile if p > 0)
+        evenness = entropy / math.log(24)
+    sustained = 0.0
+    if state.active_mask & 1:
+        sustained = float(state.mask_hour - state.streak_start + 1)
+    templates_active = float(sum(1 for weight in state.cluster_weights if weight >= 3.0))
+    return {
+        "requests_per_hour": hour_rate,
+        "output_tokens_per_hour": ctok / min(age_hours, 1.0),
+        "output_input_ratio": ctok / max(hour_sums[PTOK], 1.0),
+        "output_tokens_mean": ctok / events,
+        "reasoning_share": hour_sums[RTOK] / max(ctok + hour_sums[RTOK], 1.0),
+        "multi_sample_share": hour_sums[MULTI] / events,
+        "capped_output_share": hour_sums[CAPPED] / events,
+        "high_max_tokens_share": hour_sums[HIMAX] / events,
+        "temperatures_distinct": _bits(state.temperature_bits),
+        "template_share": day_sums[TEMPLATE] / fingerprinted if fingerprinted else 0.0,
+        "templates_active": templates_active,
+        "reasoning_prompt_share": day_sums[REASONING] / fingerprinted if fingerprinted else 0.0,
+        "vocabulary_breadth": _bits(state.vocab_bits, VOCAB_BITS),
+        "active_hours_24h": float(state.active_mask.bit_count()),
+        "hour_of_day_evenness": evenness,
+        "sustained_hours": sustained,
+        "interarrival_cv": gap_cv,
+        "ip_prefixes": _bits(state.ip_bits),
+        "user_agents": _bits(state.ua_bits),
+        "models_distinct": _bits(state.model_bits),
+        "error_share": hour_sums[ERR] / events,
+        "throttled_share": hour_sums[THROTTLED] / events,
+        "new_ip_share": day_sums[NEW_IP] / max(day_sums[N], 1e-9) if state.ip_history else 0.0,
+        "new_user_agent_share": (
+            day_sums[NEW_UA] / max(day_sums[N], 1e-9) if state.ua_history else 0.0
+        ),
+        "volume_vs_own_week": hour_rate / week_rate if week_rate > 0 else 1.0,
+        "content_observed": 1.0 if fingerprinted >= 1.0 else 0.0,
+    }

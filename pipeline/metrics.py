@@ -141,7 +141,9 @@ class PipelineMetrics:
     top_k
         Number of hottest keys exposed by ``distillwatch_top_key_score``.
     keys_limit
-        The engine's ``max_keys`` (``distillwatch_keys_limit``); 0 when unknown.
+        The engine's ``max_keys`` (per partition engine); ``distillwatch_keys_limit``
+        exposes it times the partitions assigned, the cap on ``distillwatch_keys_tracked``.
+        0 when unknown.
     state_limit_bytes
         Memory budget for engine state (``distillwatch_state_limit_bytes``); 0 = none.
     population_warmup
@@ -221,7 +223,9 @@ class PipelineMetrics:
             "distillwatch_keys_tracked", "Keys with state in this worker's engines", registry=r
         )
         self.keys_limit = Gauge(
-            "distillwatch_keys_limit", "Per-engine cap on tracked keys (max_keys)", registry=r
+            "distillwatch_keys_limit",
+            "Cap on tracked keys: max_keys times the partition engines assigned",
+            registry=r,
         )
         self.state_bytes = Gauge(
             "distillwatch_state_bytes", "Estimated bytes of engine state", registry=r
@@ -251,7 +255,7 @@ class PipelineMetrics:
         self.top = TopKCollector(top_k)
         registry.register(self.top)
         register_build_info(registry, component)
-        self.keys_limit.set(keys_limit)
+        self._keys_limit_per_engine = keys_limit
         self.state_limit.set(state_limit_bytes)
         # Pre-create every bounded label value, so rates are 0 (not absent) before the first one.
         for outcome in OUTCOMES:
@@ -373,6 +377,7 @@ class PipelineMetrics:
         self.state_bytes.set(sum(p.state_bytes for p in parts))
         self.anomalous_keys.set(sum(p.anomalous for p in parts))
         self.partitions_assigned.set(len(self._partitions))
+        self.keys_limit.set(self._keys_limit_per_engine * len(self._partitions))
         top = merge_top([p.top for p in parts], self.top.k)
         self.top.update(top)
         if partition is not None and self.population_warmup > 0:

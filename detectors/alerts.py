@@ -35,7 +35,11 @@ class Reason:
     baseline: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"feature": self.feature, "value": _round(self.value), "baseline": _round(self.baseline)}
+        return {
+            "feature": self.feature,
+            "value": _round(self.value),
+            "baseline": _round(self.baseline),
+        }
 
 
 @dataclass(frozen=True)

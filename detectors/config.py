@@ -97,9 +97,7 @@ class EngineConfig:
         if self.window_seconds <= 0:
             raise ValueError("window_seconds must be > 0")
         if not 0 < self.recover_threshold < self.warning_threshold <= self.critical_threshold <= 1:
-            raise ValueError(
-                "thresholds must satisfy 0 < recover < warning <= critical <= 1"
-            )
+            raise ValueError("thresholds must satisfy 0 < recover < warning <= critical <= 1")
         if self.partitions < 1:
             raise ValueError("partitions must be >= 1")
         if self.content_stride < 1:

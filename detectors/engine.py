@@ -97,6 +97,7 @@ class Engine:
         )
         self._hot: dict[str, float] = {}
         self._scores: list[float] = []
+        self._trace: list[tuple[str, float, float]] | None = None
         self._since_expiry = 0
         self._stats = EngineStats()
 
@@ -172,11 +173,15 @@ class Engine:
             ramp(features["new_ip_share"], 0.2, 0.6),
             ramp(features["new_user_agent_share"], 0.2, 0.6),
         )
-        families = self._ensemble.families(features, anomaly=ramp(anomaly, 0.9, 0.999), change=change)
+        families = self._ensemble.families(
+            features, anomaly=ramp(anomaly, 0.9, 0.999), change=change
+        )
         score = self._ensemble.score(families)
         if now - state.first_ts < c.key_warmup_seconds:
             score = min(score, c.recover_threshold * 0.99)
         self._scores.append(score)
+        if self._trace is not None:
+            self._trace.append((key, now, score))
         if len(self._scores) > 100_000:
             del self._scores[:50_000]
         if score < c.warning_threshold:
@@ -277,6 +282,18 @@ class Engine:
         scores, self._scores = self._scores, []
         return scores
 
+    def enable_trace(self) -> None:
+        """Record every (key, event time, score); for analysts' score timelines."""
+        if self._trace is None:
+            self._trace = []
+
+    def drain_trace(self) -> list[tuple[str, float, float]]:
+        """Scored windows since the last call, as (key, event time, score)."""
+        if not self._trace:
+            return []
+        trace, self._trace = self._trace, []
+        return trace
+
     def top_keys(self, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` keys with an open episode and the highest latest score."""
         return heapq.nlargest(k, self._hot.items(), key=lambda item: (item[1], item[0]))
@@ -300,7 +317,9 @@ class Engine:
         """Rebuild an engine from :meth:`snapshot` output."""
         version, state = pickle.loads(blob)
         if version != SNAPSHOT_VERSION:
-            raise ValueError(f"snapshot version {version} is not supported (need {SNAPSHOT_VERSION})")
+            raise ValueError(
+                f"snapshot version {version} is not supported (need {SNAPSHOT_VERSION})"
+            )
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
         engine.config = config or EngineConfig()

@@ -54,7 +54,9 @@ class Event(NamedTuple):
     prompt_text: str | None = None
 
     def __repr__(self) -> str:  # never print prompt text by accident
-        return f"Event(ts={self.ts!r}, api_key_id={self.api_key_id!r}, request_id={self.request_id!r})"
+        return (
+            f"Event(ts={self.ts!r}, api_key_id={self.api_key_id!r}, request_id={self.request_id!r})"
+        )
 
 
 class EventRejected(ValueError):
@@ -71,7 +73,7 @@ class Rejection(NamedTuple):
 
     code: str
     message: str
-    index: int = 0
+    index: int = 0  # type: ignore[assignment]  # shadows tuple.index on purpose: the contract name
     api_key_id: str | None = None
 
 

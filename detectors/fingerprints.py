@@ -20,11 +20,58 @@ VOCAB_BITS = 512
 BOTTOM_K = 8
 VOCAB_SAMPLE = 4
 
-_STOPWORDS = (
-    "a an and are as at be by for from has have how i if in is it its me my of on or our please "
-    "that the their them then there these this to was we what when where which who why will "
-    "with you your can do does"
-).split()
+_STOPWORDS = [
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "by",
+    "for",
+    "from",
+    "has",
+    "have",
+    "how",
+    "i",
+    "if",
+    "in",
+    "is",
+    "it",
+    "its",
+    "me",
+    "my",
+    "of",
+    "on",
+    "or",
+    "our",
+    "please",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "this",
+    "to",
+    "was",
+    "we",
+    "what",
+    "when",
+    "where",
+    "which",
+    "who",
+    "why",
+    "will",
+    "with",
+    "you",
+    "your",
+    "can",
+    "do",
+    "does",
+]
 _STOP_HASHES = frozenset(crc32(w.encode()) for w in _STOPWORDS)
 # Punctuation becomes a word break so "topic:" and "topic" hash alike (bytes.translate
 # runs in C; str.translate with a dict costs ~2 µs per prompt).

@@ -62,10 +62,7 @@ def scale_features(features: Mapping[str, float]) -> dict[str, float]:
     scaled: dict[str, float] = {}
     for name, (kind, cap) in _SCALING.items():
         value = features.get(name, 0.0)
-        if kind == "log":
-            v = math.log1p(max(value, 0.0)) / _LOG_CAPS[name]
-        else:
-            v = value / cap
+        v = math.log1p(max(value, 0.0)) / _LOG_CAPS[name] if kind == "log" else value / cap
         scaled[name] = 0.0 if v < 0.0 else 1.0 if v > 1.0 else v
     return scaled
 

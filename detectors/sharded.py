@@ -66,6 +66,16 @@ class ShardedEngine:
             scores.extend(engine.drain_scores())
         return scores
 
+    def enable_trace(self) -> None:
+        for engine in self.engines:
+            engine.enable_trace()
+
+    def drain_trace(self) -> list[tuple[str, float, float]]:
+        trace: list[tuple[str, float, float]] = []
+        for engine in self.engines:
+            trace.extend(engine.drain_trace())
+        return trace
+
     def top_keys(self, k: int = 10) -> list[tuple[str, float]]:
         merged = [item for engine in self.engines for item in engine.top_keys(k)]
         merged.sort(key=lambda item: (-item[1], item[0]))

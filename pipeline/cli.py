@@ -14,10 +14,19 @@ from collections.abc import Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("pipeline.simulate", "write labelled synthetic traffic with attackers"),
-    "replay": ("pipeline.replay", "run the detection engine over log files (or push them to Kafka)"),
-    "evaluate": ("pipeline.evaluate", "score alerts against labels: precision, recall, time-to-detect"),
+    "replay": (
+        "pipeline.replay",
+        "run the detection engine over log files (or push them to Kafka)",
+    ),
+    "evaluate": (
+        "pipeline.evaluate",
+        "score alerts against labels: precision, recall, time-to-detect",
+    ),
     "worker": ("pipeline.worker", "run a streaming worker on Kafka"),
-    "demo": ("pipeline.demo", "embedded broker + worker + simulated attackers, alerts printed live"),
+    "demo": (
+        "pipeline.demo",
+        "embedded broker + worker + simulated attackers, alerts printed live",
+    ),
     "hook": ("pipeline.hook.cli", "the key-suspension hook (run, audit)"),
     "label": ("pipeline.hook.label", "record analyst feedback on a key"),
 }
@@ -55,7 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     if getattr(args, "_missing", None):
-        print(f"distillwatch: command {args.command!r} is not available in this build", file=sys.stderr)
+        print(
+            f"distillwatch: command {args.command!r} is not available in this build",
+            file=sys.stderr,
+        )
         return 2
     return int(args._module.run(args))
 

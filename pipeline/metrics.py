@@ -31,10 +31,18 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from threading import Thread
-from typing import Protocol
+from typing import Any, Protocol
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.exposition import generate_latest, start_http_server
 
 from pipeline.metrics_topk import OTHER, BoundedLabel, TopKCollector, merge_top
@@ -78,6 +86,15 @@ class EngineLike(Protocol):
     def top_keys(self, k: int) -> list[tuple[str, float]]: ...
 
 
+class EngineConfigLike(Protocol):
+    """The part of ``detectors.config.EngineConfig`` the metrics read."""
+
+    @property
+    def max_keys(self) -> int: ...
+    @property
+    def population_warmup(self) -> int: ...
+
+
 class AlertLike(Protocol):
     """The part of ``detectors.alerts.Alert`` the metrics read."""
 
@@ -99,6 +116,7 @@ class _PartitionState:
     state_bytes: int = 0
     anomalous: int = 0
     scored: int = 0
+    warm: bool = False
     top: tuple[tuple[str, float], ...] = ()
 
 
@@ -151,6 +169,9 @@ class PipelineMetrics:
         used for ``distillwatch_engine_warmup_ratio``.
     component
         ``component`` label of the build info (``worker``, ``replay``).
+    process_metrics
+        Also register prometheus-client's process and platform collectors
+        (``process_resident_memory_bytes``, CPU, open fds, ``python_info``).
     """
 
     def __init__(
@@ -162,6 +183,7 @@ class PipelineMetrics:
         state_limit_bytes: int = 0,
         population_warmup: int = 0,
         component: str = "worker",
+        process_metrics: bool = True,
     ) -> None:
         self.registry = registry
         self.population_warmup = population_warmup
@@ -255,6 +277,9 @@ class PipelineMetrics:
         self.top = TopKCollector(top_k)
         registry.register(self.top)
         register_build_info(registry, component)
+        if process_metrics:
+            ProcessCollector(registry=registry)
+            PlatformCollector(registry=registry)
         self._keys_limit_per_engine = keys_limit
         self.state_limit.set(state_limit_bytes)
         # Pre-create every bounded label value, so rates are 0 (not absent) before the first one.
@@ -265,8 +290,28 @@ class PipelineMetrics:
         for severity in SEVERITIES:
             self.campaign_alerts.labels(severity)
         self._max_event_ts = 0.0
+        self._detectors_seen: set[str] = set()
         # Insertion-ordered, so the oldest campaign ids are forgotten first when it is full.
         self._campaign_ids: dict[str, None] = {}
+
+    @classmethod
+    def for_config(
+        cls, registry: CollectorRegistry, config: EngineConfigLike, **kwargs: Any
+    ) -> PipelineMetrics:
+        """Build with the caps taken from an engine config (``max_keys``, ``population_warmup``).
+
+        >>> from prometheus_client import CollectorRegistry
+        >>> from detectors.config import EngineConfig
+        >>> m = PipelineMetrics.for_config(CollectorRegistry(), EngineConfig(max_keys=5))
+        >>> m.population_warmup
+        300
+        """
+        return cls(
+            registry,
+            keys_limit=config.max_keys,
+            population_warmup=config.population_warmup,
+            **kwargs,
+        )
 
     # -- per batch ---------------------------------------------------------------------------
 
@@ -307,7 +352,14 @@ class PipelineMetrics:
         """Count emitted alerts by severity and detector (and campaign membership)."""
         for alert in alerts:
             severity = alert.severity if alert.severity in SEVERITIES else OTHER
-            self.alerts.labels(severity, self._detectors(alert.detector)).inc()
+            detector = self._detectors(alert.detector)
+            if detector not in self._detectors_seen:
+                # Both severities exist from a detector's first alert on, so a critical-rate
+                # query reads 0 (not "no data") while that detector has raised only warnings.
+                self._detectors_seen.add(detector)
+                for known in SEVERITIES:
+                    self.alerts.labels(known, detector)
+            self.alerts.labels(severity, detector).inc()
             campaign_id = getattr(alert, "campaign_id", None)
             if campaign_id:
                 self.campaign_alerts.labels(severity).inc()
@@ -354,7 +406,9 @@ class PipelineMetrics:
         scores = engine.drain_scores()
         for score in scores:
             self.scores.observe(score)
-        last.scored += len(scores)
+        # EngineStats has windows_scored/population_warm; other engines fall back to counting.
+        last.scored = getattr(stats, "windows_scored", last.scored + len(scores))
+        last.warm = bool(getattr(stats, "population_warm", False))
         last.top = tuple(engine.top_keys(self.top.k))
         self._refresh(partition)
 
@@ -380,11 +434,16 @@ class PipelineMetrics:
         self.keys_limit.set(self._keys_limit_per_engine * len(self._partitions))
         top = merge_top([p.top for p in parts], self.top.k)
         self.top.update(top)
-        if partition is not None and self.population_warmup > 0:
-            scored = self._partitions[partition].scored
-            self.warmup.labels(str(partition)).set(min(1.0, scored / self.population_warmup))
-        elif partition is not None:
-            self.warmup.labels(str(partition)).set(1.0)
+        if partition is not None:
+            self.warmup.labels(str(partition)).set(self._warmup_ratio(self._partitions[partition]))
+
+    def _warmup_ratio(self, part: _PartitionState) -> float:
+        if part.warm:
+            return 1.0
+        if self.population_warmup <= 0:
+            return 0.0
+        # Below 1 until the engine itself says warm, whatever the window count suggests.
+        return min(0.99, part.scored / self.population_warmup)
 
 
 # -- exposition --------------------------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""detectors/ is a pure core: no I/O libraries, no wall clock, no unseeded randomness."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+CORE = Path(__file__).resolve().parents[2] / "detectors"
+FORBIDDEN_MODULES = {
+    "faust",
+    "aiokafka",
+    "kafka",
+    "prometheus_client",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "urllib",
+    "http",
+    "socket",
+    "asyncio",
+    "random",
+    "time",
+    "logging",
+    "sqlite3",
+}
+FORBIDDEN_CALLS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+}
+FORBIDDEN_BUILTINS = {"open", "print", "input"}
+
+
+def _core_files() -> list[Path]:
+    files = sorted(CORE.glob("*.py"))
+    assert files, "detectors/ has no modules"
+    return files
+
+
+@pytest.mark.parametrize("path", _core_files(), ids=lambda p: p.name)
+def test_core_module_imports_no_io_and_reads_no_clock(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                assert alias.name.split(".")[0] not in FORBIDDEN_MODULES, (
+                    f"{path.name} imports {alias.name}"
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.module.split(".")[0] not in FORBIDDEN_MODULES, (
+                f"{path.name} imports {node.module}"
+            )
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                assert (func.value.id, func.attr) not in FORBIDDEN_CALLS, (
+                    f"{path.name}:{node.lineno} reads the wall clock"
+                )
+            if isinstance(func, ast.Name):
+                assert func.id not in FORBIDDEN_BUILTINS, (
+                    f"{path.name}:{node.lineno} calls {func.id}()"
+                )
+
+
+def test_checker_catches_a_violation(tmp_path: Path) -> None:
+    # The checker itself must be able to fail.
+    bad = tmp_path / "bad.py"
+    bad.write_text("import time\nfrom datetime import datetime\nx = datetime.now()\n")
+    with pytest.raises(AssertionError):
+        test_core_module_imports_no_io_and_reads_no_clock(bad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -11,14 +12,18 @@ from prometheus_client.parser import text_string_to_metric_families
 from detectors.alerts import Alert
 from detectors.config import EngineConfig
 from detectors.engine import Engine
-from detectors.events import Event
+from detectors.events import Event, Rejection, decode_value
 from pipeline.metrics import PipelineMetrics, serve, write_snapshot
 from pipeline.metrics_topk import OTHER, key_label
+
+from .traffic import FAST_CONFIG, events, records
 
 T0 = 1_791_158_400.0
 
 
-def _alert(key: str, severity: str = "warning", detector: str = "ens", campaign: str | None = None):
+def _alert(
+    key: str, severity: str = "warning", detector: str = "ens", campaign: str | None = None
+) -> Alert:
     return Alert(
         alert_id=f"a-{key}-{severity}",
         api_key_id=key,
@@ -41,7 +46,7 @@ def value(registry: CollectorRegistry, name: str, **labels: str) -> float | None
     return registry.get_sample_value(name, labels)
 
 
-def test_outcomes_exist_at_zero_before_any_event(registry):
+def test_outcomes_exist_at_zero_before_any_event(registry: CollectorRegistry) -> None:
     PipelineMetrics(registry)
     for outcome in ("valid", "rejected", "duplicate", "late"):
         assert value(registry, "distillwatch_events_total", outcome=outcome) == 0.0
@@ -50,7 +55,7 @@ def test_outcomes_exist_at_zero_before_any_event(registry):
     assert build[0].samples[0].labels["component"] == "worker"
 
 
-def test_rejections_count_by_reason(registry):
+def test_rejections_count_by_reason(registry: CollectorRegistry) -> None:
     metrics = PipelineMetrics(registry)
     metrics.count_rejections(["missing_field", "invalid_json", "missing_field"])
     assert value(registry, "distillwatch_events_total", outcome="rejected") == 3.0
@@ -58,7 +63,9 @@ def test_rejections_count_by_reason(registry):
     assert value(registry, "distillwatch_events_rejected_total", reason="invalid_json") == 1.0
 
 
-def test_engine_totals_become_increments_without_double_counting(registry):
+def test_engine_totals_become_increments_once(
+    registry: CollectorRegistry,
+) -> None:
     metrics = PipelineMetrics.for_config(registry, EngineConfig(max_keys=100))
     engine = Engine(EngineConfig(max_keys=100))
     for i in range(10):
@@ -84,7 +91,7 @@ def test_engine_totals_become_increments_without_double_counting(registry):
     assert value(registry, "distillwatch_events_total", outcome="valid") == 5.0
 
 
-def test_partitions_sum_and_forget(registry):
+def test_partitions_sum_and_forget(registry: CollectorRegistry) -> None:
     metrics = PipelineMetrics.for_config(registry, EngineConfig(max_keys=50))
     engines = {0: Engine(EngineConfig(max_keys=50)), 3: Engine(EngineConfig(max_keys=50))}
     engines[0].process(Event(T0, "a", 1, 1))
@@ -104,7 +111,7 @@ def test_partitions_sum_and_forget(registry):
     assert value(registry, "distillwatch_consumer_lag_records", partition="0") == 7.0
 
 
-def test_alerts_by_severity_detector_and_campaigns(registry):
+def test_alerts_by_severity_detector_and_campaigns(registry: CollectorRegistry) -> None:
     metrics = PipelineMetrics(registry)
     metrics.record_alerts(
         [
@@ -124,7 +131,7 @@ def test_alerts_by_severity_detector_and_campaigns(registry):
     assert value(registry, "distillwatch_campaigns_detected_total") == 2.0
 
 
-def test_free_form_labels_are_capped(registry):
+def test_free_form_labels_are_capped(registry: CollectorRegistry) -> None:
     metrics = PipelineMetrics(registry)
     metrics.record_alerts(_alert(f"k{i}", detector=f"det-{i}") for i in range(100))
     metrics.count_rejections(f"reason-{i}" for i in range(100))
@@ -135,18 +142,13 @@ def test_free_form_labels_are_capped(registry):
         for s in f.samples
     }
     assert OTHER in detectors and len(detectors) <= 17
-    assert value(registry, "distillwatch_events_rejected_total", reason=OTHER) > 0
+    assert (value(registry, "distillwatch_events_rejected_total", reason=OTHER) or 0) > 0
 
 
-def test_top_keys_from_a_real_engine_are_hashed(registry):
-    config = EngineConfig(window_seconds=60, key_warmup_seconds=600, population_warmup=30)
-    engine = Engine(config)
-    metrics = PipelineMetrics.for_config(registry, config, top_k=3)
-    from tests.observability.traffic import events, records
-
-    from detectors.events import Rejection, decode_value
-
-    for record in records(events(seed=3, seconds=4 * 3600.0), 500):
+def test_top_keys_from_a_real_engine_are_hashed(registry: CollectorRegistry) -> None:
+    engine = Engine(FAST_CONFIG)
+    metrics = PipelineMetrics.for_config(registry, FAST_CONFIG, top_k=3)
+    for record in records(events(seed=7, seconds=4 * 3600.0), 500):
         for item in decode_value(record):
             if not isinstance(item, Rejection):
                 metrics.record_alerts(engine.process(item))
@@ -157,15 +159,14 @@ def test_top_keys_from_a_real_engine_are_hashed(registry):
     for key, score in top:
         assert value(registry, "distillwatch_top_key_score", key=key_label(key)) == score
         assert key not in text  # never a key id in the exposition
-    ranks = sorted(
-        s.value for f in registry.collect() if f.name == "distillwatch_top_key_rank" for s in f.samples
-    )
+    rank_families = [f for f in registry.collect() if f.name == "distillwatch_top_key_rank"]
+    ranks = sorted(s.value for f in rank_families for s in f.samples)
     assert ranks == [float(r) for r in range(1, len(top) + 1)]
     assert value(registry, "distillwatch_score_count") == engine.stats.windows_scored
     assert value(registry, "distillwatch_engine_warmup_ratio", partition="0") == 1.0
 
 
-def test_serve_on_loopback_and_snapshot(registry, tmp_path):
+def test_serve_on_loopback_and_snapshot(registry: CollectorRegistry, tmp_path: Path) -> None:
     metrics = PipelineMetrics(registry)
     metrics.observe_batch(size=42, seconds=0.01, max_event_ts=T0 + 5)
     metrics.observe_batch(size=8, seconds=0.02, max_event_ts=T0)  # older batch: gauge keeps max
@@ -178,7 +179,8 @@ def test_serve_on_loopback_and_snapshot(registry, tmp_path):
         server.close()
     families = {f.name: f for f in text_string_to_metric_families(body)}
     assert families["distillwatch_event_time_seconds"].samples[0].value == T0 + 5
-    size = [s for s in families["distillwatch_batch_size_events"].samples if s.name.endswith("_sum")]
+    size_samples = families["distillwatch_batch_size_events"].samples
+    size = [s for s in size_samples if s.name.endswith("_sum")]
     assert size[0].value == 50.0
     path = write_snapshot(registry, tmp_path / "out" / "metrics.prom")
     snap = {f.name for f in text_string_to_metric_families(path.read_text())}

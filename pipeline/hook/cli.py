@@ -58,8 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run_p.add_argument(
         "--metrics",
         metavar="[HOST:]PORT",
-        default="127.0.0.1:9466",
-        help="Prometheus metrics address (default 127.0.0.1:9466; 'off' to disable)",
+        default="127.0.0.1:9109",
+        help="Prometheus metrics address (default 127.0.0.1:9109; 'off' to disable)",
     )
     run_p.add_argument("--endpoint-url", help="override delivery.url of the policy file")
     run_p.add_argument(
@@ -223,7 +223,8 @@ def _check(args: argparse.Namespace) -> int:
             f"  policy {rule.name}: {rule.mode}; severities={list(rule.severities)} "
             f"detectors={list(rule.detectors) or 'any'} min_score={rule.min_score} "
             f"confirmations={rule.confirmations} in {rule.window:.0f}s "
-            f"campaign_confirms={rule.campaign_confirms} ladder={' -> '.join(rule.ladder)}"
+            f"campaign_confirms={rule.campaign_confirms} require_campaign={rule.require_campaign} "
+            f"ladder={' -> '.join(rule.ladder)}"
         )
     limits = policy.limits
     print(f"  limiter: {limits.max_actions_per_hour} actions/hour; cooldown {limits.cooldown:.0f}s")

@@ -62,6 +62,7 @@ class SeenAlert:
     severity: str
     detector: str
     score: float
+    campaign_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def decide(alert: IncomingAlert, policy: Policy, history: History, now: float) -
     for exemption in policy.exemptions:
         if exemption.covers(alert.api_key_id, alert.account_id, alert.ts):
             return Decision("skipped", f"exempt until {exemption.expires_text}: {exemption.reason}")
-    rule = policy.rule_for(alert.severity, alert.detector, alert.score)
+    rule = policy.rule_for(alert.severity, alert.detector, alert.score, alert.campaign_id)
     if rule is None:
         return Decision(
             "skipped",
@@ -180,7 +181,8 @@ def _confirmation(
     qualifying = 1 + sum(
         1
         for seen in earlier
-        if seen.ts <= alert.ts and rule.matches(seen.severity, seen.detector, seen.score)
+        if seen.ts <= alert.ts
+        and rule.matches(seen.severity, seen.detector, seen.score, seen.campaign_id)
     )
     if qualifying >= rule.confirmations:
         return None
@@ -269,6 +271,7 @@ class MemoryHistory:
                     alert.severity,
                     alert.detector,
                     alert.score,
+                    alert.campaign_id,
                 )
             )
         self.decisions.append((now, alert.api_key_id, decision))

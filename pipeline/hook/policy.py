@@ -112,6 +112,7 @@ class Rule:
     confirmations: int = 1
     window: float = 86400.0  # seconds of event time in which confirmations count
     campaign_confirms: bool = True  # a campaign_id on the alert is confirmation enough
+    require_campaign: bool = False  # match only alerts that name a campaign
     ladder: tuple[str, ...] = ("notify", "throttle", "suspend")
 
     @property
@@ -119,10 +120,13 @@ class Rule:
         """Whether this rule only audits (shadow mode) and sends nothing."""
         return self.mode == "shadow"
 
-    def matches(self, severity: str, detector: str, score: float) -> bool:
+    def matches(
+        self, severity: str, detector: str, score: float, campaign_id: str | None = None
+    ) -> bool:
         """Return whether an alert with these fields falls under this rule."""
         return (
-            severity in self.severities
+            (campaign_id is not None or not self.require_campaign)
+            and severity in self.severities
             and (not self.detectors or detector in self.detectors)
             and score >= self.min_score
         )
@@ -185,9 +189,13 @@ class Policy:
     allow_accounts: frozenset[str] = frozenset()
     exemptions: tuple[Exemption, ...] = ()
 
-    def rule_for(self, severity: str, detector: str, score: float) -> Rule | None:
+    def rule_for(
+        self, severity: str, detector: str, score: float, campaign_id: str | None = None
+    ) -> Rule | None:
         """Return the first rule (in file order) that matches, or ``None``."""
-        return next((r for r in self.rules if r.matches(severity, detector, score)), None)
+        return next(
+            (r for r in self.rules if r.matches(severity, detector, score, campaign_id)), None
+        )
 
     @property
     def any_enforcing(self) -> bool:
@@ -259,13 +267,14 @@ def _rule(raw: object, where: str) -> Rule:
         "confirmations",
         "window",
         "campaign_confirms",
+        "require_campaign",
         "ladder",
     }
-    _no_unknown(table, known, where)
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise PolicyError(f"{where}.name: a non-empty name is required")
     where = f"policies[{name!r}]"
+    _no_unknown(table, known, where)
     mode = table.get("mode", "shadow")
     if mode not in MODES:
         raise PolicyError(f"{where}.mode: expected one of {list(MODES)}, got {mode!r}")
@@ -292,6 +301,7 @@ def _rule(raw: object, where: str) -> Rule:
         confirmations=_int(table.get("confirmations", 1), f"{where}.confirmations", 1),
         window=parse_duration(table.get("window", "24h"), f"{where}.window"),
         campaign_confirms=_bool(table.get("campaign_confirms", True), f"{where}.campaign_confirms"),
+        require_campaign=_bool(table.get("require_campaign", False), f"{where}.require_campaign"),
         ladder=tuple(ladder),
     )
 

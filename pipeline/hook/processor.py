@@ -139,7 +139,7 @@ class Processor:
         if not duplicate:
             conn.execute(
                 "INSERT INTO alerts_seen (alert_id, api_key_id, ts, severity, detector, score,"
-                " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " campaign_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     alert.alert_id,
                     alert.api_key_id,
@@ -147,6 +147,7 @@ class Processor:
                     alert.severity,
                     alert.detector,
                     alert.score,
+                    alert.campaign_id,
                     now,
                 ),
             )

@@ -59,7 +59,7 @@ class AlertmanagerReceiver:
     def start(self) -> AlertmanagerReceiver:
         """Serve in a daemon thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="hook-alertmanager", daemon=True
+            target=self._server.serve_forever, args=(0.1,), name="hook-alertmanager", daemon=True
         )
         self._thread.start()
         return self

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS alerts_seen (
     severity    TEXT NOT NULL,
     detector    TEXT NOT NULL,
     score       REAL NOT NULL,
+    campaign_id TEXT,
     received_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alerts_seen_key ON alerts_seen (api_key_id, ts);
@@ -142,7 +143,8 @@ class Store:
     def alerts_for_key(self, api_key_id: str, since_ts: float) -> list[SeenAlert]:
         """See :class:`pipeline.hook.decide.History`."""
         rows = self.conn.execute(
-            "SELECT alert_id, api_key_id, ts, severity, detector, score FROM alerts_seen"
+            "SELECT alert_id, api_key_id, ts, severity, detector, score, campaign_id"
+            " FROM alerts_seen"
             " WHERE api_key_id = ? AND ts >= ? ORDER BY ts",
             (api_key_id, since_ts),
         )

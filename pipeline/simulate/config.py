@@ -1,0 +1,112 @@
+"""The simulator's settings: one frozen object, built by the CLI or a driver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = ["DEFAULT_START", "SCENARIOS", "SimulationConfig", "parse_start"]
+
+#: 2026-10-05T00:00:00Z, a Monday.
+DEFAULT_START = 1_791_158_400.0
+
+#: Abuse scenarios, in roster order.
+SCENARIOS: tuple[str, ...] = (
+    "bulk_harvest",
+    "low_and_slow",
+    "output_capped_sweep",
+    "paraphrased",
+    "key_takeover",
+    "mixed_reseller",
+    "hydra",
+    "swarm",
+)
+
+
+def parse_start(text: str) -> float:
+    """Parse an RFC 3339 time with an offset into Unix seconds.
+
+    >>> parse_start("2026-10-05T00:00:00Z") == DEFAULT_START
+    True
+    >>> parse_start("2026-10-05")
+    Traceback (most recent call last):
+    ...
+    ValueError: start needs a time and a UTC offset, e.g. 2026-10-05T00:00:00Z
+    """
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or "T" not in text.upper():
+        raise ValueError("start needs a time and a UTC offset, e.g. 2026-10-05T00:00:00Z")
+    return parsed.timestamp()
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Everything that shapes a simulated dataset; equal configs give identical output.
+
+    Parameters
+    ----------
+    seed
+        Seeds every generator (per key, per campaign, delivery).
+    days
+        Length of the simulated span (fractions allowed, e.g. 0.05 for tests).
+    benign_keys
+        Number of benign keys, split over the archetypes by ``BENIGN_WEIGHTS``.
+    attack_instances
+        Instances of *each* abuse scenario (a hydra or swarm instance is a whole campaign).
+    start
+        Unix seconds of the first instant.
+    prompts
+        Include ``prompt_text`` (it is generated either way, so metadata is identical).
+    duplicate_rate
+        Share of events delivered twice with the same ``request_id`` (retries).
+    malformed_rate
+        Share of events replaced by a malformed record (dead-letter material).
+    disorder_seconds
+        Maximum lateness of an event's arrival behind its event time.
+    epoch_share
+        Share of events whose ``ts`` is an epoch number instead of an RFC 3339 string.
+    scenarios
+        Abuse scenarios to include (default: all of :data:`SCENARIOS`).
+    hydra_keys, swarm_keys
+        Inclusive ranges of campaign sizes.
+    """
+
+    seed: int = 1
+    days: float = 2.0
+    benign_keys: int = 400
+    attack_instances: int = 3
+    start: float = DEFAULT_START
+    prompts: bool = True
+    duplicate_rate: float = 0.002
+    malformed_rate: float = 0.0
+    disorder_seconds: float = 20.0
+    epoch_share: float = 0.02
+    scenarios: tuple[str, ...] = field(default=SCENARIOS)
+    hydra_keys: tuple[int, int] = (20, 80)
+    swarm_keys: tuple[int, int] = (100, 250)
+
+    def __post_init__(self) -> None:
+        if not self.days > 0:
+            raise ValueError("days must be > 0")
+        if self.benign_keys < 0 or self.attack_instances < 0:
+            raise ValueError("benign_keys and attack_instances must be >= 0")
+        for name in ("duplicate_rate", "malformed_rate", "epoch_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1]")
+        if self.disorder_seconds < 0:
+            raise ValueError("disorder_seconds must be >= 0")
+        unknown = set(self.scenarios) - set(SCENARIOS)
+        if unknown:
+            raise ValueError(f"unknown scenarios: {', '.join(sorted(unknown))}")
+        for name in ("hydra_keys", "swarm_keys"):
+            low, high = getattr(self, name)
+            if not 1 <= low <= high:
+                raise ValueError(f"{name} must be (low, high) with 1 <= low <= high")
+
+    @property
+    def end(self) -> float:
+        """Unix seconds just after the last simulated instant."""
+        return self.start + self.days * 86400.0

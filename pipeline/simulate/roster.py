@@ -1,0 +1,186 @@
+"""Who is in the simulation: every key, its account, its label and how to build its stream.
+
+The roster is drawn from one generator seeded by the config's seed; each key's
+stream later gets its own generator seeded by ``(seed, api_key_id)``, so a key's
+traffic does not depend on which other keys exist or on merge order.
+Ids are random hex, so nothing about a key's label leaks through its name or
+position.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from pipeline.simulate import abuse
+from pipeline.simulate.benign import ARCHETYPES, BENIGN_WEIGHTS
+from pipeline.simulate.config import SimulationConfig
+from pipeline.simulate.emit import Emitter, Item, KeyContext
+
+__all__ = ["KeySpec", "allocate", "build_roster", "open_stream"]
+
+Builder = Callable[[KeyContext], Iterator[Item]]
+
+#: Archetypes a stolen key can come from: steady traffic, so the key has history before.
+_TAKEOVER_FROM = ("chat_app", "rag_app", "translation_service", "tutoring_app", "framework_app")
+_SINGLE: dict[str, Builder] = {
+    "bulk_harvest": abuse.bulk_harvest,
+    "low_and_slow": abuse.low_and_slow,
+    "output_capped_sweep": abuse.output_capped_sweep,
+    "paraphrased": abuse.paraphrased,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One key of the roster and the ground truth about it."""
+
+    api_key_id: str
+    account_id: str
+    label: str
+    scenario: str
+    attack_start: float | None
+    campaign_id: str | None
+    build: Builder
+
+    def label_dict(self) -> dict[str, Any]:
+        """The key's line of ``labels.jsonl``."""
+        start = None
+        if self.attack_start is not None:
+            start = datetime.fromtimestamp(self.attack_start, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+            start = start[:-3] + "Z"
+        return {
+            "api_key_id": self.api_key_id,
+            "account_id": self.account_id,
+            "label": self.label,
+            "scenario": self.scenario,
+            "attack_start": start,
+            "campaign_id": self.campaign_id,
+        }
+
+
+def allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Split ``total`` over ``weights`` by largest remainder (deterministic, sums to ``total``).
+
+    >>> allocate(10, {"a": 0.5, "b": 0.3, "c": 0.2})
+    {'a': 5, 'b': 3, 'c': 2}
+    >>> sum(allocate(7, {"a": 0.34, "b": 0.33, "c": 0.33}).values())
+    7
+    """
+    raw = {name: total * w / sum(weights.values()) for name, w in weights.items()}
+    counts = {name: int(x) for name, x in raw.items()}
+    order = sorted(raw, key=lambda name: (-(raw[name] - counts[name]), name))
+    for name in order[: total - sum(counts.values())]:
+        counts[name] += 1
+    return counts
+
+
+class _Ids:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._used: set[str] = set()
+
+    def new(self, prefix: str) -> str:
+        while True:
+            value = f"{prefix}_{self._rng.getrandbits(48):012x}"
+            if value not in self._used:
+                self._used.add(value)
+                return value
+
+
+def _attack_start(rng: random.Random, config: SimulationConfig, overnight: bool) -> float:
+    """A time in the middle half of the span; overnight (00-05 UTC) when the span has one."""
+    lo = config.start + 0.25 * (config.end - config.start)
+    hi = config.start + 0.75 * (config.end - config.start)
+    if overnight:
+        nights = []
+        day = lo - lo % 86400.0
+        while day < hi:
+            a, b = max(lo, day), min(hi, day + 5 * 3600.0)
+            if b > a:
+                nights.append((a, b))
+            day += 86400.0
+        if nights:
+            a, b = rng.choice(nights)
+            return round(a + (b - a) * rng.random(), 3)
+    return round(lo + (hi - lo) * rng.random(), 3)
+
+
+def build_roster(config: SimulationConfig) -> list[KeySpec]:
+    """All keys of the simulation, benign first, then each scenario's instances."""
+    rng = random.Random(f"{config.seed}/roster")
+    ids = _Ids(rng)
+    specs: list[KeySpec] = []
+    companies: list[str] = []
+    for name, count in allocate(config.benign_keys, BENIGN_WEIGHTS).items():
+        for _ in range(count):
+            if name != "individual_developer" and companies and rng.random() < 0.25:
+                account = rng.choice(companies)  # a company with several keys for several apps
+            else:
+                account = ids.new("acct")
+                if name != "individual_developer":
+                    companies.append(account)
+            specs.append(
+                KeySpec(ids.new("key"), account, "benign", name, None, None, ARCHETYPES[name])
+            )
+    for scenario in config.scenarios:
+        for _ in range(config.attack_instances):
+            specs.extend(_instance(rng, ids, config, scenario))
+    return specs
+
+
+def _instance(
+    rng: random.Random, ids: _Ids, config: SimulationConfig, scenario: str
+) -> list[KeySpec]:
+    if scenario in _SINGLE:
+        return [
+            KeySpec(
+                ids.new("key"), ids.new("acct"), "abuse", scenario, None, None, _SINGLE[scenario]
+            )
+        ]
+    if scenario == "key_takeover":
+        start = _attack_start(rng, config, overnight=True)
+        archetype = ARCHETYPES[rng.choice(_TAKEOVER_FROM)]
+        build = partial(
+            abuse.key_takeover, archetype=archetype, attack_start=start,
+            owner_continues=rng.random() < 0.4,
+        )  # fmt: skip
+        return [KeySpec(ids.new("key"), ids.new("acct"), "abuse", scenario, start, None, build)]
+    if scenario == "mixed_reseller":
+        start = _attack_start(rng, config, overnight=False)
+        build = partial(abuse.mixed_reseller, attack_start=start)
+        return [KeySpec(ids.new("key"), ids.new("acct"), "abuse", scenario, start, None, build)]
+    campaign_id = ids.new("camp")
+    campaign = abuse.make_campaign(rng, campaign_id, scenario, config.seed)
+    if scenario == "hydra":
+        size = rng.randint(*config.hydra_keys)
+        accounts = [ids.new("acct") for _ in range(min(size, rng.randint(3, 12)))]
+        member = partial(abuse.hydra_member, campaign=campaign)
+        return [
+            KeySpec(
+                ids.new("key"), rng.choice(accounts), "abuse", scenario, None, campaign_id, member
+            )
+            for _ in range(size)
+        ]
+    size = rng.randint(*config.swarm_keys)
+    member = partial(abuse.swarm_member, campaign=campaign)
+    return [
+        KeySpec(ids.new("key"), ids.new("acct"), "abuse", scenario, None, campaign_id, member)
+        for _ in range(size)
+    ]
+
+
+def open_stream(spec: KeySpec, config: SimulationConfig, index: int) -> Iterator[Item]:
+    """The key's events as ``(time, uid, event)`` in event-time order (lazy)."""
+    rng = random.Random(f"{config.seed}/key/{spec.api_key_id}")
+    emitter = Emitter(
+        spec.api_key_id, spec.account_id, rng, index << 32,
+        rng.uniform(0.0005, 0.006), rng.uniform(0.0005, 0.004),
+    )  # fmt: skip
+    return spec.build(
+        KeyContext(spec.api_key_id, spec.account_id, config.start, config.end, rng, emitter)
+    )

@@ -1,0 +1,243 @@
+"""Arrival-time processes: when a key sends requests.
+
+Two layers. *Schedules* yield ``(start, end, rate)`` segments (rate in requests
+per second): diurnal hours, business-hours sessions, batch jobs, 24/7 flat.
+*Processes* turn segments into increasing event times: :func:`poisson`
+(human or many-user traffic) or :func:`paced` (a worker pool with a fixed
+request interval: machine pacing). A few patterns that are neither (agent tool
+loops, synchronized campaign rounds, per-day quotas) have their own generator.
+
+All randomness comes from ``r``, the key's own ``random.Random.random``; time
+is plain Unix seconds, so nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from math import exp, log
+
+__all__ = [
+    "BUSINESS",
+    "CONSUMER",
+    "FLAT",
+    "Segment",
+    "agent_loops",
+    "daily_quota",
+    "diurnal",
+    "flat",
+    "jobs",
+    "local_hour",
+    "paced",
+    "poisson",
+    "rounds",
+    "sessions",
+]
+
+Draw = Callable[[], float]
+Segment = tuple[float, float, float]
+
+DAY = 86400.0
+HOUR = 3600.0
+
+#: Relative hourly load of a consumer app (local time): quiet nights, evening peak.
+CONSUMER = (
+    0.25, 0.15, 0.1, 0.08, 0.08, 0.12, 0.3, 0.55, 0.8, 0.9, 0.95, 1.0,
+    1.0, 0.95, 0.9, 0.9, 0.95, 1.0, 1.1, 1.2, 1.25, 1.15, 0.8, 0.45,
+)  # fmt: skip
+#: Relative hourly load of an office workload.
+BUSINESS = (
+    0.03, 0.02, 0.02, 0.02, 0.02, 0.04, 0.1, 0.4, 0.9, 1.0, 1.0, 0.9,
+    0.7, 0.95, 1.0, 1.0, 0.9, 0.6, 0.3, 0.15, 0.1, 0.08, 0.05, 0.04,
+)  # fmt: skip
+FLAT = (1.0,) * 24
+
+
+def local_hour(t: float, tz_hours: float) -> int:
+    """Hour of day (0-23) at UTC offset ``tz_hours``.
+
+    >>> local_hour(0.0, -5)
+    19
+    """
+    return int((t + tz_hours * HOUR) // HOUR) % 24
+
+
+def _weekend(t: float, tz_hours: float) -> bool:
+    # 1970-01-01 was a Thursday (weekday 3).
+    return (int((t + tz_hours * HOUR) // DAY) + 3) % 7 >= 5
+
+
+def _lognormal(r: Draw, sigma: float) -> float:
+    # Box-Muller costs two draws; a centred sum of three uniforms is close enough here.
+    return exp(sigma * (r() + r() + r() - 1.5) * 2.0)
+
+
+def diurnal(
+    r: Draw,
+    start: float,
+    end: float,
+    per_day: float,
+    tz_hours: float,
+    profile: tuple[float, ...],
+    weekend_factor: float,
+    noise: float,
+) -> Iterator[Segment]:
+    """Hourly segments whose rate follows ``profile`` and averages ``per_day`` requests a day."""
+    scale = per_day / (sum(profile) * HOUR)
+    t = start - (start % HOUR)
+    while t < end:
+        rate = scale * profile[local_hour(t, tz_hours)] * _lognormal(r, noise)
+        if _weekend(t, tz_hours):
+            rate *= weekend_factor
+        yield max(t, start), min(t + HOUR, end), rate
+        t += HOUR
+
+
+def flat(r: Draw, start: float, end: float, per_second: float, noise: float) -> Iterator[Segment]:
+    """24/7 hourly segments around a constant rate (``noise`` = hour-to-hour log spread)."""
+    return diurnal(r, start, end, per_second * DAY, 0.0, FLAT, 1.0, noise)
+
+
+def sessions(
+    r: Draw,
+    start: float,
+    end: float,
+    tz_hours: float,
+    per_day: float,
+    minutes: float,
+    per_second: float,
+    weekend_prob: float,
+) -> Iterator[Segment]:
+    """Work sessions in local office hours (evenings sometimes): sparse and bursty.
+
+    ``per_day`` sessions a working day of about ``minutes`` minutes each, at
+    ``per_second`` within a session. Sessions of one day never overlap.
+    """
+    day = (start + tz_hours * HOUR) // DAY * DAY - tz_hours * HOUR
+    while day < end:
+        if not _weekend(day + HOUR, tz_hours) or r() < weekend_prob:
+            count = int(per_day * 2 * r() + r())
+            starts = sorted(day + HOUR * (8.5 + 11.5 * r() ** 1.3) for _ in range(count))
+            last = day
+            for s in starts:
+                s = max(s, last)
+                e = s + 60.0 * minutes * _lognormal(r, 0.5)
+                last = e
+                if e > start and s < end:
+                    yield max(s, start), min(e, end), per_second * _lognormal(r, 0.3)
+        day += DAY
+
+
+def jobs(
+    r: Draw,
+    start: float,
+    end: float,
+    per_day: float,
+    hours: tuple[float, float],
+    per_second: float,
+    nightly_hour: float | None,
+) -> Iterator[Segment]:
+    """Batch jobs lasting ``hours`` (min, max): at random times, or nightly at a fixed hour (CI)."""
+    day = start - (start % DAY)
+    while day < end:
+        if nightly_hour is not None:
+            starts = [day + nightly_hour * HOUR] if r() < min(1.0, per_day) else []
+        else:
+            count = int(per_day * 2 * r() + r())
+            starts = sorted(day + DAY * r() for _ in range(count))
+        last = day
+        for s in starts:
+            s = max(s, last)
+            e = s + HOUR * (hours[0] + (hours[1] - hours[0]) * r())
+            last = e
+            if e > start and s < end:
+                yield max(s, start), min(e, end), per_second * _lognormal(r, 0.2)
+        day += DAY
+
+
+def poisson(r: Draw, segments: Iterable[Segment]) -> Iterator[float]:
+    """Poisson arrivals within each segment (memoryless, so segments restart cleanly)."""
+    floor = float("-inf")  # overlapping segments must not make time run backwards
+    for s, e, rate in segments:
+        if rate <= 0.0 or e <= floor:
+            continue
+        t = max(s, floor)
+        floor = e
+        while True:
+            t -= log(1.0 - r()) / rate
+            if t >= e:
+                break
+            yield t
+
+
+def paced(r: Draw, segments: Iterable[Segment], jitter: float) -> Iterator[float]:
+    """Machine-paced arrivals: a fixed interval ``1/rate`` with ±``jitter`` relative noise."""
+    t = -1.0
+    for s, e, rate in segments:
+        if rate <= 0.0:
+            continue
+        step = 1.0 / rate
+        if t < s:
+            t = s + step * r()
+        while t < e:
+            yield t
+            t += step * (1.0 + jitter * (2.0 * r() - 1.0))
+
+
+def agent_loops(r: Draw, segments: Iterable[Segment]) -> Iterator[tuple[float, int]]:
+    """Coding-agent sessions: tool loops of quick requests, then a pause for the human.
+
+    Yields ``(time, step)``; step 0 is the user's instruction, later steps are tool results.
+    The segment rate is ignored: the loop structure sets the pace (~5-15 requests a minute).
+    """
+    t = float("-inf")
+    for s, e, _rate in segments:
+        t = max(s, t)
+        while t < e:
+            for step in range(1 + int(r() * 14)):
+                yield t, step
+                t += 1.5 + 6.0 * r()
+                if t >= e:
+                    break
+            t += 15.0 - 80.0 * log(1.0 - r())
+
+
+def rounds(
+    campaign: Draw,
+    r: Draw,
+    start: float,
+    end: float,
+    period: float,
+    offset: float,
+    per_round: int,
+    participation: float,
+) -> Iterator[float]:
+    """Synchronized campaign rounds: every key fires within seconds of a shared tick.
+
+    ``campaign`` draws the shared schedule (identical for every key of the campaign: seed it
+    with the campaign id); ``r`` draws this key's participation and jitter.
+    """
+    tick = start + period * campaign()
+    while tick < end:
+        slip = 10.0 * campaign()  # the operator's scheduler drifts, the same for all keys
+        if r() < participation:
+            t = tick + slip + offset
+            for _ in range(per_round):
+                t += 0.2 + 3.0 * r()
+                if start <= t < end:
+                    yield t
+        tick += period
+
+
+def daily_quota(
+    r: Draw, start: float, end: float, low: int, high: int, window: tuple[float, float]
+) -> Iterator[float]:
+    """``low``-``high`` requests per 24 h block (a partial block gets its share), inside
+    the block's ``window`` (seconds from the block start, end <= 86400)."""
+    day = start
+    while day < end:
+        share = min(1.0, (end - day) / DAY)
+        count = int((low + int(r() * (high - low + 1))) * share)
+        w0, w1 = day + window[0], min(day + window[1], end)
+        if w1 > w0:
+            yield from sorted(w0 + (w1 - w0) * r() for _ in range(count))
+        day += DAY

@@ -503,7 +503,7 @@ def key_drilldown() -> Dashboard:
         "distillwatch-key-drilldown",
         "distillwatch / Key drill-down",
         [row],
-        [key],
+        [INSTANCE, key],
         description="One hashed key from the top-K: score, rank, owning worker.",
         time_from="now-3h",
     )

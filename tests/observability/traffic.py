@@ -33,7 +33,9 @@ FAST_CONFIG = EngineConfig(
 TOPICS = ("algebra", "history", "biology", "rust", "poetry", "law", "chemistry", "music")
 
 
-def harvesters(seed: int, count: int, seconds: float, pace: float = 1.5) -> Iterator[dict[str, Any]]:
+def harvesters(
+    seed: int, count: int, seconds: float, pace: float = 1.5
+) -> Iterator[dict[str, Any]]:
     """Machine-paced extraction from ``count`` keys, in event-time order."""
     rng = random.Random(seed)
     heap = [(START + rng.uniform(0, pace), i) for i in range(count)]

@@ -65,18 +65,21 @@ def merge_top(ranked: Iterable[Sequence[tuple[str, float]]], k: int) -> list[tup
 
 
 class TopKCollector(Collector):
-    """A custom collector exposing at most ``k`` series: the hottest keys' scores.
+    """A custom collector exposing at most ``k`` keys: the hottest keys' scores and ranks.
 
     ``update()`` is called by the worker after each batch; ``collect()`` runs in
-    the scrape thread and builds a fresh family from the latest ranking, so
+    the scrape thread and builds fresh families from the latest ranking, so
     series of keys that dropped out simply vanish (no label set lives forever).
+    Two families, each with at most ``k`` series labelled by the hashed key:
+    ``<name>_score`` (the key's score) and ``<name>_rank`` (1 = most suspicious).
+    Rank is a value, not a label, so a key keeps one series while it moves up or down.
 
     Parameters
     ----------
     k
         Number of keys exposed.
     name
-        Metric family name.
+        Family name prefix.
 
     Examples
     --------
@@ -85,14 +88,15 @@ class TopKCollector(Collector):
     >>> top = TopKCollector(k=2)
     >>> registry.register(top)
     >>> top.update([("key-a", 0.91), ("key-b", 0.5), ("key-c", 0.2)])
-    >>> labels = {"rank": "1", "key": key_label("key-a")}
-    >>> registry.get_sample_value("distillwatch_top_key_score", labels)
+    >>> registry.get_sample_value("distillwatch_top_key_score", {"key": key_label("key-a")})
     0.91
+    >>> registry.get_sample_value("distillwatch_top_key_rank", {"key": key_label("key-b")})
+    2.0
     >>> len([s for m in registry.collect() for s in m.samples])
-    2
+    4
     """
 
-    def __init__(self, k: int = 10, name: str = "distillwatch_top_key_score") -> None:
+    def __init__(self, k: int = 10, name: str = "distillwatch_top_key") -> None:
         if k < 1:
             raise ValueError("k must be >= 1")
         self.k = k
@@ -108,22 +112,33 @@ class TopKCollector(Collector):
         with self._lock:
             self._ranking = labelled
 
-    def collect(self) -> Iterator[Metric]:
-        """Yield one gauge family with at most ``k`` samples (rank, hashed key)."""
-        family = GaugeMetricFamily(
-            self.name,
+    def _families(self) -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        score = GaugeMetricFamily(
+            f"{self.name}_score",
             "Score of the K most suspicious keys right now; key is a hash (see key_label)",
-            labels=["rank", "key"],
+            labels=["key"],
         )
+        rank = GaugeMetricFamily(
+            f"{self.name}_rank",
+            "Rank (1 = most suspicious) of the K most suspicious keys; key is a hash",
+            labels=["key"],
+        )
+        return score, rank
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the score and rank families, each with at most ``k`` samples."""
+        score, rank = self._families()
         with self._lock:
             ranking = list(self._ranking)
-        for rank, (label, score) in enumerate(ranking, start=1):
-            family.add_metric([str(rank), label], score)
-        yield family
+        for position, (label, value) in enumerate(ranking, start=1):
+            score.add_metric([label], value)
+            rank.add_metric([label], float(position))
+        yield score
+        yield rank
 
     def describe(self) -> Iterator[Metric]:
         """Describe without data so registration does not call ``collect()``."""
-        yield GaugeMetricFamily(self.name, "top-K key scores", labels=["rank", "key"])
+        yield from self._families()
 
 
 class BoundedLabel:

@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     run_p.add_argument("--alerts-topic", default="alerts")
     run_p.add_argument("--group-id", default="distillwatch-hook")
+    run_p.add_argument(
+        "--session-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="Kafka group session timeout: how soon a crashed hook's partitions move (default 10)",
+    )
     run_p.add_argument("--feedback-topic", default="distillwatch-feedback")
     run_p.add_argument(
         "--feedback-file",
@@ -97,7 +104,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch a ``hook`` sub-action; return the exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("distillwatch").setLevel(logging.INFO)  # ours at INFO, Kafka's quieter
     try:
         if args.hook_action == "run":
             return _run(args)
@@ -134,6 +142,7 @@ def _run(args: argparse.Namespace) -> int:
         bootstrap_servers=args.bootstrap_servers or None,
         alerts_topic=args.alerts_topic,
         group_id=args.group_id,
+        session_timeout=args.session_timeout,
         feedback_topic=args.feedback_topic or None,
         feedback_file=args.feedback_file,
         listen=_address(args.listen) if args.listen else None,

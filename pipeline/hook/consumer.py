@@ -8,6 +8,7 @@ audited as a duplicate.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import orjson
@@ -31,6 +32,7 @@ class AlertConsumer:
         processor: Processor,
         *,
         max_records: int = 200,
+        session_timeout: float = 10.0,
     ) -> None:
         self.topic = topic
         self.processor = processor
@@ -44,8 +46,8 @@ class AlertConsumer:
             auto_offset_reset="earliest",
             # Short session so a restarted hook rejoins in seconds, not minutes
             # (DESIGN.md: a 108 s rejoin was measured with defaults).
-            session_timeout_ms=10000,
-            heartbeat_interval_ms=1000,
+            session_timeout_ms=int(session_timeout * 1000),
+            heartbeat_interval_ms=min(1000, int(session_timeout * 1000) // 3),
         )
 
     def poll_once(self, timeout: float = 0.5) -> int:
@@ -70,6 +72,11 @@ class AlertConsumer:
             self._consumer.commit()  # the positions just returned by poll
         return count
 
+    @property
+    def ready(self) -> bool:
+        """Whether the group has assigned us partitions (joining takes seconds)."""
+        return bool(self._consumer.assignment())
+
     def close(self) -> None:
         """Leave the group and close the connection."""
         self._consumer.close()
@@ -89,8 +96,13 @@ class FeedbackConsumer:
             auto_offset_reset="earliest",
         )
         self._assigned = False
+        self._next_assign_try = 0.0
 
     def _assign(self) -> bool:
+        now = time.monotonic()
+        if now < self._next_assign_try:
+            return False
+        self._next_assign_try = now + 10.0  # a metadata round trip: not on every loop
         partitions = self._consumer.partitions_for_topic(self.topic)
         if not partitions:
             return False  # not created yet: `distillwatch label` creates it
@@ -99,6 +111,24 @@ class FeedbackConsumer:
         self._consumer.seek_to_beginning(*tps)
         self._assigned = True
         return True
+
+    def catch_up(self, apply: Callable[[FeedbackRecord], object], timeout: float = 10.0) -> int:
+        """Read the topic up to its current end (bounded by ``timeout``) before alerts flow.
+
+        Without this, the first alerts could be decided before the labels that
+        suppress them were read.
+        """
+        deadline = time.monotonic() + timeout
+        if not self._assigned and not self._assign():
+            return 0
+        tps = list(self._consumer.assignment())
+        ends = self._consumer.end_offsets(tps)
+        count = 0
+        while time.monotonic() < deadline:
+            if all(self._consumer.position(tp) >= ends.get(tp, 0) for tp in tps):
+                break
+            count += self.poll_once(apply, timeout=0.2)
+        return count
 
     def poll_once(self, apply: Callable[[FeedbackRecord], object], timeout: float = 0.0) -> int:
         """Apply any new labels with ``apply(record)``; return how many were read."""

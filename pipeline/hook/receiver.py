@@ -73,7 +73,11 @@ class AlertmanagerReceiver:
 
     def authorized(self, header: str | None) -> bool:
         """Constant-time check of an ``Authorization`` header."""
-        return header is not None and hmac.compare_digest(header.encode(), self._expected)
+        if header is None:
+            return False
+        # http.server decodes header bytes as latin-1: encoding back gives the raw bytes.
+        raw = header.encode("latin-1", errors="replace")
+        return hmac.compare_digest(raw, self._expected)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         receiver = self

@@ -53,6 +53,7 @@ class RunSettings:
     feedback_file: Path | None = None
     listen: tuple[str, int] | None = None
     metrics: tuple[str, int] | None = None
+    session_timeout: float = 10.0
     until_idle: float | None = None
     max_seconds: float | None = None
 
@@ -110,13 +111,19 @@ def run_hook(
         alerts = feedback = None
         if settings.bootstrap_servers:
             alerts = AlertConsumer(
-                settings.bootstrap_servers, settings.alerts_topic, settings.group_id, processor
+                settings.bootstrap_servers,
+                settings.alerts_topic,
+                settings.group_id,
+                processor,
+                session_timeout=settings.session_timeout,
             )
             closers.append(alerts.close)
             if settings.feedback_topic:
                 feedback = FeedbackConsumer(settings.bootstrap_servers, settings.feedback_topic)
                 closers.append(feedback.close)
         follower = FileFollower(settings.feedback_file) if settings.feedback_file else None
+        if feedback is not None:
+            feedback.catch_up(lambda record: _apply(processor, record))
         _loop(settings, processor, alerts, feedback, follower, stop)
     finally:
         stop.set()
@@ -136,9 +143,7 @@ def _loop(
     stop: threading.Event,
 ) -> None:
     def apply(record: FeedbackRecord) -> None:
-        processor.label(
-            record.api_key_id, record.label, record.reason, record.labelled_at, record.labelled_ts
-        )
+        _apply(processor, record)
 
     started = last_busy = time.monotonic()
     store = Store(settings.db_path)
@@ -153,7 +158,8 @@ def _loop(
             if alerts is None:
                 stop.wait(0.2)
             now = time.monotonic()
-            if consumed or outbox.depth(store.conn)["pending"]:
+            joining = alerts is not None and not alerts.ready
+            if consumed or joining or outbox.depth(store.conn)["pending"]:
                 last_busy = now
             if settings.until_idle is not None and now - last_busy >= settings.until_idle:
                 log.info("idle for %.1fs with an empty outbox: exiting", settings.until_idle)
@@ -163,6 +169,12 @@ def _loop(
                 return
     finally:
         store.close()
+
+
+def _apply(processor: Processor, record: FeedbackRecord) -> None:
+    processor.label(
+        record.api_key_id, record.label, record.reason, record.labelled_at, record.labelled_ts
+    )
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:

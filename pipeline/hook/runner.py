@@ -96,18 +96,17 @@ def run_hook(
             server, _ = start_http_server(
                 settings.metrics[1], settings.metrics[0], registry=registry
             )
-            closers.append(server.shutdown)
+            closers += [server.server_close, server.shutdown]
         if deliverer is not None and not crash:
             thread = threading.Thread(
                 target=deliverer.run, args=(stop,), name="hook-delivery", daemon=True
             )
             thread.start()
             threads.append(thread)
-        if settings.listen is not None:
-            assert am_token is not None  # checked by the CLI
-            receiver = AlertmanagerReceiver(processor, am_token, *settings.listen).start()
-            closers.append(receiver.stop)
-            log.info("alertmanager receiver on http://%s:%d%s", *receiver.address, receiver.path)
+        # Labels first: a benign label must be in place before the alerts it suppresses.
+        follower = FileFollower(settings.feedback_file) if settings.feedback_file else None
+        if follower is not None:
+            follower.poll(lambda record: _apply(processor, record))
         alerts = feedback = None
         if settings.bootstrap_servers:
             alerts = AlertConsumer(
@@ -121,9 +120,13 @@ def run_hook(
             if settings.feedback_topic:
                 feedback = FeedbackConsumer(settings.bootstrap_servers, settings.feedback_topic)
                 closers.append(feedback.close)
-        follower = FileFollower(settings.feedback_file) if settings.feedback_file else None
         if feedback is not None:
             feedback.catch_up(lambda record: _apply(processor, record))
+        if settings.listen is not None:
+            assert am_token is not None  # checked by the CLI
+            receiver = AlertmanagerReceiver(processor, am_token, *settings.listen).start()
+            closers.append(receiver.stop)
+            log.info("alertmanager receiver on http://%s:%d%s", *receiver.address, receiver.path)
         _loop(settings, processor, alerts, feedback, follower, stop)
     finally:
         stop.set()
@@ -149,7 +152,6 @@ def _loop(
     store = Store(settings.db_path)
     try:
         while not stop.is_set():
-            # Labels first: a benign label must be in place before the alerts it suppresses.
             if follower is not None:
                 follower.poll(apply)
             if feedback is not None:

@@ -1,0 +1,131 @@
+"""Fixtures for the streaming tests: brokers, a labelled dataset, and replay's alerts.
+
+Brokers are real: the embedded Tansu broker (always available), and Apache
+Kafka fetched from Maven Central and started with the machine's Java (recovery,
+restart and lag tests, because Tansu reports end offsets low). Apache Kafka is
+skipped with a reason when it cannot be fetched, unless ``CI=true`` and Maven
+Central was reachable, in which case a failure to start it fails the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pipeline.broker import EmbeddedBroker
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CACHE = Path(os.environ.get("DISTILLWATCH_KAFKA_CACHE", REPO / ".cache" / "kafka"))
+
+# A small dataset that still raises alerts: ~68k events, ~60 alerts, a few malformed lines.
+SIM_ARGS = [
+    "--seed", "5", "--days", "1", "--benign-keys", "10", "--attack-instances", "1",
+    "--scenarios", "bulk_harvest,low_and_slow,hydra", "--malformed-rate", "0.001",
+]  # fmt: skip
+ENGINE_TOML = "[engine]\npopulation_warmup = 30\nkey_warmup_seconds = 600\n"
+ENGINE_OVERRIDES = {"population_warmup": 30, "key_warmup_seconds": 600}
+
+
+class Dataset:
+    """Simulated events plus the alerts ``distillwatch replay`` raised on them."""
+
+    def __init__(self, root: Path) -> None:
+        self.events = root / "sim" / "events.jsonl"
+        self.config = root / "engine.toml"
+        self.replay_dir = root / "replay"
+        lines = [line for line in self.events.read_bytes().splitlines() if line.strip()]
+        self.lines = len(lines)
+        self.alerts = [
+            orjson.loads(line)
+            for line in (self.replay_dir / "alerts.jsonl").read_bytes().splitlines()
+        ]
+        summary = orjson.loads((self.replay_dir / "summary.json").read_bytes())
+        self.rejected = int(summary["events_rejected"])
+
+    @property
+    def alert_ids(self) -> set[str]:
+        return {alert["alert_id"] for alert in self.alerts}
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    root = tmp_path_factory.mktemp("streaming-data")
+    cli = str(BIN / "distillwatch")
+    subprocess.run([cli, "simulate", *SIM_ARGS, "--out", str(root / "sim")], check=True,
+                   capture_output=True, timeout=120)  # fmt: skip
+    (root / "engine.toml").write_text(ENGINE_TOML)
+    subprocess.run(
+        [cli, "replay", str(root / "sim" / "events.jsonl"), "--out", str(root / "replay"),
+         "--config", str(root / "engine.toml"), "--no-progress"],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    data = Dataset(root)
+    assert len(data.alerts) >= 10, "the dataset must raise alerts, or parity proves nothing"
+    return data
+
+
+@pytest.fixture
+def embedded_broker() -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker() as broker:
+        yield broker
+
+
+class KafkaBroker:
+    """An Apache Kafka broker in ``data`` started by scripts/ci/start-kafka.sh (restartable)."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.script = REPO / "scripts" / "ci" / "start-kafka.sh"
+
+    def start(self) -> str:
+        out = subprocess.run(
+            [str(self.script), "start", str(self.data)],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "DISTILLWATCH_KAFKA_CACHE": str(CACHE)},
+        )  # fmt: skip
+        marker = self.data / "bootstrap"
+        if not marker.exists():
+            raise RuntimeError(out.stdout.strip() or out.stderr.strip())
+        return self.bootstrap_servers
+
+    def stop(self) -> None:
+        env = {**os.environ, "DISTILLWATCH_KAFKA_CACHE": str(CACHE)}
+        subprocess.run(
+            [str(self.script), "stop", str(self.data)], capture_output=True, timeout=120, env=env
+        )
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return (self.data / "bootstrap").read_text().strip()
+
+
+@pytest.fixture
+def apache_kafka(tmp_path: Path) -> Iterator[KafkaBroker]:
+    """A fresh Apache Kafka (KRaft) per test, or a skip naming why there is none."""
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    fetch = subprocess.run(
+        [str(REPO / "scripts" / "ci" / "fetch-kafka.sh"), str(CACHE)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    unavailable = CACHE / "UNAVAILABLE"
+    if unavailable.exists() or not (CACHE / "classpath.txt").exists():
+        reason = unavailable.read_text().strip() if unavailable.exists() else fetch.stdout.strip()
+        pytest.skip(f"Apache Kafka unavailable: {reason}")
+    broker = KafkaBroker(tmp_path / "kafka")
+    try:
+        broker.start()
+    except RuntimeError as exc:
+        if in_ci:
+            pytest.fail(f"Apache Kafka was fetched but did not start: {exc}")
+        pytest.skip(f"Apache Kafka did not start: {exc}")
+    try:
+        yield broker
+    finally:
+        broker.stop()

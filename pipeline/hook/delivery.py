@@ -9,6 +9,7 @@ and exhausted attempts dead-letter the row.
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
 import threading
@@ -26,6 +27,7 @@ from pipeline.hook.store import Store
 
 __all__ = ["Attempt", "Deliverer", "backoff_delay", "http_post"]
 
+log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 USER_AGENT = "distillwatch-hook/1"
 
@@ -112,8 +114,14 @@ class Deliverer:
         store = Store(self.db_path)
         try:
             while not stop.is_set():
-                self.deliver_due(store)
-                due_at = outbox.next_due_at(store.conn)
+                try:
+                    self.deliver_due(store)
+                    due_at = outbox.next_due_at(store.conn)
+                except Exception:
+                    # A locked database or a bug in one send must not end delivery for
+                    # good: the rows stay in the outbox and the next pass retries them.
+                    log.exception("delivery pass failed; retrying in %.1fs", poll)
+                    due_at = None
                 wait = poll if due_at is None else max(0.0, min(poll, due_at - self.clock()))
                 self.wake.wait(wait)
                 self.wake.clear()

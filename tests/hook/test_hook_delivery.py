@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from pipeline.hook import audit, outbox
-from pipeline.hook.delivery import Deliverer
+from pipeline.hook.delivery import Attempt, Deliverer
 from pipeline.hook.metrics import HookMetrics
 from pipeline.hook.policy import Policy
 from pipeline.hook.processor import Processor
@@ -254,3 +254,30 @@ def test_audit_log_is_append_only(make_hook: MakeHook, provider: ProviderServer)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         hook.store.conn.execute("DELETE FROM audit")
     assert len(hook.audit_rows()) == 1
+
+
+def test_delivery_thread_survives_a_failing_pass(
+    make_hook: MakeHook, provider: ProviderServer
+) -> None:
+    hook = make_hook(make_policy(), provider)
+    real_post = hook.deliverer.post
+    calls: list[str] = []
+
+    def flaky_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
+        calls.append(url)
+        if len(calls) == 1:
+            raise RuntimeError("boom")  # e.g. a bug or a locked database mid-pass
+        return real_post(url, body, headers, timeout)
+
+    hook.deliverer.post = flaky_post
+    stop = threading.Event()
+    thread = threading.Thread(target=hook.deliverer.run, args=(stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        hook.handle(make_alert("a1"))
+        hook.deliverer.wake.set()
+        assert wait_until(lambda: hook.statuses()["delivered"] == 1, timeout=10)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert len(calls) == 2 and list(provider.applied.values()) == [1]

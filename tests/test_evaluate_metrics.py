@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.evaluate.campaigns import campaign_metrics
+from pipeline.evaluate.evaluation import sample_keys
 from pipeline.evaluate.inputs import EventIndex
 from pipeline.evaluate.metrics import abuse_scenario_row, benign_archetype_row, overall
 from pipeline.evaluate.outcomes import key_outcomes
@@ -276,3 +277,11 @@ def test_percentile_is_between_neighbours(values: list[float], q: float) -> None
     ordered = sorted(values)
     pos = (len(ordered) - 1) * q / 100
     assert ordered[math.floor(pos)] - 1e-6 <= result <= ordered[math.ceil(pos)] + 1e-6
+
+
+def test_sample_keys_show_both_outcomes_in_key_order() -> None:
+    samples = sample_keys(key_outcomes(LABELS, ALERTS), per_group=2)
+    assert samples["hydra (abuse)"] == ["h1", "h3"]  # first alerted, first quiet
+    assert samples["batch (benign)"] == ["b1", "b2"]
+    assert samples["eval (benign)"] == ["e1"]
+    assert sample_keys(key_outcomes(LABELS, ALERTS), per_group=1)["takeover (abuse)"] == ["t1"]

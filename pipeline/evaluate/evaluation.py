@@ -110,10 +110,10 @@ def sample_keys(outcomes: Mapping[str, KeyOutcome], per_group: int = 2) -> dict[
     chosen: dict[str, list[str]] = {}
     for name, members in sorted(groups.items()):
         ordered = sorted(members, key=lambda o: o.label.api_key_id)
-        hit = [o for o in ordered if o.levels["warning"].detected or o.levels["warning"].alerted]
-        miss = [o for o in ordered if o not in hit]
+        hit = [o for o in ordered if o.levels["warning"].alerted]
+        miss = [o for o in ordered if not o.levels["warning"].alerted]
         picks: list[str] = []
-        for pool in (hit[:1], miss[:1], ordered):
+        for pool in (hit[:1], miss[:1], ordered[: per_group + 2]):
             for outcome in pool:
                 key = outcome.label.api_key_id
                 if len(picks) < per_group and key not in picks:

@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # before pyplot: headless servers and CI have no display
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pipeline.evaluate.evaluation import Evaluation
@@ -75,7 +76,8 @@ def plot_precision_recall(metrics: Mapping[str, Any], path: Path) -> None:
 
 def plot_time_to_detect(evaluation: Evaluation, path: Path) -> None:
     """Box plot of minutes to detection per abusive scenario, warning and critical."""
-    scenarios = sorted({o.label.scenario for o in evaluation.outcomes.values() if o.is_abuse})
+    abusive = [o for o in evaluation.outcomes.values() if o.is_abuse]
+    scenarios = sorted({o.label.scenario for o in abusive})
     fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(scenarios) + 2), 4.2))
     width = 0.35
     for offset, level in zip((-width / 2, width / 2), LEVELS, strict=True):
@@ -84,9 +86,8 @@ def plot_time_to_detect(evaluation: Evaluation, path: Path) -> None:
             data.append(
                 [
                     o.levels[level].ttd_minutes or 0.0
-                    for o in evaluation.outcomes.values()
-                    if o.is_abuse
-                    and o.label.scenario == scenario
+                    for o in abusive
+                    if o.label.scenario == scenario
                     and o.levels[level].detected
                     and o.levels[level].ttd_minutes is not None
                 ]
@@ -100,14 +101,16 @@ def plot_time_to_detect(evaluation: Evaluation, path: Path) -> None:
                 widths=width * 0.9,
                 patch_artist=True,
                 manage_ticks=False,
+                medianprops={"color": "black"},
             )
             for patch in box["boxes"]:
                 patch.set_facecolor(_LEVEL_COLORS[level])
                 patch.set_alpha(0.6)
         ax.plot([], [], "s", color=_LEVEL_COLORS[level], label=level)
-    ax.set_xticks(range(len(scenarios)), scenarios, rotation=20, ha="right")
+    keys = {s: sum(o.label.scenario == s for o in abusive) for s in scenarios}
+    ax.set_xticks(range(len(scenarios)), [f"{s}\n({keys[s]} keys)" for s in scenarios], fontsize=8)
     ax.set(ylabel="minutes from attack start to first alert")
-    ax.set_title("Time to detect per scenario")
+    ax.set_title("Time to detect per scenario (detected keys)")
     if not scenarios:
         ax.text(0.5, 0.5, "no abusive keys", ha="center", transform=ax.transAxes)
     ax.legend(fontsize=8)
@@ -115,8 +118,58 @@ def plot_time_to_detect(evaluation: Evaluation, path: Path) -> None:
     _save(fig, path)
 
 
-def _dt(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, tz=UTC)
+def _day(epoch: float) -> float:
+    """Matplotlib's date number (days) of an epoch time, for date axes."""
+    return float(mdates.date2num(datetime.fromtimestamp(epoch, tz=UTC)))
+
+
+#: Smallest time span a timeline panel shows, in days (a lone point would span years).
+_MIN_SPAN = 1 / 24
+
+
+def _outcome_word(evaluation: Evaluation, key: str) -> str:
+    outcome = evaluation.outcomes[key]
+    if outcome.is_abuse:
+        return "detected" if outcome.levels["warning"].detected else "missed"
+    return "alerted" if outcome.levels["warning"].alerted else "quiet"
+
+
+def _timeline_panel(
+    ax: Axes, evaluation: Evaluation, alerts: Mapping[str, Sequence[AlertRecord]], name: str
+) -> None:
+    times: list[float] = []
+    for key in evaluation.samples[name]:
+        points = evaluation.timelines.get(key, [])
+        xs = [_day(t) for t, _ in points]
+        color = ax.plot(xs, [s for _, s in points], ".-", lw=1)[0].get_color() if xs else "grey"
+        suffix = "" if xs else f", no {evaluation.timeline_source}"
+        ax.plot([], [], color=color, label=f"{key} ({_outcome_word(evaluation, key)}{suffix})")
+        times += xs
+        for alert in alerts.get(key, ()):
+            times.append(_day(alert.ts))
+            ax.plot(
+                times[-1],
+                alert.score,
+                "v",
+                color=_LEVEL_COLORS[alert.severity],
+                markeredgecolor="black",
+                markeredgewidth=0.5,
+            )
+        start = evaluation.outcomes[key].label.attack_start
+        if start is not None:
+            times.append(_day(start))
+            ax.axvline(times[-1], color=color, linestyle="--", lw=0.8)
+    if times:
+        low, high = min(times), max(times)
+        pad = max(_MIN_SPAN - (high - low), 0.0) / 2 + (high - low) * 0.03
+        ax.set_xlim(low - pad, high + pad)
+    ax.set_title(name, fontsize=9)
+    ax.set_ylim(-0.02, 1.02)
+    locator = mdates.AutoDateLocator()  # x values are date numbers: label them as UTC times
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, loc="upper left")
 
 
 def plot_timelines(
@@ -128,35 +181,10 @@ def plot_timelines(
     rows = max(1, -(-len(groups) // cols))
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3 * rows), squeeze=False)
     for index, ax in enumerate(axes.flat):
-        if index >= len(groups):
+        if index < len(groups):
+            _timeline_panel(ax, evaluation, alerts, groups[index])
+        else:
             ax.set_visible(False)
-            continue
-        name = groups[index]
-        for key in evaluation.samples[name]:
-            label = evaluation.outcomes[key].label
-            points = evaluation.timelines.get(key, [])
-            if points:
-                line = ax.plot([_dt(t) for t, _ in points], [s for _, s in points], ".-", lw=1)
-                color = line[0].get_color()
-            else:
-                color = "grey"
-            ax.plot([], [], color=color, label=key if points else f"{key} (no scores)")
-            for alert in alerts.get(key, ()):
-                ax.plot(
-                    _dt(alert.ts),
-                    alert.score,
-                    "v",
-                    color=_LEVEL_COLORS[alert.severity],
-                    markeredgecolor="black",
-                    markeredgewidth=0.5,
-                )
-            if label.attack_start is not None:
-                ax.axvline(_dt(label.attack_start), color=color, linestyle="--", lw=0.8)
-        ax.set_title(name, fontsize=9)
-        ax.set_ylim(-0.02, 1.02)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator()))
-        ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6, loc="upper left")
     fig.suptitle(
         f"Score timelines of sample keys (from {evaluation.timeline_source}; "
         "▼ alerts, dashed: attack start)",

@@ -19,9 +19,10 @@ from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.ensemble import ExtractionEnsemble, ramp
 from detectors.events import Event, format_ts
-from detectors.features import FEATURE_NAMES, KeyState, key_features
+from detectors.features import FEATURE_NAMES, AttributeBits, KeyState, key_features
 from detectors.fingerprints import fingerprint
 from detectors.models import KeyChangeDetector, PopulationBaseline, PopulationModel, scale_features
+from detectors.summaries import KeySummary
 
 __all__ = ["DETECTOR", "Engine", "EngineStats"]
 
@@ -95,9 +96,11 @@ class Engine:
         self._episodes = EpisodeTracker(
             c.warning_threshold, c.critical_threshold, c.recover_threshold, c.recovery_seconds
         )
+        self._bits = AttributeBits()
         self._hot: dict[str, float] = {}
         self._scores: list[float] = []
         self._trace: list[tuple[str, float, float]] | None = None
+        self._summaries: list[KeySummary] = []
         self._since_expiry = 0
         self._stats = EngineStats()
 
@@ -134,7 +137,10 @@ class Engine:
             seen = state.window_events - self.config.content_full_events
             if seen < 0 or seen % self.config.content_stride == 0:
                 fp = fingerprint(event.prompt_text)
-        state.add(event, fp)
+        bits = self._bits
+        state.add(
+            event, fp, bits.ip(event.client_ip), bits.text(event.user_agent), bits.text(event.model)
+        )
         self._since_expiry += 1
         if self._since_expiry >= EXPIRY_EVERY:
             self._expire()
@@ -189,6 +195,30 @@ class Engine:
             self._change.learn_one(state.change_state, scaled)
         self._baseline.learn_one(features)
 
+        self._summaries.append(
+            KeySummary(
+                key,
+                state.account_id,
+                now,
+                state.first_ts,
+                state.sums[1][0],
+                features["requests_per_hour"],
+                tuple(
+                    sig
+                    for sig, weight in zip(state.clusters, state.cluster_weights, strict=True)
+                    if weight >= 2.0
+                ),
+                state.ip_bits[0] | state.ip_bits[1],
+                state.ua_bits[0] | state.ua_bits[1],
+                features["reasoning_prompt_share"],
+                features["template_share"],
+                features["output_tokens_mean"],
+                families["harvest"][0],
+                families["content"][0],
+                families["pacing"][0],
+                score,
+            )
+        )
         if state.episode is None:
             state.episode = Episode()
         episode: Episode = state.episode
@@ -281,6 +311,13 @@ class Engine:
         """Scores computed since the last call (for score histograms)."""
         scores, self._scores = self._scores, []
         return scores
+
+    def drain_summaries(self) -> list[KeySummary]:
+        """Per-key summaries of the windows scored since the last call (for the campaign stage)."""
+        if not self._summaries:
+            return []
+        summaries, self._summaries = self._summaries, []
+        return summaries
 
     def enable_trace(self) -> None:
         """Record every (key, event time, score); for analysts' score timelines."""

@@ -6,8 +6,11 @@ and the expected type, never the offending value of a text field.
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -163,21 +166,110 @@ def _opt_str(obj: dict[str, Any], name: str) -> str | None:
     raise EventRejected("wrong_type", f"{name} must be a string, got {_type_name(value)}")
 
 
-def _check_ip(text: str) -> None:
-    # A cheap structural check: a full ipaddress parse costs ~2 µs per event.
-    if "." in text and ":" not in text:
-        parts = text.split(".")
-        if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
-            return
-    elif ":" in text:
-        import ipaddress
+_IPV4 = re.compile(
+    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
+)
 
+
+@lru_cache(maxsize=65536)
+def _is_ip(text: str) -> bool:
+    # Memoised: a gateway sees the same caller addresses over and over, and a full
+    # ipaddress parse costs ~2 µs.
+    if _IPV4.fullmatch(text):
+        return True
+    if ":" in text:
         try:
             ipaddress.IPv6Address(text)
-            return
+            return True
         except ValueError:
-            pass
-    raise EventRejected("out_of_range", "client_ip must be an IPv4 or IPv6 address")
+            return False
+    return False
+
+
+_STR_FIELDS = (
+    "request_id",
+    "account_id",
+    "model",
+    "endpoint",
+    "client_ip",
+    "user_agent",
+    "system_prompt_hash",
+    "prompt_text",
+)
+
+
+def _parse_optional(
+    obj: dict[str, Any], ts: float, key: str, prompt_tokens: int, completion_tokens: int
+) -> Event:
+    g = obj.get
+    request_id = g("request_id")
+    account_id = g("account_id")
+    model = g("model")
+    endpoint = g("endpoint")
+    client_ip = g("client_ip")
+    user_agent = g("user_agent")
+    system_prompt_hash = g("system_prompt_hash")
+    prompt_text = g("prompt_text")
+    # One combined test on the common path; the per-field checks below only run
+    # to name the offending field.
+    if not (
+        (request_id is None or type(request_id) is str)
+        and (account_id is None or type(account_id) is str)
+        and (model is None or type(model) is str)
+        and (endpoint is None or type(endpoint) is str)
+        and (client_ip is None or type(client_ip) is str)
+        and (user_agent is None or type(user_agent) is str)
+        and (system_prompt_hash is None or type(system_prompt_hash) is str)
+        and (prompt_text is None or type(prompt_text) is str)
+    ):
+        for name in _STR_FIELDS:
+            _opt_str(obj, name)
+    if client_ip is not None and not _is_ip(client_ip):
+        raise EventRejected("out_of_range", "client_ip must be an IPv4 or IPv6 address")
+    status = g("status")
+    if status is None:
+        status = 200
+    elif type(status) is not int or not 100 <= status <= 599:
+        _opt_int(obj, "status", 100, 599)
+    reasoning = g("reasoning_tokens")
+    if reasoning is None:
+        reasoning = 0
+    elif type(reasoning) is not int or reasoning < 0:
+        _opt_int(obj, "reasoning_tokens", 0)
+    n = g("n")
+    if n is None:
+        n = 1
+    elif type(n) is not int or n < 1:
+        _opt_int(obj, "n", 1)
+    max_tokens = g("max_tokens")
+    if max_tokens is not None and (type(max_tokens) is not int or max_tokens < 1):
+        _opt_int(obj, "max_tokens", 1)
+    latency = g("latency_ms")
+    if latency is not None:
+        latency = _opt_number(obj, "latency_ms")
+    temperature = g("temperature")
+    if temperature is not None:
+        temperature = _opt_number(obj, "temperature")
+    return Event(
+        ts,
+        key,
+        prompt_tokens,
+        completion_tokens,
+        request_id,
+        account_id,
+        model,
+        endpoint,
+        status,
+        latency,
+        reasoning,
+        n,
+        temperature,
+        max_tokens,
+        client_ip,
+        user_agent,
+        system_prompt_hash,
+        prompt_text,
+    )
 
 
 def parse_event(obj: object) -> Event:
@@ -213,32 +305,7 @@ def parse_event(obj: object) -> Event:
     completion_tokens = _req_int(obj, "completion_tokens")
     if len(obj) == 4:  # metadata-minimal event: skip the optional-field checks
         return Event(ts, key, prompt_tokens, completion_tokens)
-    status = _opt_int(obj, "status", 100, 599)
-    reasoning = _opt_int(obj, "reasoning_tokens", 0)
-    n = _opt_int(obj, "n", 1)
-    client_ip = _opt_str(obj, "client_ip")
-    if client_ip is not None:
-        _check_ip(client_ip)
-    return Event(
-        ts,
-        key,
-        prompt_tokens,
-        completion_tokens,
-        _opt_str(obj, "request_id"),
-        _opt_str(obj, "account_id"),
-        _opt_str(obj, "model"),
-        _opt_str(obj, "endpoint"),
-        200 if status is None else status,
-        _opt_number(obj, "latency_ms"),
-        0 if reasoning is None else reasoning,
-        1 if n is None else n,
-        _opt_number(obj, "temperature"),
-        _opt_int(obj, "max_tokens", 1),
-        client_ip,
-        _opt_str(obj, "user_agent"),
-        _opt_str(obj, "system_prompt_hash"),
-        _opt_str(obj, "prompt_text"),
-    )
+    return _parse_optional(obj, ts, key, prompt_tokens, completion_tokens)
 
 
 def _key_hint(obj: object) -> str | None:

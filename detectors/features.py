@@ -19,7 +19,7 @@ from detectors.events import Event
 from detectors.fingerprints import VOCAB_BITS, PromptFingerprint, similarity
 from detectors.sketches import linear_count
 
-__all__ = ["FEATURE_NAMES", "KeyState", "key_features"]
+__all__ = ["FEATURE_NAMES", "AttributeBits", "KeyState", "key_features"]
 
 # Indices of the per-window counters (also of the decayed sums).
 N, PTOK, CTOK, RTOK, MULTI, CAPPED, HIMAX, ERR, THROTTLED = range(9)
@@ -76,6 +76,47 @@ def ip_prefix(client_ip: str) -> str:
     return client_ip.rpartition(".")[0]
 
 
+class AttributeBits:
+    """Memoised bitmap bits of IP prefixes, user agents and models.
+
+    The same few thousand values repeat across millions of events; hashing each
+    once saves a split, an encode and a crc32 per event and attribute.
+
+    Examples
+    --------
+    >>> bits = AttributeBits()
+    >>> bits.ip("203.0.113.7") == bits.ip("203.0.113.99") != bits.ip("198.51.100.7")
+    True
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._ip: dict[str, int] = {}
+        self._text: dict[str, int] = {}
+
+    def ip(self, client_ip: str | None) -> int:
+        if client_ip is None:
+            return 0
+        bit = self._ip.get(client_ip)
+        if bit is None:
+            if len(self._ip) >= self.capacity:
+                self._ip.clear()
+            bit = 1 << (crc32(ip_prefix(client_ip).encode()) & 63)
+            self._ip[client_ip] = bit
+        return bit
+
+    def text(self, value: str | None) -> int:
+        if value is None:
+            return 0
+        bit = self._text.get(value)
+        if bit is None:
+            if len(self._text) >= self.capacity:
+                self._text.clear()
+            bit = 1 << (crc32(value.encode()) & 63)
+            self._text[value] = bit
+        return bit
+
+
 class KeyState:
     """Everything remembered about one API key; a few hundred bytes.
 
@@ -84,7 +125,7 @@ class KeyState:
     >>> from detectors.events import Event
     >>> state = KeyState(0.0, 300.0)
     >>> for i in range(4):
-    ...     state.add(Event(float(i), "k", 10, 500, client_ip="10.0.0.1"), None)
+    ...     state.add(Event(float(i), "k", 10, 500), None, ip_bit=1 << 5)
     >>> state.window[N], state.window[CTOK]
     (4.0, 2000.0)
     >>> state.fold(300.0)
@@ -153,8 +194,19 @@ class KeyState:
         self.episode: Any = None
         self.change_state: Any = None
 
-    def add(self, event: Event, fp: PromptFingerprint | None) -> None:
-        """Count one event into the open window (hot path: keep it branch-light)."""
+    def add(
+        self,
+        event: Event,
+        fp: PromptFingerprint | None,
+        ip_bit: int = 0,
+        ua_bit: int = 0,
+        model_bit: int = 0,
+    ) -> None:
+        """Count one event into the open window (hot path: keep it branch-light).
+
+        ``ip_bit``, ``ua_bit`` and ``model_bit`` are the event's IP prefix, user agent
+        and model as bitmap bits (see :class:`AttributeBits`); 0 when absent.
+        """
         w = self.window
         w[N] += 1
         w[PTOK] += event.prompt_tokens
@@ -183,18 +235,16 @@ class KeyState:
             self.last_ts = event.ts
         self.total_events += 1
         self.window_events += 1
-        if event.client_ip is not None:
-            bit = 1 << (crc32(ip_prefix(event.client_ip).encode()) & 63)
-            self.ip_bits[0] |= bit
-            if not self.ip_history & bit:
+        if ip_bit:
+            self.ip_bits[0] |= ip_bit
+            if not self.ip_history & ip_bit:
                 w[NEW_IP] += 1
-        if event.user_agent is not None:
-            bit = 1 << (crc32(event.user_agent.encode()) & 63)
-            self.ua_bits[0] |= bit
-            if not self.ua_history & bit:
+        if ua_bit:
+            self.ua_bits[0] |= ua_bit
+            if not self.ua_history & ua_bit:
                 w[NEW_UA] += 1
-        if event.model is not None:
-            self.model_bits[0] |= 1 << (crc32(event.model.encode()) & 63)
+        if model_bit:
+            self.model_bits[0] |= model_bit
         if event.temperature is not None:
             self.temperature_bits[0] |= 1 << (int(event.temperature * 20) & 63)
         if fp is not None:

@@ -131,7 +131,14 @@ def fingerprint(text: str) -> PromptFingerprint:
     # cheap proxy for how many distinct topics a key's prompts cover.
     for value in ordered[-VOCAB_SAMPLE:]:
         vocab_bits |= 1 << (value % VOCAB_BITS)
-    asks_reasoning = any(cue in lowered for cue in REASONING_CUES)
+    # Most prompts contain none of the anchor words; only those pay for the full list.
+    asks_reasoning = (
+        "step" in lowered
+        or "reason" in lowered
+        or "think" in lowered
+        or "work" in lowered
+        or "thought" in lowered
+    ) and any(cue in lowered for cue in REASONING_CUES)
     return PromptFingerprint(signature, vocab_bits, asks_reasoning, len(words))
 
 

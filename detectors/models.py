@@ -160,21 +160,33 @@ class PopulationModel:
             n_trees=n_trees, height=height, window_size=window_size, seed=seed
         )
         self._calibrator = RankCalibrator()
+        self._pending: tuple[Mapping[str, float], float] | None = None
 
     @property
     def warm(self) -> bool:
         return self.learned >= self.warmup
 
     def learn_one(self, x: Mapping[str, float]) -> None:
-        self._trees.learn_one(dict(x))
+        if self.learned >= self.window_size:
+            # Calibrate on the score the point got before the trees saw it (reusing
+            # the score_one result when it was for this very point: one walk saved).
+            pending = self._pending
+            raw = pending[1] if pending is not None and pending[0] is x else self._raw(x)
+            self._calibrator.learn_one(raw)
+        self._pending = None
+        self._trees.learn_one(x)
         self.learned += 1
-        if self.learned > self.window_size:
-            self._calibrator.learn_one(self._trees.score_one(dict(x)))
+
+    def _raw(self, x: Mapping[str, float]) -> float:
+        return float(self._trees.score_one(x))
 
     def score_one(self, x: Mapping[str, float]) -> float:
         if not self.warm:
+            self._pending = None
             return 0.0
-        return self._calibrator.score_one(self._trees.score_one(dict(x)))
+        raw = self._raw(x)
+        self._pending = (x, raw)
+        return self._calibrator.score_one(raw)
 
 
 class PopulationBaseline:

@@ -1,0 +1,38 @@
+"""Compact per-key summaries: what the per-key stage tells the cross-key (campaign) stage.
+
+A summary carries no prompt text and no raw addresses: template signatures and
+address/agent bitmaps are integers already folded into sketches.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["KeySummary"]
+
+
+class KeySummary(NamedTuple):
+    """One scored window of one key, as the campaign stage sees it.
+
+    ``templates`` are the key's recurring prompt-template signatures (64-bit
+    bottom-k bitmaps, see :mod:`detectors.fingerprints`); ``ip_prefix_bits`` and
+    ``user_agent_bits`` are 64-bit bitmaps of the day's /24 (or /48) prefixes and
+    user agents; ``harvest`` and ``content`` are the key's family evidence in [0, 1].
+    """
+
+    api_key_id: str
+    account_id: str | None
+    ts: float
+    first_ts: float
+    events: float
+    requests_per_hour: float
+    templates: tuple[int, ...]
+    ip_prefix_bits: int
+    user_agent_bits: int
+    reasoning_prompt_share: float
+    template_share: float
+    output_tokens_mean: float
+    harvest: float
+    content: float
+    pacing: float
+    score: float

@@ -100,7 +100,7 @@ class Engine:
         self._hot: dict[str, float] = {}
         self._scores: list[float] = []
         self._trace: list[tuple[str, float, float]] | None = None
-        self._summaries: list[KeySummary] = []
+        self._summaries: list[KeySummary] | None = None
         self._since_expiry = 0
         self._stats = EngineStats()
 
@@ -195,30 +195,31 @@ class Engine:
             self._change.learn_one(state.change_state, scaled)
         self._baseline.learn_one(features)
 
-        self._summaries.append(
-            KeySummary(
-                key,
-                state.account_id,
-                now,
-                state.first_ts,
-                state.sums[1][0],
-                features["requests_per_hour"],
-                tuple(
-                    sig
-                    for sig, weight in zip(state.clusters, state.cluster_weights, strict=True)
-                    if weight >= 2.0
-                ),
-                state.ip_bits[0] | state.ip_bits[1],
-                state.ua_bits[0] | state.ua_bits[1],
-                features["reasoning_prompt_share"],
-                features["template_share"],
-                features["output_tokens_mean"],
-                families["harvest"][0],
-                families["content"][0],
-                families["pacing"][0],
-                score,
+        if self._summaries is not None:
+            self._summaries.append(
+                KeySummary(
+                    key,
+                    state.account_id,
+                    now,
+                    state.first_ts,
+                    state.sums[1][0],
+                    features["requests_per_hour"],
+                    tuple(
+                        sig
+                        for sig, weight in zip(state.clusters, state.cluster_weights, strict=True)
+                        if weight >= 2.0
+                    ),
+                    state.ip_bits[0] | state.ip_bits[1],
+                    state.ua_bits[0] | state.ua_bits[1],
+                    features["reasoning_prompt_share"],
+                    features["template_share"],
+                    features["output_tokens_mean"],
+                    families["harvest"][0],
+                    families["content"][0],
+                    families["pacing"][0],
+                    score,
+                )
             )
-        )
         if state.episode is None:
             state.episode = Episode()
         episode: Episode = state.episode
@@ -311,6 +312,11 @@ class Engine:
         """Scores computed since the last call (for score histograms)."""
         scores, self._scores = self._scores, []
         return scores
+
+    def enable_summaries(self) -> None:
+        """Start collecting per-key summaries for a campaign stage (off by default)."""
+        if self._summaries is None:
+            self._summaries = []
 
     def drain_summaries(self) -> list[KeySummary]:
         """Per-key summaries of the windows scored since the last call (for the campaign stage)."""

@@ -1,0 +1,118 @@
+"""Offline benchmarks: replay throughput and memory per tracked key (``make bench``).
+
+Each benchmark is a module with a ``main()`` (``python -m benchmarks.<name>``) and a
+``run_benchmark(...) -> dict`` that :mod:`benchmarks.run` calls. Numbers are printed
+side by side with a baseline measured in the same run (a bare ``orjson`` loop over the
+same file), because on a shared 2-core machine the ratios are the reliable part.
+Targets are reported as PASS/MISS and never fail the command: speed is tracked here,
+not asserted in unit tests.
+
+This module holds the few helpers every benchmark shares.
+
+Examples
+--------
+>>> verdict(120_000.0, 100_000.0)
+'PASS'
+>>> verdict(2_500.0, 2_048.0, higher_is_better=False)
+'MISS'
+>>> rate(300_000, 2.0)
+150000.0
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "CACHE_DIR",
+    "QUICK_RESULTS_DIR",
+    "REPO_ROOT",
+    "RESULTS_DIR",
+    "machine_info",
+    "make_console",
+    "rate",
+    "spread",
+    "verdict",
+    "write_json",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: Full runs write here (ignored by git: numbers belong to a machine, not to the code).
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+#: Generated inputs, keyed by their parameters so reruns skip generation.
+CACHE_DIR = REPO_ROOT / ".cache" / "bench"
+#: ``--quick`` runs write here, so a smoke test never overwrites a full run's results.
+QUICK_RESULTS_DIR = CACHE_DIR / "quick-results"
+
+
+def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
+    """``"PASS"`` when ``value`` meets ``target``, else ``"MISS"`` (never an error)."""
+    ok = value >= target if higher_is_better else value <= target
+    return "PASS" if ok else "MISS"
+
+
+def rate(count: int, seconds: float) -> float:
+    """Items per second; 0 when nothing was timed."""
+    return count / seconds if seconds > 0 else 0.0
+
+
+def spread(seconds: Sequence[float]) -> tuple[float, float]:
+    """(best, median) of repeated timings.
+
+    >>> spread([3.0, 1.0, 2.0])
+    (1.0, 2.0)
+    """
+    return min(seconds), statistics.median(seconds)
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def machine_info() -> dict[str, Any]:
+    """What the numbers were measured on: core counts, Python, platform, commit."""
+    return {
+        "nproc": os.cpu_count(),
+        "cpus_allowed": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "commit": _git_commit(),
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON (atomically: a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+    tmp.replace(path)
+
+
+def make_console() -> Any:
+    """A rich console; wide enough off a terminal that table headers are never cut."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=160)

@@ -173,6 +173,8 @@ def test_full_run_writes_reports_and_valid_pngs(
     assert alerts_report["malformed"] == 1
     assert metrics["labels"]["feedback"]["confirmed"] == 1
     assert metrics["score_sweep"]["source"] == "scores"
+    capped = metrics["threshold_sweep"]["best_within_fpr"]
+    assert capped is None or capped["benign_fpr"] <= metrics["threshold_sweep"]["max_benign_fpr"]
     assert "never kept" not in report_md + report_html + json.dumps(metrics)
 
 

@@ -19,7 +19,7 @@ from pipeline.evaluate.metrics import abuse_scenario_row, benign_archetype_row, 
 from pipeline.evaluate.outcomes import key_outcomes
 from pipeline.evaluate.records import AlertRecord, FeedbackRecord, LabelRecord
 from pipeline.evaluate.stats import percentile
-from pipeline.evaluate.sweep import best_f1, key_maxima, sweep, thresholds
+from pipeline.evaluate.sweep import best_f1, best_f1_within_fpr, key_maxima, sweep, thresholds
 from pipeline.evaluate.truth import apply_feedback
 
 T0 = 1_800_000_000.0
@@ -285,3 +285,20 @@ def test_sample_keys_show_both_outcomes_in_key_order() -> None:
     assert samples["batch (benign)"] == ["b1", "b2"]
     assert samples["eval (benign)"] == ["e1"]
     assert sample_keys(key_outcomes(LABELS, ALERTS), per_group=1)["takeover (abuse)"] == ["t1"]
+
+
+def test_best_threshold_within_a_benign_fpr_budget() -> None:
+    obs = [(a.api_key_id, a.ts, a.score) for a in ALERTS]
+    rows = sweep(key_maxima(LABELS, obs), thresholds(100))
+    budget = 0.0
+    picked = best_f1_within_fpr(rows, budget)
+    assert picked is not None
+    # Reference: among thresholds flagging no benign key, the highest F1 (ties: higher t).
+    benign = [k for k, label in LABELS.items() if label.label == "benign"]
+    allowed = [
+        row
+        for row, t in zip(rows, thresholds(100), strict=True)
+        if not any(a.api_key_id in benign and a.score >= t for a in ALERTS)
+    ]
+    best = max(allowed, key=lambda row: (row["f1"], row["threshold"]))
+    assert picked["threshold"] == best["threshold"] and picked["benign_fpr"] == 0.0

@@ -47,13 +47,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="sample keys per scenario in the timeline figure (default 2)",
     )
+    parser.add_argument(
+        "--max-fpr",
+        type=float,
+        default=0.01,
+        metavar="SHARE",
+        help="benign false-positive budget for the second threshold pick (default 0.01)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no console summary")
 
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and write the report; 0 on success, 2 with a one-line error otherwise."""
-    if args.sweep_steps < 1 or args.samples < 1:
-        print(f"{PROG}: error: --sweep-steps and --samples must be >= 1", file=sys.stderr)
+    if args.sweep_steps < 1 or args.samples < 1 or not 0.0 <= args.max_fpr <= 1.0:
+        print(
+            f"{PROG}: error: --sweep-steps and --samples must be >= 1, --max-fpr in [0, 1]",
+            file=sys.stderr,
+        )
         return 2
     try:
         inputs = load_inputs(args.alerts, args.labels, args.events, args.feedback)
@@ -61,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if args.scores is not None:
             points, scores_report = stream_scores(args.scores)
             inputs.reports.append(scores_report)
-        evaluation = evaluate(inputs, points, args.sweep_steps, args.samples)
+        evaluation = evaluate(inputs, points, args.sweep_steps, args.samples, args.max_fpr)
     except InputError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -31,7 +31,7 @@ from pipeline.evaluate.metrics import (
 )
 from pipeline.evaluate.outcomes import KeyOutcome, key_outcomes, unlabelled
 from pipeline.evaluate.records import ABUSE, AlertRecord, LabelRecord, ScorePoint
-from pipeline.evaluate.sweep import best_f1, key_maxima, sweep, thresholds
+from pipeline.evaluate.sweep import best_f1, best_f1_within_fpr, key_maxima, sweep, thresholds
 from pipeline.evaluate.truth import apply_feedback, count_labels
 
 SCHEMA = "distillwatch.evaluate/v1"
@@ -141,13 +141,27 @@ def _collect(
         yield point.api_key_id, point.ts, point.score
 
 
+def _sweep_block(source: str, rows: list[dict[str, Any]], max_fpr: float) -> dict[str, Any]:
+    return {
+        "source": source,
+        "best": best_f1(rows),
+        "max_benign_fpr": max_fpr,
+        "best_within_fpr": best_f1_within_fpr(rows, max_fpr),
+        "rows": rows,
+    }
+
+
 def evaluate(
     inputs: Inputs,
     score_points: Iterable[ScorePoint] | None = None,
     sweep_steps: int = 100,
     samples_per_group: int = 2,
+    max_fpr: float = 0.01,
 ) -> Evaluation:
-    """Compute all metrics. ``score_points`` (``replay --scores``) is optional."""
+    """Compute all metrics. ``score_points`` (``replay --scores``) is optional.
+
+    ``max_fpr`` is the benign false-positive budget for the second threshold pick.
+    """
     outcomes = key_outcomes(inputs.labels, inputs.alerts, inputs.events)
     grid = thresholds(sweep_steps)
     alert_rows = sweep(
@@ -161,7 +175,7 @@ def evaluate(
     if score_points is not None:
         source = "scores"
         rows = sweep(key_maxima(inputs.labels, _collect(score_points, wanted, timelines)), grid)
-        score_sweep = {"source": "scores", "best": best_f1(rows), "rows": rows}
+        score_sweep = _sweep_block("scores", rows, max_fpr)
     else:
         for alert in inputs.alerts:
             if alert.api_key_id in wanted:
@@ -183,7 +197,7 @@ def evaluate(
             benign_archetype_row(name, group)
             for name, group in by_scenario(outcomes.values(), abuse=False).items()
         ],
-        "threshold_sweep": {"source": "alerts", "best": best_f1(alert_rows), "rows": alert_rows},
+        "threshold_sweep": _sweep_block("alerts", alert_rows, max_fpr),
         "score_sweep": score_sweep,
         "campaigns": campaign_metrics(outcomes, inputs.alerts),
         "samples": {"source": source, "keys": samples},

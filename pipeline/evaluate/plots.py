@@ -179,7 +179,10 @@ def plot_timelines(
     groups = sorted(evaluation.samples)
     cols = 3 if len(groups) > 4 else max(1, min(2, len(groups)))
     rows = max(1, -(-len(groups) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3 * rows), squeeze=False)
+    # Constrained layout leaves room for the suptitle (tight_layout overlaps it).
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(5 * cols, 3 * rows), squeeze=False, layout="constrained"
+    )
     for index, ax in enumerate(axes.flat):
         if index < len(groups):
             _timeline_panel(ax, evaluation, alerts, groups[index])
@@ -190,7 +193,6 @@ def plot_timelines(
         "▼ alerts, dashed: attack start)",
         fontsize=10,
     )
-    fig.tight_layout()
     _save(fig, path)
 
 

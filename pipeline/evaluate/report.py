@@ -229,6 +229,18 @@ def _sweep_section(metrics: Mapping[str, Any], plots: Sequence[str]) -> list[Blo
                     f" recall {pct(best['recall'])}, benign FPR {pct(best['benign_fpr'])})."
                 )
             )
+        capped = block["best_within_fpr"]
+        budget = pct(block["max_benign_fpr"])
+        if capped is None:
+            blocks.append(Paragraph(f"No threshold keeps benign FPR within {budget}."))
+        else:
+            blocks.append(
+                Paragraph(
+                    f"With benign FPR at most {budget}: best F1 {pct(capped['f1'])} at threshold"
+                    f" {num(capped['threshold'], 2)} (precision {pct(capped['precision'])},"
+                    f" recall {pct(capped['recall'])}, benign FPR {pct(capped['benign_fpr'])})."
+                )
+            )
         blocks.append(
             Table(
                 ["threshold", "keys flagged", "precision", "recall", "F1", "benign FPR"],

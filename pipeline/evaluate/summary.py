@@ -12,9 +12,13 @@ from pipeline.evaluate.fmt import count_of, pct, spread
 from pipeline.evaluate.records import LEVELS
 
 
+def _short(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.0f}%"
+
+
 def _hit(part: int, whole: int, share: float | None) -> str:
     # Compact "n/N pp%" so the tables fit an 80-column terminal.
-    return f"{count_of(part, whole)} {'n/a' if share is None else f'{100 * share:.0f}%'}"
+    return f"{count_of(part, whole)} {_short(share)}"
 
 
 def _scenario_table(metrics: Mapping[str, Any]) -> Table:
@@ -64,13 +68,18 @@ def print_summary(metrics: Mapping[str, Any], out_dir: str, console: Console | N
             f" F1 {pct(c['f1'])}, benign FPR {pct(c['benign_fpr'])}"
         )
     for block in (metrics["threshold_sweep"], metrics["score_sweep"]):
-        if block and block["best"]:
-            best = block["best"]
-            console.print(
-                f"best threshold ({block['source']}): {best['threshold']:.2f}"
-                f" -> F1 {pct(best['f1'])}, precision {pct(best['precision'])},"
-                f" recall {pct(best['recall'])}"
-            )
+        if not block:
+            continue
+        for name, best in (
+            ("best F1", block["best"]),
+            (f"best F1 at FPR<={pct(block['max_benign_fpr'])}", block["best_within_fpr"]),
+        ):
+            if best is not None:
+                console.print(
+                    f"t={best['threshold']:.2f} ({block['source']}, {name}):"
+                    f" F1 {_short(best['f1'])} P {_short(best['precision'])}"
+                    f" R {_short(best['recall'])} FPR {_short(best['benign_fpr'])}"
+                )
     camp = metrics["campaigns"]
     console.print(
         f"campaigns: {camp['labelled_campaigns']} labelled, {camp['detected_campaign_ids']}"

@@ -120,3 +120,18 @@ def best_f1(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
         if row["f1"] > 0 and (best is None or row["f1"] >= best["f1"]):
             best = row
     return best
+
+
+def best_f1_within_fpr(rows: Sequence[dict[str, Any]], max_fpr: float) -> dict[str, Any] | None:
+    """Best-F1 row among thresholds whose benign FPR is at most ``max_fpr``.
+
+    What an operator who can afford at most ``max_fpr`` of benign keys flagged
+    would pick; ``None`` when no such threshold detects anything.
+
+    >>> rows = [{"threshold": 0.1, "f1": 0.9, "benign_fpr": 0.3},
+    ...         {"threshold": 0.8, "f1": 0.6, "benign_fpr": 0.0}]
+    >>> best_f1_within_fpr(rows, 0.01)["threshold"]
+    0.8
+    """
+    allowed = [row for row in rows if row["benign_fpr"] is None or row["benign_fpr"] <= max_fpr]
+    return best_f1(allowed)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
 import re
 from datetime import UTC, datetime
@@ -133,12 +135,21 @@ def _full_args(paths: dict[str, Path], out: Path) -> list[str]:
     ]
 
 
-def test_full_run_writes_reports_and_valid_pngs(
-    dataset: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = _run(_full_args(dataset, tmp_path / "out"), capsys)
-    assert code == 0, err
-    directory = tmp_path / "out"
+@pytest.fixture(scope="module")
+def full_run(
+    dataset: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    """One run with every optional input; returns (output dir, console output)."""
+    directory = tmp_path_factory.mktemp("evaluate-out")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["evaluate", *_full_args(dataset, directory)])
+    assert code == 0, err.getvalue()
+    return directory, out.getvalue()
+
+
+def test_full_run_writes_reports_and_valid_pngs(full_run: tuple[Path, str]) -> None:
+    directory, out = full_run
     metrics: dict[str, Any] = json.loads((directory / "metrics.json").read_text())
     report_md = (directory / "report.md").read_text()
     report_html = (directory / "report.html").read_text()
@@ -179,16 +190,15 @@ def test_full_run_writes_reports_and_valid_pngs(
 
 
 def test_same_input_gives_same_outputs(
-    dataset: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    dataset: dict[str, Path],
+    full_run: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    outputs = []
-    for name in ("one", "two"):
-        code, _, err = _run(_full_args(dataset, tmp_path / name), capsys)
-        assert code == 0, err
-        outputs.append(
-            {f: (tmp_path / name / f).read_bytes() for f in ("metrics.json", "report.md")}
-        )
-    assert outputs[0] == outputs[1]
+    code, _, err = _run(_full_args(dataset, tmp_path), capsys)
+    assert code == 0, err
+    for name in ("metrics.json", "report.md"):
+        assert (tmp_path / name).read_bytes() == (full_run[0] / name).read_bytes()
 
 
 def test_without_events_or_scores(

@@ -167,6 +167,11 @@ def _scenario_section(metrics: Mapping[str, Any]) -> list[Block]:
     if exposure_rows:
         blocks += [
             Heading(3, "Attacker requests served before detection"),
+            Paragraph(
+                "Requests of abusive keys from their attack start (retries counted once);"
+                " an undetected key counts all of them. A mixed key's legitimate requests"
+                " after its attack start are included: events carry no per-request label."
+            ),
             Table(
                 ["scenario", "attacker requests", "before warning", "before critical"],
                 exposure_rows,

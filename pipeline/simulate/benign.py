@@ -72,7 +72,7 @@ def chat_app(ctx: KeyContext) -> Iterator[Item]:
 
 
 def framework_app(ctx: KeyContext) -> Iterator[Item]:
-    """An app built on a popular framework: shared system prompt and user agent (campaign look-alike)."""
+    """An app on a popular framework: shared system prompt and user agent (campaign look-alike)."""
     rng, r = ctx.rng, ctx.rng.random
     style: st.Style
     if rng.random() < 0.6:
@@ -183,7 +183,8 @@ def coding_agent(ctx: KeyContext) -> Iterator[Item]:
 
 def reseller_network(rng: random.Random) -> Network:
     """A reseller's gateway: many egress prefixes, its own user agent."""
-    ua = f"{rng.choice(('relayhub', 'promptport', 'llmgate'))}-gateway/{rng.randint(1, 4)}.{rng.randint(0, 9)}"
+    name = rng.choice(("relayhub", "promptport", "llmgate"))
+    ua = f"{name}-gateway/{rng.randint(1, 4)}.{rng.randint(0, 9)}"
     return Network(ip_prefixes(rng, "cloud", rng.randint(8, 30), 0.2), (ua,))
 
 

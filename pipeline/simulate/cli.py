@@ -86,14 +86,14 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
     )
 
 
-def _open_events(stack: ExitStack, path: Path, compress: bool) -> IO[bytes]:
+def _open_events(stack: ExitStack, path: Path, compress: bool) -> IO[bytes] | gzip.GzipFile:
     raw = stack.enter_context(path.open("wb"))
     if not compress:
         return raw
     # mtime=0 and no file name in the header: same seed, same bytes.
-    return stack.enter_context(
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=4, mtime=0)
-    )
+    packed = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=4, mtime=0)
+    stack.callback(packed.close)
+    return packed
 
 
 def write_dataset(config: SimulationConfig, out: Path, compress: bool) -> tuple[int, int]:

@@ -1,17 +1,19 @@
 """From per-key streams to what a log shipper delivers: merged, late, duplicated, malformed.
 
-Per-key streams are merged lazily on event time (``heapq.merge``), then each
-event gets an arrival time ``ts + delay`` with ``0 <= delay <= disorder`` and
-waits in a small heap until the merge has passed its arrival. Output is sorted
-by arrival, so an event is never more than ``disorder`` seconds of event time
-behind an event delivered before it. Memory holds one pending event per key plus
-the events of the last ``disorder`` seconds.
+Per-key streams are merged lazily on event time, a minute of event time at a
+time (:func:`merge_windows`); each event gets an arrival time ``ts + delay``
+with ``0 <= delay <= disorder`` and is held until the merge has passed its
+arrival. Output is sorted by arrival, so an event is never more than
+``disorder`` seconds of event time behind an event delivered before it. Memory
+holds one pending event per key plus about a window and ``disorder`` seconds of
+events.
 """
 
 from __future__ import annotations
 
 import heapq
 import random
+from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from math import log
@@ -20,9 +22,10 @@ from typing import Any
 import orjson
 
 from pipeline.simulate.config import SimulationConfig
+from pipeline.simulate.emit import Item
 from pipeline.simulate.roster import KeySpec, open_stream
 
-__all__ = ["MALFORMED", "TsFormatter", "deliver", "encode_event"]
+__all__ = ["MALFORMED", "TsFormatter", "deliver", "encode_event", "merge_windows"]
 
 #: Marker key on a malformed event: the kind of damage. :func:`encode_event` strips it.
 MALFORMED = "_malformed"
@@ -50,18 +53,20 @@ class TsFormatter:
 
     __slots__ = ("_minute", "_prefix")
 
+    _SECONDS = tuple(f"{second:02d}." for second in range(60))
+    _MILLIS = tuple(f"{ms:03d}Z" for ms in range(1000))
+
     def __init__(self) -> None:
         self._minute = -1
         self._prefix = ""
 
     def __call__(self, t: float) -> str:
-        millis = int(t * 1000.0 + 0.5)
-        seconds, ms = divmod(millis, 1000)
+        seconds, ms = divmod(int(t * 1000.0 + 0.5), 1000)
         minute, second = divmod(seconds, 60)
         if minute != self._minute:
             self._minute = minute
             self._prefix = datetime.fromtimestamp(minute * 60, UTC).strftime("%Y-%m-%dT%H:%M:")
-        return f"{self._prefix}{second:02d}.{ms:03d}Z"
+        return self._prefix + self._SECONDS[second] + self._MILLIS[ms]
 
 
 def _malform(event: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -90,7 +95,7 @@ def encode_event(event: dict[str, Any]) -> bytes:
     ``invalid_json`` event is only broken at encoding time.
 
     >>> encode_event({"ts": 1.0, "api_key_id": "k", MALFORMED: "invalid_json"})
-    b'{"ts":1.0,"a'
+    b'{"ts":1.0,"ap'
     """
     kind = event.get(MALFORMED)
     if kind is None:
@@ -99,7 +104,49 @@ def encode_event(event: dict[str, Any]) -> bytes:
     return data[: len(data) // 2] if kind == "invalid_json" else data
 
 
-def deliver(config: SimulationConfig, roster: list[KeySpec]) -> Iterator[dict[str, Any]]:
+def merge_windows(
+    streams: list[Iterator[Item]], start: float, window: float
+) -> Iterator[tuple[float, list[Item]]]:
+    """Merge per-key streams on event time, one ``window`` of event time at a time.
+
+    Yields ``(edge, items)``: every item with time before ``edge`` not yet yielded, sorted.
+    Pulling a window per stream and sorting it in C is about three times cheaper than a
+    per-event ``heapq.merge``; only streams with an event in the window are touched.
+    """
+    iterators: list[Iterator[Item]] = []
+    pending: list[Item] = []
+    heads: list[tuple[float, int]] = []
+    for stream in streams:
+        first = next(stream, None)
+        if first is not None:
+            heads.append((first[0], len(iterators)))
+            iterators.append(stream)
+            pending.append(first)
+    heapq.heapify(heads)
+    edge = start + window
+    while heads:
+        if heads[0][0] >= edge:  # skip empty windows in one step
+            edge += window * ((heads[0][0] - edge) // window + 1)
+        batch: list[Item] = []
+        append = batch.append
+        while heads and heads[0][0] < edge:
+            index = heapq.heappop(heads)[1]
+            stream = iterators[index]
+            item: Item | None = pending[index]
+            while item is not None and item[0] < edge:
+                append(item)
+                item = next(stream, None)
+            if item is not None:
+                pending[index] = item
+                heapq.heappush(heads, (item[0], index))
+        batch.sort()
+        yield edge, batch
+        edge += window
+
+
+def deliver(
+    config: SimulationConfig, roster: list[KeySpec], window: float = 60.0
+) -> Iterator[dict[str, Any]]:
     """Events of all keys in arrival order, with disorder, duplicates and malformed records.
 
     Separate generators for delays, duplicates, malformation and ts format keep
@@ -120,28 +167,38 @@ def deliver(config: SimulationConfig, roster: list[KeySpec]) -> Iterator[dict[st
     )
     epoch_share, prompts = config.epoch_share, config.prompts
     fmt = TsFormatter()
-    pending: list[tuple[float, int, dict[str, Any]]] = []
-    push, pop = heapq.heappush, heapq.heappop
+    carry: list[tuple[float, int, dict[str, Any]]] = []
     seq = 0
-    for t, _uid, event in heapq.merge(*streams):
-        while pending and pending[0][0] <= t:
-            yield pop(pending)[2]
-        event["ts"] = fmt(t) if fmt_r() >= epoch_share else round(t, 3)
-        if not prompts:
-            del event["prompt_text"]
-        if bad_r() < bad_rate:
-            event = _malform(event, bad_rng)
-        arrival = t
-        if disorder > 0.0:
-            if delay_r() < 0.97:  # shipper latency: mostly well under a second
-                arrival += min(disorder, -0.25 * log(1.0 - delay_r()))
-            else:  # a batch held back by a slow shipper
-                arrival += disorder * delay_r()
-        seq += 1
-        push(pending, (arrival, seq, event))
-        if dup_r() < dup_rate:  # at-least-once redelivery of the same record
+    for edge, batch in merge_windows(streams, config.start, window):
+        out = carry
+        append = out.append
+        for t, _uid, event in batch:
+            event["ts"] = fmt(t) if fmt_r() >= epoch_share else round(t, 3)
+            if not prompts:
+                del event["prompt_text"]
+            if bad_rate and bad_r() < bad_rate:
+                event = _malform(event, bad_rng)
+            arrival = t
+            if disorder:
+                u = delay_r()
+                if u < 0.97:  # shipper latency: mostly well under a second (u/0.97 is uniform)
+                    arrival += min(disorder, -0.25 * log(1.0 - u / 0.97))
+                else:  # a batch held back by a slow shipper
+                    arrival += disorder * (u - 0.97) / 0.03
             seq += 1
-            again = min(t + disorder, arrival + 0.05 + 5.0 * dup_r())
-            push(pending, (again, seq, dict(event)))
-    while pending:
-        yield pop(pending)[2]
+            append((arrival, seq, event))
+            if dup_rate and dup_r() < dup_rate:  # at-least-once redelivery of the same record
+                seq += 1
+                append((min(t + disorder, arrival + 0.05 + 5.0 * dup_r()), seq, dict(event)))
+        out.sort()
+        # Everything arriving before the edge is final: later events have ts >= edge.
+        cut = bisect_left(out, edge, key=_arrival)
+        for i in range(cut):
+            yield out[i][2]
+        carry = out[cut:]
+    for item in carry:
+        yield item[2]
+
+
+def _arrival(item: tuple[float, int, dict[str, Any]]) -> float:
+    return item[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 __all__ = [
     "FRAMEWORK_UA",
@@ -43,15 +43,14 @@ def ip_prefixes(rng: random.Random, kind: str, count: int, ipv6_share: float) ->
     Examples
     --------
     >>> ip_prefixes(random.Random(0), "cloud", 2, 0.0)
-    ('104.97.12.', '52.3.53.')
+    ('40.20.132.', '52.207.155.')
     """
     firsts = _OCTETS[kind]
     out = []
     for _ in range(count):
         if rng.random() < ipv6_share:
-            out.append(
-                f"2a0{rng.randrange(1, 10)}:{rng.randrange(0x100, 0xFFFF):x}:{rng.randrange(1, 0xFFFF):x}::"
-            )
+            net, site = rng.randrange(0x100, 0xFFFF), rng.randrange(1, 0xFFFF)
+            out.append(f"2a0{rng.randrange(1, 10)}:{net:x}:{site:x}::")
         else:
             first = firsts[rng.randrange(len(firsts))]
             out.append(f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.")
@@ -70,19 +69,11 @@ class Network:
             raise ValueError("a network needs at least one prefix and one user agent")
 
 
-class Content(NamedTuple):
-    """What a request asks for, before the gateway's view is added."""
-
-    model: str
-    endpoint: str
-    prompt_text: str
-    prompt_tokens: int
-    completion_tokens: int
-    reasoning_tokens: int | None
-    n: int
-    temperature: float | None
-    max_tokens: int | None
-    system_prompt_hash: str | None
+#: What a request asks for, before the gateway's view is added: ``(model, endpoint,
+#: prompt_text, prompt_tokens, completion_tokens, reasoning_tokens | None, n,
+#: temperature | None, max_tokens | None, system_prompt_hash | None)``. A plain tuple:
+#: a NamedTuple's Python-level ``__new__`` cost half a microsecond per event.
+Content = tuple[str, str, str, int, int, int | None, int, float | None, int | None, str | None]
 
 
 class Emitter:
@@ -107,8 +98,8 @@ class Emitter:
         "account_id",
         "api_key_id",
         "bits",
-        "error_429",
         "error_5xx",
+        "error_429",
     )
 
     def __init__(

@@ -43,7 +43,7 @@ def math_problem(r: Draw) -> str:
     a, b, c = 2 + int(r() * 97), 2 + int(r() * 29), 1 + int(r() * 9)
     kind = int(r() * 5)
     if kind == 0:
-        return f"A tank holds {a * 10} liters and drains at {b} liters per minute. How long until it is empty?"
+        return f"A tank holds {a * 10} liters and drains {b} liters per minute. When is it empty?"
     if kind == 1:
         return f"Solve for x: {c}x + {a} = {b * c + a + 3}"
     if kind == 2:
@@ -53,14 +53,20 @@ def math_problem(r: Draw) -> str:
     return f"What is the probability of rolling a sum of {b % 11 + 2} with two fair dice?"
 
 
-_SNIPPETS = ("for i in range(n): total += xs[i]", "await Promise.all(items.map(f))",
-             "SELECT * FROM orders WHERE id IN (SELECT ...)", "if err != nil { return err }")  # fmt: skip
+_SNIPPETS = (
+    "for i in range(n): total += xs[i]",
+    "await Promise.all(items.map(f))",
+    "SELECT * FROM orders WHERE id IN (SELECT ...)",
+    "if err != nil { return err }",
+)
 _DEV: tuple[Callable[[Draw], str], ...] = (
     lambda r: f"why does {_pick(r, v.TECH_TERMS)} happen in my {_pick(r, v.PROGRAMMING)} code?",
     lambda r: f"how do I fix {_pick(r, v.TECH_TERMS)}? using {_pick(r, v.PROGRAMMING)}",
     lambda r: f"write a {_pick(r, v.PROGRAMMING)} function that handles {_pick(r, v.TECH_TERMS)}",
-    lambda r: f"what's the idiomatic way to deal with {_pick(r, v.TECH_TERMS)} in {_pick(r, v.PROGRAMMING)}",
-    lambda r: f"getting error E{int(r() * 9000) + 1000} when working with {_pick(r, v.TECH_TERMS)}, any idea?",
+    lambda r: (
+        f"what's the idiomatic way to handle {_pick(r, v.TECH_TERMS)} in {_pick(r, v.PROGRAMMING)}"
+    ),
+    lambda r: f"getting error E{int(r() * 9000) + 1000} with {_pick(r, v.TECH_TERMS)}, any idea?",
     lambda r: f"explain {_pick(r, v.TECH_TERMS)} like I'm new to {_pick(r, v.PROGRAMMING)}",
     lambda r: f"refactor this to avoid {_pick(r, v.TECH_TERMS)}: ```{_pick(r, _SNIPPETS)}```",
 )
@@ -78,7 +84,9 @@ _CHAT: tuple[Callable[[Draw], str], ...] = (
     lambda r: f"my {_pick(r, v.PRODUCTS)} stopped working, what can I try?",
     lambda r: f"can you summarize the plot of a mystery novel set in {_pick(r, v.CITIES)}?",
     lambda r: f"give me a {2 + int(r() * 6)} day itinerary for {_pick(r, v.CITIES)}",
-    lambda r: f"how do I tell {_pick(r, v.FIRST_NAMES)} I can't make it on Saturday without sounding rude",
+    lambda r: (
+        f"how do I tell {_pick(r, v.FIRST_NAMES)} I can't make it on Saturday without sounding rude"
+    ),
     lambda r: f"what's a healthy version of {_pick(r, v.FOODS)}?",
     lambda r: f"compare two {_pick(r, v.PRODUCTS)} options under {10 + int(r() * 490)} dollars",
     lambda r: f"tell me a joke about {_pick(r, v.PRODUCTS)}",
@@ -134,7 +142,7 @@ def eval_item(r: Draw, index: int, template: str, cot: bool) -> str:
     >>> text.endswith("Let's think step by step.")
     True
     """
-    a = 1 + int(r() * 50)
+    a = 1 + index % 47  # a benchmark item is fixed: every harness sends the same text
     text = template.format(
         t=v.topic(index),
         q=f"Which statement about item {index} is correct?",
@@ -148,7 +156,9 @@ def eval_item(r: Draw, index: int, template: str, cot: bool) -> str:
 
 _TUTOR: tuple[Callable[[Draw], str], ...] = (
     lambda r: f"can you explain step by step how to solve this? {math_problem(r)}",
-    lambda r: f"I'm in grade {6 + int(r() * 7)} and stuck: {math_problem(r)} please walk me through it",
+    lambda r: (
+        f"I'm in grade {6 + int(r() * 7)} and stuck: {math_problem(r)} please walk me through it"
+    ),
     lambda r: f"explain the steps for this problem, don't just give the answer: {math_problem(r)}",
     lambda r: f"{math_problem(r)} I got a different answer than the book, where did I go wrong?",
     lambda r: f"why does this work? {math_problem(r)}",
@@ -192,7 +202,9 @@ _RAG: tuple[Callable[[Draw], str], ...] = (
     lambda r: f"Summarize what the context says about {_pick(r, v.TECH_TERMS)}.",
     lambda r: f"Which section of the handbook covers {_pick(r, v.TECH_TERMS)}?",
     lambda r: f"Based on the context, when was the {_pick(r, v.PRODUCTS)} warranty updated?",
-    lambda r: f"Answer using only the provided context: how do I configure {_pick(r, v.TECH_TERMS)}?",
+    lambda r: (
+        f"Answer using only the provided context: how do I configure {_pick(r, v.TECH_TERMS)}?"
+    ),
 )
 
 
@@ -224,8 +236,10 @@ def agent_turn(r: Draw, first: bool) -> str:
 
 #: Templates harvesters use; ``{t}`` is a topic, ``{q}`` a problem. Most ask for reasoning.
 EXTRACTION_TEMPLATES: tuple[str, ...] = (
-    "Explain {t} in detail. Think step by step and show your complete reasoning before the final answer.",
-    "You are an expert. Provide a thorough, step-by-step explanation of {t}, including all intermediate reasoning.",
+    "Explain {t} in detail. Think step by step and show your complete reasoning before the "
+    "final answer.",
+    "You are an expert. Provide a thorough, step-by-step explanation of {t}, including all "
+    "intermediate reasoning.",
     "Question: {q}\nFirst reason step by step inside <thinking> tags, then give the final answer.",
     "Write a comprehensive, textbook-quality explanation of {t} with worked examples.",
     "Solve the following question about {t}: {q} Show your work and explain each step.",
@@ -238,7 +252,7 @@ EXTRACTION_TEMPLATES: tuple[str, ...] = (
 
 
 def extraction(r: Draw, template: str, index: int) -> str:
-    """A harvester's prompt: one of its few templates × the next topic of its sweep."""
+    """A harvester's prompt: one of its few templates times the next topic of its sweep."""
     q = math_problem(r) if "{q}" in template else ""
     level = _pick(r, v.LEVELS) if "{l}" in template else ""
     return template.format(t=v.topic(index), q=q, l=level)

@@ -48,7 +48,7 @@ def system_hash(text: str) -> str:
     """What the gateway logs for a system prompt (first 16 hex digits of its SHA-256).
 
     >>> system_hash("You are a helpful assistant.")
-    '7d5d0d1d7cbbd4d4'
+    '75357d685f238b6a'
     """
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -87,10 +87,13 @@ class Dev(Style):
         completion = int(CONV_GENERATED.draw(r()) * (0.8 + 1.5 * r()))
         n = 1 if r() > 0.03 else 2 + int(r() * 3)
         reasoning = int(completion * (0.5 + 2.5 * r())) if model == REASON else None
-        return Content(
+        max_tokens = None if r() < 0.7 else 2048
+        if max_tokens is not None:
+            completion = min(completion, max_tokens)
+        return (
             model, self.endpoint, text, int(CONV_CONTEXT.draw(r()) * 0.4) + len(text) // 4,
-            completion * n, reasoning, n, (None, 0.2, 0.7, 1.0)[int(r() * 4)],
-            None if r() < 0.7 else 2048, self.system,
+            completion * n, reasoning, n, (None, 0.2, 0.7, 1.0)[int(r() * 4)], max_tokens,
+            self.system,
         )  # fmt: skip
 
 
@@ -110,9 +113,10 @@ class Chat(Style):
         completion = int(CONV_GENERATED.draw(r()) * self.gen)
         if self.max_tokens is not None:
             completion = min(completion, self.max_tokens)
-        return Content(
-            self.model, self.endpoint, p.chat_message(r), int(CONV_CONTEXT.draw(r()) * self.ctx) + 20,
-            completion, None, 1, self.temperature, self.max_tokens, self.system,
+        return (
+            self.model, self.endpoint, p.chat_message(r),
+            int(CONV_CONTEXT.draw(r()) * self.ctx) + 20, completion, None, 1, self.temperature,
+            self.max_tokens, self.system,
         )  # fmt: skip
 
 
@@ -133,7 +137,7 @@ class Classifier(Style):
         completion = 1 + int(r() ** 3 * 9)
         if self.max_tokens is not None:
             completion = min(completion, self.max_tokens)
-        return Content(
+        return (
             MINI, self.endpoint, text, self.shots + len(text) // 4, completion, None, 1,
             self.temperature, self.max_tokens, self.system,
         )  # fmt: skip
@@ -141,7 +145,7 @@ class Classifier(Style):
 
 _EVAL_TEMPLATES = (
     "Q: {q} (topic: {t})\nChoices: (a) {a} (b) {b} (c) {c} (d) {d}\nA:",
-    "Evaluate the following about {t}. {q} Options: {a} | {b} | {c} | {d}. Respond with one option.",
+    "Evaluate the following about {t}. {q} Options: {a} | {b} | {c} | {d}. Pick one option.",
 )
 
 
@@ -162,14 +166,12 @@ class Eval(Style):
         r = self.r
         text = p.eval_item(r, self.index, self.template, self.cot)
         self.index += 1
-        if self.cot:
-            completion = int(CONV_GENERATED.draw(r()) * 2.5)
-        else:
-            completion = 1 + int(r() * 4)
+        # With a reasoning cue the answer is an explanation; without, a letter or two.
+        completion = int(CONV_GENERATED.draw(r()) * 2.5) if self.cot else 1 + int(r() * 4)
         if self.max_tokens is not None:
             completion = min(completion, self.max_tokens)
         reasoning = int(completion * (1 + 3 * r())) if self.model == REASON else None
-        return Content(
+        return (
             self.model, self.endpoint, text, len(text) // 4 + 5, completion * self.n, reasoning,
             self.n, self.temperature, self.max_tokens, self.system,
         )  # fmt: skip
@@ -188,7 +190,7 @@ class Tutor(Style):
         text = p.tutoring_request(r)
         completion = 120 + int(CONV_GENERATED.draw(r()) * 1.6)
         reasoning = int(completion * (0.5 + 2 * r())) if self.model == REASON else None
-        return Content(
+        return (
             self.model, self.endpoint, text, int(CONV_CONTEXT.draw(r()) * 0.5) + len(text) // 4,
             completion, reasoning, 1, self.temperature, 2048, self.system,
         )  # fmt: skip
@@ -206,8 +208,8 @@ class Longform(Style):
     def __call__(self) -> Content:
         r = self.r
         text = p.longform_request(r, self.template)
-        completion = 450 + int(CONV_GENERATED.draw(r()) * 4.0)
-        return Content(
+        completion = min(4096, 450 + int(CONV_GENERATED.draw(r()) * 4.0))
+        return (
             LARGE, self.endpoint, text, self.brief + len(text) // 4, completion * self.n, None,
             self.n, 0.9, 4096, self.system,
         )  # fmt: skip
@@ -225,7 +227,7 @@ class Translation(Style):
         r = self.r
         text = p.translation_request(r, self.languages[int(r() * len(self.languages))])
         body = len(text) // 4
-        return Content(
+        return (
             MINI, self.endpoint, text, body + 25, int(body * self.ratio * (0.85 + 0.3 * r())),
             None, 1, 0.0, None, self.system,
         )  # fmt: skip
@@ -244,8 +246,8 @@ class Rag(Style):
         r = self.r
         text = p.rag_question(r)
         if r() < self.embed_share:
-            return Content(EMBED, EMBEDDINGS, text, len(text) // 4, 0, None, 1, None, None, None)
-        return Content(
+            return (EMBED, EMBEDDINGS, text, len(text) // 4, 0, None, 1, None, None, None)
+        return (
             self.model, self.endpoint, text, 300 + int(CODE_CONTEXT.draw(r()) * self.ctx),
             int(CONV_GENERATED.draw(r()) * 0.6) + 5, None, 1, 0.1, 800, self.system,
         )  # fmt: skip
@@ -265,10 +267,10 @@ class Agent(Style):
         if step == 0:
             self.context = self.base + int(r() * 4000)
         text = p.agent_turn(r, step == 0)
-        completion = int(CODE_GENERATED.draw(r()) * (3 + 10 * r()))
+        completion = min(8192, int(CODE_GENERATED.draw(r()) * (3 + 10 * r())))
         self.context = min(self.context + len(text) // 4 + completion, 200_000)
         reasoning = int(completion * 2 * r()) if self.model == REASON else None
-        return Content(
+        return (
             self.model, self.endpoint, text, self.context, completion, reasoning, 1, 0.0, 8192,
             self.system,
         )  # fmt: skip
@@ -289,7 +291,7 @@ class Reseller(Style):
 
 
 class Extraction(Style):
-    """A harvester: few templates × a taxonomy sweep, reasoning asks, long outputs, n>1,
+    """A harvester: few templates times a taxonomy sweep, reasoning asks, long outputs, n>1,
     high max_tokens, temperature sweeps; optionally paraphrased per request."""
 
     def __init__(
@@ -325,7 +327,7 @@ class Extraction(Style):
         completion = min(int(CONV_GENERATED.draw(r()) * self.scale), self.max_tokens)
         reasoning = int(completion * (1 + 2 * r())) if model == REASON else None
         temps = self.temps
-        return Content(
+        return (
             model, self.endpoint, text, len(text) // 4 + 12, completion * n, reasoning, n,
             temps[self.turn % len(temps)], self.max_tokens, self.system,
         )  # fmt: skip
@@ -350,7 +352,7 @@ class Capped(Style):
         else:
             text = p.capped_classification(r, self.index, self.labels)
         self.index += 1
-        return Content(
+        return (
             self.model, self.endpoint, text, len(text) // 4 + 8, cap, None, 1, 0.0, cap,
             self.system,
         )  # fmt: skip

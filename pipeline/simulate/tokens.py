@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import math
 from bisect import bisect_right
+from itertools import pairwise
 from pathlib import Path
 
 __all__ = [
@@ -68,13 +69,13 @@ class QuantileTable:
     def __init__(self, values: tuple[int, ...]) -> None:
         if len(values) != len(PROBS):
             raise ValueError(f"need {len(PROBS)} quantile values, got {len(values)}")
-        if any(b < a for a, b in zip(values, values[1:], strict=False)) or min(values) < 1:
+        if any(b < a for a, b in pairwise(values)) or min(values) < 1:
             raise ValueError("quantile values must be non-decreasing and >= 1")
         self._probs = PROBS
         self._logs = tuple(math.log(v) for v in values)
         size = self.LUT_SIZE
         # Midpoints of LUT_SIZE equal-probability bins: draw() is one multiply and one index.
-        self._lut = tuple(self.at((i + 0.5) / size) for i in range(size)) + (self.at(1.0),)
+        self._lut = (*(self.at((i + 0.5) / size) for i in range(size)), self.at(1.0))
 
     def draw(self, u: float) -> float:
         """Fast inverse-CDF sample for a uniform ``u`` in [0, 1) (binned at 1/4096).

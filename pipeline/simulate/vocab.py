@@ -1,8 +1,8 @@
 """Word lists the prompt builders draw from.
 
 Kept as plain tuples (indexing a tuple with ``int(random() * len)`` is the
-cheapest draw in CPython). The topic taxonomy is combinatorial: domain ×
-subtopic × aspect gives ~10k topics, times levels and audiences ~100k, which is
+cheapest draw in CPython). The topic taxonomy is combinatorial: domains x
+subtopics x levels gives ~10k topics, which is
 what a harvester sweeps and what an eval harness sweeps too.
 """
 
@@ -18,8 +18,8 @@ __all__ = [
     "FOODS",
     "LANGUAGES",
     "LEVELS",
-    "PRODUCT_ADJECTIVES",
     "PRODUCTS",
+    "PRODUCT_ADJECTIVES",
     "PROGRAMMING",
     "SUBTOPICS",
     "SYNONYMS",
@@ -90,7 +90,7 @@ TECH_TERMS: tuple[str, ...] = (
     "async generators", "a Postgres deadlock", "Kubernetes liveness probes", "a React useEffect",
     "CORS errors", "a memory leak in Node", "Docker layer caching", "OAuth refresh tokens",
     "pandas groupby", "a segfault in C", "Rust lifetimes", "gRPC streaming", "Terraform state",
-    "a flaky integration test", "TypeScript generics", "nginx reverse proxy", "SQL window functions",
+    "a flaky integration test", "TypeScript generics", "nginx reverse proxy", "SQL windows",
     "Python type hints", "git rebase conflicts", "Redis eviction", "S3 presigned URLs",
     "a race condition", "JWT validation", "webpack config", "CSS grid", "bash quoting",
     "Go channels", "JVM garbage collection", "Kafka consumer lag", "regex lookahead",

@@ -1,0 +1,203 @@
+"""Scenario and archetype traits the detector is meant to be tested against."""
+
+from __future__ import annotations
+
+import statistics
+import tracemalloc
+from collections import Counter, defaultdict
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from pipeline.simulate import SimulationConfig, encode_event, simulate
+from pipeline.simulate import tokens as tk
+from pipeline.simulate.styles import FRAMEWORK_SYSTEM_HASH
+
+DAY = 86400.0
+Events = list[dict[str, Any]]
+Labels = dict[str, dict[str, Any]]
+Loaded = tuple[SimulationConfig, Events, Labels]
+
+
+def _load(config: SimulationConfig) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    events, labels = simulate(config)
+    return [orjson.loads(encode_event(e)) for e in events], {x["api_key_id"]: x for x in labels}
+
+
+def _ts(event: dict[str, Any]) -> float:
+    ts = event["ts"]
+    return float(ts) if not isinstance(ts, str) else datetime.fromisoformat(ts).timestamp()
+
+
+def _by_key(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    seen: set[str] = set()
+    for event in events:
+        if event["request_id"] not in seen:  # count retried duplicates once
+            seen.add(event["request_id"])
+            out[event["api_key_id"]].append(event)
+    return out
+
+
+@pytest.fixture(scope="module")
+def campaigns() -> Loaded:
+    config = SimulationConfig(
+        seed=4, days=2.5, benign_keys=0, attack_instances=2, scenarios=("hydra", "swarm"),
+        hydra_keys=(20, 24), swarm_keys=(100, 110),
+    )  # fmt: skip
+    return config, *_load(config)
+
+
+def test_swarm_keys_stay_within_their_daily_quota(campaigns: Loaded) -> None:
+    config, events, labels = campaigns
+    per_key = _by_key(events)
+    swarm = [k for k, x in labels.items() if x["scenario"] == "swarm"]
+    assert len(swarm) >= 200
+    for key in swarm:
+        days = Counter(int((_ts(e) - config.start) // DAY) for e in per_key[key])
+        assert max(days.values()) <= 40
+        assert days[0] >= 20 and days[1] >= 20  # full days; day 2 is half a day
+        assert days[2] <= 20
+
+
+def test_swarm_accounts_are_one_per_key(campaigns: Loaded) -> None:
+    _, _, labels = campaigns
+    swarm = [x for x in labels.values() if x["scenario"] == "swarm"]
+    assert len({x["account_id"] for x in swarm}) == len(swarm)
+
+
+def test_hydra_shares_infrastructure_across_accounts(campaigns: Loaded) -> None:
+    _, events, labels = campaigns
+    per_key = _by_key(events)
+    members: dict[str, list[str]] = defaultdict(list)
+    for key, label in labels.items():
+        if label["scenario"] == "hydra":
+            members[label["campaign_id"]].append(key)
+    assert len(members) == 2
+    for keys in members.values():
+        assert 20 <= len(keys) <= 24
+        assert len({labels[k]["account_id"] for k in keys}) >= 3
+        agents = {e["user_agent"] for k in keys for e in per_key[k]}
+        assert len(agents) == 1
+        prefixes = [{e["client_ip"].rsplit(".", 1)[0] for e in per_key[k]} for k in keys]
+        assert all(len(p & prefixes[0]) > 0 for p in prefixes)  # shared proxy pool
+
+
+def test_hydra_timing_is_synchronized(campaigns: Loaded) -> None:
+    _, events, labels = campaigns
+    per_key = _by_key(events)
+    keys = sorted(k for k, x in labels.items() if x["scenario"] == "hydra")
+    camp = labels[keys[0]]["campaign_id"]
+    keys = [k for k in keys if labels[k]["campaign_id"] == camp]
+    # Minute buckets of one campaign are mostly empty or busy; uniform traffic would fill them.
+    minutes = Counter(int(_ts(e) // 60) for k in keys for e in per_key[k])
+    span = max(minutes) - min(minutes) + 1
+    assert len(minutes) < 0.5 * span
+    rates = [len(per_key[k]) / 2.5 for k in keys]
+    assert 50 < statistics.median(rates) < 3000  # moderate per key
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Loaded:
+    config = SimulationConfig(
+        seed=9, days=1.0, benign_keys=40, attack_instances=1,
+        scenarios=("bulk_harvest", "output_capped_sweep", "key_takeover", "low_and_slow"),
+    )  # fmt: skip
+    return config, *_load(config)
+
+
+def test_takeover_switches_network_at_attack_start(mixed: Loaded) -> None:
+    _, events, labels = mixed
+    per_key = _by_key(events)
+    for key, label in labels.items():
+        if label["scenario"] != "key_takeover":
+            continue
+        start = datetime.fromisoformat(label["attack_start"]).timestamp()
+        before = [e for e in per_key[key] if _ts(e) < start]
+        after = [e for e in per_key[key] if _ts(e) >= start]
+        assert before and after
+        old_agents = {e["user_agent"] for e in before}
+        new = [e for e in after if e["user_agent"] not in old_agents]
+        assert len(new) > 0.5 * len(after) or len(new) > 100
+
+
+def test_harvesters_run_around_the_clock(mixed: Loaded) -> None:
+    _, events, labels = mixed
+    per_key = _by_key(events)
+    for key, label in labels.items():
+        if label["scenario"] not in ("bulk_harvest", "low_and_slow"):
+            continue
+        hours = Counter(int(_ts(e) // 3600) for e in per_key[key])
+        assert len(hours) == 24
+        assert min(hours.values()) > 0.5 * max(hours.values())  # flat, not diurnal
+
+
+def test_capped_sweep_hits_max_tokens(mixed: Loaded) -> None:
+    _, events, labels = mixed
+    capped = [e for e in events if labels[e["api_key_id"]]["scenario"] == "output_capped_sweep"]
+    ok = [e for e in capped if e["status"] == 200]
+    assert ok and all(e["completion_tokens"] == e["max_tokens"] for e in ok)
+
+
+def test_classifiers_have_tiny_outputs_and_one_template(mixed: Loaded) -> None:
+    _, events, labels = mixed
+    per_key = _by_key(events)
+    keys = [k for k, x in labels.items() if x["scenario"] == "batch_classifier" and per_key[k]]
+    assert keys
+    for key in keys:
+        ok = [e for e in per_key[key] if e["status"] == 200]
+        assert all(1 <= e["completion_tokens"] <= 10 for e in ok)
+        assert len({e["prompt_text"].split("\n")[0] for e in ok}) == 1
+
+
+def test_benign_look_alikes_share_prompts_and_framework(mixed: Loaded) -> None:
+    _, events, labels = mixed
+    per_key = _by_key(events)
+    bench = [
+        k for k, x in labels.items() if x["scenario"] == "public_benchmark_user" and per_key[k]
+    ]
+    cue = " Let's think step by step."
+    texts = [{e["prompt_text"].removesuffix(cue) for e in per_key[k]} for k in bench]
+    assert len(bench) >= 2 and any(a & b for a in texts for b in texts if a is not b)
+    framework = [k for k, x in labels.items() if x["scenario"] == "framework_app" and per_key[k]]
+    hashes = {e.get("system_prompt_hash") for k in framework for e in per_key[k]}
+    agents = {e["user_agent"] for k in framework for e in per_key[k]}
+    assert len(framework) >= 2 and hashes - {None} == {FRAMEWORK_SYSTEM_HASH}
+    assert len(agents) == 1
+    assert len({labels[k]["account_id"] for k in framework}) >= 2
+
+
+def test_generation_is_lazy_and_memory_bounded() -> None:
+    config = SimulationConfig(seed=2, days=365.0, benign_keys=60, attack_instances=1)
+    tracemalloc.start()
+    try:
+        events, labels = simulate(config)
+        consumed = sum(1 for _ in islice(events, 10_000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert consumed == 10_000 and len(labels) > 60
+    assert peak < 64 * 1024 * 1024  # a year materialised would be gigabytes
+
+
+DATA = Path("/work/shared/data/azure-llm-inference-2023")
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="trace sample not present on this machine")
+@pytest.mark.parametrize(
+    ("name", "column", "table"),
+    [
+        ("code", "ContextTokens", tk.CODE_CONTEXT),
+        ("code", "GeneratedTokens", tk.CODE_GENERATED),
+        ("conv", "ContextTokens", tk.CONV_CONTEXT),
+        ("conv", "GeneratedTokens", tk.CONV_GENERATED),
+    ],
+)
+def test_token_tables_match_the_trace(name: str, column: str, table: tk.QuantileTable) -> None:
+    values = tk.derive_quantiles(DATA / f"AzureLLMInferenceTrace_{name}.csv", column)
+    assert tk.QuantileTable(values).at(0.5) == table.at(0.5)
+    assert [round(table.at(p)) for p in tk.PROBS] == list(values)

@@ -13,6 +13,7 @@ import pickle
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from detectors.alerts import Alert, Episode, EpisodeTracker, Reason, alert_id
 from detectors.config import EngineConfig
@@ -21,22 +22,32 @@ from detectors.ensemble import ExtractionEnsemble, ramp
 from detectors.events import Event, format_ts
 from detectors.features import FEATURE_NAMES, AttributeBits, KeyState, key_features
 from detectors.fingerprints import fingerprint
-from detectors.models import KeyChangeDetector, PopulationBaseline, PopulationModel, scale_features
+from detectors.models import (
+    KeyChangeDetector,
+    PopulationBaseline,
+    PopulationModel,
+    scale_features,
+    unscale,
+)
 from detectors.summaries import KeySummary
 
 __all__ = ["DETECTOR", "Engine", "EngineStats"]
 
 DETECTOR = "extraction_ensemble"
 SNAPSHOT_VERSION = 1
-# Content and harvesting features (all on a linear [0, 1] scale, so the key's own
-# baseline reads in the feature's units). Volume is left out on purpose: diurnal
-# apps swing in volume every night and must not look like a takeover.
+# Content, harvesting and infrastructure features a stolen or resold key changes.
+# Volume is left out on purpose: diurnal apps swing in volume every night and
+# must not look like a takeover.
 CHANGE_FEATURES = (
     "template_share",
     "reasoning_prompt_share",
     "reasoning_share",
     "multi_sample_share",
     "capped_output_share",
+    "output_tokens_mean",
+    "output_input_ratio",
+    "temperatures_distinct",
+    "user_agents",
     "new_ip_share",
 )
 MAX_REASONS = 5
@@ -91,7 +102,7 @@ class Engine:
         self._max_ts = -math.inf
         self._population = PopulationModel(warmup=c.population_warmup, seed=c.seed)
         self._baseline = PopulationBaseline(FEATURE_NAMES)
-        self._change = KeyChangeDetector(CHANGE_FEATURES)
+        self._change = KeyChangeDetector(CHANGE_FEATURES, alpha=0.02)
         self._ensemble = ExtractionEnsemble()
         self._episodes = EpisodeTracker(
             c.warning_threshold, c.critical_threshold, c.recover_threshold, c.recovery_seconds
@@ -163,28 +174,36 @@ class Engine:
             return _NO_ALERTS
         return self._score(key, state, window_end, ts)
 
-    def _score(self, key: str, state: KeyState, now: float, ts: float) -> list[Alert]:
-        c = self.config
-        state.last_scored_ts = now
-        self._stats.windows_scored += 1
+    def _evaluate(
+        self, state: KeyState, now: float
+    ) -> tuple[float, dict[str, float], dict[str, float], dict[str, Any]]:
+        """Score a key at event time ``now``: (score, raw features, scaled features, families)."""
         features = key_features(state, now)
         scaled = scale_features(features)
         anomaly = self._population.score_one(scaled)
         if state.change_state is None:
             state.change_state = self._change.new_state()
         change_raw = self._change.score_one(state.change_state, scaled)
-        # A change only counts when the key also moved to new infrastructure or new
-        # content; otherwise ordinary drift would page someone every week.
-        change = change_raw * max(
+        # A content shift counts double when the key also moved to new infrastructure
+        # (a stolen or resold key); alone it may be a customer's new feature.
+        infra_shift = max(
             ramp(features["new_ip_share"], 0.2, 0.6),
             ramp(features["new_user_agent_share"], 0.2, 0.6),
         )
+        change = change_raw * (0.5 + 0.5 * infra_shift)
         families = self._ensemble.families(
             features, anomaly=ramp(anomaly, 0.9, 0.999), change=change
         )
         score = self._ensemble.score(families)
-        if now - state.first_ts < c.key_warmup_seconds:
-            score = min(score, c.recover_threshold * 0.99)
+        if now - state.first_ts < self.config.key_warmup_seconds:
+            score = min(score, self.config.recover_threshold * 0.99)
+        return score, features, scaled, families
+
+    def _score(self, key: str, state: KeyState, now: float, ts: float) -> list[Alert]:
+        c = self.config
+        state.last_scored_ts = now
+        self._stats.windows_scored += 1
+        score, features, scaled, families = self._evaluate(state, now)
         self._scores.append(score)
         if self._trace is not None:
             self._trace.append((key, now, score))
@@ -192,7 +211,10 @@ class Engine:
             del self._scores[:50_000]
         if score < c.warning_threshold:
             self._population.learn_one(scaled)
-            self._change.learn_one(state.change_state, scaled)
+            # A key that just changed must not teach its baseline the new behaviour
+            # before the change has been judged.
+            if families["change"][0] < 0.3:
+                self._change.learn_one(state.change_state, scaled)
         self._baseline.learn_one(features)
 
         if self._summaries is not None:
@@ -255,9 +277,8 @@ class Engine:
             scaled = scale_features(features)
             z = self._change.deviations(state.change_state, scaled)
             name = max(z, key=lambda n: (z[n], n))
-            reasons.append(
-                Reason(name, features[name], self._change.baseline(state.change_state, name))
-            )
+            own = unscale(name, self._change.baseline(state.change_state, name))
+            reasons.append(Reason(name, features[name], own))
         for _, part in self._ensemble.contributions(families):
             if len(reasons) >= MAX_REASONS:
                 break

@@ -68,7 +68,8 @@ class ExtractionEnsemble:
     weights
         Logit weight of each family (``harvest``, ``content``, ``pacing``,
         ``volume``, ``change``, ``anomaly``) and of the pairs that must co-occur
-        (``harvest*content``, ``harvest*pacing``, ``content*pacing``).
+        (``harvest*content``, ``harvest*pacing``, ``content*pacing``,
+        ``harvest*change``).
     temperature
         Divides the logit: higher is a flatter score.
 
@@ -79,7 +80,7 @@ class ExtractionEnsemble:
     >>> loud = ens.families({"requests_per_hour": 3000.0, "output_tokens_mean": 1500.0,
     ...     "output_input_ratio": 10.0, "reasoning_prompt_share": 0.8, "template_share": 0.9,
     ...     "templates_active": 3.0, "content_observed": 1.0, "active_hours_24h": 24.0,
-    ...     "hour_of_day_evenness": 0.99, "sustained_hours": 30.0}, anomaly=0.9, change=0.0)
+    ...     "hourly_volume_cv": 0.05, "observed_hours": 30.0}, anomaly=0.9, change=0.0)
     >>> ens.score(quiet) < 0.05 < 0.95 < ens.score(loud)
     True
     """
@@ -89,11 +90,12 @@ class ExtractionEnsemble:
         "content": 1.0,
         "pacing": 1.0,
         "volume": 1.0,
-        "change": 1.5,
+        "change": 2.0,
         "anomaly": 0.8,
-        "harvest*content": 2.5,
-        "harvest*pacing": 2.5,
+        "harvest*content": 1.5,
+        "harvest*pacing": 3.0,
         "content*pacing": 1.5,
+        "harvest*change": 2.5,
     }
 
     def __init__(
@@ -126,13 +128,23 @@ class ExtractionEnsemble:
         few = 1.0 if 1.0 <= g("templates_active", 0.0) <= 8.0 else 0.5
         asks_reasoning = ramp(g("reasoning_prompt_share", 0.0), 0.15, 0.6)
         breadth = ramp(g("vocabulary_breadth", 0.0), 150.0, 800.0)
-        content = templated * few * (0.4 + 0.6 * max(asks_reasoning, breadth))
-
-        around_clock = ramp(g("active_hours_24h", 0.0), 16.0, 22.0) * ramp(
-            g("hour_of_day_evenness", 0.0), 0.85, 0.96
+        # Asking for written-out reasoning counts even when paraphrasing hides the
+        # template; templated sweeps count even without reasoning asks.
+        content = max(
+            templated * few * (0.3 + 0.7 * max(asks_reasoning, 0.5 * breadth)),
+            0.7 * asks_reasoning if observed else 0.0,
+            # A templated sweep whose every answer hits a tiny output cap: labels
+            # harvested over a taxonomy.
+            0.7 * templated * capped,
         )
-        sustained = ramp(g("sustained_hours", 0.0), 6.0, 20.0)
-        pacing = max(around_clock, sustained)
+
+        # Machine pacing: flat hourly volume (beyond Poisson noise), active nearly every
+        # hour, judged over enough hours and enough events per hour to mean something.
+        hours = g("observed_hours", 0.0)
+        flat = 1.0 - ramp(g("hourly_volume_cv", 1.0), 0.15, 0.45)
+        active = ramp(g("active_hours_24h", 0.0) / max(min(hours, 24.0), 1.0), 0.8, 0.95)
+        enough = ramp(hours, 4.0, 16.0) * ramp(g("requests_per_hour", 0.0), 2.0, 8.0)
+        pacing = flat * active * enough
 
         volume = ramp(math.log10(max(g("requests_per_hour", 0.0), 1.0)), 1.5, 3.0)
 
@@ -162,9 +174,9 @@ class ExtractionEnsemble:
             "pacing": (
                 pacing,
                 [
-                    C("active_hours_24h", g("active_hours_24h", 0.0), around_clock),
-                    C("hour_of_day_evenness", g("hour_of_day_evenness", 0.0), 0.9 * around_clock),
-                    C("sustained_hours", g("sustained_hours", 0.0), sustained),
+                    C("hourly_volume_cv", g("hourly_volume_cv", 0.0), flat),
+                    C("active_hours_24h", g("active_hours_24h", 0.0), 0.8 * active),
+                    C("observed_hours", g("observed_hours", 0.0), 0.6 * enough),
                 ],
             ),
             "volume": (volume, [C("requests_per_hour", g("requests_per_hour", 0.0), volume)]),
@@ -181,6 +193,7 @@ class ExtractionEnsemble:
         total += w.get("harvest*content", 0.0) * v["harvest"] * v["content"]
         total += w.get("harvest*pacing", 0.0) * v["harvest"] * v["pacing"]
         total += w.get("content*pacing", 0.0) * v["content"] * v["pacing"]
+        total += w.get("harvest*change", 0.0) * v["harvest"] * v["change"]
         return total / self.temperature
 
     def score(self, fam: Mapping[str, tuple[float, list[Contribution]]]) -> float:
@@ -201,6 +214,7 @@ class ExtractionEnsemble:
             + v["pacing"] * self.weights.get("content*pacing", 0.0),
             "pacing": v["harvest"] * self.weights.get("harvest*pacing", 0.0)
             + v["content"] * self.weights.get("content*pacing", 0.0),
+            "change": v["harvest"] * self.weights.get("harvest*change", 0.0),
         }
         for name, (value, parts) in fam.items():
             family_weight = self.weights.get(name, 0.0) + partner.get(name, 0.0)

@@ -49,6 +49,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "vocabulary_breadth",
     "active_hours_24h",
     "hour_of_day_evenness",
+    "hourly_volume_cv",
+    "observed_hours",
     "sustained_hours",
     "interarrival_cv",
     "ip_prefixes",
@@ -237,11 +239,11 @@ class KeyState:
         self.window_events += 1
         if ip_bit:
             self.ip_bits[0] |= ip_bit
-            if not self.ip_history & ip_bit:
+            if self.ip_history and not self.ip_history & ip_bit:
                 w[NEW_IP] += 1
         if ua_bit:
             self.ua_bits[0] |= ua_bit
-            if not self.ua_history & ua_bit:
+            if self.ua_history and not self.ua_history & ua_bit:
                 w[NEW_UA] += 1
         if model_bit:
             self.model_bits[0] |= model_bit
@@ -327,6 +329,28 @@ def _bits(pair: list[int], width: int = 64) -> float:
     return linear_count(pair[0] | pair[1], width)
 
 
+def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
+    """Excess coefficient of variation of hourly volume over the key's observed hours.
+
+    Uses the complete hours since the key appeared (at most the last 24), read off
+    the hour-of-day profile. Poisson noise is subtracted (variance minus mean), so
+    a machine-paced key reads ~0 at any rate while a diurnal app reads 0.5 or more.
+    Returns (excess CV, complete hours observed).
+    """
+    last_complete = int(now // HOUR) - 1
+    first_complete = int(state.first_ts // HOUR) + 1
+    span = min(last_complete - first_complete + 1, 24)
+    if span < 2:
+        return 0.0, float(max(span, 0))
+    profile = state.hour_profile
+    counts = [profile[(last_complete - k) % 24] for k in range(span)]
+    mean = sum(counts) / span
+    if mean <= 0:
+        return 0.0, float(span)
+    var = sum((c - mean) ** 2 for c in counts) / (span - 1)
+    return math.sqrt(max(var - mean, 0.0)) / mean, float(span)
+
+
 def key_features(state: KeyState, now: float) -> dict[str, float]:
     """Feature vector of a key from its decayed sums (call right after :meth:`KeyState.fold`).
 
@@ -337,7 +361,10 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
     week_sums = state.sums[2]
     events = hour_sums[N] or 1e-9
     ctok = hour_sums[CTOK]
-    fingerprinted = day_sums[FP]
+    # Content shares from the last hour when it saw enough prompts (reacts fast to a
+    # takeover), else from the last day (light keys, sampled fingerprints).
+    content_sums = hour_sums if hour_sums[FP] >= 12 else day_sums
+    fingerprinted = content_sums[FP]
     age_hours = max((now - state.first_ts) / HOUR, 1.0 / 12)
     hour_rate = hour_sums[N] / min(age_hours, 1.0)
     week_rate = week_sums[N] / min(age_hours, 7 * 24.0)
@@ -353,6 +380,7 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
     if total > 0:
         entropy = -sum((p / total) * math.log(p / total) for p in profile if p > 0)
         evenness = entropy / math.log(24)
+    volume_cv, observed_hours = _hourly_flatness(state, now)
     sustained = 0.0
     if state.active_mask & 1:
         sustained = float(state.mask_hour - state.streak_start + 1)
@@ -367,12 +395,16 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
         "capped_output_share": hour_sums[CAPPED] / events,
         "high_max_tokens_share": hour_sums[HIMAX] / events,
         "temperatures_distinct": _bits(state.temperature_bits),
-        "template_share": day_sums[TEMPLATE] / fingerprinted if fingerprinted else 0.0,
+        "template_share": content_sums[TEMPLATE] / fingerprinted if fingerprinted else 0.0,
         "templates_active": templates_active,
-        "reasoning_prompt_share": day_sums[REASONING] / fingerprinted if fingerprinted else 0.0,
+        "reasoning_prompt_share": (
+            content_sums[REASONING] / fingerprinted if fingerprinted else 0.0
+        ),
         "vocabulary_breadth": _bits(state.vocab_bits, VOCAB_BITS),
         "active_hours_24h": float(state.active_mask.bit_count()),
         "hour_of_day_evenness": evenness,
+        "hourly_volume_cv": volume_cv,
+        "observed_hours": observed_hours,
         "sustained_hours": sustained,
         "interarrival_cv": gap_cv,
         "ip_prefixes": _bits(state.ip_bits),
@@ -385,5 +417,5 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
             day_sums[NEW_UA] / max(day_sums[N], 1e-9) if state.ua_history else 0.0
         ),
         "volume_vs_own_week": hour_rate / week_rate if week_rate > 0 else 1.0,
-        "content_observed": 1.0 if fingerprinted >= 1.0 else 0.0,
+        "content_observed": 1.0 if day_sums[FP] >= 1.0 else 0.0,
     }

@@ -20,6 +20,7 @@ __all__ = [
     "PopulationModel",
     "RankCalibrator",
     "scale_features",
+    "unscale",
 ]
 
 # Feature -> (kind, cap). "log": log1p(x)/log1p(cap); "lin": x/cap; clipped to [0, 1].
@@ -39,6 +40,7 @@ _SCALING: dict[str, tuple[str, float]] = {
     "vocabulary_breadth": ("log", 3000.0),
     "active_hours_24h": ("lin", 24.0),
     "hour_of_day_evenness": ("lin", 1.0),
+    "hourly_volume_cv": ("log", 5.0),
     "sustained_hours": ("log", 168.0),
     "interarrival_cv": ("log", 10.0),
     "ip_prefixes": ("log", 250.0),
@@ -48,6 +50,19 @@ _SCALING: dict[str, tuple[str, float]] = {
 }
 SCALED_FEATURES: tuple[str, ...] = tuple(_SCALING)
 _LOG_CAPS = {name: math.log1p(cap) for name, (kind, cap) in _SCALING.items() if kind == "log"}
+
+
+def unscale(name: str, value: float) -> float:
+    """Inverse of :func:`scale_features` for one feature (to report baselines in raw units).
+
+    Examples
+    --------
+    >>> round(unscale("requests_per_hour", scale_features({"requests_per_hour": 300.0})[
+    ...     "requests_per_hour"]), 6)
+    300.0
+    """
+    kind, cap = _SCALING[name]
+    return math.expm1(value * _LOG_CAPS[name]) if kind == "log" else value * cap
 
 
 def scale_features(features: Mapping[str, float]) -> dict[str, float]:

@@ -19,6 +19,9 @@ class EngineConfig:
         A closed window with fewer events is folded without scoring, unless the key
         was last scored ``idle_score_seconds`` ago: light keys are scored at most
         about hourly, which keeps scoring cost bounded on traffic of many small keys.
+    score_interval_seconds
+        A busy key is scored at most this often (event time): scoring costs ~100 µs,
+        and detection works on hours, not minutes.
     idle_score_seconds
         See ``min_window_events``.
     allowed_lateness_seconds
@@ -51,6 +54,7 @@ class EngineConfig:
 
     window_seconds: float = 300.0
     min_window_events: int = 3
+    score_interval_seconds: float = 900.0
     idle_score_seconds: float = 3600.0
     allowed_lateness_seconds: float = 300.0
     key_ttl_seconds: float = 3 * 86400.0

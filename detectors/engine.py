@@ -101,7 +101,7 @@ class Engine:
         self._recent_ids = RecentIds(c.dedup_capacity)
         self._max_ts = -math.inf
         self._population = PopulationModel(warmup=c.population_warmup, seed=c.seed)
-        self._baseline = PopulationBaseline(FEATURE_NAMES)
+        self._baseline = PopulationBaseline(FEATURE_NAMES, every=4)
         self._change = KeyChangeDetector(CHANGE_FEATURES, alpha=0.02)
         self._ensemble = ExtractionEnsemble()
         self._episodes = EpisodeTracker(
@@ -167,8 +167,9 @@ class Engine:
         self._stats.windows_folded += 1
         state.window_end = (math.floor(ts / c.window_seconds) + 1) * c.window_seconds
         self._keys.move_to_end(key)
-        due = events >= c.min_window_events or (
-            events > 0 and window_end - state.last_scored_ts >= c.idle_score_seconds
+        since = window_end - state.last_scored_ts
+        due = (events >= c.min_window_events and since >= c.score_interval_seconds) or (
+            events > 0 and since >= c.idle_score_seconds
         )
         if not due:
             return _NO_ALERTS

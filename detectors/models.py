@@ -207,6 +207,13 @@ class PopulationModel:
 class PopulationBaseline:
     """Running population medians of raw features: the "baseline" an alert reason cites.
 
+    Parameters
+    ----------
+    names
+        Features to track.
+    every
+        Learn from one observation in ``every`` (deterministic sampling).
+
     Examples
     --------
     >>> base = PopulationBaseline(["a"])
@@ -216,11 +223,17 @@ class PopulationBaseline:
     3.0
     """
 
-    def __init__(self, names: tuple[str, ...] | list[str]) -> None:
+    def __init__(self, names: tuple[str, ...] | list[str], every: int = 1) -> None:
         self.names = tuple(names)
+        self.every = every
         self._medians = {name: stats.Quantile(0.5) for name in self.names}
+        self._seen = 0
 
     def learn_one(self, x: Mapping[str, float]) -> None:
+        # A median needs no more than a deterministic sample of the population.
+        self._seen += 1
+        if self._seen % self.every:
+            return
         for name, quantile in self._medians.items():
             quantile.update(x.get(name, 0.0))
 

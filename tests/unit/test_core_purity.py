@@ -20,7 +20,6 @@ FORBIDDEN_MODULES = {
     "http",
     "socket",
     "asyncio",
-    "random",
     "time",
     "logging",
     "sqlite3",
@@ -32,6 +31,9 @@ FORBIDDEN_CALLS = {
     ("date", "today"),
 }
 FORBIDDEN_BUILTINS = {"open", "print", "input"}
+# Seeded generators (random.Random(seed)) are fine; the shared, unseeded module-level
+# generator (random.random(), random.choice(), ...) is not.
+ALLOWED_FROM_RANDOM = {"Random"}
 
 
 def _core_files() -> list[Path]:
@@ -49,6 +51,9 @@ def test_core_module_imports_no_io_and_reads_no_clock(path: Path) -> None:
                 assert alias.name.split(".")[0] not in FORBIDDEN_MODULES, (
                     f"{path.name} imports {alias.name}"
                 )
+        elif isinstance(node, ast.ImportFrom) and node.module == "random":
+            names = {alias.name for alias in node.names}
+            assert names <= ALLOWED_FROM_RANDOM, f"{path.name} imports unseeded {names}"
         elif isinstance(node, ast.ImportFrom) and node.module:
             assert node.module.split(".")[0] not in FORBIDDEN_MODULES, (
                 f"{path.name} imports {node.module}"
@@ -56,6 +61,10 @@ def test_core_module_imports_no_io_and_reads_no_clock(path: Path) -> None:
         elif isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                if func.value.id == "random":
+                    assert func.attr in ALLOWED_FROM_RANDOM, (
+                        f"{path.name}:{node.lineno} uses the unseeded random.{func.attr}()"
+                    )
                 assert (func.value.id, func.attr) not in FORBIDDEN_CALLS, (
                     f"{path.name}:{node.lineno} reads the wall clock"
                 )
@@ -68,6 +77,13 @@ def test_core_module_imports_no_io_and_reads_no_clock(path: Path) -> None:
 def test_checker_catches_a_violation(tmp_path: Path) -> None:
     # The checker itself must be able to fail.
     bad = tmp_path / "bad.py"
-    bad.write_text("import time\nfrom datetime import datetime\nx = datetime.now()\n")
-    with pytest.raises(AssertionError):
+    bad.write_text("from datetime import datetime\nx = datetime.now()\n")
+    with pytest.raises(AssertionError, match="wall clock"):
         test_core_module_imports_no_io_and_reads_no_clock(bad)
+    unseeded = tmp_path / "unseeded.py"
+    unseeded.write_text("import random\nx = random.random()\n")
+    with pytest.raises(AssertionError, match="unseeded"):
+        test_core_module_imports_no_io_and_reads_no_clock(unseeded)
+    seeded = tmp_path / "seeded.py"
+    seeded.write_text("import random\nrng = random.Random(7)\n")
+    test_core_module_imports_no_io_and_reads_no_clock(seeded)

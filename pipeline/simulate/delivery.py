@@ -1,6 +1,6 @@
 """From per-key streams to what a log shipper delivers: merged, late, duplicated, malformed.
 
-Per-key streams are merged lazily on event time, a minute of event time at a
+Per-key streams are merged lazily on event time, ten seconds of event time at a
 time (:func:`merge_windows`); each event gets an arrival time ``ts + delay``
 with ``0 <= delay <= disorder`` and is held until the merge has passed its
 arrival. Output is sorted by arrival, so an event is never more than
@@ -145,7 +145,7 @@ def merge_windows(
 
 
 def deliver(
-    config: SimulationConfig, roster: list[KeySpec], window: float = 60.0
+    config: SimulationConfig, roster: list[KeySpec], window: float = 10.0
 ) -> Iterator[dict[str, Any]]:
     """Events of all keys in arrival order, with disorder, duplicates and malformed records.
 
@@ -153,7 +153,7 @@ def deliver(
     each knob from shifting the others: raising ``malformed_rate`` changes only
     the malformed lines.
     """
-    streams = [open_stream(spec, config, i) for i, spec in enumerate(roster)]
+    streams = [open_stream(spec, config) for spec in roster]
     seed = config.seed
     delay_r = random.Random(f"{seed}/delay").random
     dup_r = random.Random(f"{seed}/duplicate").random

@@ -3,8 +3,8 @@
 A *style* (see :mod:`pipeline.simulate.styles`) decides what a request asks
 for and how big it is; the :class:`Emitter` of its key adds what the gateway
 observes around it. Events leave as ``(time, uid, event)`` items: ``time`` orders
-the merge and ``uid`` breaks ties without ever comparing dicts. ``event["ts"]``
-holds the float time until the delivery stage formats it.
+the merge and ``uid`` (the request id's random bits) breaks ties without comparing
+dicts. ``event["ts"]`` holds the float time until the delivery stage formats it.
 """
 
 from __future__ import annotations
@@ -85,16 +85,12 @@ class Emitter:
         The key and its owner.
     rng
         The key's own generator (also used by its styles and schedules).
-    uid_base
-        Unique per key; item uids are ``uid_base + counter`` so merge ties never compare dicts.
     error_429, error_5xx
         Shares of requests answered 429 (rate limited) and 5xx.
     """
 
     __slots__ = (
-        "_count",
         "_r",
-        "_uid",
         "account_id",
         "api_key_id",
         "bits",
@@ -107,7 +103,6 @@ class Emitter:
         api_key_id: str,
         account_id: str,
         rng: random.Random,
-        uid_base: int,
         error_429: float,
         error_5xx: float,
     ) -> None:
@@ -115,8 +110,6 @@ class Emitter:
         self.account_id = account_id
         self._r = rng.random
         self.bits = rng.getrandbits
-        self._uid = uid_base
-        self._count = 0
         self.error_429 = error_429
         self.error_5xx = error_5xx
 
@@ -143,9 +136,10 @@ class Emitter:
         else:
             ip = f"{prefix}{int(r() * 254) + 1}"
         uas = net.user_agents
+        rid = self.bits(64)
         event: dict[str, Any] = {
             "ts": t,
-            "request_id": f"req_{self.bits(64):016x}",
+            "request_id": f"req_{rid:016x}",
             "api_key_id": self.api_key_id,
             "account_id": self.account_id,
             "model": model,
@@ -167,8 +161,8 @@ class Emitter:
             event["max_tokens"] = max_tokens
         if system is not None:
             event["system_prompt_hash"] = system
-        self._count += 1
-        return t, self._uid + self._count, event
+        # The random request id doubles as the merge tie-breaker (unique with overwhelming odds).
+        return t, rid, event
 
 
 @dataclass(slots=True)

@@ -174,13 +174,16 @@ def _instance(
     ]
 
 
-def open_stream(spec: KeySpec, config: SimulationConfig, index: int) -> Iterator[Item]:
+def open_stream(spec: KeySpec, config: SimulationConfig) -> Iterator[Item]:
     """The key's events as ``(time, uid, event)`` in event-time order (lazy)."""
     rng = random.Random(f"{config.seed}/key/{spec.api_key_id}")
     emitter = Emitter(
-        spec.api_key_id, spec.account_id, rng, index << 32,
-        rng.uniform(0.0005, 0.006), rng.uniform(0.0005, 0.004),
-    )  # fmt: skip
+        spec.api_key_id,
+        spec.account_id,
+        rng,
+        rng.uniform(0.0005, 0.006),
+        rng.uniform(0.0005, 0.004),
+    )
     return spec.build(
         KeyContext(spec.api_key_id, spec.account_id, config.start, config.end, rng, emitter)
     )

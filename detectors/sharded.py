@@ -3,11 +3,18 @@
 Streaming workers hold one :class:`~detectors.engine.Engine` per assigned
 partition; replay runs this class so the same events meet the same engines in
 the same per-partition order, which is what makes their alerts identical.
+
+Replay also runs the cross-key stage here: after each event, the summaries the
+processing engine produced go, in order, to one
+:class:`~detectors.campaigns.CampaignStage`, and its alerts follow the event's
+per-key alerts.
 """
 
 from __future__ import annotations
 
 from detectors.alerts import Alert
+from detectors.campaign_config import CampaignConfig
+from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.engine import Engine, EngineStats
 from detectors.events import Event
@@ -17,7 +24,16 @@ __all__ = ["ShardedEngine"]
 
 
 class ShardedEngine:
-    """Route events to ``config.partitions`` engines by key.
+    """Route events to ``config.partitions`` engines by key; run the campaign stage behind them.
+
+    Parameters
+    ----------
+    config
+        Per-key engine settings.
+    campaign_config
+        Campaign stage settings (defaults when omitted).
+    campaigns
+        Run the campaign stage (default). Off, the engines keep no summaries at all.
 
     Examples
     --------
@@ -29,13 +45,35 @@ class ShardedEngine:
     (1, 4)
     """
 
-    def __init__(self, config: EngineConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: EngineConfig | None = None,
+        campaign_config: CampaignConfig | None = None,
+        campaigns: bool = True,
+    ) -> None:
         self.config = config or EngineConfig()
         self.engines = [Engine(self.config) for _ in range(self.config.partitions)]
         self._route = PartitionCache(self.config.partitions)
+        self.campaigns: CampaignStage | None = None
+        if campaigns:
+            self.campaigns = CampaignStage(campaign_config)
+            for engine in self.engines:
+                engine.enable_summaries()
 
     def process(self, event: Event) -> list[Alert]:
-        return self.engines[self._route(event.api_key_id)].process(event)
+        """Per-key alerts of the event, then the campaign alerts its summaries raised."""
+        engine = self.engines[self._route(event.api_key_id)]
+        alerts = engine.process(event)
+        stage = self.campaigns
+        if stage is None:
+            return alerts
+        summaries = engine.drain_summaries()
+        if not summaries:
+            return alerts
+        raised = stage.process_many(summaries)
+        if not raised:
+            return alerts
+        return [*alerts, *raised]
 
     def partition_of(self, api_key_id: str) -> int:
         return self._route(api_key_id)
@@ -57,6 +95,9 @@ class ShardedEngine:
             total.state_bytes += s.state_bytes
             total.population_warm = total.population_warm or s.population_warm
             for severity, count in s.alerts_by_severity.items():
+                total.alerts_by_severity[severity] += count
+        if self.campaigns is not None:
+            for severity, count in self.campaigns.stats.alerts_by_severity.items():
                 total.alerts_by_severity[severity] += count
         return total
 

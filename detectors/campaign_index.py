@@ -1,0 +1,149 @@
+"""Template groups found by locality-sensitive hashing over template signatures.
+
+A template signature is a 64-bit bitmap of the smallest word hashes of a prompt
+(:mod:`detectors.fingerprints`); two prompts of one template share half their
+bits or more. MinHash over the set bits (seeded permutations of the 64 bit
+positions), cut into bands, puts such signatures into a shared bucket with high
+probability while unrelated ones rarely meet; a candidate is confirmed with the
+exact :func:`~detectors.fingerprints.similarity`. Memory is bounded: buckets list
+a few groups each and the signature cache is an LRU.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+
+from detectors.fingerprints import similarity
+
+__all__ = ["TemplateIndex"]
+
+
+class TemplateIndex:
+    """Map template signatures to group ids; a group keeps a few representative signatures.
+
+    Prompts of one template differ in their topic words, so their signatures form a
+    cloud around the template rather than one point: a signature that joins a group
+    with a middling similarity becomes one more representative (up to
+    ``representatives``), so the group covers the cloud instead of splitting into
+    many small groups. A group's id is its founding signature.
+
+    Parameters
+    ----------
+    bands, rows
+        LSH shape: ``bands`` buckets per signature, each keyed by ``rows`` MinHash values.
+    match
+        Similarity needed to join a group.
+    bucket_groups
+        Most entries one bucket keeps.
+    cache_size
+        Signatures remembered with their group id.
+    seed
+        Seed of the bit permutations.
+    representatives
+        Most signatures indexed per group.
+    spread
+        A joining signature less similar than this to every representative is indexed too.
+
+    Examples
+    --------
+    >>> index = TemplateIndex(12, 2, 0.5, 16, 100, seed=1)
+    >>> a = 0b1111_0000_1111
+    >>> index.find(a) is None
+    True
+    >>> index.add(a)
+    >>> index.find(0b1111_0000_0111) == a   # 7 of 8 bits shared: same template
+    True
+    >>> index.find(0b1 << 40 | 0b1 << 50) is None
+    True
+    """
+
+    def __init__(
+        self,
+        bands: int,
+        rows: int,
+        match: float,
+        bucket_groups: int,
+        cache_size: int,
+        seed: int,
+        representatives: int = 8,
+        spread: float = 0.7,
+    ) -> None:
+        rng = random.Random(f"campaign-lsh/{seed}")
+        # One rank table per MinHash function: rank[bit] is the bit's place in a permutation.
+        self._ranks = [rng.sample(range(64), 64) for _ in range(bands * rows)]
+        self.bands = bands
+        self.rows = rows
+        self.match = match
+        self.bucket_groups = bucket_groups
+        self.cache_size = cache_size
+        self.representatives = representatives
+        self.spread = spread
+        self._buckets: dict[tuple[int, ...], list[tuple[int, int]]] = {}
+        self._cache: OrderedDict[int, int] = OrderedDict()
+        self._reps: dict[int, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._reps)
+
+    def _band_keys(self, signature: int) -> list[tuple[int, ...]]:
+        bits = []
+        rest = signature
+        while rest:
+            low = rest & -rest
+            bits.append(low.bit_length() - 1)
+            rest ^= low
+        mins = [min(rank[b] for b in bits) for rank in self._ranks]
+        rows = self.rows
+        return [(band, *mins[band * rows : (band + 1) * rows]) for band in range(self.bands)]
+
+    def find(self, signature: int) -> int | None:
+        """The group a signature belongs to, or None (cached; exact check on candidates)."""
+        cached = self._cache.get(signature)
+        if cached is not None and cached in self._reps:
+            self._cache.move_to_end(signature)
+            return cached
+        best, best_sim = -1, 0.0
+        for band_key in self._band_keys(signature):
+            for rep, gid in self._buckets.get(band_key, ()):
+                sim = similarity(rep, signature)
+                # Ties go to the smaller id so the answer never depends on bucket order.
+                if sim > best_sim or (sim == best_sim and gid < best):
+                    best, best_sim = gid, sim
+        if best < 0 or best_sim < self.match:
+            return None
+        reps = self._reps[best]
+        if best_sim < self.spread and len(reps) < self.representatives:
+            reps.append(signature)
+            self._index(signature, best)
+        self._remember(signature, best)
+        return best
+
+    def add(self, signature: int) -> None:
+        """Found a new group whose id is ``signature``."""
+        self._reps[signature] = [signature]
+        self._index(signature, signature)
+        self._remember(signature, signature)
+
+    def _index(self, signature: int, gid: int) -> None:
+        for band_key in self._band_keys(signature):
+            bucket = self._buckets.setdefault(band_key, [])
+            bucket.append((signature, gid))
+            if len(bucket) > self.bucket_groups:
+                del bucket[0]
+
+    def remove(self, gid: int) -> None:
+        """Forget a group (its cached signatures are dropped lazily)."""
+        for rep in self._reps.pop(gid, ()):
+            for band_key in self._band_keys(rep):
+                bucket = self._buckets.get(band_key)
+                if bucket is not None and (rep, gid) in bucket:
+                    bucket.remove((rep, gid))
+                    if not bucket:
+                        del self._buckets[band_key]
+
+    def _remember(self, signature: int, gid: int) -> None:
+        self._cache[signature] = gid
+        self._cache.move_to_end(signature)
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)

@@ -189,6 +189,9 @@ class StreamProcessor:
             self.metrics.observe_batch(size, time.perf_counter() - started, max_ts)
             for partition, state in self.states.items():
                 self.metrics.observe_engine(state.engine, partition)
+        else:
+            for state in self.states.values():
+                state.engine.drain_scores()  # the engine buffers scores until read: keep it bounded
 
     async def _publish(
         self, state: PartitionState, out: BatchOutput, futures: list[Any]

@@ -26,7 +26,8 @@ a hydra or swarm instance is a whole campaign], ``prompts`` [--no-prompts],
 Volume: ``--days 2 --benign-keys 400`` (3 instances of each scenario, 1,211
 keys) gives about 2.4 M events: 1.26 GB as JSON Lines with prompts, about
 220 MB with ``--gzip``. Generation runs at about 120k events/s of CPU time
-including JSON encoding (2-core shared machine, 2026-11). Per-key rates are drawn log-uniformly per key; the heavy ones, per day:
+including JSON encoding (2-core shared machine, 2026-11). Per-key rates are
+drawn log-uniformly per key; the heavy ones, per day:
 chat apps 1k-15k, batch classifiers 2k-20k, translation 1k-15k, resellers
 2k-12k, tutoring 0.4k-6k, RAG 0.3k-5k, eval harnesses 0.3-1.5 jobs of 1-6 h at
 0.1-0.8 req/s; abuse: bulk harvest 0.15-0.8 req/s (13k-69k a day), paraphrased

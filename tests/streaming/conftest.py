@@ -51,7 +51,13 @@ class Dataset:
 
     @property
     def alert_ids(self) -> set[str]:
-        return {alert["alert_id"] for alert in self.alerts}
+        """Replay's per-key alerts.
+
+        Campaign alerts (detector ``campaign``) come from replay's cross-key
+        stage, which the streaming worker does not run yet (see docs/STREAMING.md):
+        they are left out of the comparison until it does.
+        """
+        return {alert["alert_id"] for alert in self.alerts if alert["detector"] != "campaign"}
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +73,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     data = Dataset(root)
-    assert len(data.alerts) >= 10, "the dataset must raise alerts, or parity proves nothing"
+    assert len(data.alert_ids) >= 10, "the dataset must raise alerts, or parity proves nothing"
     return data
 
 

@@ -19,6 +19,7 @@ first sightings, a shared user agent and co-active hours raise the score further
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from detectors.alerts import Episode, Reason
@@ -158,11 +159,13 @@ EMPTY = GroupScore(0.0, (), 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _bit_counts(values: list[int]) -> list[int]:
+    # Members of one campaign repeat the same bitmaps (one user agent, the same hours):
+    # walk the bits of each distinct value once.
     counts = [0] * 64
-    for value in values:
+    for value, times in Counter(values).items():
         while value:
             low = value & -value
-            counts[low.bit_length() - 1] += 1
+            counts[low.bit_length() - 1] += times
             value ^= low
     return counts
 

@@ -20,7 +20,14 @@ from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.ensemble import ExtractionEnsemble, ramp
 from detectors.events import Event, format_ts
-from detectors.features import FEATURE_NAMES, AttributeBits, KeyState, key_features
+from detectors.features import (
+    COUNTERS,
+    FEATURE_NAMES,
+    AttributeBits,
+    KeyState,
+    both_days,
+    key_features,
+)
 from detectors.fingerprints import fingerprint
 from detectors.models import (
     KeyChangeDetector,
@@ -225,15 +232,11 @@ class Engine:
                     state.account_id,
                     now,
                     state.first_ts,
-                    state.sums[1][0],
+                    state.values[COUNTERS * 2],
                     features["requests_per_hour"],
-                    tuple(
-                        sig
-                        for sig, weight in zip(state.clusters, state.cluster_weights, strict=True)
-                        if weight >= 2.0
-                    ),
-                    state.ip_bits[0] | state.ip_bits[1],
-                    state.ua_bits[0] | state.ua_bits[1],
+                    state.templates(2.0),
+                    both_days(state.ip_bits),
+                    both_days(state.ua_bits),
                     features["reasoning_prompt_share"],
                     features["template_share"],
                     features["output_tokens_mean"],

@@ -131,7 +131,7 @@ class KeyState:
     >>> state.window[N], state.window[CTOK]
     (4.0, 2000.0)
     >>> state.fold(300.0)
-    >>> round(state.sums[0][N], 3)
+    >>> round(state.horizon(0)[N], 3)
     4.0
     """
 
@@ -152,15 +152,13 @@ class KeyState:
         "last_ts",
         "mask_hour",
         "model_bits",
-        "reasoning_bits",
         "streak_start",
-        "sums",
         "temperature_bits",
         "total_events",
         "ua_bits",
         "ua_history",
+        "values",
         "vocab_bits",
-        "window",
         "window_end",
         "window_events",
     )
@@ -169,9 +167,11 @@ class KeyState:
         self.first_ts = ts
         self.last_ts = ts
         self.window_end = (math.floor(ts / window_seconds) + 1) * window_seconds
-        self.window = array("d", bytes(8 * COUNTERS))
+        # One array for the open window's counters and the three decayed horizons:
+        # [window | hour | day | week], COUNTERS float32s each (one header, not four;
+        # 7 significant digits are plenty for rates and shares).
+        self.values = array("f", bytes(4 * COUNTERS * (1 + len(HORIZONS))))
         self.window_events = 0
-        self.sums = [array("d", bytes(8 * COUNTERS)) for _ in HORIZONS]
         self.folded_ts = ts
         self.last_scored_ts = -math.inf
         self.total_events = 0
@@ -181,20 +181,30 @@ class KeyState:
         self.mask_hour = int(ts // HOUR)
         self.streak_start = self.mask_hour
         self.day_index = int(ts // DAY)
-        # Two-generation daily bitmaps, packed as (current << 512 | previous) would cost a
-        # shift per event; keep [current, previous] pairs per attribute instead.
-        self.ip_bits = [0, 0]
-        self.ua_bits = [0, 0]
-        self.model_bits = [0, 0]
-        self.temperature_bits = [0, 0]
-        self.vocab_bits = [0, 0]
-        self.reasoning_bits = 0
+        # Daily distinct-value bitmaps hold two generations in one int: today's bits
+        # in the low ``width`` bits, yesterday's above them (see ``_roll_day``).
+        self.ip_bits = 0
+        self.ua_bits = 0
+        self.model_bits = 0
+        self.temperature_bits = 0
+        self.vocab_bits = 0
         self.ip_history = 0
         self.ua_history = 0
-        self.clusters: list[int] = []
-        self.cluster_weights: list[float] = []
+        # Template clusters, allocated on the first fingerprinted prompt only.
+        self.clusters: array | None = None
+        self.cluster_weights: array | None = None
         self.episode: Any = None
         self.change_state: Any = None
+
+    @property
+    def window(self) -> array:
+        """The open window's counters (a copy; for inspection and tests)."""
+        return self.values[:COUNTERS]
+
+    def horizon(self, index: int) -> array:
+        """Decayed sums of horizon ``index`` (0: hour, 1: day, 2: week), as a copy."""
+        start = COUNTERS * (index + 1)
+        return self.values[start : start + COUNTERS]
 
     def add(
         self,
@@ -209,7 +219,7 @@ class KeyState:
         ``ip_bit``, ``ua_bit`` and ``model_bit`` are the event's IP prefix, user agent
         and model as bitmap bits (see :class:`AttributeBits`); 0 when absent.
         """
-        w = self.window
+        w = self.values
         w[N] += 1
         w[PTOK] += event.prompt_tokens
         w[CTOK] += event.completion_tokens
@@ -238,80 +248,97 @@ class KeyState:
         self.total_events += 1
         self.window_events += 1
         if ip_bit:
-            self.ip_bits[0] |= ip_bit
+            self.ip_bits |= ip_bit
             if self.ip_history and not self.ip_history & ip_bit:
                 w[NEW_IP] += 1
         if ua_bit:
-            self.ua_bits[0] |= ua_bit
+            self.ua_bits |= ua_bit
             if self.ua_history and not self.ua_history & ua_bit:
                 w[NEW_UA] += 1
         if model_bit:
-            self.model_bits[0] |= model_bit
+            self.model_bits |= model_bit
         if event.temperature is not None:
-            self.temperature_bits[0] |= 1 << (int(event.temperature * 20) & 63)
+            self.temperature_bits |= 1 << (int(event.temperature * 20) & 63)
         if fp is not None:
             self._add_fingerprint(fp)
 
     def _add_fingerprint(self, fp: PromptFingerprint) -> None:
-        w = self.window
+        w = self.values
         w[FP] += 1
         if fp.asks_reasoning:
             w[REASONING] += 1
-        self.vocab_bits[0] |= fp.vocab_bits
-        best, best_sim = -1, 0.0
-        for i, signature in enumerate(self.clusters):
-            sim = similarity(signature, fp.signature)
+        self.vocab_bits |= fp.vocab_bits
+        clusters = self.clusters
+        weights = self.cluster_weights
+        if clusters is None or weights is None:
+            clusters = self.clusters = array("Q", bytes(8 * MAX_TEMPLATES))
+            weights = self.cluster_weights = array("f", bytes(4 * MAX_TEMPLATES))
+        best, best_sim, empty = -1, 0.0, -1
+        for i in range(MAX_TEMPLATES):
+            if weights[i] == 0.0:
+                if empty < 0:
+                    empty = i
+                continue
+            sim = similarity(clusters[i], fp.signature)
             if sim > best_sim:
                 best, best_sim = i, sim
         if best >= 0 and best_sim >= TEMPLATE_MATCH:
             w[TEMPLATE] += 1
-            self.cluster_weights[best] += 1.0
-        elif len(self.clusters) < MAX_TEMPLATES:
-            self.clusters.append(fp.signature)
-            self.cluster_weights.append(1.0)
-        else:
-            # Replace the lightest cluster: recurring templates keep their weight,
-            # one-off prompts churn through the last slot.
-            weakest = min(range(MAX_TEMPLATES), key=self.cluster_weights.__getitem__)
-            self.clusters[weakest] = fp.signature
-            self.cluster_weights[weakest] = 1.0
+            weights[best] += 1.0
+            return
+        # A new cluster goes to a free slot, else replaces the lightest: recurring
+        # templates keep their weight, one-off prompts churn through the last slot.
+        slot = empty if empty >= 0 else min(range(MAX_TEMPLATES), key=weights.__getitem__)
+        clusters[slot] = fp.signature
+        weights[slot] = 1.0
+
+    def templates(self, min_weight: float = 2.0) -> tuple[int, ...]:
+        """Signatures of the key's recurring templates (weight at least ``min_weight``)."""
+        if self.clusters is None or self.cluster_weights is None:
+            return ()
+        return tuple(
+            sig
+            for sig, weight in zip(self.clusters, self.cluster_weights, strict=True)
+            if weight >= min_weight
+        )
 
     def fold(self, now: float) -> None:
         """Close the open window at event time ``now``: decay long sums and add the window."""
         elapsed = max(now - self.folded_ts, 0.0)
-        w = self.window
-        for horizon, sums in zip(HORIZONS, self.sums, strict=True):
+        v = self.values
+        for h, horizon in enumerate(HORIZONS, start=1):
             decay = math.exp(-elapsed / horizon)
+            base = COUNTERS * h
             for i in range(COUNTERS):
-                sums[i] = sums[i] * decay + w[i]
+                v[base + i] = v[base + i] * decay + v[i]
+        events = v[N]
         hour = int((now - 1e-9) // HOUR)
-        self._roll_hours(hour, w[N])
+        self._roll_hours(hour, events)
         day = int(now // DAY)
         if day != self.day_index:
-            keep = day == self.day_index + 1
-            for pair in (
-                self.ip_bits,
-                self.ua_bits,
-                self.model_bits,
-                self.temperature_bits,
-                self.vocab_bits,
-            ):
-                pair[1] = pair[0] if keep else 0
-                pair[0] = 0
-            self.day_index = day
-            # History only learns at day boundaries, so "new prefix" means new this day.
-            self.ip_history |= self.ip_bits[1]
-            self.ua_history |= self.ua_bits[1]
-        if w[N]:
+            self._roll_day(day)
+        if events:
             decay = math.exp(-elapsed / (7 * DAY))
             profile = self.hour_profile
             for i in range(24):
                 profile[i] *= decay
-            profile[hour % 24] += w[N]
+            profile[hour % 24] += events
         self.folded_ts = now
         for i in range(COUNTERS):
-            w[i] = 0.0
+            v[i] = 0.0
         self.window_events = 0
+
+    def _roll_day(self, day: int) -> None:
+        keep = day == self.day_index + 1
+        self.ip_bits = _next_generation(self.ip_bits, 64, keep)
+        self.ua_bits = _next_generation(self.ua_bits, 64, keep)
+        self.model_bits = _next_generation(self.model_bits, 64, keep)
+        self.temperature_bits = _next_generation(self.temperature_bits, 64, keep)
+        self.vocab_bits = _next_generation(self.vocab_bits, VOCAB_BITS, keep)
+        self.day_index = day
+        # History only learns at day boundaries, so "new prefix" means new this day.
+        self.ip_history |= self.ip_bits >> 64
+        self.ua_history |= self.ua_bits >> 64
 
     def _roll_hours(self, hour: int, events: float) -> None:
         # Bit 0 of active_mask is the hour ``mask_hour``; bit i is i hours earlier.
@@ -325,8 +352,18 @@ class KeyState:
             self.active_mask |= 1
 
 
-def _bits(pair: list[int], width: int = 64) -> float:
-    return linear_count(pair[0] | pair[1], width)
+def _next_generation(bits: int, width: int, keep: bool) -> int:
+    """Today's bits become yesterday's (or are dropped after a gap of days)."""
+    return (bits & ((1 << width) - 1)) << width if keep else 0
+
+
+def both_days(bits: int, width: int = 64) -> int:
+    """Union of today's and yesterday's generation of a two-generation bitmap."""
+    return (bits & ((1 << width) - 1)) | (bits >> width)
+
+
+def _bits(bits: int, width: int = 64) -> float:
+    return linear_count(both_days(bits, width), width)
 
 
 def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
@@ -356,9 +393,9 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
 
     Content features read 0 and ``content_observed`` is 0 when no prompt text was seen.
     """
-    hour_sums = state.sums[0]
-    day_sums = state.sums[1]
-    week_sums = state.sums[2]
+    hour_sums = state.horizon(0)
+    day_sums = state.horizon(1)
+    week_sums = state.horizon(2)
     events = hour_sums[N] or 1e-9
     ctok = hour_sums[CTOK]
     # Content shares from the last hour when it saw enough prompts (reacts fast to a
@@ -384,7 +421,7 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
     sustained = 0.0
     if state.active_mask & 1:
         sustained = float(state.mask_hour - state.streak_start + 1)
-    templates_active = float(sum(1 for weight in state.cluster_weights if weight >= 3.0))
+    templates_active = float(len(state.templates(3.0)))
     return {
         "requests_per_hour": hour_rate,
         "output_tokens_per_hour": ctok / min(age_hours, 1.0),

@@ -245,9 +245,9 @@ class PopulationBaseline:
 class KeyChangeDetector:
     """Per-key change detector: how far a key's latest window sits from its own history.
 
-    The per-key state is an ``array('d')`` of exponentially weighted means and
+    The per-key state is an ``array('f')`` of exponentially weighted means and
     variances owned by the caller (one per key, ``2 * len(names) + 1`` doubles),
-    so a million keys cost 8 bytes per tracked quantity rather than one river
+    so a million keys cost 4 bytes per tracked quantity rather than one river
     object each. Scores are 0 until the key has ``warmup`` observations.
 
     Parameters
@@ -284,7 +284,7 @@ class KeyChangeDetector:
         self.z_scale = z_scale
 
     def new_state(self) -> array:
-        return array("d", bytes(8 * (2 * len(self.names) + 1)))
+        return array("f", bytes(4 * (2 * len(self.names) + 1)))
 
     def learn_one(self, state: array, x: Mapping[str, float]) -> None:
         alpha = self.alpha

@@ -62,7 +62,7 @@ class CampaignConfig:
     key_ttl_seconds: float = 3 * 86400.0
     group_ttl_seconds: float = 2 * 86400.0
     score_every_seconds: float = 900.0
-    member_content: float = 0.4
+    member_content: float = 0.3
     member_affinity: float = 0.5
     new_key_seconds: float = 7 * 86400.0
     sync_seconds: float = 3 * 3600.0

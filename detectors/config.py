@@ -60,7 +60,7 @@ class EngineConfig:
     key_ttl_seconds: float = 3 * 86400.0
     max_keys: int = 1_000_000
     dedup_capacity: int = 200_000
-    content_full_events: int = 8
+    content_full_events: int = 4
     content_stride: int = 8
     warning_threshold: float = 0.6
     critical_threshold: float = 0.85

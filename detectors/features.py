@@ -273,6 +273,13 @@ class KeyState:
         if clusters is None or weights is None:
             clusters = self.clusters = array("Q", bytes(8 * MAX_TEMPLATES))
             weights = self.cluster_weights = array("f", bytes(4 * MAX_TEMPLATES))
+        signature = fp.signature
+        if signature in clusters:  # exact repeat: skip the similarity scan
+            i = clusters.index(signature)
+            if weights[i] > 0.0:
+                w[TEMPLATE] += 1
+                weights[i] += 1.0
+                return
         best, best_sim, empty = -1, 0.0, -1
         for i in range(MAX_TEMPLATES):
             if weights[i] == 0.0:

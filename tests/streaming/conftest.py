@@ -67,11 +67,13 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     subprocess.run([cli, "simulate", *SIM_ARGS, "--out", str(root / "sim")], check=True,
                    capture_output=True, timeout=120)  # fmt: skip
     (root / "engine.toml").write_text(ENGINE_TOML)
-    subprocess.run(
-        [cli, "replay", str(root / "sim" / "events.jsonl"), "--out", str(root / "replay"),
-         "--config", str(root / "engine.toml"), "--no-progress"],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+    # Replay runs in this process (replay's own function, as `distillwatch replay`
+    # calls it), so it uses exactly the detector code the in-process workers use.
+    from detectors.config import EngineConfig
+    from pipeline.replay import replay_files
+
+    config = EngineConfig.from_mapping(ENGINE_OVERRIDES)
+    replay_files([str(root / "sim" / "events.jsonl")], config, out_dir=root / "replay")
     data = Dataset(root)
     assert len(data.alert_ids) >= 10, "the dataset must raise alerts, or parity proves nothing"
     return data

@@ -22,9 +22,9 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check detectors pipeline tests benchmarks
-	$(BIN)/ruff format --check detectors pipeline tests benchmarks
-	$(BIN)/mypy detectors pipeline
+	$(BIN)/ruff check detectors pipeline tests benchmarks dashboards
+	$(BIN)/ruff format --check detectors pipeline tests benchmarks dashboards
+	$(BIN)/mypy detectors pipeline dashboards benchmarks
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

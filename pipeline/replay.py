@@ -45,6 +45,7 @@ def replay_files(
     out_dir: Path | None = None,
     progress: bool = False,
     trace_scores: bool = False,
+    campaigns: bool = True,
 ) -> ReplayResult:
     """Replay ``paths`` through a :class:`ShardedEngine`; write outputs when ``out_dir`` is set.
 
@@ -52,7 +53,7 @@ def replay_files(
     a read error mid-way is reported in ``ReplayResult.error`` with what was read so far.
     """
     check_inputs(paths)
-    engine = ShardedEngine(config)
+    engine = ShardedEngine(config, campaigns=campaigns)
     if trace_scores:
         engine.enable_trace()
     alerts: list[Alert] = []
@@ -126,6 +127,13 @@ def replay_files(
             "critical": sum(1 for a in alerts if a.severity == "critical"),
         },
         "alerts_total": len(alerts),
+        "alerts_by_detector": {
+            detector: sum(1 for a in alerts if a.detector == detector)
+            for detector in sorted({a.detector for a in alerts})
+        },
+        "campaigns_active": 0
+        if engine.campaigns is None
+        else engine.campaigns.stats.campaigns_active,
         "state_bytes": stats.state_bytes,
         "wall_seconds": round(wall, 3),
         "events_per_second": round(total / wall, 1) if wall > 0 else 0.0,
@@ -192,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
             out_dir=args.out,
             progress=show_progress,
             trace_scores=args.scores,
+            campaigns=not args.no_campaigns,
         )
     except InputError as exc:
         print(f"distillwatch replay: {exc}", file=sys.stderr)

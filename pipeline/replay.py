@@ -169,6 +169,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
     parser.add_argument(
+        "--no-campaigns",
+        action="store_true",
+        help="per-key detection only (what a worker without the campaign stage raises)",
+    )
+    parser.add_argument(
         "--to-kafka", action="store_true", help="push the inputs into the requests topic"
     )
     parser.add_argument(

@@ -21,11 +21,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,7 @@ __all__ = [
     "machine_info",
     "make_console",
     "rate",
+    "run_parallel",
     "spread",
     "verdict",
     "write_json",
@@ -107,6 +111,52 @@ def write_json(path: Path, data: Any) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
     tmp.replace(path)
+
+
+def run_parallel(
+    commands: Sequence[Sequence[str]], jobs: int = 2, timeout: float = 1800.0
+) -> list[bytes]:
+    """Run commands, ``jobs`` at a time, from the repository root; return each one's stdout.
+
+    Commands start in the order given (put the longest first); a free slot takes the
+    next one. A command that exits non-zero, or the whole batch outlasting ``timeout``
+    seconds, raises ``RuntimeError``; children are never left running.
+
+    >>> run_parallel([[sys.executable, "-c", "print(1)"], [sys.executable, "-c", "print(2)"]])
+    [b'1\\n', b'2\\n']
+    """
+    queue = list(enumerate(commands))
+    running: dict[int, subprocess.Popen[bytes]] = {}
+    deadline = time.monotonic() + timeout
+    with contextlib.ExitStack() as stack:
+        # stdout goes to files, not pipes: a chatty child can never block on a full pipe.
+        files = [stack.enter_context(tempfile.TemporaryFile()) for _ in commands]
+        try:
+            while queue or running:
+                while queue and len(running) < max(jobs, 1):
+                    index, command = queue.pop(0)
+                    running[index] = subprocess.Popen(
+                        list(command), stdout=files[index], cwd=REPO_ROOT
+                    )
+                for index, process in list(running.items()):
+                    code = process.poll()
+                    if code is None:
+                        continue
+                    del running[index]
+                    if code != 0:
+                        raise RuntimeError(f"{' '.join(commands[index])} exited {code}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"benchmark commands still running after {timeout:.0f} s")
+                time.sleep(0.1)
+        finally:
+            for process in running.values():  # only on an error: never leave children behind
+                process.kill()
+                process.wait()
+        outputs = []
+        for handle in files:
+            handle.seek(0)
+            outputs.append(handle.read())
+    return outputs
 
 
 def make_console() -> Any:

@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from detectors.alerts import Episode, Reason
+from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = [
     "GroupScore",
@@ -158,10 +159,10 @@ class GroupScore:
 EMPTY = GroupScore(0.0, (), 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def _bit_counts(values: list[int]) -> list[int]:
+def _bit_counts(values: list[int], width: int = 64) -> list[int]:
     # Members of one campaign repeat the same bitmaps (one user agent, the same hours):
     # walk the bits of each distinct value once.
-    counts = [0] * 64
+    counts = [0] * width
     for value, times in Counter(values).items():
         while value:
             low = value & -value
@@ -237,19 +238,19 @@ def score_members(
     if n < 2:
         return EMPTY
     ip_values = [rec.ip_bits for _, rec in extractive]
-    counts = _bit_counts(ip_values)
+    counts = _bit_counts(ip_values, IP_PREFIX_BITS)
     total_bits = sum(counts)
     if not total_bits:
         return EMPTY
     # A prefix bit is shared when several members use it, well above what members with
-    # this many prefixes each would hit by chance (64 bits: collisions are common).
-    expected = total_bits / 64.0
+    # this many prefixes each would hit by chance.
+    expected = total_bits / IP_PREFIX_BITS
     need = max(3.0, 0.2 * n, 1.5 * expected)
     shared = 0
     for bit, count in enumerate(counts):
         if count >= need:
             shared |= 1 << bit
-    infra_raw = sum(counts[b] for b in range(64) if shared >> b & 1) / total_bits
+    infra_raw = sum(counts[b] for b in range(IP_PREFIX_BITS) if shared >> b & 1) / total_bits
     core = [
         (key, rec)
         for key, rec in extractive
@@ -299,4 +300,4 @@ def shared_bits(mask: int) -> list[int]:
     >>> shared_bits(0b1010)
     [1, 3]
     """
-    return [b for b in range(64) if mask >> b & 1]
+    return [b for b in range(mask.bit_length()) if mask >> b & 1]

@@ -36,7 +36,7 @@ from detectors.models import (
     scale_features,
     unscale,
 )
-from detectors.summaries import KeySummary
+from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
 __all__ = ["DETECTOR", "Engine", "EngineStats"]
 
@@ -235,7 +235,7 @@ class Engine:
                     state.values[COUNTERS * 2],
                     features["requests_per_hour"],
                     state.templates(2.0),
-                    both_days(state.ip_bits),
+                    both_days(state.ip_bits, IP_PREFIX_BITS),
                     both_days(state.ua_bits),
                     features["reasoning_prompt_share"],
                     features["template_share"],

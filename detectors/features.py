@@ -18,6 +18,7 @@ from zlib import crc32
 from detectors.events import Event
 from detectors.fingerprints import VOCAB_BITS, PromptFingerprint, similarity
 from detectors.sketches import linear_count
+from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = ["FEATURE_NAMES", "AttributeBits", "KeyState", "key_features"]
 
@@ -103,7 +104,7 @@ class AttributeBits:
         if bit is None:
             if len(self._ip) >= self.capacity:
                 self._ip.clear()
-            bit = 1 << (crc32(ip_prefix(client_ip).encode()) & 63)
+            bit = 1 << (crc32(ip_prefix(client_ip).encode()) % IP_PREFIX_BITS)
             self._ip[client_ip] = bit
         return bit
 
@@ -337,14 +338,14 @@ class KeyState:
 
     def _roll_day(self, day: int) -> None:
         keep = day == self.day_index + 1
-        self.ip_bits = _next_generation(self.ip_bits, 64, keep)
+        self.ip_bits = _next_generation(self.ip_bits, IP_PREFIX_BITS, keep)
         self.ua_bits = _next_generation(self.ua_bits, 64, keep)
         self.model_bits = _next_generation(self.model_bits, 64, keep)
         self.temperature_bits = _next_generation(self.temperature_bits, 64, keep)
         self.vocab_bits = _next_generation(self.vocab_bits, VOCAB_BITS, keep)
         self.day_index = day
         # History only learns at day boundaries, so "new prefix" means new this day.
-        self.ip_history |= self.ip_bits >> 64
+        self.ip_history |= self.ip_bits >> IP_PREFIX_BITS
         self.ua_history |= self.ua_bits >> 64
 
     def _roll_hours(self, hour: int, events: float) -> None:
@@ -451,7 +452,7 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
         "observed_hours": observed_hours,
         "sustained_hours": sustained,
         "interarrival_cv": gap_cv,
-        "ip_prefixes": _bits(state.ip_bits),
+        "ip_prefixes": _bits(state.ip_bits, IP_PREFIX_BITS),
         "user_agents": _bits(state.ua_bits),
         "models_distinct": _bits(state.model_bits),
         "error_share": hour_sums[ERR] / events,

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["KeySummary"]
+__all__ = ["IP_PREFIX_BITS", "KeySummary"]
+
+#: Width of the per-key IP-prefix bitmap. Wider than the 64 bits used for user agents
+#: and models: a campaign's proxy pool may hold dozens of prefixes, and at 64 bits an
+#: ordinary key's few prefixes would overlap it by chance.
+IP_PREFIX_BITS = 256
 
 
 class KeySummary(NamedTuple):
@@ -16,8 +21,9 @@ class KeySummary(NamedTuple):
 
     ``templates`` are the key's recurring prompt-template signatures (64-bit
     bottom-k bitmaps, see :mod:`detectors.fingerprints`); ``ip_prefix_bits`` and
-    ``user_agent_bits`` are 64-bit bitmaps of the day's /24 (or /48) prefixes and
-    user agents; ``harvest`` and ``content`` are the key's family evidence in [0, 1].
+    ``user_agent_bits`` are bitmaps (``IP_PREFIX_BITS`` and 64 bits wide) of the
+    day's /24 (or /48) prefixes and user agents; ``harvest``, ``content`` and
+    ``pacing`` are the key's family evidence in [0, 1].
     """
 
     api_key_id: str

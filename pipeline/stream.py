@@ -81,6 +81,9 @@ class StreamProcessor:
         self._last_checkpoint = time.monotonic()
         self.alerts_published = 0
         self.events_processed = 0
+        #: perf_counter() when the first records arrived / the last batch was done (benchmarks)
+        self.first_batch_at: float | None = None
+        self.last_batch_done_at: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -157,6 +160,8 @@ class StreamProcessor:
 
     async def _process(self, batch: dict[Any, list[Any]]) -> None:
         started = time.perf_counter()
+        if self.first_batch_at is None:
+            self.first_batch_at = started
         futures: list[Any] = []
         alert_futures: dict[int, list[Any]] = {}
         size = 0
@@ -183,6 +188,7 @@ class StreamProcessor:
                 metadata = [f.result() for f in pending]
                 self.states[partition].published(max(m.offset for m in metadata) + 1)
         self.alerts_published += len(alerts_out)
+        self.last_batch_done_at = time.perf_counter()
         if self.metrics is not None:
             self.metrics.count_rejections(rejected)
             self.metrics.record_alerts(alerts_out)
@@ -309,6 +315,8 @@ class StreamProcessor:
                 state = self._restore(partition, checkpoint, scans)
                 state.alerts_offset = max(state.alerts_offset, alert_ends.get(partition, 0))
                 self.states[partition] = state
+                if self.metrics is not None:  # partitions show up before the first batch
+                    self.metrics.observe_engine(state.engine, partition)
                 if checkpoint is not None:
                     self._consumer.seek(tps[partition], checkpoint.offset)
                 elif self.settings.start_offset == "earliest":

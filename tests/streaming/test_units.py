@@ -1,0 +1,153 @@
+"""Unit tests of the streaming pieces that need no broker."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from pathlib import Path
+
+import orjson
+import pytest
+
+from detectors.config import EngineConfig
+from detectors.engine import Engine
+from detectors.partitioning import PartitionCache, partition_for
+from pipeline.app_partition import SOURCE_HEADER, PartitionState
+from pipeline.broker import BrokerError, EmbeddedBroker, metadata_ok
+from pipeline.checkpoint import Checkpoint, _newest_complete, decode_chunks, encode_chunks
+from pipeline.config import load_settings
+
+Record = namedtuple("Record", "offset value headers")
+
+
+def _event(i: int, key: str) -> dict[str, object]:
+    return {"ts": 1_791_000_000 + i, "api_key_id": key, "prompt_tokens": 3,
+            "completion_tokens": 30, "request_id": f"r{i}"}  # fmt: skip
+
+
+def _keys_for(partition: int, partitions: int, count: int) -> list[str]:
+    keys = (f"key-{i}" for i in range(10_000))
+    return [k for k in keys if partition_for(k, partitions) == partition][:count]
+
+
+def _state(partition: int = 0, partitions: int = 4) -> PartitionState:
+    return PartitionState(
+        partition, Engine(EngineConfig(partitions=partitions)), PartitionCache(partitions), "req"
+    )
+
+
+class TestCheckpointCodec:
+    def test_round_trip_across_many_chunks(self):
+        blob = bytes(range(256)) * 400  # compresses, but still spans chunks at 1 KiB
+        cp = Checkpoint(5, 1234, 17, blob, {2: 99, 7: 3}, sequence=9)
+        chunks = encode_chunks(cp, chunk_bytes=64)
+        assert len(chunks) > 1
+        assert decode_chunks(reversed(chunks)) == cp
+        assert {c.key for c in chunks} == {f"5:{i}".encode() for i in range(len(chunks))}
+
+    def test_incomplete_set_is_rejected_and_the_older_complete_one_wins(self):
+        old = encode_chunks(Checkpoint(1, 10, 0, b"a" * 5000, sequence=1), chunk_bytes=16)
+        new = encode_chunks(Checkpoint(1, 20, 0, b"b" * 5000, sequence=2), chunk_bytes=16)
+        with pytest.raises(ValueError):
+            decode_chunks(new[:-1])
+        torn = [*old, *new[:-1]]  # a crash while writing the newer checkpoint
+        assert _newest_complete(torn).offset == 10
+        assert _newest_complete([*old, *new]).offset == 20
+
+
+class TestPartitionState:
+    def test_in_place_events_dead_letters_and_forwards(self):
+        state = _state(0, 4)
+        mine = _keys_for(0, 4, 2)
+        other = _keys_for(3, 4, 1)[0]
+        batch = [_event(1, mine[0]), _event(2, other), {"ts": "never"}, _event(3, mine[1])]
+        out = state.process([Record(7, orjson.dumps(batch), [])])
+        assert out.events_in_place == 2
+        assert out.rejection_codes and len(out.dead_letters) == 1
+        letter = orjson.loads(out.dead_letters[0])
+        assert (letter["topic"], letter["partition"], letter["offset"], letter["index"]) == (
+            "req", 0, 7, 2,
+        )  # fmt: skip
+        assert list(out.forwards) == [3]
+        ((value, headers),) = out.forwards[3]
+        assert headers == [(SOURCE_HEADER, b"0:7")]
+        assert [e["api_key_id"] for e in orjson.loads(value)] == [other]
+        assert state.next_offset == 8
+
+    def test_a_forwarded_record_seen_again_is_skipped(self):
+        state = _state(3, 4)
+        key = _keys_for(3, 4, 1)[0]
+        value = orjson.dumps([_event(1, key)])
+        first = state.process([Record(0, value, [(SOURCE_HEADER, b"0:7")])])
+        again = state.process([Record(1, value, [(SOURCE_HEADER, b"0:7")])])
+        later = state.process(
+            [Record(2, orjson.dumps([_event(2, key)]), [(SOURCE_HEADER, b"0:9")])]
+        )
+        assert (first.events_in_place, again.events_in_place, later.events_in_place) == (1, 0, 1)
+        assert again.forwarded_duplicates == 1
+        assert state.forwarded == {0: 9}
+
+    def test_records_before_the_position_are_ignored(self):
+        state = _state(0, 1)
+        state.next_offset = 5
+        out = state.process([Record(4, orjson.dumps(_event(1, "k")), [])])
+        assert out.events_in_place == 0 and state.next_offset == 5
+
+    def test_alerts_offset_waits_for_suppressed_alerts(self):
+        state = _state()
+        state.alerts_offset = 3
+        state.suppress = {"a1"}
+        state.published(10)
+        assert state.alerts_offset == 3  # a successor must still see the predecessor's alerts
+        state.suppress.clear()
+        state.published(10)
+        assert state.alerts_offset == 10
+
+
+class TestSettings:
+    def test_precedence_flags_env_file_defaults(self, tmp_path: Path, monkeypatch):
+        config = tmp_path / "dw.toml"
+        config.write_text('alerts_topic = "file-alerts"\ngroup_id = "file-group"\n'
+                          'partitions = 4\n[engine]\nwindow_seconds = 60\n')  # fmt: skip
+        monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", " h1:9092 , h2:9092 ")
+        monkeypatch.setenv("DISTILLWATCH_GROUP_ID", "env-group")
+        settings = load_settings(config, requests_topic="flag-requests", alerts_topic=None)
+        assert settings.kafka_bootstrap_servers == "h1:9092,h2:9092"
+        assert (settings.requests_topic, settings.alerts_topic, settings.group_id) == (
+            "flag-requests", "file-alerts", "env-group",
+        )  # fmt: skip
+        engine = settings.engine_config()
+        assert (engine.window_seconds, engine.partitions) == (60.0, 4)
+
+    def test_invalid_values_name_the_option(self, monkeypatch):
+        monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+        with pytest.raises(ValueError, match="partitions"):
+            load_settings(None, partitions=0)
+        with pytest.raises(ValueError, match="windw"):
+            load_settings(None, engine={"windw": 1})
+        with pytest.raises(FileNotFoundError):
+            load_settings("/nonexistent/dw.toml")
+
+    def test_password_is_masked(self, monkeypatch):
+        monkeypatch.setenv("DISTILLWATCH_SASL_PASSWORD", "hunter2")
+        settings = load_settings(None)
+        assert "hunter2" not in repr(settings) and "hunter2" not in str(settings)
+        monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "h:1")
+        monkeypatch.setenv("DISTILLWATCH_SASL_MECHANISM", "PLAIN")
+        assert load_settings(None).kafka_client_options()["sasl_plain_password"] == "hunter2"
+
+
+class TestEmbeddedBroker:
+    def test_starts_answers_metadata_and_stops(self):
+        with EmbeddedBroker() as broker:
+            host, port = broker.bootstrap_servers.split(":")
+            assert host == "127.0.0.1"
+            assert metadata_ok(host, int(port))
+            pid = broker.pid
+        assert broker.pid is None and pid is not None
+        assert not metadata_ok(host, int(port), timeout=0.2)
+
+    def test_a_binary_that_cannot_start_gives_a_clear_error(self, tmp_path: Path):
+        with pytest.raises(BrokerError, match="failed to start"):
+            EmbeddedBroker(binary=str(tmp_path / "missing-tansu")).start()
+        with pytest.raises(BrokerError, match="exited with status"):
+            EmbeddedBroker(binary="/bin/false", startup_timeout=2).start()

@@ -1,55 +1,102 @@
-"""Acceptance: a real Prometheus scrapes a running worker (and hook) fed by the simulator; every
-PromQL expression of the dashboards and the rules is then evaluated through its HTTP API."""
+"""Acceptance (issue 4): a real Prometheus scrapes a running worker and hook fed by the simulator;
+every PromQL expression of the dashboards and the rules is then evaluated through its HTTP API.
+
+Everything is real: the embedded Kafka-protocol broker (Tansu), `distillwatch worker` and
+`distillwatch hook run` as subprocesses, simulator traffic pushed with `push_file`, a loopback
+HTTP endpoint for the hook's deliveries, and the Debian `prometheus` binary.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from .driver import HookStandIn, WorkerStandIn, serve_both
-from .prom import REPO, RULES, Prometheus, require_binary, running_prometheus
-from .traffic import FAST_CONFIG, events, records
+from pipeline.broker import EmbeddedBroker
+from pipeline.config import load_settings
+from pipeline.kafka_io import ensure_topics, push_file
 
-pytestmark = pytest.mark.integration
+from .processes import Receiver, running_hook, running_worker
+from .prom import REPO, RULES, Prometheus, free_port, require_binary, running_prometheus
+from .traffic import FAST_CONFIG, events, write_events
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 DASHBOARDS = sorted((REPO / "dashboards" / "grafana").glob("*.json"))
 # Grafana's built-in variables, resolved the way Grafana would for a 1 s scrape interval.
 BUILTINS = {"$__rate_interval": "5s", "$__interval": "1s", "$__range": "1m"}
 LABEL_VALUES = re.compile(r"^label_values\((?P<match>.+),\s*(?P<label>\w+)\)$")
+WAIT = 60.0  # seconds, for each stage of the pipeline to show up in Prometheus
+
+
+@dataclass
+class Live:
+    prom: Prometheus
+    receiver: Receiver
+    items: int  # events and rejections the worker must count for the pushed file
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Prometheus, WorkerStandIn]]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     require_binary("prometheus")
-    values = list(records(events(seed=7, seconds=4 * 3600.0), 500))
-    hook = HookStandIn()
-    worker = WorkerStandIn(FAST_CONFIG, values, pause=0.03, hook=hook)
-    worker_server, hook_server = serve_both(worker, hook)
-    tmp = tmp_path_factory.mktemp("prometheus")
-    jobs = {"distillwatch-worker": worker_server.port, "distillwatch-hook": hook_server.port}
-    try:
-        with running_prometheus(tmp, jobs) as prom:
-            prom.wait('up{job="distillwatch-worker"} == 1')
-            worker.start()
-            assert worker.done.wait(timeout=90), "the worker stand-in did not finish in 90 s"
-            # Scrapes after the last batch, so every range vector holds the final values.
-            prom.wait("distillwatch_top_key_score")
-            prom.wait('distillwatch_consumer_lag_records{partition="0"} == 0')
-            time.sleep(2.5)
-            yield prom, worker
-    finally:
-        worker.stop.set()
-        if worker.is_alive():
-            worker.join(timeout=10)
-        worker_server.close()
-        hook_server.close()
+    tmp = tmp_path_factory.mktemp("obs-live")
+    lines, items = write_events(tmp / "events.jsonl", events(seed=7))
+    with EmbeddedBroker() as broker:
+        settings = load_settings(
+            None,
+            kafka_bootstrap_servers=broker.bootstrap_servers,
+            partitions=FAST_CONFIG.partitions,
+        )
+        ensure_topics(settings)
+        with (
+            Receiver(secrets.token_hex(16).encode()) as receiver,
+            running_worker(
+                broker.bootstrap_servers, FAST_CONFIG, "obs-detect", tmp / "worker.log"
+            ) as worker,
+            running_hook(
+                broker.bootstrap_servers, settings.alerts_topic, receiver, free_port(), tmp
+            ) as hook,
+        ):
+            jobs = {"distillwatch-worker": worker.port, "distillwatch-hook": hook.port}
+            with running_prometheus(tmp, jobs) as prom:
+                prom.wait('up{job="distillwatch-worker"} == 1')
+                stats = push_file([tmp / "events.jsonl"], settings, batch_size=500)
+                assert stats.lines == lines
+                stages = (
+                    # every pushed line counted by the worker (events or rejections)
+                    f"sum(distillwatch_events_total) >= {items}",
+                    "max(distillwatch_consumer_lag_records) == 0"
+                    f" and count(distillwatch_consumer_lag_records) == {FAST_CONFIG.partitions}",
+                    "distillwatch_top_key_score",
+                    # the hook consumed every alert the worker published ...
+                    "sum(distillwatch_hook_alerts_received_total) > 0 and"
+                    " sum(distillwatch_hook_alerts_received_total)"
+                    " == scalar(sum(distillwatch_alerts_total))",
+                    # ... delivered the enforced notify, and the limiter held the rest
+                    'distillwatch_hook_deliveries_total{result="delivered"} > 0',
+                    "sum(distillwatch_hook_limiter_holds_total) > 0",
+                )
+                for condition in stages:
+                    try:
+                        prom.wait(condition, timeout=WAIT)
+                    except AssertionError as exc:
+                        worker.check_alive()  # a dead process explains itself first
+                        hook.check_alive()
+                        raise AssertionError(
+                            f"{exc}\n--- worker log:\n{worker.log_tail()}"
+                            f"\n--- hook log:\n{hook.log_tail()}"
+                        ) from None
+                # Scrapes after the last batch, so every range vector holds the final values.
+                time.sleep(2.5)
+                yield Live(prom, receiver, items)
 
 
 def _variables(board: dict[str, Any], prom: Prometheus) -> dict[str, str]:
@@ -78,17 +125,21 @@ def _targets(board: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield panel["title"], target["expr"]
 
 
-def test_targets_are_up(live: tuple[Prometheus, WorkerStandIn]) -> None:
-    prom, worker = live
+def test_targets_are_up(live: Live) -> None:
+    prom = live.prom
     assert prom.targets_up() == {"distillwatch-worker": 1.0, "distillwatch-hook": 1.0}
-    assert worker.alerts, "the merged harvesters should raise alerts"
+    totals = prom.query("sum(distillwatch_events_total)")["data"]["result"]
+    assert float(totals[0]["value"][1]) == live.items, "each pushed line is counted once"
+    critical = prom.query('sum(distillwatch_alerts_total{severity="critical"})')
+    assert float(critical["data"]["result"][0]["value"][1]) > 0, "harvesters should alert"
+    # The hook's enforced notify reached the endpoint, signed; shadow rules sent nothing.
+    assert "/distillwatch/actions" in live.receiver.paths
+    assert live.receiver.bad_signatures == 0
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=[p.stem for p in DASHBOARDS])
-def test_every_dashboard_query_returns_data(
-    live: tuple[Prometheus, WorkerStandIn], path: Path
-) -> None:
-    prom, _ = live
+def test_every_dashboard_query_returns_data(live: Live, path: Path) -> None:
+    prom = live.prom
     board = json.loads(path.read_text())
     values = _variables(board, prom)
     failures = []
@@ -104,8 +155,8 @@ def test_every_dashboard_query_returns_data(
     assert not failures, "\n".join(failures)
 
 
-def test_every_rule_is_loaded_healthy_and_evaluates(live: tuple[Prometheus, WorkerStandIn]) -> None:
-    prom, _ = live
+def test_every_rule_is_loaded_healthy_and_evaluates(live: Live) -> None:
+    prom = live.prom
     declared = yaml.safe_load(RULES.read_text())
     names = {r["alert"] for g in declared["groups"] for r in g["rules"]}
     deadline = time.monotonic() + 10
@@ -123,9 +174,9 @@ def test_every_rule_is_loaded_healthy_and_evaluates(live: tuple[Prometheus, Work
         assert response["status"] == "success", f"{rule['name']}: {response.get('error')}"
 
 
-def test_every_queried_metric_exists(live: tuple[Prometheus, WorkerStandIn]) -> None:
+def test_every_queried_metric_exists(live: Live) -> None:
     """Only a live Prometheus catches a misspelt metric name (DESIGN.md): check them all."""
-    prom, _ = live
+    prom = live.prom
     text = RULES.read_text() + "".join(p.read_text() for p in DASHBOARDS)
     used = set(re.findall(r"\bdistillwatch_[a-z_]+\b", text))
     used.discard("distillwatch_")

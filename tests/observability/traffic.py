@@ -1,12 +1,15 @@
 """Traffic for the observability tests: the simulator's benign population plus harvesters.
 
-The worker stand-in is fed :func:`pipeline.simulate.simulate` traffic (realistic
-benign keys, retried duplicates, malformed records). The simulator's abuse
-scenarios need days of event time before the engine is confident enough to
-alert, far too slow for a test that must finish in seconds, so a few
-machine-paced harvesting keys (templated "step by step" prompts, long outputs,
-n=4, one IP prefix) are merged in by event time: the top-K, alert and campaign
-panels then have data within a few hours of simulated time.
+The worker is fed :func:`pipeline.simulate.simulate` traffic (realistic benign
+keys, retried duplicates, malformed records). The simulator's abuse scenarios
+need days of event time before the engine is confident enough to alert, far
+too slow for a test that must finish in seconds, so a few machine-paced
+harvesting keys (templated "step by step" prompts, long outputs, n=4, one IP
+prefix) are merged in by event time. The engine's pacing family only counts
+after ~4 observed hours and saturates at 16 (detectors/ensemble.py), so the
+default span is 13 simulated hours: with :data:`FAST_CONFIG` each harvester
+raises a warning after ~7 h and a critical alert after ~11 h (~45k events,
+~130 of them malformed).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import heapq
 import random
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from detectors.config import EngineConfig
+from detectors.events import decode_value
 from pipeline.simulate import SimulationConfig, encode_event, simulate
 
 START = 1_791_158_400.0  # 2026-10-05T00:00:00Z, the simulator's default start
@@ -78,9 +83,18 @@ def _event_time(event: dict[str, Any]) -> float:
 
 
 def events(
-    seed: int = 7, *, benign: int = 40, harvest_keys: int = 3, seconds: float = 6 * 3600.0
+    seed: int = 7,
+    *,
+    benign: int = 24,
+    harvest_keys: int = 3,
+    seconds: float = 13 * 3600.0,
+    pace: float = 6.0,
 ) -> Iterator[dict[str, Any]]:
-    """Simulator events merged with harvester events, in (approximate) arrival order."""
+    """Simulator events merged with harvester events, in (approximate) arrival order.
+
+    ``pace`` is the harvesters' seconds between requests (per key): 6 s is 600 requests
+    an hour, sustained, flat across the day.
+    """
     config = SimulationConfig(
         seed=seed,
         days=seconds / 86400.0,
@@ -90,7 +104,7 @@ def events(
         start=START,
     )
     stream, _labels = simulate(config)
-    return heapq.merge(stream, harvesters(seed, harvest_keys, seconds), key=_event_time)
+    return heapq.merge(stream, harvesters(seed, harvest_keys, seconds, pace), key=_event_time)
 
 
 def records(stream: Iterator[dict[str, Any]], batch: int) -> Iterator[bytes]:
@@ -103,3 +117,22 @@ def records(stream: Iterator[dict[str, Any]], batch: int) -> Iterator[bytes]:
             chunk = []
     if chunk:
         yield b"\n".join(chunk)
+
+
+def write_events(path: Path, stream: Iterator[dict[str, Any]]) -> tuple[int, int]:
+    """Write the simulator's event file (JSON Lines) for ``push_file``.
+
+    Returns
+    -------
+    tuple of int
+        Lines written, and the items the worker will count for them: each line decodes to
+        one event or one rejection, except a malformed line that is itself a JSON array.
+    """
+    lines = items = 0
+    with path.open("wb") as out:
+        for event in stream:
+            line = encode_event(event)
+            out.write(line + b"\n")
+            lines += 1
+            items += len(decode_value(line))
+    return lines, items

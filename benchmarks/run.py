@@ -14,6 +14,10 @@ broker; off by default so ``make bench`` stays a few minutes long).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +38,7 @@ from benchmarks import (
 __all__ = ["main"]
 
 STREAMING_TIMEOUT = 900.0  # seconds
+STREAMING_QUICK_EVENTS = 5_000
 _STREAMING_RERUN = "python -m benchmarks.streaming  # needs the embedded broker"
 
 
@@ -73,10 +78,8 @@ def _campaign_available() -> bool:
     )
 
 
-def _streaming(quick: bool, console: Any) -> str:
+def _streaming(quick: bool, out: Path, timeout: float, console: Any) -> str:
     """Run the streaming benchmarks when they exist and a broker starts; return a status."""
-    import subprocess
-
     if not (REPO_ROOT / "benchmarks" / "streaming" / "__main__.py").exists():
         return "skipped: benchmarks/streaming/__main__.py does not exist yet"
     try:
@@ -86,13 +89,37 @@ def _streaming(quick: bool, console: Any) -> str:
             pass
     except (ImportError, BrokerError, OSError) as exc:
         return f"skipped: the embedded broker does not start ({str(exc).splitlines()[0]})"
-    command = [sys.executable, "-m", "benchmarks.streaming", *(["--quick"] if quick else [])]
+    # benchmarks.streaming's own interface: --events N (dataset size), --out FILE (JSON).
+    command = [sys.executable, "-m", "benchmarks.streaming", "--out", str(out)]
+    if quick:
+        command += ["--events", str(STREAMING_QUICK_EVENTS)]
     console.rule("streaming benchmarks")
+    # Own session, so a timeout takes down the whole tree, the broker it started included.
+    process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
     try:
-        done = subprocess.run(command, cwd=REPO_ROOT, timeout=STREAMING_TIMEOUT)
+        code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return f"failed: still running after {STREAMING_TIMEOUT:.0f} s"
-    return "ran" if done.returncode == 0 else f"failed: exit {done.returncode}"
+        _kill_group(process)
+        return f"failed: still running after {timeout:.0f} s (stopped)"
+    except BaseException:  # Ctrl-C does not reach a child in its own session: stop it here
+        _kill_group(process)
+        raise
+    return f"ran: {out}" if code == 0 else f"failed: exit {code}"
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's process group, then SIGKILL what is left after 10 s."""
+    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; make sure no member of its group (e.g. a broker) lingers.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return
 
 
 def _summary_rows(
@@ -150,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="where the JSON results go")
     parser.add_argument("--profile", action="store_true", help="also cProfile a full replay")
     parser.add_argument("--streaming", action="store_true", help="also the broker benchmarks")
+    parser.add_argument(
+        "--streaming-timeout",
+        type=float,
+        default=STREAMING_TIMEOUT,
+        help="seconds before the streaming benchmarks are stopped (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
@@ -170,7 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         with console.status("profiling a full replay"):
             console.print(run_parallel([command], jobs=1)[0].decode(errors="replace").rstrip())
     memory, campaign = _memory_stage(args.quick, results, console)
-    streaming = _streaming(args.quick, console) if args.streaming else "not run (--streaming)"
+    streaming = (
+        _streaming(args.quick, results / "streaming.json", args.streaming_timeout, console)
+        if args.streaming
+        else "not run (--streaming)"
+    )
     elapsed = time.perf_counter() - began
 
     from rich.table import Table

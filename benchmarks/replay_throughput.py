@@ -22,6 +22,7 @@ import argparse
 import gc
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,17 +82,20 @@ def ensure_dataset(params: dict[str, Any]) -> tuple[Path, Path]:
     metadata = folder / "events-metadata.jsonl"
     if prompts.exists() and metadata.exists():
         return prompts, metadata
-    staging = folder.with_name(folder.name + ".partial")
+    # Build in a private folder and rename it into place: two runs generating at once
+    # (make bench next to the smoke test) never see each other's half-written files.
+    staging = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     staging.mkdir(parents=True, exist_ok=True)
     write_dataset(SimulationConfig(**params), staging, compress=False)
     _strip_prompts(staging / "events.jsonl", staging / "events-metadata.jsonl")
     (staging / "params.json").write_bytes(orjson.dumps(params))
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    if folder.exists():  # a half-written earlier attempt
-        for stale in folder.iterdir():
-            stale.unlink()
-        folder.rmdir()
-    staging.rename(folder)
+    try:
+        staging.rename(folder)
+    except OSError:  # another run finished first (or left a broken folder): use theirs
+        shutil.rmtree(staging)
+        if not (prompts.exists() and metadata.exists()):
+            shutil.rmtree(folder)
+            return ensure_dataset(params)
     return prompts, metadata
 
 

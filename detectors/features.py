@@ -374,26 +374,58 @@ def _bits(bits: int, width: int = 64) -> float:
     return linear_count(both_days(bits, width), width)
 
 
+PROFILE_TAU = 7 * DAY
+_DAY_KEEP = math.exp(-DAY / PROFILE_TAU)
+
+
 def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
     """Excess coefficient of variation of hourly volume over the key's observed hours.
 
-    Uses the complete hours since the key appeared (at most the last 24), read off
-    the hour-of-day profile. Poisson noise is subtracted (variance minus mean), so
-    a machine-paced key reads ~0 at any rate while a diurnal app reads 0.5 or more.
-    Returns (excess CV, complete hours observed).
+    Reads the hour-of-day profile over the complete hours since the key appeared
+    (all 24 hours of the day once it is a day old). Each hour-of-day's count is
+    divided by its exposure: how many times that hour has passed since the key
+    appeared, with the profile's own decay, so a key two and a half days old is
+    not called uneven because some hours were seen three times and others twice.
+    Poisson noise is subtracted, so a machine-paced key reads ~0 at any rate while
+    a diurnal app reads 0.5 or more. Returns (excess CV, complete hours observed).
+
+    Examples
+    --------
+    >>> state = KeyState(0.0, 300.0)
+    >>> for hour in range(1, 61):  # 60 hours of exactly 100 requests per hour
+    ...     for i in range(24):
+    ...         state.hour_profile[i] *= math.exp(-HOUR / PROFILE_TAU)
+    ...     state.hour_profile[hour % 24] += 100
+    >>> cv, hours = _hourly_flatness(state, 61 * HOUR)
+    >>> round(cv, 3), hours
+    (0.0, 60.0)
     """
     last_complete = int(now // HOUR) - 1
     first_complete = int(state.first_ts // HOUR) + 1
-    span = min(last_complete - first_complete + 1, 24)
+    observed = last_complete - first_complete + 1
+    span = min(observed, 24)
     if span < 2:
-        return 0.0, float(max(span, 0))
+        return 0.0, float(max(observed, 0))
     profile = state.hour_profile
-    counts = [profile[(last_complete - k) % 24] for k in range(span)]
-    mean = sum(counts) / span
+    rates: list[float] = []
+    noise = 0.0
+    for k in range(span):
+        hour = last_complete - k
+        passes = (hour - first_complete) // 24 + 1
+        # Decayed exposure: 1 + r + r^2 + ... over the passes of this hour of day,
+        # discounted by how long ago its latest pass ended.
+        latest = math.exp(-(now - (hour + 1) * HOUR) / PROFILE_TAU)
+        exposure = latest * (1 - _DAY_KEEP**passes) / (1 - _DAY_KEEP)
+        rate = profile[hour % 24] / exposure
+        rates.append(rate)
+        noise += 1.0 / exposure
+    mean = sum(rates) / span
     if mean <= 0:
-        return 0.0, float(span)
-    var = sum((c - mean) ** 2 for c in counts) / (span - 1)
-    return math.sqrt(max(var - mean, 0.0)) / mean, float(span)
+        return 0.0, float(observed)
+    var = sum((r - mean) ** 2 for r in rates) / (span - 1)
+    # Poisson: a rate estimated from exposure e has variance mean / e.
+    excess = var - mean * noise / span
+    return math.sqrt(max(excess, 0.0)) / mean, float(observed)
 
 
 def key_features(state: KeyState, now: float) -> dict[str, float]:

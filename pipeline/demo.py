@@ -131,6 +131,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
         server.close()
     total = sum(status.by_severity.values())
+    console.line()  # the live table's last frame may end without a newline
     console.print(f"stopped: {status.sent:,} events sent, {total} alerts")
     return 0
 

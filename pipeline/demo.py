@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``distillwatch demo``."""
     parser.add_argument("--duration", type=float, default=0.0, help="seconds; 0 = until Ctrl-C")
     parser.add_argument(
-        "--speed", type=float, default=1200.0, help="event-time seconds per wall second"
+        "--speed", type=float, default=3600.0, help="event-time seconds per wall second"
     )
     parser.add_argument("--seed", type=int, default=1, help="simulator seed")
     parser.add_argument("--days", type=float, default=7.0, help="simulated days of traffic")

@@ -64,6 +64,9 @@ class Checkpoint:
     engine: bytes
     forwarded: dict[int, int] = field(default_factory=dict)
     sequence: int = 0
+    #: ``"<group id>/<requests topic>"``: a checkpoint topic shared by mistake
+    #: between deployments never restores one's state into the other
+    owner: str = ""
 
     def meta(self, chunks: int, index: int) -> dict[str, Any]:
         return {
@@ -72,6 +75,7 @@ class Checkpoint:
             "alerts_offset": self.alerts_offset,
             "forwarded": {str(k): v for k, v in self.forwarded.items()},
             "sequence": self.sequence,
+            "owner": self.owner,
             "chunks": chunks,
             "index": index,
         }
@@ -97,7 +101,7 @@ def encode_chunks(checkpoint: Checkpoint, chunk_bytes: int) -> list[Chunk]:
     pieces = [blob[i : i + chunk_bytes] for i in range(0, len(blob), chunk_bytes)] or [b""]
     return [
         Chunk(
-            key=f"{checkpoint.partition}:{index}".encode(),
+            key=f"{checkpoint.owner}:{checkpoint.partition}:{index}".encode(),
             value=piece,
             meta=checkpoint.meta(len(pieces), index),
         )
@@ -120,6 +124,7 @@ def decode_chunks(chunks: Iterable[Chunk]) -> Checkpoint:
         engine=zlib.decompress(b"".join(chunk.value for chunk in ordered)),
         forwarded={int(k): int(v) for k, v in meta["forwarded"].items()},
         sequence=int(meta["sequence"]),
+        owner=str(meta.get("owner", "")),
     )
 
 
@@ -144,9 +149,15 @@ class CheckpointStore:
     def __init__(self, settings: Settings, producer: Any) -> None:
         self.settings = settings
         self.producer = producer
+        self.owner = f"{settings.group_id}/{settings.requests_topic}"
+
+    def _mine(self, records: Iterable[Any]) -> list[Chunk]:
+        chunks = (_chunk_of(record) for record in records)
+        return [c for c in chunks if c is not None and c.meta.get("owner", "") == self.owner]
 
     async def save(self, checkpoint: Checkpoint) -> None:
         """Write a checkpoint and wait until the broker has acknowledged every chunk."""
+        checkpoint.owner = self.owner
         futures = [
             await self.producer.send(
                 self.settings.checkpoint_topic,
@@ -168,8 +179,10 @@ class CheckpointStore:
         found: dict[int, Checkpoint] = {}
         needs_more: dict[int, int] = {}
         for partition in wanted:
-            tail = [c for c in (_chunk_of(r) for r in records.get(partition, [])) if c]
+            tail = self._mine(records.get(partition, []))
             if not tail:
+                if records.get(partition):  # someone else's checkpoint at the tail: look further
+                    needs_more[partition] = 1
                 continue
             last = tail[-1]
             count = int(last.meta["chunks"])
@@ -185,13 +198,13 @@ class CheckpointStore:
                 self.settings, self.settings.checkpoint_topic, sorted(needs_more), back
             )
             for partition in needs_more:
-                chunks = [c for c in (_chunk_of(r) for r in more.get(partition, [])) if c]
+                chunks = self._mine(more.get(partition, []))
                 checkpoint = _newest_complete(chunks)
                 if checkpoint is None:
                     full = await _read_tails(
                         self.settings, self.settings.checkpoint_topic, [partition], None
                     )
-                    chunks = [c for c in (_chunk_of(r) for r in full.get(partition, [])) if c]
+                    chunks = self._mine(full.get(partition, []))
                     checkpoint = _newest_complete(chunks)
                 if checkpoint is not None:
                     found[partition] = checkpoint

@@ -137,3 +137,11 @@ def apache_kafka(tmp_path: Path) -> Iterator[KafkaBroker]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(params=["embedded", "apache-kafka"])
+def broker_servers(request: pytest.FixtureRequest) -> str:
+    """Bootstrap servers of each broker kind in turn (Apache Kafka skips when unavailable)."""
+    if request.param == "embedded":
+        return str(request.getfixturevalue("embedded_broker").bootstrap_servers)
+    return str(request.getfixturevalue("apache_kafka").bootstrap_servers)

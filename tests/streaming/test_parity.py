@@ -1,7 +1,8 @@
 """Parity: the same events through replay and through the worker give the same alerts.
 
-Against the embedded broker. The worker runs in this process (StreamProcessor,
-the loop the faust app hosts); replay ran as ``distillwatch replay``.
+Against the embedded broker and Apache Kafka (when it can be fetched). The
+worker runs in this process (StreamProcessor, the loop the faust app hosts);
+replay runs ``pipeline.replay.replay_files``, what ``distillwatch replay`` runs.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ async def _run_until_done(settings, expected_events: int) -> dict[int, int]:
 
 
 @pytest.mark.parametrize("batch_size", [1, 500], ids=["single-event", "batched"])
-def test_worker_alerts_equal_replay(embedded_broker, dataset, batch_size):
-    settings = test_settings(embedded_broker.bootstrap_servers)
+def test_worker_alerts_equal_replay(broker_servers, dataset, batch_size):
+    settings = test_settings(broker_servers)
     ensure_topics(settings)
     stats = push_file([dataset.events], settings, batch_size=batch_size)
     assert stats.lines == dataset.lines

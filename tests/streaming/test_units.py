@@ -38,11 +38,11 @@ def _state(partition: int = 0, partitions: int = 4) -> PartitionState:
 class TestCheckpointCodec:
     def test_round_trip_across_many_chunks(self):
         blob = bytes(range(256)) * 400  # compresses, but still spans chunks at 1 KiB
-        cp = Checkpoint(5, 1234, 17, blob, {2: 99, 7: 3}, sequence=9)
+        cp = Checkpoint(5, 1234, 17, blob, {2: 99, 7: 3}, sequence=9, owner="g/req")
         chunks = encode_chunks(cp, chunk_bytes=64)
         assert len(chunks) > 1
         assert decode_chunks(reversed(chunks)) == cp
-        assert {c.key for c in chunks} == {f"5:{i}".encode() for i in range(len(chunks))}
+        assert {c.key for c in chunks} == {f"g/req:5:{i}".encode() for i in range(len(chunks))}
 
     def test_incomplete_set_is_rejected_and_the_older_complete_one_wins(self):
         old = encode_chunks(Checkpoint(1, 10, 0, b"a" * 5000, sequence=1), chunk_bytes=16)
@@ -151,3 +151,32 @@ class TestEmbeddedBroker:
             EmbeddedBroker(binary=str(tmp_path / "missing-tansu")).start()
         with pytest.raises(BrokerError, match="exited with status"):
             EmbeddedBroker(binary="/bin/false", startup_timeout=2).start()
+
+
+def test_checkpoints_of_another_deployment_are_never_restored(embedded_broker):
+    """Two groups (or requests topics) sharing a checkpoint topic keep their own state."""
+    import asyncio
+
+    from pipeline.checkpoint import CheckpointStore
+    from pipeline.kafka_io import aio_producer, ensure_topics
+
+    servers = embedded_broker.bootstrap_servers
+    first = load_settings(None, kafka_bootstrap_servers=servers, group_id="a", partitions=2,
+                          checkpoint_chunk_bytes=1024)  # fmt: skip
+    second = first.model_copy(update={"group_id": "b"})
+    ensure_topics(first)
+
+    async def scenario() -> tuple[dict[int, Checkpoint], dict[int, Checkpoint]]:
+        producer = aio_producer(first)
+        await producer.start()
+        try:
+            mine, theirs = CheckpointStore(first, producer), CheckpointStore(second, producer)
+            await mine.save(Checkpoint(1, 10, 0, bytes(range(256)) * 50, sequence=1))
+            await theirs.save(Checkpoint(1, 99, 0, b"other", sequence=1))  # now at the tail
+            return await mine.load([0, 1]), await theirs.load([0, 1])
+        finally:
+            await producer.stop()
+
+    a, b = asyncio.run(scenario())
+    assert (list(a), a[1].offset, a[1].engine) == ([1], 10, bytes(range(256)) * 50)
+    assert (list(b), b[1].offset) == ([1], 99)

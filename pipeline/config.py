@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     heartbeat_interval_ms: int = Field(default=2_000, ge=100)
     rebalance_timeout_ms: int = Field(default=30_000, ge=1000)
+    #: idempotent producer: a retried send after a broker restart is never written twice.
+    #: The embedded Tansu broker does not support it (the demo and tests turn it off).
+    producer_idempotence: bool = True
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9308, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -78,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
         with broker:
             if isinstance(broker, EmbeddedBroker):
                 settings = settings.model_copy(
-                    update={"kafka_bootstrap_servers": broker.bootstrap_servers}
+                    update={
+                        "kafka_bootstrap_servers": broker.bootstrap_servers,
+                        "producer_idempotence": False,  # Tansu has no idempotent producer
+                    }
                 )
             return asyncio.run(_demo(settings, args))
     except BrokerError as exc:

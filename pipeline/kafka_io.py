@@ -362,6 +362,7 @@ def aio_producer(settings: Settings, **overrides: Any) -> Any:
     options: dict[str, Any] = {
         "client_id": f"{settings.app_id}-worker",
         "acks": "all",
+        "enable_idempotence": settings.producer_idempotence,
         "linger_ms": 5,
         "max_batch_size": 1024 * 1024,
         "max_request_size": 8 * 1024 * 1024,

@@ -65,7 +65,8 @@ def main() -> int:
     with broker:
         servers = external or broker.bootstrap_servers
         settings = load_settings(None, kafka_bootstrap_servers=servers, engine=ENGINE,
-                                 metrics_port=0, checkpoint_interval_seconds=5.0)  # fmt: skip
+                                 metrics_port=0, checkpoint_interval_seconds=5.0,
+                                 producer_idempotence=bool(external))  # fmt: skip
         data = Path(os.environ.get("TMPDIR", "/tmp")) / f"dw-bench-{os.getpid()}.jsonl"
         lines = _dataset(data, args.events)
         try:

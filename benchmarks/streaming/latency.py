@@ -8,6 +8,7 @@ raised it, so ``(api_key_id, ts)`` finds that event's produce time.
 
 from __future__ import annotations
 
+import bisect
 import os
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer, KafkaProducer
 
-from detectors.events import Event, format_ts, parse_line
+from detectors.events import Event, parse_line
 from pipeline.config import Settings
 
 
@@ -44,6 +45,19 @@ def _wait_assigned(port: int, timeout: float) -> None:
     raise RuntimeError("the worker did not get its partitions in time")
 
 
+def _trigger_time(
+    sent: dict[str, tuple[list[float], list[float]]], key: str, alert_ts: str
+) -> float | None:
+    from datetime import datetime
+
+    times = sent.get(key)
+    if times is None:
+        return None
+    ts = datetime.fromisoformat(alert_ts.replace("Z", "+00:00")).timestamp()
+    index = bisect.bisect_left(times[0], ts - 1e-6)  # per-key ts are nearly sorted
+    return times[1][index] if index < len(times[1]) else None
+
+
 def measure(
     settings: Settings, lines: list[bytes], rate: float, engine_json: str
 ) -> dict[str, float]:
@@ -58,11 +72,15 @@ def measure(
         "DISTILLWATCH_ALERTS_TOPIC": "latency-alerts",
         "DISTILLWATCH_ENGINE": engine_json,
         "DISTILLWATCH_START_OFFSET": "earliest",
+        "DISTILLWATCH_PRODUCER_IDEMPOTENCE": str(settings.producer_idempotence).lower(),
     }
     cli = str(Path(sys.executable).parent / "distillwatch")
-    worker = subprocess.Popen([cli, "worker"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    sent: dict[tuple[str, str], float] = {}
+    log = open(os.environ.get("DW_BENCH_WORKER_LOG", os.devnull), "wb")  # noqa: SIM115
+    worker = subprocess.Popen([cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Per key, produced events as (event ts, produce time). An alert's ts is the end
+    # of the window the triggering event closed: that event is the key's first one
+    # produced with ts >= the alert's ts.
+    sent: dict[str, tuple[list[float], list[float]]] = {}
     latencies: list[float] = []
     stop = threading.Event()
 
@@ -77,7 +95,7 @@ def measure(
                 now = time.perf_counter()
                 for record in records:
                     alert = orjson.loads(record.value)
-                    produced = sent.get((alert["api_key_id"], alert["ts"]))
+                    produced = _trigger_time(sent, alert["api_key_id"], alert["ts"])
                     if produced is not None:
                         latencies.append(now - produced)
         consumer.close()
@@ -99,7 +117,9 @@ def measure(
             item = parse_line(line)
             key = item.api_key_id.encode() if isinstance(item, Event) else None
             if isinstance(item, Event):
-                sent[(item.api_key_id, format_ts(item.ts))] = time.perf_counter()
+                times = sent.setdefault(item.api_key_id, ([], []))
+                times[0].append(item.ts)
+                times[1].append(time.perf_counter())
             producer.send("latency-requests", line, key=key)
         producer.flush()
         time.sleep(3.0)  # the last alerts arrive
@@ -108,6 +128,7 @@ def measure(
         producer.close()
     finally:
         worker.terminate()
+        log.close()
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:

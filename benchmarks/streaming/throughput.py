@@ -92,6 +92,9 @@ async def worker(settings: Settings, topic: str, records: int, events: int) -> R
     try:
         deadline = time.monotonic() + 600
         while processor.events_processed < events and time.monotonic() < deadline:
+            if task.done():  # the loop died: show why instead of a zero rate
+                task.result()
+                break
             await asyncio.sleep(0.005)
         first, last = processor.first_batch_at, processor.last_batch_done_at
         seconds = (last - first) if first is not None and last is not None else 0.0

@@ -79,10 +79,16 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     return data
 
 
+#: bootstrap servers of running embedded brokers (no idempotent producer there)
+EMBEDDED: set[str] = set()
+
+
 @pytest.fixture
 def embedded_broker() -> Iterator[EmbeddedBroker]:
     with EmbeddedBroker() as broker:
+        EMBEDDED.add(broker.bootstrap_servers)
         yield broker
+        EMBEDDED.discard(broker.bootstrap_servers)
 
 
 class KafkaBroker:

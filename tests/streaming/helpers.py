@@ -24,9 +24,10 @@ FAST = {
 
 
 def test_settings(bootstrap: str, **overrides: Any) -> Settings:
-    from tests.streaming.conftest import ENGINE_OVERRIDES
+    from tests.streaming.conftest import EMBEDDED, ENGINE_OVERRIDES
 
-    values = {**FAST, "engine": ENGINE_OVERRIDES, **overrides}
+    idempotence = bootstrap not in EMBEDDED
+    values = {**FAST, "engine": ENGINE_OVERRIDES, "producer_idempotence": idempotence, **overrides}
     return load_settings(None, kafka_bootstrap_servers=bootstrap, **values)
 
 

@@ -162,7 +162,7 @@ def test_checkpoints_of_another_deployment_are_never_restored(embedded_broker):
 
     servers = embedded_broker.bootstrap_servers
     first = load_settings(None, kafka_bootstrap_servers=servers, group_id="a", partitions=2,
-                          checkpoint_chunk_bytes=1024)  # fmt: skip
+                          checkpoint_chunk_bytes=1024, producer_idempotence=False)  # fmt: skip
     second = first.model_copy(update={"group_id": "b"})
     ensure_topics(first)
 

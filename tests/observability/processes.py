@@ -119,6 +119,8 @@ def running_worker(
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "DISTILLWATCH_PARTITIONS": str(config.partitions),
         "DISTILLWATCH_GROUP_ID": group_id,
+        # The embedded Tansu broker has no idempotent producer (InitProducerId fails).
+        "DISTILLWATCH_PRODUCER_IDEMPOTENCE": "false",
         "DISTILLWATCH_ENGINE": engine_overrides(config),
         "DISTILLWATCH_METRICS_PORT": "0",
         # Short group timing: the worker joins in seconds (DESIGN.md: ~108 s with defaults).

@@ -19,6 +19,7 @@ import orjson
 import pytest
 
 from pipeline.broker import EmbeddedBroker
+from tests.streaming.helpers import EMBEDDED
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -79,8 +80,9 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     return data
 
 
-#: bootstrap servers of running embedded brokers (no idempotent producer there)
-EMBEDDED: set[str] = set()
+# The registry of running embedded brokers lives in helpers.py: pytest imports this
+# conftest under its own module name (importlib mode), so a set defined here would
+# be a different object from the one `from tests.streaming.conftest import` sees.
 
 
 @pytest.fixture

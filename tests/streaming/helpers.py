@@ -23,8 +23,12 @@ FAST = {
 }
 
 
+#: bootstrap servers of running embedded brokers (Tansu has no idempotent producer)
+EMBEDDED: set[str] = set()
+
+
 def test_settings(bootstrap: str, **overrides: Any) -> Settings:
-    from tests.streaming.conftest import EMBEDDED, ENGINE_OVERRIDES
+    from tests.streaming.conftest import ENGINE_OVERRIDES
 
     idempotence = bootstrap not in EMBEDDED
     values = {**FAST, "engine": ENGINE_OVERRIDES, "producer_idempotence": idempotence, **overrides}

@@ -48,6 +48,24 @@ def _dataset(path: Path, events: int) -> list[bytes]:
     return lines
 
 
+def _latency_dataset() -> list[bytes]:
+    """A day of a few keys, attackers included: alerts need hours of event time
+    (pacing evidence), which the throughput dataset's first events do not span."""
+    from pipeline.simulate import SimulationConfig, encode_event, simulate
+
+    stream, _ = simulate(
+        SimulationConfig(
+            seed=5,
+            days=1.0,
+            benign_keys=3,
+            attack_instances=1,
+            malformed_rate=0.0,
+            scenarios=("bulk_harvest", "low_and_slow", "key_takeover"),
+        )
+    )
+    return [encode_event(raw) for raw in stream]
+
+
 def _fill(settings: Settings, topic: str, path: Path, batch_size: int) -> int:
     topic_settings = settings.model_copy(update={"requests_topic": topic})
     ensure_topics(topic_settings)
@@ -98,7 +116,8 @@ def main() -> int:
                 "alerts_topic": "latency-alerts",
             }
             ensure_topics(settings.model_copy(update=latency_topics))
-            lat = latency.measure(settings, lines, rate, orjson.dumps(ENGINE).decode())
+            latency_lines = _latency_dataset()
+            lat = latency.measure(settings, latency_lines, rate, orjson.dumps(ENGINE).decode())
             results["latency"] = lat
             if lat.get("alerts"):
                 print(f"alert latency at {rate:,.0f} events/s over {lat['alerts']:.0f} alerts: "

@@ -259,7 +259,7 @@ class Engine:
         if severity is None:
             return _NO_ALERTS
         self._stats.alerts_by_severity[severity] += 1
-        reasons = self._reasons(families, features, state)
+        reasons = self._reasons(families, features, scaled, state)
         alert = Alert(
             alert_id=alert_id(key, DETECTOR, episode.number, severity),
             api_key_id=key,
@@ -273,12 +273,15 @@ class Engine:
         return [alert]
 
     def _reasons(
-        self, families: dict, features: dict[str, float], state: KeyState
+        self,
+        families: dict[str, Any],
+        features: dict[str, float],
+        scaled: dict[str, float],
+        state: KeyState,
     ) -> tuple[Reason, ...]:
         reasons: list[Reason] = []
         change_value = families["change"][0]
         if change_value > 0.2 and state.change_state is not None:
-            scaled = scale_features(features)
             z = self._change.deviations(state.change_state, scaled)
             name = max(z, key=lambda n: (z[n], n))
             own = unscale(name, self._change.baseline(state.change_state, name))

@@ -17,19 +17,19 @@ so they never need re-routing by the worker.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from detectors.events import Event, parse_line
 from detectors.partitioning import PartitionCache
 from pipeline.config import Settings
+from pipeline.sources import LineProgress, open_input, total_size
 
 __all__ = [
     "PushStats",
@@ -177,19 +177,11 @@ class PushStats:
         return {**asdict(self), "events_per_second": round(self.events_per_second, 1)}
 
 
-def _open(path: Path | str) -> IO[bytes]:
-    if str(path) == "-":
-        return sys.stdin.buffer
-    if str(path).endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
-
-
 def iter_lines(paths: Sequence[Path | str]) -> Iterator[tuple[bytes, int]]:
     """Yield ``(line, compressed_bytes_read_so_far)`` over all inputs; blank lines skipped."""
     done = 0
     for path in paths:
-        handle = _open(path)
+        handle = open_input(str(path))
         raw = getattr(handle, "fileobj", handle)  # gzip: progress counts compressed bytes
         try:
             for line in handle:
@@ -201,12 +193,6 @@ def iter_lines(paths: Sequence[Path | str]) -> Iterator[tuple[bytes, int]]:
             if handle is not sys.stdin.buffer:
                 done += raw.tell() if raw.seekable() else 0
                 handle.close()
-
-
-def _total_bytes(paths: Sequence[Path | str]) -> int | None:
-    if any(str(path) == "-" for path in paths):
-        return None
-    return sum(Path(path).stat().st_size for path in paths)
 
 
 class _Pacer:
@@ -279,7 +265,7 @@ def push_file(
     stats = PushStats()
     pacer = _Pacer(pace)
     started = time.monotonic()
-    bar = _Progress(_total_bytes(paths)) if progress else None
+    bar = LineProgress("pushing", total_size([str(p) for p in paths])) if progress else None
 
     def flush_partition(partition: int) -> None:
         lines = pending.pop(partition)
@@ -314,42 +300,9 @@ def push_file(
     finally:
         producer.close()
         if bar is not None:
-            bar.close(stats.lines)
+            bar.close()
     stats.wall_seconds = time.monotonic() - started
     return stats
-
-
-class _Progress:
-    """A rich progress bar over input bytes, drawn on standard error."""
-
-    def __init__(self, total: int | None) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("pushing"),
-            BarColumn(),
-            TransferSpeedColumn(),
-            TextColumn("{task.fields[events]} events"),
-            TimeRemainingColumn(),
-            console=Console(file=sys.stderr),
-        )
-        self._task = self._progress.add_task("push", total=total, events=0)
-        self._progress.start()
-
-    def update(self, position: int, events: int) -> None:
-        self._progress.update(self._task, completed=position, events=events)
-
-    def close(self, events: int) -> None:
-        task = self._progress.tasks[0]
-        self._progress.update(self._task, completed=task.total or 0, events=events)
-        self._progress.stop()
 
 
 # --------------------------------------------------------------------------- aiokafka clients

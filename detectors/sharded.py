@@ -4,10 +4,14 @@ Streaming workers hold one :class:`~detectors.engine.Engine` per assigned
 partition; replay runs this class so the same events meet the same engines in
 the same per-partition order, which is what makes their alerts identical.
 
-Replay also runs the cross-key stage here: after each event, the summaries the
-processing engine produced go, in order, to one
-:class:`~detectors.campaigns.CampaignStage`, and its alerts follow the event's
-per-key alerts.
+Replay also runs the cross-key stage here. The summaries each engine produces
+are tagged ``(watermark, partition, seq)`` and go through a
+:class:`~detectors.summary_merge.SummaryMerger`, which hands them to one
+:class:`~detectors.campaigns.CampaignStage` in tag order, the order streaming
+workers reproduce (pipeline/campaign_stage.py), not in the input file's
+interleaving of partitions. A summary is released once every partition's engine
+has moved past its watermark, so campaign alerts come a little after the event
+that caused them; :meth:`ShardedEngine.finish` releases the rest at end of input.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from detectors.config import EngineConfig
 from detectors.engine import Engine, EngineStats
 from detectors.events import Event
 from detectors.partitioning import PartitionCache
+from detectors.summary_merge import SummaryMerger
 
 __all__ = ["ShardedEngine"]
 
@@ -43,6 +48,8 @@ class ShardedEngine:
     []
     >>> sharded.stats.events_valid, len(sharded.engines)
     (1, 4)
+    >>> sharded.finish()
+    []
     """
 
     def __init__(
@@ -55,25 +62,47 @@ class ShardedEngine:
         self.engines = [Engine(self.config) for _ in range(self.config.partitions)]
         self._route = PartitionCache(self.config.partitions)
         self.campaigns: CampaignStage | None = None
+        self.merger: SummaryMerger | None = None
+        #: per partition, the seq its next summary gets (the merger's tag)
+        self.summary_seq = [0] * self.config.partitions
         if campaigns:
             self.campaigns = CampaignStage(campaign_config)
+            self.merger = SummaryMerger(self.config.partitions)
             for engine in self.engines:
                 engine.enable_summaries()
 
     def process(self, event: Event) -> list[Alert]:
-        """Per-key alerts of the event, then the campaign alerts its summaries raised."""
-        engine = self.engines[self._route(event.api_key_id)]
+        """Per-key alerts of the event, then campaign alerts from the summaries it released."""
+        partition = self._route(event.api_key_id)
+        engine = self.engines[partition]
         alerts = engine.process(event)
-        stage = self.campaigns
-        if stage is None:
+        merger = self.merger
+        if merger is None:
             return alerts
         summaries = engine.drain_summaries()
-        if not summaries:
+        watermark = engine.watermark
+        if summaries:
+            seq = self.summary_seq[partition]
+            for summary in summaries:
+                merger.offer(partition, seq, watermark, summary)
+                seq += 1
+            self.summary_seq[partition] = seq
+        else:
+            merger.advance(partition, watermark)
+        released = merger.release()
+        if not released:
             return alerts
-        raised = stage.process_many(summaries)
+        assert self.campaigns is not None
+        raised = self.campaigns.process_many(released)
         if not raised:
             return alerts
         return [*alerts, *raised]
+
+    def finish(self) -> list[Alert]:
+        """End of input: run the summaries still held back; return their campaign alerts."""
+        if self.merger is None or self.campaigns is None:
+            return []
+        return self.campaigns.process_many(self.merger.flush())
 
     def partition_of(self, api_key_id: str) -> int:
         return self._route(api_key_id)

@@ -315,6 +315,11 @@ class Engine:
     # -- read-outs for drivers ----------------------------------------------------------
 
     @property
+    def watermark(self) -> float:
+        """Largest event time seen (``-inf`` before the first event); never goes down."""
+        return self._max_ts
+
+    @property
     def stats(self) -> EngineStats:
         """Current counters (``state_bytes`` is estimated from a sample of keys)."""
         s = self._stats

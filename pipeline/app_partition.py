@@ -27,6 +27,7 @@ from detectors.alerts import Alert
 from detectors.engine import Engine
 from detectors.events import Event, Rejection, decode_value
 from detectors.partitioning import PartitionCache
+from detectors.summaries import KeySummary
 from pipeline.kafka_io import encode_event
 
 __all__ = ["SOURCE_HEADER", "BatchOutput", "PartitionState", "source_of"]
@@ -67,6 +68,8 @@ class BatchOutput:
     forwarded_duplicates: int = 0
     alerts_suppressed: int = 0
     max_event_ts: float | None = None
+    #: campaign summaries as ``(seq, engine watermark at emission, summary)``
+    summaries: list[tuple[int, float, KeySummary]] = field(default_factory=list)
 
 
 class PartitionState:
@@ -93,6 +96,9 @@ class PartitionState:
         Alert ids a crashed predecessor already published (found by scanning the
         alerts partition from ``alerts_offset``): re-processing regenerates them
         with the same ids, and they are not published twice.
+    summary_seq
+        Seq of the partition's next campaign summary. Summaries are collected
+        only when the engine has them enabled (``Engine.enable_summaries``).
     """
 
     def __init__(
@@ -106,6 +112,7 @@ class PartitionState:
         forwarded: dict[int, int] | None = None,
         suppress: set[str] | None = None,
         sequence: int = 0,
+        summary_seq: int = 0,
     ) -> None:
         self.partition = partition
         self.engine = engine
@@ -116,6 +123,7 @@ class PartitionState:
         self.forwarded = dict(forwarded or {})
         self.suppress = set(suppress or ())
         self.sequence = sequence
+        self.summary_seq = summary_seq
         self.dirty = False
 
     def process(self, records: list[Any]) -> BatchOutput:
@@ -123,6 +131,7 @@ class PartitionState:
         out = BatchOutput()
         p = self.partition
         engine, route = self.engine, self.router
+        summaries = out.summaries
         for record in records:
             offset = record.offset
             if offset < self.next_offset:
@@ -154,6 +163,13 @@ class PartitionState:
                         out.alerts_suppressed += 1
                     else:
                         out.alerts.append(alert)
+                # Tagged per event: the watermark at emission is what orders summaries.
+                emitted = engine.drain_summaries()
+                if emitted:
+                    watermark = engine.watermark
+                    for summary in emitted:
+                        summaries.append((self.summary_seq, watermark, summary))
+                        self.summary_seq += 1
             if elsewhere:
                 header = [(SOURCE_HEADER, f"{p}:{offset}".encode())]
                 for target, events in elsewhere.items():

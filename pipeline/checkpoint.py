@@ -14,7 +14,9 @@ checkpoint's metadata in a header:
   predecessor that died before its next checkpoint, and must not be
   published again (:func:`published_alert_ids`);
 - ``forwarded``: per source partition, the last source offset whose
-  forwarded events this partition has processed (see pipeline/app.py).
+  forwarded events this partition has processed (see pipeline/app.py);
+- ``summary_seq``: the seq the partition's next campaign summary gets
+  (pipeline/summaries_io.py), so a successor re-emits the same seqs.
 
 Reading does not trust a broker's end offsets to be exact (the embedded
 Tansu broker reports them low): readers always continue until a poll comes
@@ -67,6 +69,7 @@ class Checkpoint:
     #: ``"<group id>/<requests topic>"``: a checkpoint topic shared by mistake
     #: between deployments never restores one's state into the other
     owner: str = ""
+    summary_seq: int = 0
 
     def meta(self, chunks: int, index: int) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class Checkpoint:
             "forwarded": {str(k): v for k, v in self.forwarded.items()},
             "sequence": self.sequence,
             "owner": self.owner,
+            "summary_seq": self.summary_seq,
             "chunks": chunks,
             "index": index,
         }
@@ -125,6 +129,7 @@ def decode_chunks(chunks: Iterable[Chunk]) -> Checkpoint:
         forwarded={int(k): int(v) for k, v in meta["forwarded"].items()},
         sequence=int(meta["sequence"]),
         owner=str(meta.get("owner", "")),
+        summary_seq=int(meta.get("summary_seq", 0)),
     )
 
 
@@ -223,13 +228,18 @@ def _newest_complete(chunks: list[Chunk]) -> Checkpoint | None:
     return None
 
 
-async def published_alert_ids(settings: Settings, offsets: dict[int, int]) -> dict[int, set[str]]:
+async def published_alert_ids(
+    settings: Settings, offsets: dict[int, int], campaign: bool = False
+) -> dict[int, set[str]]:
     """Alert ids already on each alerts partition from the given offset on.
 
     Parameters
     ----------
     offsets
         alerts partition -> first offset to scan (a checkpoint's ``alerts_offset``).
+    campaign
+        Only campaign alerts (the campaign stage's), or only the others (a
+        partition's per-key alerts): each publisher suppresses its own alerts only.
     """
     if not offsets:
         return {}
@@ -239,8 +249,10 @@ async def published_alert_ids(settings: Settings, offsets: dict[int, int]) -> di
         ids = found.setdefault(partition, set())
         for record in items:
             try:
-                ids.add(str(orjson.loads(record.value)["alert_id"]))
-            except (orjson.JSONDecodeError, KeyError, TypeError):
+                alert = orjson.loads(record.value)
+                if (alert.get("detector") == "campaign") == campaign:
+                    ids.add(str(alert["alert_id"]))
+            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
                 continue  # not ours; alerts consumers see the same record
     return found
 

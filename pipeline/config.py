@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9308, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- campaign stage (docs/STREAMING.md) ---------------------------------
+    campaigns: bool = True
+    summaries_topic: str = "distillwatch-summaries"
+    campaign_checkpoint_topic: str = "distillwatch-campaign-checkpoints"
+    #: wall seconds a caught-up partition's watermark may stand still before the
+    #: campaign stage stops waiting for it (longer than a worker's restart)
+    campaign_idle_seconds: float = Field(default=60.0, gt=0)
+
     # --- engine -----------------------------------------------------------
     engine: dict[str, Any] = Field(default_factory=dict)
 

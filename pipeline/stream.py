@@ -16,7 +16,12 @@ Guarantees (tested in tests/streaming):
   worker that gets the partition restores it and seeks to the checkpoint;
 - alerts: published before the checkpoint that covers them; alerts a crashed
   worker published after its last checkpoint are found on the alerts topic
-  and not published again, so none is lost and none is duplicated.
+  and not published again, so none is lost and none is duplicated;
+- campaigns (``settings.campaigns``): each partition's summaries and watermark
+  go to the summaries topic after every batch, acknowledged before the
+  checkpoint that covers them; the worker also hosts a
+  :class:`~pipeline.campaign_stage.CampaignProcessor`, which runs the campaign
+  stage while this worker holds the summaries topic.
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from aiokafka import ConsumerRebalanceListener
 from detectors.engine import Engine
 from detectors.partitioning import PartitionCache
 from pipeline.app_partition import BatchOutput, PartitionState
+from pipeline.campaign_stage import CampaignProcessor
 from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
 from pipeline.config import Settings
 from pipeline.kafka_io import aio_consumer, aio_producer
+from pipeline.summaries_io import encode_records
 
 __all__ = ["StreamProcessor"]
 
@@ -79,6 +86,10 @@ class StreamProcessor:
         self._producer: Any = None
         self._store: CheckpointStore | None = None
         self._last_checkpoint = time.monotonic()
+        self.campaigns: CampaignProcessor | None = None
+        self._campaign_task: asyncio.Task[None] | None = None
+        #: partition -> (watermark, caught up) last sent to the summaries topic
+        self._beats: dict[int, tuple[float, bool]] = {}
         self.alerts_published = 0
         self.events_processed = 0
         #: perf_counter() when the first records arrived / the last batch was done (benchmarks)
@@ -106,6 +117,9 @@ class StreamProcessor:
         )
         await self._consumer.start()
         self._consumer.subscribe([self.settings.requests_topic], listener=_Rebalance(self))
+        if self.settings.campaigns:
+            self.campaigns = CampaignProcessor(self.settings, self._producer, self.metrics)
+            await self.campaigns.start()
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to return after the current batch."""
@@ -122,6 +136,11 @@ class StreamProcessor:
                 async with self._lock:
                     await self._checkpoint(list(self.states), force=True)
                 await self._consumer.stop()  # leaves the group: others take over at once
+            if self.campaigns is not None:
+                await self.campaigns.stop()
+                if self._campaign_task is not None:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._campaign_task, timeout=30)
         finally:
             if self._producer is not None:
                 await self._producer.stop()
@@ -135,6 +154,8 @@ class StreamProcessor:
         from aiokafka.errors import ConsumerStoppedError
 
         self._idle.clear()
+        if self.campaigns is not None and self._campaign_task is None:
+            self._campaign_task = asyncio.create_task(self.campaigns.run())
         try:
             while not self._stopping.is_set():
                 try:
@@ -155,6 +176,8 @@ class StreamProcessor:
             ):
                 await self._checkpoint(list(self.states))
                 self._update_lag()
+                if self.campaigns is not None:
+                    await self._heartbeats()
 
     # ------------------------------------------------------------------ processing
 
@@ -180,6 +203,8 @@ class StreamProcessor:
             if out.max_event_ts is not None and (max_ts is None or out.max_event_ts > max_ts):
                 max_ts = out.max_event_ts
             alert_futures[tp.partition] = await self._publish(state, out, futures)
+            if self.campaigns is not None:
+                await self._publish_summaries(state, out.summaries, futures)
         # Everything is acknowledged before the next batch: a checkpoint written
         # after this point never covers an output that was not delivered.
         await asyncio.gather(*futures)
@@ -231,6 +256,37 @@ class StreamProcessor:
                 )
         return alert_futures
 
+    async def _publish_summaries(
+        self,
+        state: PartitionState,
+        summaries: list[Any],
+        futures: list[Any],
+        force: bool = False,
+    ) -> None:
+        """Summaries and the partition's heartbeat: when either changed, or when forced.
+
+        Forced heartbeats (every checkpoint interval) let a campaign stage that
+        just took over learn about quiet partitions too.
+        """
+        from aiokafka import TopicPartition
+
+        tp = TopicPartition(self.settings.requests_topic, state.partition)
+        high = self._consumer.highwater(tp)
+        beat = (state.engine.watermark, high is not None and state.next_offset >= high)
+        if not (summaries or force) and self._beats.get(state.partition) == beat:
+            return
+        self._beats[state.partition] = beat
+        for value in encode_records(state.partition, beat[0], beat[1], summaries):
+            futures.append(
+                await self._producer.send(self.settings.summaries_topic, value=value, partition=0)
+            )
+
+    async def _heartbeats(self) -> None:
+        futures: list[Any] = []
+        for state in self.states.values():
+            await self._publish_summaries(state, [], futures, force=True)
+        await asyncio.gather(*futures)
+
     # ------------------------------------------------------------------ checkpoints
 
     async def _checkpoint(self, partitions: list[int], force: bool = False) -> None:
@@ -248,6 +304,7 @@ class StreamProcessor:
                     engine=state.engine.snapshot(),
                     forwarded=state.forwarded,
                     sequence=state.sequence,
+                    summary_seq=state.summary_seq,
                 )
             )
             state.dirty = False
@@ -330,9 +387,15 @@ class StreamProcessor:
         self, partition: int, checkpoint: Checkpoint | None, scans: dict[int, set[str]]
     ) -> PartitionState:
         topic = self.settings.requests_topic
+        self._beats.pop(partition, None)
         if checkpoint is None:
-            return PartitionState(partition, Engine(self.engine_config), self.router, topic)
+            engine = Engine(self.engine_config)
+            if self.settings.campaigns:
+                engine.enable_summaries()
+            return PartitionState(partition, engine, self.router, topic)
         engine = Engine.restore(checkpoint.engine, self.engine_config)
+        if self.settings.campaigns:
+            engine.enable_summaries()
         return PartitionState(
             partition,
             engine,
@@ -343,6 +406,7 @@ class StreamProcessor:
             forwarded=checkpoint.forwarded,
             suppress=scans.get(partition, set()),
             sequence=checkpoint.sequence,
+            summary_seq=checkpoint.summary_seq,
         )
 
     async def wait_assigned(self, timeout: float) -> bool:

@@ -20,6 +20,9 @@ FAST = {
     "rebalance_timeout_ms": 5000,
     "checkpoint_interval_seconds": 0.5,
     "metrics_port": 0,
+    # The campaign stage releases the last summaries once every partition has been
+    # caught up and still for this long (end of a pushed file): tests wait that long.
+    "campaign_idle_seconds": 3.0,
 }
 
 
@@ -78,6 +81,24 @@ class Harness:
     async def stop_all(self) -> None:
         for processor in list(self.tasks):
             await self.stop(processor)
+
+
+async def wait_alerts(settings: Settings, count: int, timeout: float) -> list[str]:
+    """Read the alerts topic until it holds ``count`` alerts (bounded); return their ids."""
+    deadline = time.monotonic() + timeout
+    loop = asyncio.get_running_loop()
+    while True:
+        ids = await loop.run_in_executor(None, lambda: alert_ids_quick(settings))
+        if len(ids) >= count or time.monotonic() > deadline:
+            return ids
+        await asyncio.sleep(0.5)
+
+
+def alert_ids_quick(settings: Settings) -> list[str]:
+    return [
+        orjson.loads(r.value)["alert_id"]
+        for r in read_topic(settings, settings.alerts_topic, idle_ms=500)
+    ]
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -1,0 +1,328 @@
+"""The streaming campaign stage: summaries topic in, campaign alerts out.
+
+Per-partition engines publish tagged summaries and watermark heartbeats to the
+one-partition summaries topic (pipeline/summaries_io.py). Every worker runs a
+:class:`CampaignProcessor` in the consumer group ``<group_id>-campaigns``; the
+one that is assigned the topic's partition runs the stage, the others stand by
+and take over (from its checkpoint) when it leaves or dies. It:
+
+- merges the summaries into the canonical ``(watermark, partition, seq)``
+  order (:class:`~detectors.summary_merge.SummaryMerger`), the order
+  ``ShardedEngine`` (replay) uses, and runs one
+  :class:`~detectors.campaigns.CampaignStage` over them, so its alerts equal
+  replay's;
+- publishes campaign alerts to the alerts topic (partition of the member key,
+  key ``api_key_id``, like per-key alerts), and waits for their
+  acknowledgement before any checkpoint that covers them;
+- checkpoints stage + merger + the summaries offset + the alerts offsets to
+  scan from to a compacted one-partition topic (pipeline/checkpoint.py);
+- after a crash, its successor restores the checkpoint, scans the alerts
+  topic from the recorded offsets for campaign alerts already published,
+  re-reads the summaries from the checkpoint's offset and does not publish
+  those alerts again (same ids: the stage is deterministic). Re-emitted
+  summaries of a restarted per-partition worker are dropped by seq.
+
+Idle partitions. A partition without traffic would hold back every release.
+The stage stops waiting for a partition whose worker reported it caught up
+(nothing left to read; workers repeat every partition's heartbeat each
+checkpoint interval, so a stage that just took over learns it too; a partition
+no worker has reported is waited for) and whose watermark has not moved for
+``campaign_idle_seconds`` of wall time; it rejoins when it moves. This is the
+one wall-clock decision here: it changes the order only if such a partition
+later emits summaries older than what was released meanwhile (counted as
+``late``). When the whole stream stops, every partition goes idle and the
+stage releases everything, as replay does at the end of its input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pickle
+import time
+from typing import Any
+
+from aiokafka import ConsumerRebalanceListener
+
+from detectors.alerts import Alert
+from detectors.campaigns import CampaignStage
+from detectors.partitioning import PartitionCache
+from detectors.summary_merge import SummaryMerger
+from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
+from pipeline.config import Settings
+from pipeline.kafka_io import aio_consumer
+from pipeline.summaries_io import decode_record, ensure_campaign_topics
+
+__all__ = ["CampaignProcessor"]
+
+log = logging.getLogger("distillwatch.campaigns")
+
+STATE_VERSION = 1
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, processor: CampaignProcessor) -> None:
+        self.processor = processor
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self.processor.on_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        await self.processor.on_assigned(assigned)
+
+
+class CampaignProcessor:
+    """Run the campaign stage on the summaries topic while this worker holds it.
+
+    Parameters
+    ----------
+    settings
+        Topics, group, timing.
+    producer
+        The worker's started aiokafka producer (shared; stopped by its owner).
+    metrics
+        A ``PipelineMetrics`` counting published campaign alerts, or ``None``.
+    """
+
+    def __init__(self, settings: Settings, producer: Any, metrics: Any | None = None) -> None:
+        self.settings = settings
+        self.producer = producer
+        self.metrics = metrics
+        self.router = PartitionCache(settings.partitions)
+        store_settings = settings.model_copy(
+            update={"checkpoint_topic": settings.campaign_checkpoint_topic}
+        )
+        self._store = CheckpointStore(store_settings, producer)
+        self._store.owner = f"{settings.group_id}/{settings.requests_topic}/campaigns"
+        self.stage: CampaignStage | None = None
+        self.merger: SummaryMerger | None = None
+        self.next_offset = 0
+        #: alerts partition -> offset a successor scans from for our published alerts
+        self.alerts_offsets: dict[int, int] = {}
+        self.suppress: set[str] = set()
+        self.sequence = 0
+        self.dirty = False
+        self.alerts_published = 0
+        self._moved: dict[int, float] = {}
+        self._caught_up: dict[int, bool] = {}
+        self._assigned_at = time.monotonic()
+        self._last_checkpoint = time.monotonic()
+        self._consumer: Any = None
+        self._lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Create the stage's topics if needed and join the campaign consumer group."""
+        created = await asyncio.get_running_loop().run_in_executor(
+            None, ensure_campaign_topics, self.settings
+        )
+        if created:
+            log.info("created topics: %s", ", ".join(created))
+        self._consumer = aio_consumer(
+            self.settings,
+            group_id=f"{self.settings.group_id}-campaigns",
+            max_poll_records=self.settings.max_poll_records,
+            session_timeout_ms=self.settings.session_timeout_ms,
+            heartbeat_interval_ms=self.settings.heartbeat_interval_ms,
+            rebalance_timeout_ms=self.settings.rebalance_timeout_ms,
+            max_poll_interval_ms=max(60_000, self.settings.rebalance_timeout_ms),
+        )
+        await self._consumer.start()
+        self._consumer.subscribe([self.settings.summaries_topic], listener=_Rebalance(self))
+
+    async def run(self) -> None:
+        """Consume and process until :meth:`stop`."""
+        from aiokafka.errors import ConsumerStoppedError
+
+        assert self._consumer is not None, "start() first"
+        self._idle.clear()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    batch = await self._consumer.getmany(
+                        timeout_ms=self.settings.poll_timeout_ms,
+                        max_records=self.settings.max_poll_records,
+                    )
+                except ConsumerStoppedError:
+                    return
+                await self._step(batch)
+        finally:
+            self._idle.set()
+
+    async def stop(self) -> None:
+        """Finish the current step, checkpoint, leave the group (the producer stays up)."""
+        self._stopping.set()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout=30)
+        if self._consumer is not None:
+            async with self._lock:
+                await self._checkpoint(force=True)
+            await self._consumer.stop()
+            self._consumer = None
+
+    # ------------------------------------------------------------------ processing
+
+    async def _step(self, batch: dict[Any, list[Any]]) -> None:
+        async with self._lock:
+            merger, stage = self.merger, self.stage
+            if merger is None or stage is None:
+                return  # not ours (or revoked while the batch was in flight)
+            now = time.monotonic()
+            for records in batch.values():
+                for record in records:
+                    self._absorb(merger, record, now)
+            self._mark_idle(merger, now)
+            released = merger.release()
+            if released:
+                await self._publish(stage.process_many(released))
+            if now - self._last_checkpoint >= self.settings.checkpoint_interval_seconds:
+                await self._checkpoint()
+
+    def _absorb(self, merger: SummaryMerger, record: Any, now: float) -> None:
+        if record.offset < self.next_offset:
+            return  # fetched before a seek back to the checkpoint
+        self.next_offset = record.offset + 1
+        self.dirty = True
+        try:
+            item = decode_record(record.value or b"")
+        except ValueError as exc:
+            log.warning("summaries offset %d skipped: %s", record.offset, exc)
+            return
+        p = item.partition
+        if not 0 <= p < merger.partitions:
+            log.warning("summaries from partition %d ignored (partitions=%d)", p, merger.partitions)
+            return
+        before = merger.watermark(p)
+        for seq, watermark, summary in item.summaries:
+            merger.offer(p, seq, watermark, summary)
+        merger.advance(p, item.watermark)
+        if item.summaries or merger.watermark(p) > before:
+            self._moved[p] = now
+        self._caught_up[p] = item.caught_up
+
+    def _mark_idle(self, merger: SummaryMerger, now: float) -> None:
+        if not merger.pending:
+            return  # nothing waits: no reason to give up on anyone
+        limit = self.settings.campaign_idle_seconds
+        idle = merger.idle
+        for p in range(merger.partitions):
+            if p in idle or not self._caught_up.get(p, False):
+                continue
+            if now - self._moved.get(p, self._assigned_at) >= limit:
+                merger.set_idle(p)
+                log.info("partition %d idle: campaign summaries no longer wait for it", p)
+
+    async def _publish(self, alerts: list[Alert]) -> None:
+        fresh = []
+        for alert in alerts:
+            if alert.alert_id in self.suppress:
+                self.suppress.discard(alert.alert_id)  # a predecessor published it
+            else:
+                fresh.append(alert)
+        if not fresh:
+            return
+        futures = []
+        for alert in fresh:
+            futures.append(
+                await self.producer.send(
+                    self.settings.alerts_topic,
+                    value=alert.to_json(),
+                    key=alert.api_key_id.encode("utf-8"),
+                    partition=self.router(alert.api_key_id),
+                )
+            )
+        # Acknowledged before the next checkpoint can cover them.
+        metadata = await asyncio.gather(*futures)
+        self.alerts_published += len(fresh)
+        if not self.suppress:
+            for m in metadata:
+                self.alerts_offsets[m.partition] = max(
+                    self.alerts_offsets.get(m.partition, 0), m.offset + 1
+                )
+        if self.metrics is not None:
+            self.metrics.record_alerts(fresh)
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def _state_blob(self) -> bytes:
+        assert self.stage is not None and self.merger is not None
+        state = {
+            "version": STATE_VERSION,
+            "stage": self.stage.snapshot(),
+            "merger": self.merger.snapshot(),
+            "alerts_offsets": dict(self.alerts_offsets),
+        }
+        return pickle.dumps(state, protocol=5)
+
+    async def _checkpoint(self, force: bool = False) -> None:
+        self._last_checkpoint = time.monotonic()
+        if self.stage is None or not (self.dirty or force):
+            return
+        self.sequence += 1
+        await self._store.save(
+            Checkpoint(
+                partition=0,
+                offset=self.next_offset,
+                alerts_offset=0,
+                engine=self._state_blob(),
+                sequence=self.sequence,
+            )
+        )
+        self.dirty = False
+
+    # ------------------------------------------------------------------ rebalance
+
+    async def on_revoked(self, revoked: Any) -> None:
+        if not any(tp.partition == 0 for tp in revoked) or self.stage is None:
+            return
+        async with self._lock:
+            await self._checkpoint(force=True)
+            self.stage = self.merger = None
+        log.info("campaign stage handed over")
+
+    async def on_assigned(self, assigned: Any) -> None:
+        tps = [tp for tp in assigned if tp.partition == 0]
+        if not tps or self.stage is not None:
+            return
+        async with self._lock:
+            checkpoint = (await self._store.load([0])).get(0)
+            partitions = list(range(self.settings.partitions))
+            if checkpoint is None:
+                self.stage = CampaignStage()
+                self.merger = SummaryMerger(self.settings.partitions)
+                # Alerts already on the topic are an older deployment's: scan only from here.
+                self.alerts_offsets = await end_offsets(
+                    self.settings, self.settings.alerts_topic, partitions
+                )
+                self.suppress = set()
+                self.next_offset = 0
+                self.sequence = 0
+                if self.settings.start_offset == "earliest":
+                    await self._consumer.seek_to_beginning(tps[0])
+                else:
+                    await self._consumer.seek_to_end(tps[0])
+            else:
+                state = pickle.loads(checkpoint.engine)
+                if state.get("version") != STATE_VERSION:
+                    raise ValueError(f"campaign checkpoint version {state.get('version')!r}")
+                self.stage = CampaignStage.restore(state["stage"])
+                self.merger = SummaryMerger.restore(state["merger"])
+                self.alerts_offsets = {int(k): int(v) for k, v in state["alerts_offsets"].items()}
+                scans = await published_alert_ids(self.settings, self.alerts_offsets, campaign=True)
+                self.suppress = set().union(*scans.values()) if scans else set()
+                self.next_offset = checkpoint.offset
+                self.sequence = checkpoint.sequence
+                self._consumer.seek(tps[0], checkpoint.offset)
+            self._assigned_at = time.monotonic()
+            self._moved.clear()
+            self._caught_up.clear()
+            self.dirty = False
+        log.info(
+            "campaign stage assigned (%s)",
+            "restored from checkpoint" if checkpoint is not None else "fresh",
+        )

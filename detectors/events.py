@@ -9,11 +9,13 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from datetime import datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
+import msgspec
 import orjson
+
+from detectors.timestamps import EventRejected, format_ts, parse_ts
 
 __all__ = [
     "Event",
@@ -24,10 +26,6 @@ __all__ = [
     "parse_event",
     "parse_line",
 ]
-
-# Event time outside this range is a producer bug, not a real request.
-MIN_TS = 946_684_800.0  # 2000-01-01
-MAX_TS = 4_102_444_800.0  # 2100-01-01
 
 
 class Event(NamedTuple):
@@ -62,15 +60,6 @@ class Event(NamedTuple):
         )
 
 
-class EventRejected(ValueError):
-    """Raised by :func:`parse_event`; ``code`` is a stable machine-readable reason."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 class Rejection(NamedTuple):
     """A rejected input item: reason code, human message, position in its batch."""
 
@@ -93,58 +82,6 @@ REASON_CODES = (
 
 def _type_name(value: object) -> str:
     return "null" if value is None else type(value).__name__
-
-
-@lru_cache(maxsize=8192)
-def _utc_seconds(prefix: str) -> float | None:
-    # Memoised per whole second: a log's timestamps share their first 19 characters
-    # with thousands of neighbours, and fromisoformat costs ~1 µs.
-    try:
-        parsed = datetime.fromisoformat(prefix + "+00:00")
-    except ValueError:
-        return None
-    return parsed.timestamp()
-
-
-def _parse_ts(value: object) -> float:
-    kind = type(value)
-    if kind is str:
-        text: str = value  # type: ignore[assignment]
-        size = len(text)
-        # Fast path for the common "YYYY-MM-DDTHH:MM:SS[.fff]Z" shape.
-        if (size == 24 or size == 20) and text[-1] in "Zz" and text[10] in "Tt":
-            seconds = _utc_seconds(text[:19])
-            if seconds is not None:
-                if size == 20:
-                    ts = seconds
-                elif text[19] == "." and text[20:23].isdigit():
-                    ts = seconds + int(text[20:23]) / 1000
-                else:
-                    ts = -1.0
-                if MIN_TS <= ts < MAX_TS:
-                    return ts
-        if len(text) < 20 or text[10] not in "Tt ":
-            raise EventRejected("invalid_timestamp", "ts must be an RFC 3339 date-time with offset")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise EventRejected(
-                "invalid_timestamp", "ts must be an RFC 3339 date-time with offset"
-            ) from None
-        if parsed.tzinfo is None:
-            raise EventRejected("invalid_timestamp", "ts has no UTC offset (RFC 3339 needs one)")
-        ts = parsed.timestamp()
-    elif kind is int or kind is float:
-        ts = float(value)  # type: ignore[arg-type]
-        if not math.isfinite(ts):
-            raise EventRejected("invalid_timestamp", "ts must be finite")
-    else:
-        raise EventRejected(
-            "wrong_type", f"ts must be an RFC 3339 string or epoch seconds, got {_type_name(value)}"
-        )
-    if not MIN_TS <= ts < MAX_TS:
-        raise EventRejected("out_of_range", "ts must lie between 2000-01-01 and 2100-01-01")
-    return ts
 
 
 def _req_int(obj: dict[str, Any], name: str) -> int:
@@ -311,13 +248,13 @@ def parse_event(obj: object) -> Event:
     ...              "completion_tokens": 0})
     Traceback (most recent call last):
     ...
-    detectors.events.EventRejected: prompt_tokens must be >= 0
+    detectors.timestamps.EventRejected: prompt_tokens must be >= 0
     """
     if type(obj) is not dict:
         raise EventRejected("not_an_object", f"event must be a JSON object, got {_type_name(obj)}")
     if "ts" not in obj:
         raise EventRejected("missing_field", "ts is required")
-    ts = _parse_ts(obj["ts"])
+    ts = parse_ts(obj["ts"])
     key = obj.get("api_key_id")
     if type(key) is not str:
         if key is None and "api_key_id" not in obj:
@@ -330,6 +267,80 @@ def parse_event(obj: object) -> Event:
     if len(obj) == 4:  # metadata-minimal event: skip the optional-field checks
         return Event(ts, key, prompt_tokens, completion_tokens)
     return _parse_optional(obj, ts, key, prompt_tokens, completion_tokens)
+
+
+# -- compiled fast path -------------------------------------------------------------------
+# msgspec checks types and bounds of a well-formed event in C while decoding; anything it
+# refuses goes down the slow path above, which names the exact reason. The two paths
+# agree on what is valid (tests/unit/test_events.py checks them against each other).
+
+
+class _Wire(msgspec.Struct, gc=False):
+    ts: str | float
+    api_key_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    prompt_tokens: Annotated[int, msgspec.Meta(ge=0)]
+    completion_tokens: Annotated[int, msgspec.Meta(ge=0)]
+    request_id: str | None = None
+    account_id: str | None = None
+    model: str | None = None
+    endpoint: str | None = None
+    status: Annotated[int, msgspec.Meta(ge=100, le=599)] | None = None
+    latency_ms: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    reasoning_tokens: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    n: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    temperature: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    max_tokens: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+    system_prompt_hash: str | None = None
+    prompt_text: str | None = None
+
+
+_WIRE = msgspec.json.Decoder(_Wire)
+_WIRE_BATCH = msgspec.json.Decoder(list[_Wire])
+_RAW_BATCH = msgspec.json.Decoder(list[msgspec.Raw])
+_WIRE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError)
+_new_event = tuple.__new__
+
+
+def _from_wire(w: _Wire) -> Event:
+    ts = parse_ts(w.ts)  # first, as on the slow path: both name the same first fault
+    client_ip = w.client_ip
+    if client_ip is not None and not _is_ip(client_ip):
+        raise EventRejected("out_of_range", "client_ip must be an IPv4 or IPv6 address")
+    status = w.status
+    reasoning = w.reasoning_tokens
+    n = w.n
+    return _new_event(
+        Event,
+        (
+            ts,
+            w.api_key_id,
+            w.prompt_tokens,
+            w.completion_tokens,
+            w.request_id,
+            w.account_id,
+            w.model,
+            w.endpoint,
+            200 if status is None else status,
+            w.latency_ms,
+            0 if reasoning is None else reasoning,
+            1 if n is None else n,
+            w.temperature,
+            w.max_tokens,
+            client_ip,
+            w.user_agent,
+            w.system_prompt_hash,
+            w.prompt_text,
+        ),
+    )
+
+
+def _wire_item(w: _Wire, index: int) -> Event | Rejection:
+    try:
+        return _from_wire(w)
+    except EventRejected as exc:
+        return Rejection(exc.code, exc.message, index, w.api_key_id)
 
 
 def _key_hint(obj: object) -> str | None:
@@ -355,6 +366,14 @@ def parse_line(line: bytes | str, index: int = 0) -> Event | Rejection:
     >>> parse_line(b'{"ts": 1.0').code
     'invalid_json'
     """
+    try:
+        return _wire_item(_WIRE.decode(line), index)
+    except _WIRE_ERRORS:
+        return _parse_line_checked(line, index)
+
+
+def _parse_line_checked(line: bytes | str, index: int) -> Event | Rejection:
+    # The slow path: decode to plain objects and check field by field for the reason.
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -382,29 +401,23 @@ def decode_value(data: bytes) -> list[Event | Rejection]:
         return [Rejection("empty", "empty record value", 0)]
     if stripped[:1] == b"[":
         try:
-            items = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
-            return [Rejection("invalid_json", "record value is not valid JSON", 0)]
-        if not items:
+            wires = _WIRE_BATCH.decode(stripped)
+        except _WIRE_ERRORS:
+            return _decode_array_checked(stripped)
+        if not wires:
             return [Rejection("empty", "empty JSON array", 0)]
-        return [_parse_obj(item, i) for i, item in enumerate(items)]
+        return [_wire_item(w, i) for i, w in enumerate(wires)]
     if b"\n" in stripped:
         return [parse_line(line, i) for i, line in enumerate(stripped.split(b"\n"))]
     return [parse_line(stripped, 0)]
 
 
-def format_ts(ts: float) -> str:
-    """RFC 3339 UTC with milliseconds, as alerts carry it.
-
-    Examples
-    --------
-    >>> format_ts(1791205451.25)
-    '2026-10-05T13:04:11.250Z'
-    """
-    millis = round(ts * 1000)
-    seconds, ms = divmod(millis, 1000)
-    day, rem = divmod(seconds, 86400)
-    hour, rem = divmod(rem, 3600)
-    minute, second = divmod(rem, 60)
-    date = datetime.fromordinal(719163 + day)  # 719163 = ordinal of 1970-01-01
-    return f"{date:%Y-%m-%d}T{hour:02d}:{minute:02d}:{second:02d}.{ms:03d}Z"
+def _decode_array_checked(data: bytes) -> list[Event | Rejection]:
+    # Some item failed the compiled check: split the array and take each item on its own.
+    try:
+        raws = _RAW_BATCH.decode(data)
+    except _WIRE_ERRORS:
+        return [Rejection("invalid_json", "record value is not valid JSON", 0)]
+    if not raws:
+        return [Rejection("empty", "empty JSON array", 0)]
+    return [parse_line(bytes(raw), i) for i, raw in enumerate(raws)]

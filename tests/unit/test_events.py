@@ -143,3 +143,42 @@ def test_arbitrary_objects_are_events_or_reasoned_rejections(obj: dict) -> None:
         assert 1 <= len(item.api_key_id) <= 128
         assert item.prompt_tokens >= 0 and item.completion_tokens >= 0
         assert 100 <= item.status <= 599
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "ts": st.one_of(
+                st.sampled_from(["2026-10-05T13:04:11.250Z", "2026-10-05T13:04:11+02:00", "x"]),
+                st.integers(min_value=0, max_value=2**40),
+                st.floats(),
+            ),
+            "api_key_id": st.one_of(st.text(max_size=140), st.integers()),
+            "prompt_tokens": st.integers(min_value=-3, max_value=2**40),
+            "completion_tokens": st.integers(min_value=-3, max_value=2**40),
+        },
+        optional={
+            "status": st.one_of(st.integers(min_value=0, max_value=1000), st.none(), st.text()),
+            "n": json_values,
+            "reasoning_tokens": json_values,
+            "max_tokens": json_values,
+            "client_ip": st.one_of(st.ip_addresses().map(str), st.text(max_size=20), st.none()),
+            "temperature": json_values,
+            "latency_ms": json_values,
+            "model": json_values,
+            "prompt_text": json_values,
+            "extra": json_values,
+        },
+    )
+)
+def test_compiled_fast_path_agrees_with_field_by_field_checks(obj: dict) -> None:
+    from detectors.events import _parse_line_checked
+
+    line = json.dumps(obj).encode()
+    fast, slow = parse_line(line, 3), _parse_line_checked(line, 3)
+    assert type(fast) is type(slow)
+    if isinstance(fast, Rejection):
+        assert fast == slow  # code, message, index and the key hint
+    else:
+        assert tuple(fast) == tuple(slow)

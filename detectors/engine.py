@@ -60,6 +60,8 @@ CHANGE_FEATURES = (
 MAX_REASONS = 5
 EXPIRY_EVERY = 4096
 _NO_ALERTS: list[Alert] = []
+# Attributes rebuilt from config and state on restore (see ``Engine._bind``), never pickled.
+_DERIVED = frozenset({"config", "_settings", "_seen", "_ip_bits", "_text_bits"})
 
 
 @dataclass
@@ -121,48 +123,72 @@ class Engine:
         self._summaries: list[KeySummary] | None = None
         self._since_expiry = 0
         self._stats = EngineStats()
+        self._bind()
 
     # -- the hot path -------------------------------------------------------------------
 
     def process(self, event: Event) -> list[Alert]:
         """Feed one valid event; return the alerts it raised (usually none)."""
+        # The hot path: every attribute read here is paid per event, so settings and
+        # memo tables come from locals and bound methods (see ``_bind``).
         stats = self._stats
-        if event.request_id is not None and self._recent_ids.seen(
-            event.api_key_id, event.request_id
-        ):
+        if event.request_id is not None and self._seen(event.api_key_id, event.request_id):
             stats.events_duplicate += 1
             return _NO_ALERTS
         stats.events_valid += 1
+        lateness, window_seconds, full_events, stride, max_keys = self._settings
         ts = event.ts
         if ts > self._max_ts:
             self._max_ts = ts
-        elif ts < self._max_ts - self.config.allowed_lateness_seconds:
+        elif ts < self._max_ts - lateness:
             stats.events_late += 1
         key = event.api_key_id
-        state = self._keys.get(key)
+        keys = self._keys
+        state = keys.get(key)
         alerts = _NO_ALERTS
         if state is None:
-            state = KeyState(ts, self.config.window_seconds)
-            self._keys[key] = state
-            if len(self._keys) > self.config.max_keys:
-                self._evict(next(iter(self._keys)))
+            state = KeyState(ts, window_seconds)
+            keys[key] = state
+            if len(keys) > max_keys:
+                self._evict(next(iter(keys)))
         elif ts >= state.window_end:
             alerts = self._close_window(key, state, ts)
         if event.account_id is not None:
             state.account_id = event.account_id
         fp = None
         if event.prompt_text is not None:
-            seen = state.window_events - self.config.content_full_events
-            if seen < 0 or seen % self.config.content_stride == 0:
+            seen = state.window_events - full_events
+            if seen < 0 or seen % stride == 0:
                 fp = fingerprint(event.prompt_text)
-        bits = self._bits
-        state.add(
-            event, fp, bits.ip(event.client_ip), bits.text(event.user_agent), bits.text(event.model)
-        )
+        ip, agent, model = event.client_ip, event.user_agent, event.model
+        ip_bit = self._ip_bits.get(ip, 0) if ip is not None else 0
+        if ip_bit == 0 and ip is not None:
+            ip_bit = self._bits.ip(ip)
+        agent_bit = self._text_bits.get(agent, 0) if agent is not None else 0
+        if agent_bit == 0 and agent is not None:
+            agent_bit = self._bits.text(agent)
+        model_bit = self._text_bits.get(model, 0) if model is not None else 0
+        if model_bit == 0 and model is not None:
+            model_bit = self._bits.text(model)
+        state.add(event, fp, ip_bit, agent_bit, model_bit)
         self._since_expiry += 1
         if self._since_expiry >= EXPIRY_EVERY:
             self._expire()
         return alerts
+
+    def _bind(self) -> None:
+        """Hot-path shortcuts derived from config and state (rebuilt on restore, never saved)."""
+        c = self.config
+        self._settings = (
+            c.allowed_lateness_seconds,
+            c.window_seconds,
+            c.content_full_events,
+            c.content_stride,
+            c.max_keys,
+        )
+        self._seen = self._recent_ids.seen
+        self._ip_bits = self._bits.ip_table
+        self._text_bits = self._bits.text_table
 
     # -- windows and scoring ------------------------------------------------------------
 
@@ -385,7 +411,7 @@ class Engine:
         The format is pickle: only restore snapshots this deployment wrote (keep the
         checkpoint topic writable by the workers alone).
         """
-        state = {k: v for k, v in self.__dict__.items() if k != "config"}
+        state = {k: v for k, v in self.__dict__.items() if k not in _DERIVED}
         return pickle.dumps((SNAPSHOT_VERSION, state), protocol=5)
 
     @classmethod
@@ -399,6 +425,7 @@ class Engine:
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
         engine.config = config or EngineConfig()
+        engine._bind()
         return engine
 
 

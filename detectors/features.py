@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 from array import array
 from typing import Any
-from zlib import crc32
 
+from detectors.attributes import AttributeBits, ip_prefix
 from detectors.events import Event
 from detectors.fingerprints import VOCAB_BITS, PromptFingerprint, similarity
 from detectors.sketches import linear_count
 from detectors.summaries import IP_PREFIX_BITS
 
-__all__ = ["FEATURE_NAMES", "AttributeBits", "KeyState", "key_features"]
+__all__ = ["FEATURE_NAMES", "AttributeBits", "KeyState", "ip_prefix", "key_features"]
 
 # Indices of the per-window counters (also of the decayed sums).
 N, PTOK, CTOK, RTOK, MULTI, CAPPED, HIMAX, ERR, THROTTLED = range(9)
@@ -64,60 +64,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "volume_vs_own_week",
     "content_observed",
 )
-
-
-def ip_prefix(client_ip: str) -> str:
-    """The /24 of an IPv4 address or the /48 of an IPv6 one: what proxies share.
-
-    Examples
-    --------
-    >>> ip_prefix("203.0.113.7"), ip_prefix("2001:db8:1:2::5")
-    ('203.0.113', '2001:db8:1')
-    """
-    if ":" in client_ip:
-        return ":".join(client_ip.split(":")[:3])
-    return client_ip.rpartition(".")[0]
-
-
-class AttributeBits:
-    """Memoised bitmap bits of IP prefixes, user agents and models.
-
-    The same few thousand values repeat across millions of events; hashing each
-    once saves a split, an encode and a crc32 per event and attribute.
-
-    Examples
-    --------
-    >>> bits = AttributeBits()
-    >>> bits.ip("203.0.113.7") == bits.ip("203.0.113.99") != bits.ip("198.51.100.7")
-    True
-    """
-
-    def __init__(self, capacity: int = 100_000) -> None:
-        self.capacity = capacity
-        self._ip: dict[str, int] = {}
-        self._text: dict[str, int] = {}
-
-    def ip(self, client_ip: str | None) -> int:
-        if client_ip is None:
-            return 0
-        bit = self._ip.get(client_ip)
-        if bit is None:
-            if len(self._ip) >= self.capacity:
-                self._ip.clear()
-            bit = 1 << (crc32(ip_prefix(client_ip).encode()) % IP_PREFIX_BITS)
-            self._ip[client_ip] = bit
-        return bit
-
-    def text(self, value: str | None) -> int:
-        if value is None:
-            return 0
-        bit = self._text.get(value)
-        if bit is None:
-            if len(self._text) >= self.capacity:
-                self._text.clear()
-            bit = 1 << (crc32(value.encode()) & 63)
-            self._text[value] = bit
-        return bit
 
 
 class KeyState:

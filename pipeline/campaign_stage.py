@@ -322,6 +322,10 @@ class CampaignProcessor:
             self._moved.clear()
             self._caught_up.clear()
             self.dirty = False
+            if checkpoint is None:
+                # At once: a successor of a stage that dies before its first periodic
+                # checkpoint must still know where this one's alerts start.
+                await self._checkpoint(force=True)
         log.info(
             "campaign stage assigned (%s)",
             "restored from checkpoint" if checkpoint is not None else "fresh",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +166,30 @@ def ensure_campaign_topics(settings: Settings, timeout: float = 30.0) -> list[st
                     ],
                     timeout_ms=int(timeout * 1000),
                 )
+        _wait_visible(admin, list(wanted), timeout)
         return missing
     finally:
         admin.close()
+
+
+def _has_leader(partition: dict[str, Any]) -> bool:
+    leader = partition.get("leader_id", partition.get("leader", 0))
+    return int(partition.get("error_code", 0)) == 0 and int(leader) >= 0
+
+
+def _wait_visible(admin: Any, names: list[str], timeout: float) -> None:
+    """Block until every topic has partitions with a leader: a send to a topic created a
+    moment ago otherwise fails with NotLeaderForPartition on some brokers (Tansu)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = admin.describe_topics(names)
+        ready = {
+            item.get("name") or item.get("topic")
+            for item in described
+            if item.get("partitions") and all(_has_leader(p) for p in item["partitions"])
+        }
+        if ready >= set(names):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topics not ready after {timeout}s: {sorted(set(names) - ready)}")
+        time.sleep(0.1)

@@ -1,8 +1,9 @@
 """Crash recovery and broker restart, on Apache Kafka (Tansu's end offsets are low).
 
-``distillwatch worker`` runs as a real subprocess (the faust app); it is killed
-with SIGKILL mid-stream and started again. Alerts must equal replay's: none
-lost, none published twice (by alert_id), state restored from checkpoints.
+``distillwatch worker`` runs as a real subprocess (the faust app, with its
+campaign stage); it is killed with SIGKILL mid-stream and started again. Alerts
+(per-key and campaign) must equal replay's: none lost, none published twice (by
+alert_id), state restored from checkpoints.
 """
 
 from __future__ import annotations
@@ -63,12 +64,23 @@ def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         "DISTILLWATCH_HEARTBEAT_INTERVAL_MS": str(settings.heartbeat_interval_ms),
         "DISTILLWATCH_REBALANCE_TIMEOUT_MS": str(settings.rebalance_timeout_ms),
         "DISTILLWATCH_CHECKPOINT_INTERVAL_SECONDS": str(settings.checkpoint_interval_seconds),
+        "DISTILLWATCH_CAMPAIGN_IDLE_SECONDS": str(settings.campaign_idle_seconds),
         "DISTILLWATCH_MAX_POLL_RECORDS": str(settings.max_poll_records),
         "DISTILLWATCH_ENGINE": '{"population_warmup": 30, "key_warmup_seconds": 600}',
     }
     handle = log.open("ab")
     return subprocess.Popen([str(BIN / "distillwatch"), "worker"], env=env, stdout=handle,
                             stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def wait_alert_count(settings: Settings, count: int, timeout: float) -> list[str]:
+    """Alert ids on the topic once there are ``count`` (or when ``timeout`` is up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ids = alert_ids(settings)
+        if len(ids) >= count or time.monotonic() > deadline:
+            return ids
+        time.sleep(0.5)
 
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
@@ -98,6 +110,7 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(apache_kafka, dataset, t
         killed_with = len(alert_ids(settings))
         worker = _start_worker(settings, log)
         _wait_progress(settings, 1.0, timeout=150)
+        wait_alert_count(settings, len(dataset.alert_ids), timeout=60)
     finally:
         _stop(worker)
     text = log.read_text(errors="replace")
@@ -121,6 +134,7 @@ def test_broker_restart_loses_no_event(apache_kafka, dataset, tmp_path):
         time.sleep(1.0)
         apache_kafka.start()
         _wait_progress(settings, 1.0, timeout=180)
+        wait_alert_count(settings, len(dataset.alert_ids), timeout=60)
         assert worker.poll() is None, "the worker must survive a broker restart"
     finally:
         _stop(worker)

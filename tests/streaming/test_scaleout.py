@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from pipeline.kafka_io import ensure_topics, push_file
-from tests.streaming.helpers import Harness, alert_ids, test_settings, wait_for
+from tests.streaming.helpers import Harness, alert_ids, test_settings, wait_alerts, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -47,6 +47,8 @@ def test_two_workers_share_then_one_takes_over(embedded_broker, dataset):
                 timeout=90,
                 what="all events",
             )
+            # The campaign stage ran on one of them; if it was `first`, `second` took over.
+            await wait_alerts(settings, len(dataset.alert_ids), timeout=60)
             return shared[0], shared[1], first.events_processed + second.events_processed
         finally:
             await harness.stop_all()

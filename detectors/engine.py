@@ -41,7 +41,8 @@ from detectors.summaries import IP_PREFIX_BITS, KeySummary
 __all__ = ["DETECTOR", "Engine", "EngineStats"]
 
 DETECTOR = "extraction_ensemble"
-SNAPSHOT_VERSION = 1
+# 2: per-key counters gained reasoned-output tokens (a longer array per key).
+SNAPSHOT_VERSION = 2
 # Content, harvesting and infrastructure features a stolen or resold key changes.
 # Volume is left out on purpose: diurnal apps swing in volume every night and
 # must not look like a takeover.

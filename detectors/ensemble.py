@@ -128,6 +128,12 @@ class ExtractionEnsemble:
         few = 1.0 if 1.0 <= g("templates_active", 0.0) <= 8.0 else 0.5
         asks_reasoning = ramp(g("reasoning_prompt_share", 0.0), 0.15, 0.6)
         breadth = ramp(g("vocabulary_breadth", 0.0), 150.0, 800.0)
+        # Reasoning asks answered at length, even when they are a minority of the key's
+        # traffic (extraction mixed into a reseller's): tutoring and eval answers are
+        # a few hundred tokens, harvested chains of thought run to thousands.
+        long_reasoned = ramp(g("reasoned_output_mean", 0.0), 550.0, 1100.0) * ramp(
+            g("reasoning_prompt_share", 0.0), 0.05, 0.15
+        )
         # Asking for written-out reasoning counts even when paraphrasing hides the
         # template; templated sweeps count even without reasoning asks.
         content = max(
@@ -136,6 +142,7 @@ class ExtractionEnsemble:
             # A templated sweep whose every answer hits a tiny output cap: labels
             # harvested over a taxonomy.
             0.7 * templated * capped,
+            long_reasoned if observed else 0.0,
         )
 
         # Machine pacing: flat hourly volume (beyond Poisson noise), active nearly every
@@ -169,6 +176,7 @@ class ExtractionEnsemble:
                     C("reasoning_prompt_share", g("reasoning_prompt_share", 0.0), asks_reasoning),
                     C("vocabulary_breadth", g("vocabulary_breadth", 0.0), breadth * templated),
                     C("templates_active", g("templates_active", 0.0), 0.3 * templated * few),
+                    C("reasoned_output_mean", g("reasoned_output_mean", 0.0), long_reasoned),
                 ],
             ),
             "pacing": (

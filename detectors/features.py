@@ -25,7 +25,10 @@ __all__ = ["FEATURE_NAMES", "AttributeBits", "KeyState", "ip_prefix", "key_featu
 # Indices of the per-window counters (also of the decayed sums).
 N, PTOK, CTOK, RTOK, MULTI, CAPPED, HIMAX, ERR, THROTTLED = range(9)
 FP, TEMPLATE, REASONING, NEW_IP, NEW_UA, GAP_N, GAP_SUM, GAP_SQ = range(9, 17)
-COUNTERS = 17
+# Output tokens of the fingerprinted prompts that ask for written-out reasoning: the
+# answers distillers want, measured apart from the rest of a mixed key's traffic.
+REASONED_CTOK = 17
+COUNTERS = 18
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -47,6 +50,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "template_share",
     "templates_active",
     "reasoning_prompt_share",
+    "reasoned_output_mean",
     "vocabulary_breadth",
     "active_hours_24h",
     "hour_of_day_evenness",
@@ -207,13 +211,14 @@ class KeyState:
         if event.temperature is not None:
             self.temperature_bits |= 1 << (int(event.temperature * 20) & 63)
         if fp is not None:
-            self._add_fingerprint(fp)
+            self._add_fingerprint(fp, event.completion_tokens)
 
-    def _add_fingerprint(self, fp: PromptFingerprint) -> None:
+    def _add_fingerprint(self, fp: PromptFingerprint, completion_tokens: int) -> None:
         w = self.values
         w[FP] += 1
         if fp.asks_reasoning:
             w[REASONING] += 1
+            w[REASONED_CTOK] += completion_tokens
         self.vocab_bits |= fp.vocab_bits
         clusters = self.clusters
         weights = self.cluster_weights
@@ -422,6 +427,12 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
         "templates_active": templates_active,
         "reasoning_prompt_share": (
             content_sums[REASONING] / fingerprinted if fingerprinted else 0.0
+        ),
+        # A few reasoning asks are needed before their answers' length means anything.
+        "reasoned_output_mean": (
+            content_sums[REASONED_CTOK] / content_sums[REASONING]
+            if content_sums[REASONING] >= 3.0
+            else 0.0
         ),
         "vocabulary_breadth": _bits(state.vocab_bits, VOCAB_BITS),
         "active_hours_24h": float(state.active_mask.bit_count()),

@@ -1,28 +1,85 @@
 """Alert latency: from the triggering event's produce to the alert on the alerts topic.
 
-A real ``distillwatch worker`` subprocess consumes the requests topic while
-this process produces events at a fixed rate (half the measured maximum) and
-reads the alerts topic. An alert's ``ts`` is the event time of the event that
-raised it, so ``(api_key_id, ts)`` finds that event's produce time.
+A real ``distillwatch worker`` subprocess (default settings, fresh topics and
+group per run) is started and waited for until it owns its partitions and sits
+idle; only then does this process produce the dataset, one event per record
+keyed by ``api_key_id``, at a fixed rate (half the worker's measured maximum),
+while a task of the same event loop reads the alerts topic.
+
+Matching. An alert's ``ts`` is the event time of the event that raised it,
+rounded to the millisecond (``format_ts``), so ``(api_key_id, round(ts * 1000))``
+finds that event and its produce time exactly.
+
+Where the time goes. Both Kafka clients stamp records with the wall clock when
+``send`` is called (CreateTime), so the alert record's timestamp splits each
+latency in two: produce -> the worker's ``send`` of the alert (broker hop,
+queueing behind earlier events, decode, engine) and ``send`` -> alert read here
+(producer linger, acks, the broker, this consumer's fetch). Wall clock is used
+only for these measurements, never for detection.
 """
 
 from __future__ import annotations
 
-import bisect
+import asyncio
+import contextlib
 import os
+import shlex
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer
 
 from detectors.events import Event, parse_line
 from pipeline.config import Settings
+from pipeline.kafka_io import aio_consumer, aio_producer, ensure_topics
+
+#: Quantiles reported (besides the maximum).
+QUANTILES = (0.50, 0.90, 0.99)
+
+
+@dataclass
+class Observed:
+    """Alerts read during a run, with their latencies (seconds)."""
+
+    #: produce of the triggering event -> alert read from the alerts topic
+    total: list[float] = field(default_factory=list)
+    #: produce -> the worker's send of the alert (alert record timestamp)
+    to_send: list[float] = field(default_factory=list)
+    #: the worker's send -> alert read here
+    to_read: list[float] = field(default_factory=list)
+    #: event time of each matched alert's trigger, relative to the dataset's first event
+    event_offsets: list[float] = field(default_factory=list)
+    unmatched: int = 0
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile of ``values`` (which need not be sorted).
+
+    Examples
+    --------
+    >>> quantile([3.0, 1.0, 2.0, 4.0], 0.5), quantile([3.0, 1.0, 2.0, 4.0], 0.99)
+    (2.0, 4.0)
+    """
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(q * len(ordered) + 0.999999) - 1))
+    return ordered[rank]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Count, p50/p90/p99 and max of ``values`` (seconds); only the count when empty."""
+    if not values:
+        return {"count": 0.0}
+    out = {"count": float(len(values))}
+    for q in QUANTILES:
+        out[f"p{round(q * 100)}"] = quantile(values, q)
+    out["max"] = max(values)
+    return out
 
 
 def _free_port() -> int:
@@ -31,112 +88,211 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_assigned(port: int, timeout: float) -> None:
+def _scrape(port: int) -> dict[str, float]:
+    """The worker's unlabelled metric samples (empty when it does not answer)."""
+    try:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read()
+    except OSError:
+        return {}
+    samples = {}
+    for line in body.decode().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and not line.startswith("#") and "{" not in parts[0]:
+            samples[parts[0]] = float(parts[1])
+    return samples
+
+
+def _wait_ready(port: int, worker: subprocess.Popen[bytes], timeout: float) -> None:
+    """Until the worker owns its partitions (it has nothing to read yet: it is idle)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=1).read()
-            for line in body.decode().splitlines():
-                if line.startswith("distillwatch_partitions_assigned ") and float(line.split()[1]):
-                    return
-        except OSError:
-            pass
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited with {worker.returncode} before it was ready")
+        if _scrape(port).get("distillwatch_partitions_assigned", 0.0) > 0:
+            return
         time.sleep(0.2)
     raise RuntimeError("the worker did not get its partitions in time")
 
 
-def _trigger_time(
-    sent: dict[str, tuple[list[float], list[float]]], key: str, alert_ts: str
-) -> float | None:
+async def _watch(
+    consumer: Any, produced: dict[tuple[str, int], float], first_ts: float, seen: Observed
+) -> None:
+    """Read the alerts topic until cancelled; match each alert to its triggering event."""
+    while True:
+        batch = await consumer.getmany(timeout_ms=50)
+        now = time.time()
+        for records in batch.values():
+            for record in records:
+                alert = orjson.loads(record.value)
+                millis = _millis_of(alert["ts"])
+                produced_at = produced.get((alert["api_key_id"], millis))
+                if produced_at is None:
+                    seen.unmatched += 1
+                    continue
+                seen.total.append(now - produced_at)
+                seen.to_send.append(record.timestamp / 1000 - produced_at)
+                seen.to_read.append(now - record.timestamp / 1000)
+                seen.event_offsets.append(millis / 1000 - first_ts)
+
+
+async def _produce_and_watch(
+    run: Settings,
+    keyed: list[tuple[bytes, bytes | None, tuple[str, int] | None]],
+    rate: float,
+    first_ts: float,
+    drain_seconds: float,
+) -> tuple[Observed, float]:
+    """Produce at ``rate`` while reading alerts; (what was seen, produce seconds)."""
+    from aiokafka import TopicPartition
+
+    # aiokafka, not kafka-python: kafka-python's producer managed only ~7k records/s
+    # here, below the rate to hold. A tight fetch wait: this observer should see
+    # an alert as soon as it is on the topic.
+    consumer = aio_consumer(run, group_id=None, fetch_max_wait_ms=10)
+    producer = aio_producer(run, acks=1, linger_ms=1, enable_idempotence=False)
+    await consumer.start()
+    await producer.start()
+    seen = Observed()
+    produced: dict[tuple[str, int], float] = {}
+    try:
+        partitions = [TopicPartition(run.alerts_topic, p) for p in range(run.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        await consumer.getmany(timeout_ms=200)  # connected and positioned before producing
+        watcher = asyncio.create_task(_watch(consumer, produced, first_ts, seen))
+        started = time.perf_counter()
+        sent = 0
+        while sent < len(keyed):
+            # Send what is due, then yield a millisecond: the watcher runs in this loop
+            # too, and a producer that never awaits would starve it when behind.
+            due = min(len(keyed), int((time.perf_counter() - started) * rate) + 1)
+            for line, key, event_id in keyed[sent:due]:
+                if event_id is not None:
+                    produced.setdefault(event_id, time.time())
+                await producer.send(run.requests_topic, line, key=key)
+            sent = due
+            await asyncio.sleep(0.001)
+        await producer.flush()
+        seconds = time.perf_counter() - started
+        await asyncio.sleep(drain_seconds)  # the last alerts arrive
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return seen, seconds
+
+
+def _millis_of(text: str) -> int:
     from datetime import datetime
 
-    times = sent.get(key)
-    if times is None:
-        return None
-    ts = datetime.fromisoformat(alert_ts.replace("Z", "+00:00")).timestamp()
-    index = bisect.bisect_left(times[0], ts - 1e-6)  # per-key ts are nearly sorted
-    return times[1][index] if index < len(times[1]) else None
+    return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def measure(
-    settings: Settings, lines: list[bytes], rate: float, engine_json: str
-) -> dict[str, float]:
-    """Produce ``lines`` at ``rate`` events/s through a worker subprocess; latency percentiles."""
+    settings: Settings,
+    lines: list[bytes],
+    rate: float,
+    engine_json: str,
+    drain_seconds: float = 5.0,
+) -> dict[str, Any]:
+    """Produce ``lines`` at ``rate`` events/s through a worker subprocess; latency summaries.
+
+    Parameters
+    ----------
+    settings
+        Broker connection (the run's topics and group are its own).
+    lines
+        Encoded events, in produce order.
+    rate
+        Events per second to produce (paced evenly, checked against the clock).
+    engine_json
+        The worker's ``DISTILLWATCH_ENGINE``.
+    drain_seconds
+        How long to keep reading alerts after the last produce.
+
+    Returns
+    -------
+    dict
+        ``total``, ``to_send`` and ``to_read`` summaries (seconds), the achieved
+        produce rate, the run length, the unmatched alert count and the worker's
+        mean batch size and batch time from its ``/metrics``.
+    """
+    run_id = f"latency-{os.getpid()}-{time.time_ns() // 1_000_000}"
+    run = settings.model_copy(
+        update={
+            "requests_topic": f"{run_id}-requests",
+            "alerts_topic": f"{run_id}-alerts",
+            "dead_letter_topic": f"{run_id}-dead-letters",
+            "checkpoint_topic": f"{run_id}-checkpoints",
+            "group_id": run_id,
+        }
+    )
+    ensure_topics(run)
+    # Parsed before the clock starts, so the produce loop does little besides send().
+    keyed: list[tuple[bytes, bytes | None, tuple[str, int] | None]] = []
+    first_ts: float | None = None
+    for line in lines:
+        item = parse_line(line)
+        if isinstance(item, Event):
+            first_ts = item.ts if first_ts is None else first_ts
+            event_id = (item.api_key_id, round(item.ts * 1000))
+            keyed.append((line, item.api_key_id.encode(), event_id))
+        else:
+            keyed.append((line, None, None))
     port = _free_port()
     env = {
         **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
+        "KAFKA_BOOTSTRAP_SERVERS": run.kafka_bootstrap_servers or "",
         "DISTILLWATCH_METRICS_PORT": str(port),
-        "DISTILLWATCH_GROUP_ID": "bench-latency",
-        "DISTILLWATCH_REQUESTS_TOPIC": "latency-requests",
-        "DISTILLWATCH_ALERTS_TOPIC": "latency-alerts",
+        "DISTILLWATCH_GROUP_ID": run.group_id,
+        "DISTILLWATCH_REQUESTS_TOPIC": run.requests_topic,
+        "DISTILLWATCH_ALERTS_TOPIC": run.alerts_topic,
+        "DISTILLWATCH_DEAD_LETTER_TOPIC": run.dead_letter_topic,
+        "DISTILLWATCH_CHECKPOINT_TOPIC": run.checkpoint_topic,
         "DISTILLWATCH_ENGINE": engine_json,
         "DISTILLWATCH_START_OFFSET": "earliest",
         "DISTILLWATCH_PRODUCER_IDEMPOTENCE": str(settings.producer_idempotence).lower(),
     }
-    cli = str(Path(sys.executable).parent / "distillwatch")
+    # DW_BENCH_WORKER_CMD runs another command instead (e.g. an instrumented worker).
+    command = shlex.split(os.environ.get("DW_BENCH_WORKER_CMD", "")) or [
+        str(Path(sys.executable).parent / "distillwatch"),
+        "worker",
+    ]
     log = open(os.environ.get("DW_BENCH_WORKER_LOG", os.devnull), "wb")  # noqa: SIM115
-    worker = subprocess.Popen([cli, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    # Per key, produced events as (event ts, produce time). An alert's ts is the end
-    # of the window the triggering event closed: that event is the key's first one
-    # produced with ts >= the alert's ts.
-    sent: dict[str, tuple[list[float], list[float]]] = {}
-    latencies: list[float] = []
-    stop = threading.Event()
-
-    def watch() -> None:
-        consumer = KafkaConsumer(
-            "latency-alerts",
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            auto_offset_reset="earliest",
-        )
-        while not stop.is_set():
-            for records in consumer.poll(timeout_ms=100).values():
-                now = time.perf_counter()
-                for record in records:
-                    alert = orjson.loads(record.value)
-                    produced = _trigger_time(sent, alert["api_key_id"], alert["ts"])
-                    if produced is not None:
-                        latencies.append(now - produced)
-        consumer.close()
-
+    worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_assigned(port, 90)
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        time.sleep(1.0)  # the alert consumer joins before the first alert can exist
-        producer = KafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, linger_ms=1, acks=1
+        _wait_ready(port, worker, 90)
+        seen, seconds = asyncio.run(
+            _produce_and_watch(run, keyed, rate, first_ts or 0.0, drain_seconds)
         )
-        started = time.perf_counter()
-        for i, line in enumerate(lines):
-            due = started + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            item = parse_line(line)
-            key = item.api_key_id.encode() if isinstance(item, Event) else None
-            if isinstance(item, Event):
-                times = sent.setdefault(item.api_key_id, ([], []))
-                times[0].append(item.ts)
-                times[1].append(time.perf_counter())
-            producer.send("latency-requests", line, key=key)
-        producer.flush()
-        time.sleep(3.0)  # the last alerts arrive
-        stop.set()
-        watcher.join(timeout=10)
-        producer.close()
+        worker_stats = _scrape(port)
     finally:
         worker.terminate()
-        log.close()
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=10)
-    latencies.sort()
-    if not latencies:
-        return {"alerts": 0.0}
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-    return {"alerts": float(len(latencies)), "p50": pick(0.50), "p99": pick(0.99),
-            "max": latencies[-1], "rate": rate}  # fmt: skip
+        log.close()
+    batches = worker_stats.get("distillwatch_batch_seconds_count", 0.0)
+    return {
+        "rate": rate,
+        "achieved_rate": len(keyed) / seconds,
+        "seconds": seconds,
+        "events": len(keyed),
+        "event_hours": (max(seen.event_offsets, default=0.0)) / 3600,
+        "total": summary(seen.total),
+        "to_send": summary(seen.to_send),
+        "to_read": summary(seen.to_read),
+        "unmatched": seen.unmatched,
+        "alert_event_hours": sorted(round(x / 3600, 2) for x in seen.event_offsets),
+        "worker_batches": batches,
+        "worker_mean_batch_events": (
+            worker_stats.get("distillwatch_batch_size_events_sum", 0.0) / batches if batches else 0
+        ),
+        "worker_mean_batch_seconds": (
+            worker_stats.get("distillwatch_batch_seconds_sum", 0.0) / batches if batches else 0
+        ),
+    }

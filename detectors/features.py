@@ -29,10 +29,13 @@ FP, TEMPLATE, REASONING, NEW_IP, NEW_UA, GAP_N, GAP_SUM, GAP_SQ = range(9, 17)
 # answers distillers want, measured apart from the rest of a mixed key's traffic.
 REASONED_CTOK = 17
 COUNTERS = 18
+HORIZON_COUNT = 3  # hour, day, week
+PROFILE = COUNTERS * (1 + HORIZON_COUNT)  # where the hour-of-day profile starts
 
 HOUR = 3600.0
 DAY = 86400.0
 HORIZONS = (HOUR, DAY, 7 * DAY)
+assert len(HORIZONS) == HORIZON_COUNT
 HIGH_MAX_TOKENS = 4000
 MAX_TEMPLATES = 6
 TEMPLATE_MATCH = 0.5
@@ -96,7 +99,6 @@ class KeyState:
         "episode",
         "first_ts",
         "folded_ts",
-        "hour_profile",
         "ip_bits",
         "ip_history",
         "last_scored_ts",
@@ -118,16 +120,15 @@ class KeyState:
         self.first_ts = ts
         self.last_ts = ts
         self.window_end = (math.floor(ts / window_seconds) + 1) * window_seconds
-        # One array for the open window's counters and the three decayed horizons:
-        # [window | hour | day | week], COUNTERS float32s each (one header, not four;
-        # 7 significant digits are plenty for rates and shares).
-        self.values = array("f", bytes(4 * COUNTERS * (1 + len(HORIZONS))))
+        # One array for the open window's counters, the three decayed horizons and the
+        # hour-of-day profile: [window | hour | day | week | 24 hours], one header, not
+        # five (7 significant digits are plenty for rates and shares).
+        self.values = array("f", bytes(4 * (PROFILE + 24)))
         self.window_events = 0
         self.folded_ts = ts
         self.last_scored_ts = -math.inf
         self.total_events = 0
         self.account_id: str | None = None
-        self.hour_profile = array("f", bytes(4 * 24))
         self.active_mask = 0
         self.mask_hour = int(ts // HOUR)
         self.streak_start = self.mask_hour
@@ -146,6 +147,11 @@ class KeyState:
         self.cluster_weights: array | None = None
         self.episode: Any = None
         self.change_state: Any = None
+
+    @property
+    def hour_profile(self) -> memoryview:
+        """Decayed events per hour of day (a writable view into the key's array)."""
+        return memoryview(self.values)[PROFILE : PROFILE + 24]
 
     @property
     def window(self) -> array:
@@ -278,10 +284,9 @@ class KeyState:
             self._roll_day(day)
         if events:
             decay = math.exp(-elapsed / (7 * DAY))
-            profile = self.hour_profile
-            for i in range(24):
-                profile[i] *= decay
-            profile[hour % 24] += events
+            for i in range(PROFILE, PROFILE + 24):
+                v[i] *= decay
+            v[PROFILE + hour % 24] += events
         self.folded_ts = now
         for i in range(COUNTERS):
             v[i] = 0.0

@@ -19,7 +19,13 @@ requests                  ``partitions``      API request events (EVENTS.md), ke
 alerts                    ``partitions``      alert objects (ALERTS.md), key = api_key_id
 requests-dead-letters     ``dead_letter_...`` rejected input: reason, topic/partition/offset
 distillwatch-checkpoints  ``partitions``      engine snapshots (compacted), the changelog
+distillwatch-summaries    1                   per-partition campaign summaries + watermarks
+distillwatch-campaign-    1                   campaign stage snapshots (compacted)
+checkpoints
 ========================  ==================  =========================================
+
+The campaign topics are created by the campaign stage on start
+(:mod:`pipeline.campaign_stage`, which every worker hosts; one runs it).
 """
 
 from __future__ import annotations

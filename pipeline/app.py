@@ -20,8 +20,7 @@ alerts                    ``partitions``      alert objects (ALERTS.md), key = a
 requests-dead-letters     ``dead_letter_...`` rejected input: reason, topic/partition/offset
 distillwatch-checkpoints  ``partitions``      engine snapshots (compacted), the changelog
 distillwatch-summaries    1                   per-partition campaign summaries + watermarks
-distillwatch-campaign-    1                   campaign stage snapshots (compacted)
-checkpoints
+campaign checkpoints      1                   ``distillwatch-campaign-checkpoints`` (compacted)
 ========================  ==================  =========================================
 
 The campaign topics are created by the campaign stage on start

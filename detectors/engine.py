@@ -421,7 +421,9 @@ class Engine:
         version, state = pickle.loads(blob)
         if version != SNAPSHOT_VERSION:
             raise ValueError(
-                f"snapshot version {version} is not supported (need {SNAPSHOT_VERSION})"
+                f"engine snapshot format {version} was written by another distillwatch version"
+                f" (this one reads format {SNAPSHOT_VERSION}): start the workers on a new"
+                " checkpoint topic (or delete the old one) and replay the history they need"
             )
         engine = cls.__new__(cls)
         engine.__dict__.update(state)

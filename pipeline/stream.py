@@ -396,6 +396,12 @@ class StreamProcessor:
                     await self._consumer.seek_to_beginning(tps[partition])
                 else:
                     await self._consumer.seek_to_end(tps[partition])
+            # Fresh partitions are checkpointed before their first event: a successor of a
+            # worker killed before their first turn then knows where to look for alerts
+            # already published, instead of taking them for an older deployment's.
+            for partition in fresh:
+                self.states[partition].next_offset = await self._consumer.position(tps[partition])
+            await self._checkpoint(fresh, force=True, commit=False)
         restored = sorted(checkpoints)
         log.info("partitions assigned: %s (restored from checkpoints: %s)", new, restored)
 

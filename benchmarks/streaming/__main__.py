@@ -88,15 +88,18 @@ def _throughput(settings: Settings, events: int, results: dict[str, Any]) -> Non
                 asyncio.run(throughput.worker(settings, topic, records, len(lines))),
                 asyncio.run(throughput.bare_aiokafka(settings, topic, records, len(lines))),
                 throughput.bare_faust(settings, topic, records, len(lines)),
+                throughput.engine_only(settings, lines, batch),
             ]
-            w, bare, faust_rate = (r.events_per_second for r in rates)
+            w, bare, faust_rate, engines = (r.events_per_second for r in rates)
             print(f"\n{label} records ({records:,} records, {len(lines):,} events)")
             for rate in rates:
                 print(f"  {rate.name:34s} {rate.events_per_second:>12,.0f} events/s")
             print(f"  worker / bare faust   = {w / faust_rate:6.2f}")
             print(f"  worker / bare aiokafka = {w / bare:6.3f}")
+            print(f"  worker / engines alone = {w / engines:6.3f} (the rest is the worker's own)")
             results[label] = {r.name: round(r.events_per_second) for r in rates}
             results[label]["worker_vs_faust"] = round(w / faust_rate, 3)
+            results[label]["worker_vs_engines"] = round(w / engines, 3)
     finally:
         data.unlink(missing_ok=True)
     single = results["single-event"]

@@ -12,7 +12,9 @@ faust's start-up and group join are excluded. Exits after ``RECORDS``.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 import faust
@@ -20,8 +22,11 @@ import orjson
 
 
 def main(bootstrap: str, topic_name: str, records: int) -> None:
+    # faust's default data directory is ./<app id>-data: keep it out of the checkout.
+    datadir = tempfile.mkdtemp(prefix="bench-faust-")
     app = faust.App(
         f"bench-faust-{os.getpid()}",
+        datadir=datadir,
         broker=f"kafka://{bootstrap}",
         web_enabled=False,
         store="memory://",
@@ -43,6 +48,7 @@ def main(bootstrap: str, topic_name: str, records: int) -> None:
                 elapsed = time.perf_counter() - state["first"]
                 print(orjson.dumps({"records": state["count"], "seconds": elapsed}).decode())
                 sys.stdout.flush()
+                shutil.rmtree(datadir, ignore_errors=True)
                 os._exit(0)  # the measurement is done; skip faust's slow shutdown
 
     worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)

@@ -66,6 +66,50 @@ async def bare_aiokafka(settings: Settings, topic: str, records: int, events: in
         await consumer.stop()
 
 
+def engine_only(settings: Settings, lines: list[bytes], batch_size: int) -> Rate:
+    """Decode + validate + ``Engine.process``, no Kafka: the ceiling the worker adds to.
+
+    Records are built as ``replay --to-kafka`` builds them (one event each, or
+    ``batch_size`` events per record grouped per partition) and fed to one
+    engine per partition, summaries drained per event when the campaign stage
+    is on, as the worker does. ``worker rate / this rate`` is the share of time
+    the worker spends in its engines; the rest is the worker's own (Kafka
+    client, routing, publishing, checkpoints, the campaign stage).
+    """
+    from detectors.engine import Engine
+    from detectors.events import Event, decode_value
+    from detectors.partitioning import PartitionCache
+
+    route = PartitionCache(settings.partitions)
+    records: list[tuple[int, bytes]] = []
+    pending: dict[int, list[bytes]] = {}
+    for line in lines:
+        item = decode_value(line)[0]
+        partition = route(item.api_key_id) if isinstance(item, Event) else 0
+        if batch_size <= 1:
+            records.append((partition, line))
+            continue
+        pending.setdefault(partition, []).append(line)
+        if len(pending[partition]) >= batch_size:
+            records.append((partition, b"[" + b",".join(pending.pop(partition)) + b"]"))
+    records.extend((p, b"[" + b",".join(items) + b"]") for p, items in sorted(pending.items()))
+    engines = [Engine(settings.engine_config()) for _ in range(settings.partitions)]
+    if settings.campaigns:
+        for engine in engines:
+            engine.enable_summaries()
+    events = 0
+    started = time.perf_counter()
+    for partition, value in records:
+        engine = engines[partition]
+        for item in decode_value(value):
+            if isinstance(item, Event):
+                events += 1
+                engine.process(item)
+                engine.drain_summaries()
+    seconds = time.perf_counter() - started
+    return Rate("engines alone (decode + process)", events, len(records), seconds)
+
+
 def bare_faust(settings: Settings, topic: str, records: int, events: int) -> Rate:
     """The do-nothing faust agent, in a subprocess (faust owns its event loop)."""
     out = subprocess.run(

@@ -180,3 +180,45 @@ def test_checkpoints_of_another_deployment_are_never_restored(embedded_broker):
     a, b = asyncio.run(scenario())
     assert (list(a), a[1].offset, a[1].engine) == ([1], 10, bytes(range(256)) * 50)
     assert (list(b), b[1].offset) == ([1], 99)
+
+
+class TestCampaignSummaries:
+    """Summaries leave a partition tagged (seq, watermark) and survive the wire unchanged."""
+
+    def test_partition_summaries_are_tagged_and_match_the_sharded_engine(self):
+        from detectors.events import parse_line
+        from detectors.sharded import ShardedEngine
+        from pipeline.summaries_io import decode_record, encode_records
+        from tests.unit.test_campaigns import swarm_events
+
+        events = swarm_events(6, 4)
+        sharded = ShardedEngine(EngineConfig(partitions=2))
+        by_partition: dict[int, list[bytes]] = {0: [], 1: []}
+        for event in events:
+            line = orjson.dumps({k: v for k, v in event._asdict().items() if v is not None})
+            by_partition[sharded.partition_of(event.api_key_id)].append(line)
+        for partition, lines in by_partition.items():
+            engine = Engine(EngineConfig(partitions=2))
+            engine.enable_summaries()
+            state = PartitionState(partition, engine, PartitionCache(2), "req")
+            tagged = []
+            for start in range(0, len(lines), 7):  # batches of 7 records
+                records = [Record(start + i, v, ()) for i, v in enumerate(lines[start : start + 7])]
+                out = state.process(records)
+                wire = encode_records(partition, engine.watermark, False, out.summaries, 3)
+                for value in wire:
+                    tagged.extend(decode_record(value).summaries)
+            # The same engine over the same events, straight: same summaries, same order.
+            reference = Engine(EngineConfig(partitions=2))
+            reference.enable_summaries()
+            expected = []
+            for line in lines:
+                event = parse_line(line)
+                reference.process(event)  # type: ignore[arg-type]
+                expected.extend((reference.watermark, s) for s in reference.drain_summaries())
+            assert tagged, "the swarm must produce summaries"
+            assert [seq for seq, _, _ in tagged] == list(range(len(tagged)))
+            assert [(wm, s) for _, wm, s in tagged] == expected
+            assert state.summary_seq == len(tagged)
+            watermarks = [wm for _, wm, _ in tagged]
+            assert watermarks == sorted(watermarks)

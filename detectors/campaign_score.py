@@ -28,6 +28,7 @@ from detectors.summaries import IP_PREFIX_BITS
 __all__ = [
     "GroupScore",
     "KeyRecord",
+    "chance_in_pool",
     "content_evidence",
     "partition_members",
     "ramp",
@@ -35,6 +36,11 @@ __all__ = [
 ]
 
 HOUR = 3600.0
+# A member's prefixes count as the campaign's only when landing that many of them in
+# the shared pool by chance would be rarer than this. Bitmaps are lossy: a customer
+# with two residential prefixes lands both in a 20-bit pool six times in a thousand,
+# and a group is compared with hundreds of keys; one in 500 is the most we accept.
+CHANCE_LIMIT = 0.002
 
 
 def ramp(value: float, low: float, high: float) -> float:
@@ -251,12 +257,17 @@ def score_members(
         if count >= need:
             shared |= 1 << bit
     infra_raw = sum(counts[b] for b in range(IP_PREFIX_BITS) if shared >> b & 1) / total_bits
-    core = [
-        (key, rec)
-        for key, rec in extractive
-        if rec.ip_bits
-        and (rec.ip_bits & shared).bit_count() >= member_affinity * rec.ip_bits.bit_count()
-    ]
+    pool_share = shared.bit_count() / IP_PREFIX_BITS
+    core = []
+    for key, rec in extractive:
+        bits = rec.ip_bits.bit_count()
+        pooled = (rec.ip_bits & shared).bit_count()
+        if (
+            bits
+            and pooled >= member_affinity * bits
+            and chance_in_pool(bits, pooled, pool_share) <= CHANCE_LIMIT
+        ):
+            core.append((key, rec))
     if len(core) < 2:
         return EMPTY
     accounts = len({rec.account if rec.account is not None else key for key, rec in core})
@@ -291,6 +302,25 @@ def score_members(
         user_agent=user_agent,
         new_keys=new_keys,
         synchronized=synchronized,
+    )
+
+
+def chance_in_pool(bits: int, pooled: int, pool_share: float) -> float:
+    """Probability that at least ``pooled`` of ``bits`` independent prefix bits land in a
+    pool covering ``pool_share`` of the bitmap (a binomial tail).
+
+    Examples
+    --------
+    >>> round(chance_in_pool(2, 1, 14 / 256), 3)  # one of two in a 14-bit pool: common
+    0.106
+    >>> chance_in_pool(6, 6, 14 / 256) < 1e-7  # all six: not chance
+    True
+    """
+    bits = min(bits, 64)  # more bits than this never decide; keeps the sum short
+    pooled = min(pooled, bits)
+    miss = 1.0 - pool_share
+    return sum(
+        math.comb(bits, j) * pool_share**j * miss ** (bits - j) for j in range(pooled, bits + 1)
     )
 
 

@@ -269,6 +269,14 @@ class CampaignStage:
                     continue
                 fresh = now - record.best_ts >= STALE_SECONDS
                 if score < record.best_score + SWITCH_MARGIN and not fresh:
+                    # The key keeps its campaign id, but a stronger part it is core in
+                    # still escalates it: severity follows the strongest evidence.
+                    if score > record.best_score and record.best_group is not None:
+                        alert = self._update_episode(
+                            key, record, record.best_group, result, score, now
+                        )
+                        if alert is not None:
+                            alerts.append(alert)
                     continue
                 record.best_group = label
             record.best_score = score

@@ -316,7 +316,10 @@ def aio_producer(settings: Settings, **overrides: Any) -> Any:
         "client_id": f"{settings.app_id}-worker",
         "acks": "all",
         "enable_idempotence": settings.producer_idempotence,
-        "linger_ms": 5,
+        # No linger: the worker queues a whole batch's records before it yields to the
+        # sender, then waits for their acks; lingering only delayed every batch (and
+        # its alerts) by the linger time.
+        "linger_ms": 0,
         "max_batch_size": 1024 * 1024,
         "max_request_size": 8 * 1024 * 1024,
         **_aio_security(settings),

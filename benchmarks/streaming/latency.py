@@ -21,6 +21,7 @@ only for these measurements, never for detection.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import os
 import shlex
@@ -36,6 +37,7 @@ from typing import Any
 import orjson
 
 from detectors.events import Event, parse_line
+from detectors.partitioning import PartitionCache
 from pipeline.config import Settings
 from pipeline.kafka_io import aio_consumer, aio_producer, ensure_topics
 
@@ -44,8 +46,8 @@ QUANTILES = (0.50, 0.90, 0.99)
 
 
 @dataclass
-class Observed:
-    """Alerts read during a run, with their latencies (seconds)."""
+class Latencies:
+    """Latencies (seconds) of one kind of alert."""
 
     #: produce of the triggering event -> alert read from the alerts topic
     total: list[float] = field(default_factory=list)
@@ -53,9 +55,32 @@ class Observed:
     to_send: list[float] = field(default_factory=list)
     #: the worker's send -> alert read here
     to_read: list[float] = field(default_factory=list)
-    #: event time of each matched alert's trigger, relative to the dataset's first event
+
+
+@dataclass
+class Observed:
+    """Alerts read during a run."""
+
+    per_key: Latencies = field(default_factory=Latencies)
+    #: campaign alerts: their ts is a summary's event time, not one event's, so the
+    #: "trigger" is the first record whose event time reached it (any key)
+    campaign: Latencies = field(default_factory=Latencies)
+    #: event time of each matched per-key alert, relative to the dataset's first event
     event_offsets: list[float] = field(default_factory=list)
     unmatched: int = 0
+
+
+@dataclass
+class Produced:
+    """The records of a run and, once sent, their send times."""
+
+    first_ts: float
+    #: (api_key_id, event ts in ms) -> record index
+    by_event: dict[tuple[str, int], int]
+    #: running maximum of event ts (ms) by record index (non-decreasing)
+    watermark: list[int]
+    #: wall-clock time of each record's send, appended while producing
+    at: list[float] = field(default_factory=list)
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -114,10 +139,8 @@ def _wait_ready(port: int, worker: subprocess.Popen[bytes], timeout: float) -> N
     raise RuntimeError("the worker did not get its partitions in time")
 
 
-async def _watch(
-    consumer: Any, produced: dict[tuple[str, int], float], first_ts: float, seen: Observed
-) -> None:
-    """Read the alerts topic until cancelled; match each alert to its triggering event."""
+async def _watch(consumer: Any, produced: Produced, seen: Observed) -> None:
+    """Read the alerts topic until cancelled; match each alert to its triggering record."""
     while True:
         batch = await consumer.getmany(timeout_ms=50)
         now = time.time()
@@ -125,51 +148,66 @@ async def _watch(
             for record in records:
                 alert = orjson.loads(record.value)
                 millis = _millis_of(alert["ts"])
-                produced_at = produced.get((alert["api_key_id"], millis))
-                if produced_at is None:
+                index: int | None
+                if alert.get("detector") == "campaign":
+                    index = bisect.bisect_left(produced.watermark, millis)
+                    kind = seen.campaign
+                else:
+                    index = produced.by_event.get((alert["api_key_id"], millis))
+                    kind = seen.per_key
+                    if index is not None:
+                        seen.event_offsets.append(millis / 1000 - produced.first_ts)
+                if index is None or index >= len(produced.at):
                     seen.unmatched += 1
                     continue
-                seen.total.append(now - produced_at)
-                seen.to_send.append(record.timestamp / 1000 - produced_at)
-                seen.to_read.append(now - record.timestamp / 1000)
-                seen.event_offsets.append(millis / 1000 - first_ts)
+                sent_at = produced.at[index]
+                kind.total.append(now - sent_at)
+                kind.to_send.append(record.timestamp / 1000 - sent_at)
+                kind.to_read.append(now - record.timestamp / 1000)
 
 
 async def _produce_and_watch(
     run: Settings,
-    keyed: list[tuple[bytes, bytes | None, tuple[str, int] | None]],
+    keyed: list[tuple[bytes, bytes | None, int]],
+    produced: Produced,
     rate: float,
-    first_ts: float,
     drain_seconds: float,
 ) -> tuple[Observed, float]:
     """Produce at ``rate`` while reading alerts; (what was seen, produce seconds)."""
     from aiokafka import TopicPartition
 
-    # aiokafka, not kafka-python: kafka-python's producer managed only ~7k records/s
-    # here, below the rate to hold. A tight fetch wait: this observer should see
-    # an alert as soon as it is on the topic.
+    # aiokafka batches built here, not kafka-python: its producer managed only ~7k
+    # records/s here, below the rate to hold, and per-record send() calls would take
+    # CPU from the worker being measured. A tight fetch wait: this observer should
+    # see an alert as soon as it is on the topic.
     consumer = aio_consumer(run, group_id=None, fetch_max_wait_ms=10)
     producer = aio_producer(run, acks=1, linger_ms=1, enable_idempotence=False)
     await consumer.start()
     await producer.start()
     seen = Observed()
-    produced: dict[tuple[str, int], float] = {}
     try:
         partitions = [TopicPartition(run.alerts_topic, p) for p in range(run.partitions)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         await consumer.getmany(timeout_ms=200)  # connected and positioned before producing
-        watcher = asyncio.create_task(_watch(consumer, produced, first_ts, seen))
+        watcher = asyncio.create_task(_watch(consumer, produced, seen))
         started = time.perf_counter()
         sent = 0
         while sent < len(keyed):
             # Send what is due, then yield a millisecond: the watcher runs in this loop
             # too, and a producer that never awaits would starve it when behind.
             due = min(len(keyed), int((time.perf_counter() - started) * rate) + 1)
-            for line, key, event_id in keyed[sent:due]:
-                if event_id is not None:
-                    produced.setdefault(event_id, time.time())
-                await producer.send(run.requests_topic, line, key=key)
+            batches: dict[int, Any] = {}
+            for line, key, partition in keyed[sent:due]:
+                produced.at.append(time.time())
+                batch = batches.get(partition)
+                if batch is None or batch.append(key=key, value=line, timestamp=None) is None:
+                    if batch is not None:  # full: send it, start another
+                        await producer.send_batch(batch, run.requests_topic, partition=partition)
+                    batch = batches[partition] = producer.create_batch()
+                    batch.append(key=key, value=line, timestamp=None)
+            for partition, batch in batches.items():
+                await producer.send_batch(batch, run.requests_topic, partition=partition)
             sent = due
             await asyncio.sleep(0.001)
         await producer.flush()
@@ -231,16 +269,22 @@ def measure(
     )
     ensure_topics(run)
     # Parsed before the clock starts, so the produce loop does little besides send().
-    keyed: list[tuple[bytes, bytes | None, tuple[str, int] | None]] = []
-    first_ts: float | None = None
-    for line in lines:
+    # Keyed records go where Kafka's default partitioner would put them.
+    route = PartitionCache(run.partitions)
+    keyed: list[tuple[bytes, bytes | None, int]] = []
+    produced = Produced(0.0, {}, [])
+    high = 0
+    for index, line in enumerate(lines):
         item = parse_line(line)
         if isinstance(item, Event):
-            first_ts = item.ts if first_ts is None else first_ts
-            event_id = (item.api_key_id, round(item.ts * 1000))
-            keyed.append((line, item.api_key_id.encode(), event_id))
+            produced.first_ts = produced.first_ts or item.ts
+            millis = round(item.ts * 1000)
+            produced.by_event.setdefault((item.api_key_id, millis), index)
+            high = max(high, millis)
+            keyed.append((line, item.api_key_id.encode(), route(item.api_key_id)))
         else:
-            keyed.append((line, None, None))
+            keyed.append((line, None, 0))
+        produced.watermark.append(high)
     port = _free_port()
     env = {
         **os.environ,
@@ -264,9 +308,8 @@ def measure(
     worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_ready(port, worker, 90)
-        seen, seconds = asyncio.run(
-            _produce_and_watch(run, keyed, rate, first_ts or 0.0, drain_seconds)
-        )
+        cpu_before = _scrape(port).get("process_cpu_seconds_total", 0.0)
+        seen, seconds = asyncio.run(_produce_and_watch(run, keyed, produced, rate, drain_seconds))
         worker_stats = _scrape(port)
     finally:
         worker.terminate()
@@ -283,10 +326,15 @@ def measure(
         "seconds": seconds,
         "events": len(keyed),
         "event_hours": (max(seen.event_offsets, default=0.0)) / 3600,
-        "total": summary(seen.total),
-        "to_send": summary(seen.to_send),
-        "to_read": summary(seen.to_read),
+        "total": summary(seen.per_key.total),
+        "to_send": summary(seen.per_key.to_send),
+        "to_read": summary(seen.per_key.to_read),
+        "campaign_total": summary(seen.campaign.total),
+        "campaign_to_send": summary(seen.campaign.to_send),
         "unmatched": seen.unmatched,
+        # CPU the worker used over the produce + drain time: ~1.0 means it was saturated
+        "worker_cpu_share": (worker_stats.get("process_cpu_seconds_total", 0.0) - cpu_before)
+        / (seconds + drain_seconds),
         "alert_event_hours": sorted(round(x / 3600, 2) for x in seen.event_offsets),
         "worker_batches": batches,
         "worker_mean_batch_events": (

@@ -43,8 +43,12 @@ async def _run_until_done(settings, dataset: Dataset) -> MergeStats:
         )
         # Campaign alerts trail: the last ones wait for every partition to go idle.
         await wait_alerts(settings, len(dataset.alert_ids), timeout=60)
-        assert processor.campaigns is not None and processor.campaigns.merger is not None
-        return processor.campaigns.merger.stats
+        stage = processor.campaigns
+        assert stage is not None and stage.merger is not None
+        merger = stage.merger
+        # The last summaries raise no alert: wait for the idle release to take them too.
+        await wait_for(lambda: merger.pending == 0, 30, "the campaign stage's idle release")
+        return merger.stats
     finally:
         await harness.stop_all()
 

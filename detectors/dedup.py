@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
+from typing import Any
 from zlib import crc32
 
 __all__ = ["RecentIds"]
@@ -46,3 +48,15 @@ class RecentIds:
         if len(self._order) > self.capacity:
             members.discard(self._order.popleft())
         return False
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only the order travels, as packed 64-bit words: the set is rebuilt from it.
+        # Pickling both as Python ints made this most of a checkpoint (~2 MB/partition).
+        return {"capacity": self.capacity, "order": array("Q", self._order).tobytes()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        order = array("Q")
+        order.frombytes(state["order"])
+        self.capacity = state["capacity"]
+        self._order = deque(order)
+        self._members = set(order)

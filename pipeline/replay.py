@@ -107,6 +107,9 @@ def replay_files(
                 break
         if bar is not None:
             bar.close()
+        # End of input: the campaign stage runs the summaries it was holding back until
+        # every partition had moved past them (a live worker waits for more events).
+        alerts.extend(engine.finish())
         if scores_file is not None:
             _write_trace(scores_file, engine.drain_trace())
     wall = time.perf_counter() - started

@@ -16,7 +16,7 @@ from typing import Any
 
 from detectors.attributes import AttributeBits, ip_prefix
 from detectors.events import Event
-from detectors.fingerprints import VOCAB_BITS, PromptFingerprint, similarity
+from detectors.fingerprints import VOCAB_BITS, PromptFingerprint
 from detectors.sketches import linear_count
 from detectors.summaries import IP_PREFIX_BITS
 
@@ -239,12 +239,14 @@ class KeyState:
                 weights[i] += 1.0
                 return
         best, best_sim, empty = -1, 0.0, -1
-        for i in range(MAX_TEMPLATES):
+        for i, cluster in enumerate(clusters):
             if weights[i] == 0.0:
                 if empty < 0:
                     empty = i
                 continue
-            sim = similarity(clusters[i], fp.signature)
+            # fingerprints.similarity, inlined: this scan runs for most sampled prompts
+            union = (cluster | signature).bit_count()
+            sim = (cluster & signature).bit_count() / union if union else 0.0
             if sim > best_sim:
                 best, best_sim = i, sim
         if best >= 0 and best_sim >= TEMPLATE_MATCH:
@@ -254,7 +256,7 @@ class KeyState:
         # A new cluster goes to a free slot, else replaces the lightest: recurring
         # templates keep their weight, one-off prompts churn through the last slot.
         slot = empty if empty >= 0 else min(range(MAX_TEMPLATES), key=weights.__getitem__)
-        clusters[slot] = fp.signature
+        clusters[slot] = signature
         weights[slot] = 1.0
 
     def templates(self, min_weight: float = 2.0) -> tuple[int, ...]:

@@ -120,9 +120,8 @@ def fingerprint(text: str) -> PromptFingerprint:
     """
     lowered = text.lower()
     words = lowered.encode("utf-8", "replace").translate(_PUNCTUATION).split()
-    hashes = set(map(crc32, words))
-    hashes -= _STOP_HASHES
-    ordered = sorted(hashes)
+    # ``set - frozenset`` probes the prompt's ~20 hashes; ``-=`` would walk all stopwords.
+    ordered = sorted(set(map(crc32, words)) - _STOP_HASHES)
     signature = 0
     for value in ordered[:BOTTOM_K]:
         signature |= 1 << (value & 63)

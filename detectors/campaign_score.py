@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from detectors.alerts import Episode, Reason
+from detectors.ensemble import ramp
 from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = [
@@ -41,19 +42,6 @@ HOUR = 3600.0
 # with two residential prefixes lands both in a 20-bit pool six times in a thousand,
 # and a group is compared with hundreds of keys; one in 500 is the most we accept.
 CHANCE_LIMIT = 0.002
-
-
-def ramp(value: float, low: float, high: float) -> float:
-    """0 below ``low``, 1 above ``high``, linear in between.
-
-    >>> ramp(2.0, 1.0, 3.0)
-    0.5
-    """
-    if value <= low:
-        return 0.0
-    if value >= high:
-        return 1.0
-    return (value - low) / (high - low)
 
 
 def content_evidence(

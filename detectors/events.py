@@ -15,7 +15,7 @@ from typing import Annotated, Any, NamedTuple
 import msgspec
 import orjson
 
-from detectors.timestamps import EventRejected, format_ts, parse_ts
+from detectors.timestamps import EventRejected, format_ts, parse_ts, type_name
 
 __all__ = [
     "Event",
@@ -80,16 +80,12 @@ REASON_CODES = (
 )
 
 
-def _type_name(value: object) -> str:
-    return "null" if value is None else type(value).__name__
-
-
 def _req_int(obj: dict[str, Any], name: str) -> int:
     value = obj.get(name)
     if type(value) is not int:
         if value is None and name not in obj:
             raise EventRejected("missing_field", f"{name} is required")
-        raise EventRejected("wrong_type", f"{name} must be an integer, got {_type_name(value)}")
+        raise EventRejected("wrong_type", f"{name} must be an integer, got {type_name(value)}")
     if value < 0:
         raise EventRejected("out_of_range", f"{name} must be >= 0")
     return value
@@ -100,7 +96,7 @@ def _opt_int(obj: dict[str, Any], name: str, low: int, high: int | None = None) 
     if value is None:
         return None
     if type(value) is not int:
-        raise EventRejected("wrong_type", f"{name} must be an integer, got {_type_name(value)}")
+        raise EventRejected("wrong_type", f"{name} must be an integer, got {type_name(value)}")
     if value < low or (high is not None and value > high):
         bound = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise EventRejected("out_of_range", f"{name} must be {bound}")
@@ -113,7 +109,7 @@ def _opt_number(obj: dict[str, Any], name: str) -> float | None:
         return None
     kind = type(value)
     if kind is not int and kind is not float:
-        raise EventRejected("wrong_type", f"{name} must be a number, got {_type_name(value)}")
+        raise EventRejected("wrong_type", f"{name} must be a number, got {type_name(value)}")
     number = float(value)
     if not number >= 0 or number == math.inf:  # also rejects NaN
         raise EventRejected("out_of_range", f"{name} must be a finite number >= 0")
@@ -124,7 +120,7 @@ def _opt_str(obj: dict[str, Any], name: str) -> str | None:
     value = obj.get(name)
     if value is None or type(value) is str:
         return value
-    raise EventRejected("wrong_type", f"{name} must be a string, got {_type_name(value)}")
+    raise EventRejected("wrong_type", f"{name} must be a string, got {type_name(value)}")
 
 
 _IPV4 = re.compile(
@@ -251,7 +247,7 @@ def parse_event(obj: object) -> Event:
     detectors.timestamps.EventRejected: prompt_tokens must be >= 0
     """
     if type(obj) is not dict:
-        raise EventRejected("not_an_object", f"event must be a JSON object, got {_type_name(obj)}")
+        raise EventRejected("not_an_object", f"event must be a JSON object, got {type_name(obj)}")
     if "ts" not in obj:
         raise EventRejected("missing_field", "ts is required")
     ts = parse_ts(obj["ts"])
@@ -259,7 +255,7 @@ def parse_event(obj: object) -> Event:
     if type(key) is not str:
         if key is None and "api_key_id" not in obj:
             raise EventRejected("missing_field", "api_key_id is required")
-        raise EventRejected("wrong_type", f"api_key_id must be a string, got {_type_name(key)}")
+        raise EventRejected("wrong_type", f"api_key_id must be a string, got {type_name(key)}")
     if not 1 <= len(key) <= 128:
         raise EventRejected("out_of_range", "api_key_id must be 1-128 characters")
     prompt_tokens = _req_int(obj, "prompt_tokens")

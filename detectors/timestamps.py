@@ -10,7 +10,7 @@ import math
 from datetime import datetime
 from functools import lru_cache
 
-__all__ = ["MAX_TS", "MIN_TS", "EventRejected", "format_ts", "parse_ts"]
+__all__ = ["MAX_TS", "MIN_TS", "EventRejected", "format_ts", "parse_ts", "type_name"]
 
 # Event time outside this range is a producer bug, not a real request.
 MIN_TS = 946_684_800.0  # 2000-01-01
@@ -26,7 +26,8 @@ class EventRejected(ValueError):
         self.message = message
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
+    """JSON-ish name of a value's type for rejection messages (never the value itself)."""
     return "null" if value is None else type(value).__name__
 
 
@@ -82,7 +83,7 @@ def parse_ts(value: object) -> float:
             raise EventRejected("invalid_timestamp", "ts must be finite")
     else:
         raise EventRejected(
-            "wrong_type", f"ts must be an RFC 3339 string or epoch seconds, got {_type_name(value)}"
+            "wrong_type", f"ts must be an RFC 3339 string or epoch seconds, got {type_name(value)}"
         )
     if not MIN_TS <= ts < MAX_TS:
         raise EventRejected("out_of_range", "ts must lie between 2000-01-01 and 2100-01-01")

@@ -116,7 +116,10 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(apache_kafka, dataset, t
     text = log.read_text(errors="replace")
     assert "restored from checkpoints: [0, 1, 2, 3, 4, 5, 6, 7]" in text, text[-3000:]
     ids = alert_ids(settings)
-    assert killed_with < len(ids), "the kill should land before the last alert"
+    # The kill usually lands mid-stream; on a fast run it can land after the last alert
+    # but before the checkpoint covering it. Both must recover without loss or repeat,
+    # so the moment is not asserted (it made the test flaky); the sets below are.
+    assert killed_with <= len(ids)
     assert len(ids) == len(set(ids)), "an alert was published twice"
     missing, extra = dataset.alert_ids - set(ids), set(ids) - dataset.alert_ids
     assert not missing and not extra, (sorted(missing), sorted(extra), killed_with)

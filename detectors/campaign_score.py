@@ -42,6 +42,12 @@ HOUR = 3600.0
 # with two residential prefixes lands both in a 20-bit pool six times in a thousand,
 # and a group is compared with hundreds of keys; one in 500 is the most we accept.
 CHANCE_LIMIT = 0.002
+# Core members' mean content evidence at which content stops holding a campaign back.
+# A swarm without reasoning asks (outputs of a few hundred tokens) sits near 0.5; benign
+# crowds are kept out by the shared-prefix and accounts gates, not by this ramp
+# (held-out seed 17: a 33-59-account swarm part with infra 1.0 and full support scored
+# 0.62-0.74 for a day at 0.7).
+CONTENT_FULL = 0.5
 
 
 def content_evidence(
@@ -276,7 +282,7 @@ def score_members(
     score = (
         ramp(accounts, 1.0, 3.0)
         * infra
-        * ramp(content, member_content, 0.7)
+        * ramp(content, member_content, CONTENT_FULL)
         * (0.55 + 0.45 * support)
     )
     return GroupScore(

@@ -23,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "score alerts against labels: precision, recall, time-to-detect",
     ),
     "worker": ("pipeline.worker", "run a streaming worker on Kafka"),
+    "campaigns": (
+        "pipeline.campaigns_cli",
+        "run the cross-key campaign stage in its own process (workers with --no-campaign-stage)",
+    ),
     "demo": (
         "pipeline.demo",
         "embedded broker + worker + simulated attackers, alerts printed live",

@@ -90,7 +90,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # --- campaign stage (docs/STREAMING.md) ---------------------------------
+    #: publish per-partition summaries (off: per-key alerts only, no stage anywhere)
     campaigns: bool = True
+    #: also host the campaign stage in this worker; off when `distillwatch campaigns`
+    #: processes run it (their own cores, isolated from the detect loop)
+    campaign_stage: bool = True
     summaries_topic: str = "distillwatch-summaries"
     campaign_checkpoint_topic: str = "distillwatch-campaign-checkpoints"
     #: wall seconds a caught-up partition's watermark may stand still before the

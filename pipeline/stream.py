@@ -19,9 +19,10 @@ Guarantees (tested in tests/streaming):
   and not published again, so none is lost and none is duplicated;
 - campaigns (``settings.campaigns``): each partition's summaries and watermark
   go to the summaries topic after every batch, acknowledged before the
-  checkpoint that covers them; the worker also hosts a
-  :class:`~pipeline.campaign_stage.CampaignProcessor`, which runs the campaign
-  stage while this worker holds the summaries topic.
+  checkpoint that covers them; with ``settings.campaign_stage`` the worker
+  also hosts a :class:`~pipeline.campaign_stage.CampaignProcessor`, which runs
+  the campaign stage while this worker holds the summaries topic (without it,
+  ``distillwatch campaigns`` processes run the stage: pipeline/campaigns_cli.py).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pipeline.campaign_stage import CampaignProcessor
 from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
 from pipeline.config import Settings
 from pipeline.kafka_io import aio_consumer, aio_producer
-from pipeline.summaries_io import encode_records
+from pipeline.summaries_io import encode_records, ensure_campaign_topics
 
 __all__ = ["StreamProcessor"]
 
@@ -119,9 +120,14 @@ class StreamProcessor:
         )
         await self._consumer.start()
         self._consumer.subscribe([self.settings.requests_topic], listener=_Rebalance(self))
-        if self.settings.campaigns:
+        if self.settings.campaigns and self.settings.campaign_stage:
             self.campaigns = CampaignProcessor(self.settings, self._producer, self.metrics)
-            await self.campaigns.start()
+            await self.campaigns.start()  # creates the campaign topics
+        elif self.settings.campaigns:
+            # The stage runs elsewhere (`distillwatch campaigns`); the summaries topic
+            # must exist before this worker's first batch publishes to it.
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, ensure_campaign_topics, self.settings)
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to return after the current batch."""
@@ -185,7 +191,7 @@ class StreamProcessor:
                 if not order or order[-1] in due:  # a round is complete: commit it at once
                     await self._commit(order)
                     self._update_lag()
-                    if self.campaigns is not None:
+                    if self.settings.campaigns:
                         await self._heartbeats()
 
     # ------------------------------------------------------------------ processing
@@ -212,7 +218,7 @@ class StreamProcessor:
             if out.max_event_ts is not None and (max_ts is None or out.max_event_ts > max_ts):
                 max_ts = out.max_event_ts
             alert_futures[tp.partition] = await self._publish(state, out, futures)
-            if self.campaigns is not None:
+            if self.settings.campaigns:
                 await self._publish_summaries(state, out.summaries, futures)
         # Everything is acknowledged before the next batch: a checkpoint written
         # after this point never covers an output that was not delivered.

@@ -15,11 +15,31 @@ from typing import Any
 
 from pipeline.config import Settings, load_settings
 
-__all__ = ["add_arguments", "run", "settings_from_args"]
+__all__ = [
+    "add_arguments",
+    "add_connection_arguments",
+    "build_metrics",
+    "load_or_explain",
+    "run",
+    "settings_from_args",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``distillwatch worker``; each overrides the env/config-file value."""
+    add_connection_arguments(parser)
+    parser.add_argument(
+        "--campaign-stage",
+        dest="campaign_stage",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="host the campaign stage in this worker (--no-campaign-stage: "
+        "`distillwatch campaigns` runs it; default: $DISTILLWATCH_CAMPAIGN_STAGE, on)",
+    )
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags every streaming process shares (broker, group, topics, /metrics, logging)."""
     parser.add_argument("--config", metavar="PATH", help="TOML config file (docs/CONFIG.md)")
     parser.add_argument(
         "--bootstrap-servers",
@@ -47,6 +67,7 @@ _OVERRIDES = (
     "metrics_host",
     "metrics_port",
     "log_level",
+    "campaign_stage",
 )
 
 
@@ -56,7 +77,28 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "config", None), **overrides)
 
 
-def build_metrics(settings: Settings) -> tuple[Any, Any]:
+def load_or_explain(args: argparse.Namespace, command: str) -> Settings | None:
+    """Settings for ``command``, or ``None`` after telling the user what is wrong.
+
+    A bad value or a missing config file, and a missing broker, are reported on
+    stderr (the caller exits with status 2).
+    """
+    try:
+        settings = settings_from_args(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"distillwatch {command}: {exc}", file=sys.stderr)
+        return None
+    if settings.kafka_bootstrap_servers is None:
+        print(
+            f"distillwatch {command}: no broker: set KAFKA_BOOTSTRAP_SERVERS or "
+            "--bootstrap-servers (or try `distillwatch demo`, which starts an embedded one)",
+            file=sys.stderr,
+        )
+        return None
+    return settings
+
+
+def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, Any]:
     """A ``PipelineMetrics`` on a fresh registry, served on the configured port."""
     from prometheus_client import CollectorRegistry
 
@@ -68,7 +110,7 @@ def build_metrics(settings: Settings) -> tuple[Any, Any]:
         registry,
         keys_limit=config.max_keys,
         population_warmup=config.population_warmup,
-        component="worker",
+        component=component,
     )
     server = serve(registry, settings.metrics_host, settings.metrics_port)
     return metrics, server
@@ -76,26 +118,21 @@ def build_metrics(settings: Settings) -> tuple[Any, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run a worker until SIGINT/SIGTERM; state is checkpointed on the way out."""
-    try:
-        settings = settings_from_args(args)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"distillwatch worker: {exc}", file=sys.stderr)
-        return 2
-    if settings.kafka_bootstrap_servers is None:
-        print(
-            "distillwatch worker: no broker: set KAFKA_BOOTSTRAP_SERVERS or --bootstrap-servers "
-            "(or try `distillwatch demo`, which starts an embedded one)",
-            file=sys.stderr,
-        )
+    settings = load_or_explain(args, "worker")
+    if settings is None:
         return 2
     import faust
 
     from pipeline.app import create_app
 
     metrics, server = build_metrics(settings)
+    stage = "in this worker" if settings.campaign_stage else "in `distillwatch campaigns`"
+    if not settings.campaigns:
+        stage = "off"
     print(
         f"distillwatch worker: brokers {settings.kafka_bootstrap_servers}, group "
-        f"{settings.group_id}, metrics http://{settings.metrics_host}:{server.port}/metrics",
+        f"{settings.group_id}, campaign stage {stage}, "
+        f"metrics http://{settings.metrics_host}:{server.port}/metrics",
         file=sys.stderr,
         flush=True,
     )

@@ -1,0 +1,185 @@
+"""``distillwatch campaigns``: run the cross-key campaign stage in a process of its own.
+
+Workers started with ``campaign_stage = false`` (``--no-campaign-stage``) still
+publish their per-partition summaries, but do not host the stage; one or more
+``distillwatch campaigns`` processes do. They join the consumer group
+``<group_id>-campaigns`` on the one-partition summaries topic: the member that
+is assigned the partition runs the stage (restoring its checkpoint), the
+others stand by and take over when it leaves or dies, exactly as when workers
+host it (pipeline/campaign_stage.py). The process has its own producer, its
+own ``/metrics`` (``distillwatch_build_info{component="campaigns"}``, the alert
+counters, ``distillwatch_campaign_stage_held``) and stops cleanly on SIGINT or
+SIGTERM (checkpoint, leave the group) or after ``--duration`` seconds.
+
+Why a separate process: the stage merges every partition's summaries and runs
+one :class:`~detectors.campaigns.CampaignStage`, work that otherwise shares the
+core of whichever worker holds the summaries partition (docs/STREAMING.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Any
+
+from pipeline.config import Settings
+
+__all__ = ["CampaignService", "add_arguments", "run"]
+
+log = logging.getLogger("distillwatch.campaigns")
+
+
+class CampaignService:
+    """A producer and a :class:`~pipeline.campaign_stage.CampaignProcessor`, run together.
+
+    What ``distillwatch campaigns`` runs; tests and benchmarks run it in their
+    own event loop.
+
+    Parameters
+    ----------
+    settings
+        The deployment's settings (same ``group_id``, topics and ``partitions``
+        as its workers).
+    metrics
+        A ``PipelineMetrics`` counting the published campaign alerts, or ``None``.
+    """
+
+    def __init__(self, settings: Settings, metrics: Any | None = None) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.processor: Any = None
+        self.task: asyncio.Task[None] | None = None
+        self._producer: Any = None
+
+    @property
+    def holding(self) -> bool:
+        """Whether this instance currently runs the stage (else it stands by)."""
+        return self.processor is not None and self.processor.stage is not None
+
+    async def start(self) -> None:
+        """Check the pipeline topics, connect, join the group, start consuming."""
+        from pipeline.campaign_stage import CampaignProcessor
+        from pipeline.kafka_io import aio_producer, ensure_topics
+
+        # Alerts must exist with the requests topic's partition count before the stage
+        # routes alerts to them; this also catches a `partitions` that does not match.
+        created = await asyncio.get_running_loop().run_in_executor(
+            None, ensure_topics, self.settings
+        )
+        if created:
+            log.info("created topics: %s", ", ".join(created))
+        self._producer = aio_producer(self.settings)
+        await self._producer.start()
+        try:
+            self.processor = CampaignProcessor(self.settings, self._producer, self.metrics)
+            await self.processor.start()
+        except BaseException:
+            await self._producer.stop()
+            raise
+        self.task = asyncio.create_task(self.processor.run())
+
+    async def stop(self) -> None:
+        """Checkpoint the stage if held, leave the group, close the producer (bounded)."""
+        try:
+            if self.processor is not None:
+                await self.processor.stop()
+            if self.task is not None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self.task), timeout=30)
+        finally:
+            if self._producer is not None:
+                await self._producer.stop()
+            self._producer = None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``distillwatch campaigns``: the worker's connection flags plus ``--duration``."""
+    from pipeline.worker import add_connection_arguments
+
+    add_connection_arguments(parser)
+    parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="stop (cleanly) after this many seconds; default: until SIGINT/SIGTERM",
+    )
+
+
+def _held_gauge(registry: Any, service: CampaignService) -> None:
+    from prometheus_client import Gauge
+
+    held = Gauge(
+        "distillwatch_campaign_stage_held",
+        "1 while this process runs the campaign stage, 0 while it stands by",
+        registry=registry,
+    )
+    # Read at scrape time (the metrics thread): one attribute read, no lock needed.
+    held.set_function(lambda: 1.0 if service.holding else 0.0)
+
+
+async def _serve(service: CampaignService, duration: float | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await service.start()
+    assert service.task is not None
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait(
+            {waiter, service.task}, timeout=duration, return_when=asyncio.FIRST_COMPLETED
+        )
+        if service.task in done:  # the loop ended without being asked: report why
+            exc = service.task.exception()
+            if exc is not None:
+                log.error("campaign stage failed: %s", exc, exc_info=exc)
+                return 1
+    finally:
+        waiter.cancel()
+        await service.stop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the campaign stage until SIGINT/SIGTERM or ``--duration``; 0 on a clean stop."""
+    from pipeline.worker import build_metrics, load_or_explain
+
+    settings = load_or_explain(args, "campaigns")
+    if settings is None:
+        return 2
+    if not settings.campaigns:
+        print(
+            "distillwatch campaigns: campaigns is off (DISTILLWATCH_CAMPAIGNS=false): "
+            "workers publish no summaries, so there is no stage to run",
+            file=sys.stderr,
+        )
+        return 2
+    if args.duration is not None and args.duration <= 0:
+        print("distillwatch campaigns: --duration must be positive", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="[%(asctime)s] [%(process)d] %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("kafka", "aiokafka"):  # client chatter at INFO drowns the stage's log
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    metrics, server = build_metrics(settings, component="campaigns")
+    service = CampaignService(settings, metrics)
+    _held_gauge(metrics.registry, service)
+    print(
+        f"distillwatch campaigns: brokers {settings.kafka_bootstrap_servers}, group "
+        f"{settings.group_id}-campaigns, topic {settings.summaries_topic}, "
+        f"metrics http://{settings.metrics_host}:{server.port}/metrics",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        return asyncio.run(_serve(service, args.duration))
+    finally:
+        server.close()

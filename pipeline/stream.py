@@ -98,6 +98,9 @@ class StreamProcessor:
         #: perf_counter() when the first records arrived / the last batch was done (benchmarks)
         self.first_batch_at: float | None = None
         self.last_batch_done_at: float | None = None
+        #: process_time() at the same two moments: CPU used, to tell busy from starved
+        self.first_batch_cpu: float | None = None
+        self.last_batch_done_cpu: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -200,6 +203,7 @@ class StreamProcessor:
         started = time.perf_counter()
         if self.first_batch_at is None:
             self.first_batch_at = started
+            self.first_batch_cpu = time.process_time()
         futures: list[Any] = []
         alert_futures: dict[int, list[Any]] = {}
         size = 0
@@ -229,6 +233,7 @@ class StreamProcessor:
                 self.states[partition].published(max(m.offset for m in metadata) + 1)
         self.alerts_published += len(alerts_out)
         self.last_batch_done_at = time.perf_counter()
+        self.last_batch_done_cpu = time.process_time()
         if self.metrics is not None:
             self.metrics.count_rejections(rejected)
             self.metrics.record_alerts(alerts_out)

@@ -3,17 +3,26 @@
 Each consumer reads the same pre-filled topic from the beginning; times run
 from the first record received to the last event handled, so start-up and
 group joins are excluded. The worker runs in this process, on one core (the
-broker is a separate process).
+broker is a separate process), twice: with the campaign stage in a
+``distillwatch campaigns`` subprocess (the deployment that gives the stage its
+own core; the per-key worker's rate) and with the stage in-process (every
+worker's default; what one process does when it also holds the stage).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import orjson
 
@@ -30,10 +39,19 @@ class Rate:
     events: int
     records: int
     seconds: float
+    #: CPU seconds of this process over the same span (None: not measured)
+    cpu_seconds: float | None = None
 
     @property
     def events_per_second(self) -> float:
         return self.events / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cpu_share(self) -> float | None:
+        """CPU time / wall time: well below 1 means the contender waited (for a core, a fetch)."""
+        if self.cpu_seconds is None or self.seconds <= 0:
+            return None
+        return self.cpu_seconds / self.seconds
 
 
 async def bare_aiokafka(settings: Settings, topic: str, records: int, events: int) -> Rate:
@@ -99,6 +117,7 @@ def engine_only(settings: Settings, lines: list[bytes], batch_size: int) -> Rate
             engine.enable_summaries()
     events = 0
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for partition, value in records:
         engine = engines[partition]
         for item in decode_value(value):
@@ -107,7 +126,8 @@ def engine_only(settings: Settings, lines: list[bytes], batch_size: int) -> Rate
                 engine.process(item)
                 engine.drain_summaries()
     seconds = time.perf_counter() - started
-    return Rate("engines alone (decode + process)", events, len(records), seconds)
+    cpu = time.process_time() - cpu_started
+    return Rate("engines alone (decode + process)", events, len(records), seconds, cpu)
 
 
 def bare_faust(settings: Settings, topic: str, records: int, events: int) -> Rate:
@@ -125,12 +145,98 @@ def bare_faust(settings: Settings, topic: str, records: int, events: int) -> Rat
     return Rate("bare faust agent (does nothing)", events, records, float(result["seconds"]))
 
 
-async def worker(settings: Settings, topic: str, records: int, events: int) -> Rate:
-    """The real detect loop (decode, validate, engine, publish, checkpoint)."""
-    run_settings = settings.model_copy(
-        update={"requests_topic": topic, "group_id": f"bench-worker-{topic}-{time.time_ns()}"}
+#: contender names by where the campaign stage runs
+WORKER_NAMES = {
+    "process": "distillwatch worker",
+    "in-process": "worker + campaign stage in-process",
+}
+
+
+@contextlib.contextmanager
+def campaigns_process(
+    settings: Settings, timeout: float = 60.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``distillwatch campaigns`` for ``settings``, started and holding the stage; stopped after.
+
+    Waits (bounded) for its "campaign stage assigned" line, so its start-up
+    (imports, group join) is not on the clock of the worker measured next.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISTILLWATCH_")}
+    env.update(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
+            "DISTILLWATCH_GROUP_ID": settings.group_id,
+            "DISTILLWATCH_REQUESTS_TOPIC": settings.requests_topic,
+            "DISTILLWATCH_ALERTS_TOPIC": settings.alerts_topic,
+            "DISTILLWATCH_PARTITIONS": str(settings.partitions),
+            "DISTILLWATCH_SUMMARIES_TOPIC": settings.summaries_topic,
+            "DISTILLWATCH_CAMPAIGN_CHECKPOINT_TOPIC": settings.campaign_checkpoint_topic,
+            "DISTILLWATCH_CHECKPOINT_INTERVAL_SECONDS": str(settings.checkpoint_interval_seconds),
+            "DISTILLWATCH_PRODUCER_IDEMPOTENCE": str(settings.producer_idempotence).lower(),
+            "DISTILLWATCH_METRICS_PORT": "0",
+        }
     )
-    processor = StreamProcessor(run_settings)
+    with tempfile.TemporaryDirectory(prefix="dw-bench-campaigns-") as tmp:
+        log = Path(tmp) / "campaigns.log"
+        with log.open("wb") as handle:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "pipeline.cli", "campaigns"],
+                env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + timeout
+            while b"campaign stage assigned" not in log.read_bytes():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    tail = log.read_bytes()[-2000:].decode(errors="replace")
+                    raise RuntimeError(f"distillwatch campaigns did not take the stage:\n{tail}")
+                time.sleep(0.05)
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=40)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
+
+
+async def worker(
+    settings: Settings,
+    topic: str,
+    records: int,
+    events: int,
+    stage: Literal["process", "in-process"] = "process",
+) -> Rate:
+    """The real detect loop (decode, validate, engine, publish summaries, checkpoint).
+
+    ``stage="process"``: the campaign stage runs in a ``distillwatch campaigns``
+    subprocess (the worker only publishes summaries); ``"in-process"``: this
+    worker hosts it, as every worker does by default.
+    """
+    group = f"bench-worker-{topic}-{time.time_ns()}"
+    run_settings = settings.model_copy(
+        update={
+            "requests_topic": topic,
+            "group_id": group,
+            # Fresh campaign topics per run: a stage starting without a checkpoint reads
+            # the summaries topic from the beginning, earlier runs' summaries included.
+            "summaries_topic": f"{group}-summaries",
+            "campaign_checkpoint_topic": f"{group}-campaign-checkpoints",
+            "campaign_stage": stage == "in-process",
+        }
+    )
+    with contextlib.ExitStack() as stack:
+        if stage == "process" and run_settings.campaigns:
+            from pipeline.summaries_io import ensure_campaign_topics
+
+            ensure_campaign_topics(run_settings)
+            stack.enter_context(campaigns_process(run_settings))
+        return await _run_worker(run_settings, WORKER_NAMES[stage], records, events)
+
+
+async def _run_worker(settings: Settings, name: str, records: int, events: int) -> Rate:
+    processor = StreamProcessor(settings)
     await processor.start()
     task = asyncio.create_task(processor.run())
     try:
@@ -140,9 +246,20 @@ async def worker(settings: Settings, topic: str, records: int, events: int) -> R
                 task.result()
                 break
             await asyncio.sleep(0.005)
+        # The count is reached inside the last batch, before it publishes: wait for that
+        # batch to end, or its publishing (and, with few batches, the whole run) is off
+        # the clock and the rate overstated.
+        reached = time.perf_counter()
+        while (processor.last_batch_done_at or 0.0) < reached and time.monotonic() < deadline:
+            if task.done():
+                task.result()
+                break
+            await asyncio.sleep(0.005)
         first, last = processor.first_batch_at, processor.last_batch_done_at
         seconds = (last - first) if first is not None and last is not None else 0.0
-        return Rate("distillwatch worker", processor.events_processed, records, seconds)
+        cpu_first, cpu_last = processor.first_batch_cpu, processor.last_batch_done_cpu
+        cpu = cpu_last - cpu_first if cpu_first is not None and cpu_last is not None else None
+        return Rate(name, processor.events_processed, records, seconds, cpu)
     finally:
         await processor.stop()
         await asyncio.wait_for(task, 60)

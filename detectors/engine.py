@@ -36,13 +36,15 @@ from detectors.models import (
     scale_features,
     unscale,
 )
+from detectors.slices import HIGH_MAX_TOKENS, PREFIX, wants_slice
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
 __all__ = ["DETECTOR", "Engine", "EngineStats"]
 
 DETECTOR = "extraction_ensemble"
 # 2: per-key counters gained reasoned-output tokens (a longer array per key).
-SNAPSHOT_VERSION = 2
+# 3: per-key high-max_tokens slice (detectors/slices.py).
+SNAPSHOT_VERSION = 3
 # Content, harvesting and infrastructure features a stolen or resold key changes.
 # Volume is left out on purpose: diurnal apps swing in volume every night and
 # must not look like a takeover.
@@ -172,6 +174,9 @@ class Engine:
         if model_bit == 0 and model is not None:
             model_bit = self._bits.text(model)
         state.add(event, fp, ip_bit, agent_bit, model_bit)
+        high_slice = state.high_slice
+        if high_slice is not None and (event.max_tokens or 0) >= HIGH_MAX_TOKENS:
+            high_slice.add(event, fp, ip_bit, agent_bit, model_bit)
         self._since_expiry += 1
         if self._since_expiry >= EXPIRY_EVERY:
             self._expire()
@@ -198,6 +203,11 @@ class Engine:
         window_end = state.window_end
         events = state.window_events
         state.fold(window_end)
+        high_slice = state.high_slice
+        if high_slice is not None:
+            high_slice.fold(window_end)
+        elif wants_slice(state):
+            state.high_slice = KeyState(window_end, c.window_seconds)
         self._stats.windows_folded += 1
         state.window_end = (math.floor(ts / c.window_seconds) + 1) * c.window_seconds
         self._keys.move_to_end(key)
@@ -234,11 +244,35 @@ class Engine:
             score = min(score, self.config.recover_threshold * 0.99)
         return score, features, scaled, families
 
+    def _evaluate_slice(
+        self, high_slice: KeyState, now: float
+    ) -> tuple[float, dict[str, float], dict[str, Any]]:
+        """Score a key's high-max_tokens slice as a key of its own (detectors/slices.py).
+
+        Only the ensemble's rules judge it: the population model and the change
+        detector learn whole keys, and a slice is not one.
+        """
+        features = key_features(high_slice, now)
+        families = self._ensemble.families(features, anomaly=0.0, change=0.0)
+        score = self._ensemble.score(families)
+        if now - high_slice.first_ts < self.config.key_warmup_seconds:
+            score = min(score, self.config.recover_threshold * 0.99)
+        return score, features, families
+
     def _score(self, key: str, state: KeyState, now: float, ts: float) -> list[Alert]:
         c = self.config
         state.last_scored_ts = now
         self._stats.windows_scored += 1
         score, features, scaled, families = self._evaluate(state, now)
+        key_families = families
+        reason_families, reason_features, prefix = families, features, ""
+        if state.high_slice is not None:
+            slice_score, slice_features, slice_families = self._evaluate_slice(
+                state.high_slice, now
+            )
+            if slice_score > score:
+                score, prefix = slice_score, PREFIX
+                reason_families, reason_features = slice_families, slice_features
         self._scores.append(score)
         if self._trace is not None:
             self._trace.append((key, now, score))
@@ -248,7 +282,7 @@ class Engine:
             self._population.learn_one(scaled)
             # A key that just changed must not teach its baseline the new behaviour
             # before the change has been judged.
-            if families["change"][0] < 0.3:
+            if key_families["change"][0] < 0.3:
                 self._change.learn_one(state.change_state, scaled)
         self._baseline.learn_one(features)
 
@@ -267,9 +301,9 @@ class Engine:
                     features["reasoning_prompt_share"],
                     features["template_share"],
                     features["output_tokens_mean"],
-                    families["harvest"][0],
-                    families["content"][0],
-                    families["pacing"][0],
+                    key_families["harvest"][0],
+                    key_families["content"][0],
+                    key_families["pacing"][0],
                     score,
                 )
             )
@@ -286,7 +320,7 @@ class Engine:
         if severity is None:
             return _NO_ALERTS
         self._stats.alerts_by_severity[severity] += 1
-        reasons = self._reasons(families, features, scaled, state)
+        reasons = self._reasons(reason_families, reason_features, scaled, state, prefix)
         alert = Alert(
             alert_id=alert_id(key, DETECTOR, episode.number, severity),
             api_key_id=key,
@@ -305,7 +339,9 @@ class Engine:
         features: dict[str, float],
         scaled: dict[str, float],
         state: KeyState,
+        prefix: str = "",
     ) -> tuple[Reason, ...]:
+        """Strongest first; a slice's features are named ``prefix + feature``."""
         reasons: list[Reason] = []
         change_value = families["change"][0]
         if change_value > 0.2 and state.change_state is not None:
@@ -316,9 +352,10 @@ class Engine:
         for _, part in self._ensemble.contributions(families):
             if len(reasons) >= MAX_REASONS:
                 break
-            if any(r.feature == part.feature for r in reasons):
+            name = prefix + part.feature
+            if any(r.feature == name for r in reasons):
                 continue
-            reasons.append(Reason(part.feature, part.value, self._baseline.get(part.feature)))
+            reasons.append(Reason(name, part.value, self._baseline.get(part.feature)))
         return tuple(reasons)
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -443,6 +480,8 @@ def key_state_bytes(state: KeyState) -> int:
             for item in value:
                 if isinstance(item, list):
                     total += sum(sys.getsizeof(x) for x in item)
+        elif isinstance(value, KeyState):
+            total += key_state_bytes(value)
         elif isinstance(value, Episode):
             total += sum(sys.getsizeof(getattr(value, s)) for s in Episode.__slots__)
     return total

@@ -99,6 +99,7 @@ class KeyState:
         "episode",
         "first_ts",
         "folded_ts",
+        "high_slice",
         "ip_bits",
         "ip_history",
         "last_scored_ts",
@@ -147,6 +148,9 @@ class KeyState:
         self.cluster_weights: array | None = None
         self.episode: Any = None
         self.change_state: Any = None
+        # The key's high-max_tokens requests counted again (detectors/slices.py); only
+        # keys where those are a minority of the traffic ever get one.
+        self.high_slice: KeyState | None = None
 
     @property
     def hour_profile(self) -> memoryview:

@@ -97,8 +97,12 @@ class TemplateIndex:
         rows = self.rows
         return [(band, *mins[band * rows : (band + 1) * rows]) for band in range(self.bands)]
 
-    def find(self, signature: int) -> int | None:
-        """The group a signature belongs to, or None (cached; exact check on candidates)."""
+    def find(self, signature: int, grow: bool = True) -> int | None:
+        """The group a signature belongs to, or None (cached; exact check on candidates).
+
+        With ``grow=False`` the signature never becomes one of the group's
+        representatives (a one-off prompt may look a group up, not reshape it).
+        """
         cached = self._cache.get(signature)
         if cached is not None and cached in self._reps:
             self._cache.move_to_end(signature)
@@ -113,7 +117,7 @@ class TemplateIndex:
         if best < 0 or best_sim < self.match:
             return None
         reps = self._reps[best]
-        if best_sim < self.spread and len(reps) < self.representatives:
+        if grow and best_sim < self.spread and len(reps) < self.representatives:
             reps.append(signature)
             self._index(signature, best)
         self._remember(signature, best)

@@ -173,10 +173,16 @@ class CampaignStage:
         record.mark_hour(ts)
 
         touched: list[Group] = []
-        for signature in summary.templates:
+        signatures, founding = summary.templates, True
+        if not signatures and record.content >= c.member_content:
+            # A light key (a few dozen prompts a day, none repeated yet) looks its one-off
+            # prompts up in the existing groups: swarm members otherwise joined their
+            # campaign only once two prompts matched, a day later for some (seed 20).
+            signatures, founding = summary.probes, False
+        for signature in signatures:
             if not signature:
                 continue
-            group = self._group_for(signature, ts)
+            group = self._group_for(signature, ts, founding)
             if group is None:
                 continue
             members = group.members
@@ -197,14 +203,17 @@ class CampaignStage:
             self._expire()
         return alerts
 
-    def _group_for(self, signature: int, ts: float) -> Group | None:
-        gid = self._index.find(signature)
+    def _group_for(self, signature: int, ts: float, founding: bool = True) -> Group | None:
+        """The signature's group; a new one unless ``founding`` is False (then None)."""
+        gid = self._index.find(signature, grow=founding)
         if gid is not None:
             group = self._groups.get(gid)
             if group is not None:
                 self._groups.move_to_end(gid)
                 return group
             self._index.remove(gid)
+        if not founding:
+            return None
         if len(self._groups) >= self.config.max_groups:
             self._drop_group(next(iter(self._groups)))
         self._index.add(signature)

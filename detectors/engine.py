@@ -287,6 +287,7 @@ class Engine:
         self._baseline.learn_one(features)
 
         if self._summaries is not None:
+            templates = state.templates(2.0)
             self._summaries.append(
                 KeySummary(
                     key,
@@ -295,7 +296,7 @@ class Engine:
                     state.first_ts,
                     state.values[COUNTERS * 2],
                     features["requests_per_hour"],
-                    state.templates(2.0),
+                    templates,
                     both_days(state.ip_bits, IP_PREFIX_BITS),
                     both_days(state.ua_bits),
                     features["reasoning_prompt_share"],
@@ -305,6 +306,7 @@ class Engine:
                     key_families["content"][0],
                     key_families["pacing"][0],
                     score,
+                    () if templates else state.templates(1.0),
                 )
             )
         if state.episode is None:

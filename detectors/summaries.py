@@ -23,7 +23,10 @@ class KeySummary(NamedTuple):
     bottom-k bitmaps, see :mod:`detectors.fingerprints`); ``ip_prefix_bits`` and
     ``user_agent_bits`` are bitmaps (``IP_PREFIX_BITS`` and 64 bits wide) of the
     day's /24 (or /48) prefixes and user agents; ``harvest``, ``content`` and
-    ``pacing`` are the key's family evidence in [0, 1].
+    ``pacing`` are the key's family evidence in [0, 1]. ``probes`` are, for a key
+    without recurring templates yet, the signatures of its latest one-off prompts:
+    enough for the stage to find the campaign a light key belongs to, never enough
+    to found a group (see :meth:`detectors.campaigns.CampaignStage.process`).
     """
 
     api_key_id: str
@@ -42,3 +45,4 @@ class KeySummary(NamedTuple):
     content: float
     pacing: float
     score: float
+    probes: tuple[int, ...] = ()

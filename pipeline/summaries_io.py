@@ -63,6 +63,7 @@ def _fields(summary: KeySummary) -> list[Any]:
     values: list[Any] = list(summary)
     values[6] = list(summary.templates)
     values[7] = format(summary.ip_prefix_bits, "x")
+    values[16] = list(summary.probes)
     return values
 
 
@@ -70,6 +71,8 @@ def _summary(values: list[Any]) -> KeySummary:
     values = list(values)
     values[6] = tuple(int(t) for t in values[6])
     values[7] = int(values[7], 16)
+    if len(values) > 16:  # written before probes existed: 16 fields
+        values[16] = tuple(int(t) for t in values[16])
     return KeySummary(*values)
 
 

@@ -113,6 +113,48 @@ def test_swarm_forms_one_campaign_and_escalates_every_member() -> None:
     assert len({a.ts for a in alerts if a.severity == "critical"}) == 1
 
 
+def test_light_members_without_recurring_templates_join_by_probes() -> None:
+    # Swarm keys too light to have repeated a template yet send one-off prompt
+    # signatures instead: they join the campaign the heavier members founded.
+    rng = random.Random(5)
+    summaries = merged(swarm(random.Random(1), 40, 6))
+    light_keys = {f"swarm-{i:03d}" for i in range(30, 40)}
+    summaries = [
+        s._replace(templates=(), probes=(signature(SWARM_TEMPLATE, rng),))
+        if s.api_key_id in light_keys
+        else s
+        for s in summaries
+    ]
+    alerts = run(CampaignStage(), summaries)
+    critical = {a.api_key_id for a in alerts if a.severity == "critical"}
+    assert light_keys <= critical
+    assert len({a.campaign_id for a in alerts}) == 1
+
+
+def test_probes_never_found_a_group_nor_bring_in_chat_content() -> None:
+    rng = random.Random(7)
+    only_probes = [s._replace(templates=(), probes=s.templates) for s in swarm(rng, 30, 6)]
+    stage = CampaignStage()
+    assert run(stage, only_probes) == []
+    assert stage.stats.groups_tracked == 0
+    # Chat-like keys (no extraction content) on the swarm's template and proxies: their
+    # probes are not even looked up.
+    chat = [
+        s._replace(
+            api_key_id=f"chat-{s.api_key_id}",
+            account_id=f"chat-{s.account_id}",
+            templates=(),
+            probes=s.templates,
+            reasoning_prompt_share=0.0,
+            output_tokens_mean=150.0,
+            harvest=0.0,
+        )
+        for s in swarm(random.Random(8), 10, 6)
+    ]
+    alerts = run(CampaignStage(), merged(swarm(random.Random(1), 30, 6), iter(chat)))
+    assert not {a.api_key_id for a in alerts} & {s.api_key_id for s in chat}
+
+
 def test_public_benchmark_and_framework_crowds_are_not_campaigns() -> None:
     rng = random.Random(2)
     summaries = merged(benchmark_crowd(rng, 60, 12), framework_crowd(rng, 60, 12))

@@ -79,6 +79,7 @@ class CampaignService:
             await self.processor.start()
         except BaseException:
             await self._producer.stop()
+            self._producer = self.processor = None
             raise
         self.task = asyncio.create_task(self.processor.run())
 
@@ -126,7 +127,12 @@ async def _serve(service: CampaignService, duration: float | None) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await service.start()
+    try:
+        await service.start()
+    except Exception as error:  # e.g. a topic with the wrong partition count: say so
+        print(f"distillwatch campaigns: could not start: {error}", file=sys.stderr)
+        await service.stop()
+        return 1
     assert service.task is not None
     waiter = asyncio.create_task(stop.wait())
     try:

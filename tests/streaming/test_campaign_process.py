@@ -89,9 +89,8 @@ def test_stage_in_its_own_processes_gives_replays_alerts(embedded_broker, datase
 def _campaigns_env(settings: Settings, tmp: Path) -> dict[str, str]:
     config = tmp / "engine.toml"
     config.write_text(ENGINE_TOML)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISTILLWATCH_", "KAFKA_"))}
     return {
-        **env,
+        **_plain_env(),
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
         "DISTILLWATCH_CONFIG": str(config),
         "DISTILLWATCH_METRICS_PORT": "0",
@@ -160,3 +159,19 @@ def test_distillwatch_campaigns_command(embedded_broker, dataset, tmp_path):
     assert counted == len(dataset.campaign_ids)
     assert 'component="campaigns"' in "".join(samples), "build info names the component"
     _check_parity(settings, dataset)
+
+
+def _plain_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISTILLWATCH_", "KAFKA_"))}
+    return {**env, **extra}
+
+
+def test_campaigns_command_refuses_without_a_broker_or_with_campaigns_off():
+    cli = str(BIN / "distillwatch")
+    out = subprocess.run(
+        [cli, "campaigns"], env=_plain_env(), capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2 and "KAFKA_BOOTSTRAP_SERVERS" in out.stderr
+    env = _plain_env(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1", DISTILLWATCH_CAMPAIGNS="false")
+    out = subprocess.run([cli, "campaigns"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "campaigns is off" in out.stderr

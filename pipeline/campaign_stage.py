@@ -1,10 +1,12 @@
 """The streaming campaign stage: summaries topic in, campaign alerts out.
 
 Per-partition engines publish tagged summaries and watermark heartbeats to the
-one-partition summaries topic (pipeline/summaries_io.py). Every worker runs a
-:class:`CampaignProcessor` in the consumer group ``<group_id>-campaigns``; the
-one that is assigned the topic's partition runs the stage, the others stand by
-and take over (from its checkpoint) when it leaves or dies. It:
+one-partition summaries topic (pipeline/summaries_io.py). Every worker with
+``campaign_stage`` on, and every ``distillwatch campaigns`` process
+(pipeline/campaigns_cli.py), runs a :class:`CampaignProcessor` in the consumer
+group ``<group_id>-campaigns``; the one that is assigned the topic's partition
+runs the stage, the others stand by and take over (from its checkpoint) when it
+leaves or dies. It:
 
 - merges the summaries into the canonical ``(watermark, partition, seq)``
   order (:class:`~detectors.summary_merge.SummaryMerger`), the order
@@ -80,7 +82,8 @@ class CampaignProcessor:
     settings
         Topics, group, timing.
     producer
-        The worker's started aiokafka producer (shared; stopped by its owner).
+        A started aiokafka producer: the worker's, or the campaigns process's own
+        (shared; stopped by its owner).
     metrics
         A ``PipelineMetrics`` counting published campaign alerts, or ``None``.
     """

@@ -245,15 +245,16 @@ class Engine:
         return score, features, scaled, families
 
     def _evaluate_slice(
-        self, high_slice: KeyState, now: float
+        self, high_slice: KeyState, now: float, change: float
     ) -> tuple[float, dict[str, float], dict[str, Any]]:
         """Score a key's high-max_tokens slice as a key of its own (detectors/slices.py).
 
-        Only the ensemble's rules judge it: the population model and the change
-        detector learn whole keys, and a slice is not one.
+        The ensemble's rules judge it with the whole key's ``change``: when a key is
+        taken over, the slice is the new traffic the change is about. The population
+        model learns whole keys, and a slice is not one.
         """
         features = key_features(high_slice, now)
-        families = self._ensemble.families(features, anomaly=0.0, change=0.0)
+        families = self._ensemble.families(features, anomaly=0.0, change=change)
         score = self._ensemble.score(families)
         if now - high_slice.first_ts < self.config.key_warmup_seconds:
             score = min(score, self.config.recover_threshold * 0.99)
@@ -268,7 +269,7 @@ class Engine:
         reason_families, reason_features, prefix = families, features, ""
         if state.high_slice is not None:
             slice_score, slice_features, slice_families = self._evaluate_slice(
-                state.high_slice, now
+                state.high_slice, now, families["change"][0]
             )
             if slice_score > score:
                 score, prefix = slice_score, PREFIX

@@ -37,6 +37,11 @@ class CampaignConfig:
         A member is a *core* member (alerted with the campaign) when its own
         extraction-like content evidence and the share of its IP prefixes that lie in
         the group's shared prefix pool reach these values.
+    probe_max_events
+        A key without recurring templates looks its one-off prompts up in the existing
+        groups only while it sent at most this many requests in the last day
+        (day-decayed): a light key may not have repeated a template yet, a busy one
+        that has not is not template-driven.
     new_key_seconds
         Keys first seen this recently count as new.
     sync_seconds
@@ -67,6 +72,10 @@ class CampaignConfig:
     # at 0.2 all of them, no benign key at any value down to 0 there).
     member_content: float = 0.2
     member_affinity: float = 0.5
+    # A swarm key sends 20-40 requests a day; a tutoring app with no recurring template
+    # (~500 a day) joined a swarm's group by its one-off prompts and, its two prefixes
+    # falling in the swarm's pool by chance, the campaign (seed 15).
+    probe_max_events: float = 100.0
     new_key_seconds: float = 7 * 86400.0
     sync_seconds: float = 3 * 3600.0
     warning_threshold: float = 0.6

@@ -174,10 +174,15 @@ class CampaignStage:
 
         touched: list[Group] = []
         signatures, founding = summary.templates, True
-        if not signatures and record.content >= c.member_content:
+        if (
+            not signatures
+            and summary.events <= c.probe_max_events
+            and record.content >= c.member_content
+        ):
             # A light key (a few dozen prompts a day, none repeated yet) looks its one-off
             # prompts up in the existing groups: swarm members otherwise joined their
             # campaign only once two prompts matched, a day later for some (seed 20).
+            # Busy keys without a recurring template are not template-driven: no probes.
             signatures, founding = summary.probes, False
         for signature in signatures:
             if not signature:

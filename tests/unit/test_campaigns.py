@@ -128,6 +128,11 @@ def test_light_members_without_recurring_templates_join_by_probes() -> None:
     alerts = run(CampaignStage(), summaries)
     critical = {a.api_key_id for a in alerts if a.severity == "critical"}
     assert light_keys <= critical
+    # The same keys busy (500 requests a day) without a recurring template are not
+    # template-driven: their one-off prompts are not looked up.
+    busy = [s._replace(events=500.0) if s.api_key_id in light_keys else s for s in summaries]
+    alerted = {a.api_key_id for a in run(CampaignStage(), busy)}
+    assert not alerted & light_keys
     assert len({a.campaign_id for a in alerts}) == 1
 
 

@@ -24,7 +24,8 @@ campaign checkpoints      1                   ``distillwatch-campaign-checkpoint
 ========================  ==================  =========================================
 
 The campaign topics are created by the campaign stage on start
-(:mod:`pipeline.campaign_stage`, which every worker hosts; one runs it).
+(:mod:`pipeline.campaign_stage`: every worker hosts it unless run with
+``campaign_stage = false``, when ``distillwatch campaigns`` processes do; one runs it).
 """
 
 from __future__ import annotations

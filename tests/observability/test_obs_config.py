@@ -88,6 +88,19 @@ def test_compose_services_mounts_and_loopback_ports() -> None:
         "grafana",
     } <= set(services)
     assert services["simulator"]["profiles"] == ["traffic"]
+    # Workers that leave the campaign stage to others need a campaigns process, and
+    # Prometheus must scrape it (its gauge says which process holds the stage).
+    stageless = [
+        name
+        for name, service in services.items()
+        if str(service.get("environment", {}).get("DISTILLWATCH_CAMPAIGN_STAGE")).lower() == "false"
+    ]
+    stage_hosts = [n for n, svc in services.items() if svc.get("command") == ["campaigns"]]
+    if stageless:
+        assert stage_hosts, f"{stageless} run without a campaign stage and nothing hosts it"
+    scrape = (REPO / "dashboards/prometheus/prometheus.yml").read_text()
+    for name in stage_hosts:
+        assert f"{name}:9308" in scrape, f"Prometheus does not scrape {name}"
     assert "KAFKA_PROCESS_ROLES" in services["kafka"]["environment"]  # KRaft, no ZooKeeper
     for name, service in services.items():
         for port in service.get("ports", []):

@@ -100,7 +100,7 @@ def test_compose_services_mounts_and_loopback_ports() -> None:
         assert stage_hosts, f"{stageless} run without a campaign stage and nothing hosts it"
     scrape = (REPO / "dashboards/prometheus/prometheus.yml").read_text()
     for name in stage_hosts:
-        assert f"{name}:9308" in scrape, f"Prometheus does not scrape {name}"
+        assert f'"{name}:9308"' in scrape, f"Prometheus does not scrape {name}"
     assert "KAFKA_PROCESS_ROLES" in services["kafka"]["environment"]  # KRaft, no ZooKeeper
     for name, service in services.items():
         for port in service.get("ports", []):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from detectors.config import converted_fields
+
 __all__ = ["CampaignConfig"]
 
 
@@ -84,6 +86,23 @@ class CampaignConfig:
     recovery_seconds: float = 6 * 3600.0
     max_related: int = 50
     seed: int = 7
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> CampaignConfig:
+        """Build a config from a mapping (settings' ``campaign`` table), checked.
+
+        Examples
+        --------
+        >>> CampaignConfig.from_mapping({"critical_threshold": "0.9"}).critical_threshold
+        0.9
+        >>> CampaignConfig.from_mapping({"critical": 1})
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown campaign setting(s): critical
+        """
+        config = cls(**converted_fields(cls, values, "campaign"))
+        config.validate()
+        return config
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first inconsistent setting.

@@ -84,15 +84,7 @@ class EngineConfig:
         ...
         ValueError: unknown engine setting(s): windw
         """
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(f"unknown engine setting(s): {', '.join(unknown)}")
-        converted: dict[str, Any] = {}
-        for name, value in values.items():
-            kind = type(getattr(cls, name))
-            converted[name] = kind(value)
-        config = cls(**converted)
+        config = cls(**converted_fields(cls, values, "engine"))
         config.validate()
         return config
 
@@ -110,3 +102,19 @@ class EngineConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for a replay summary."""
         return asdict(self)
+
+
+def converted_fields(cls: type, values: dict[str, Any], what: str) -> dict[str, Any]:
+    """``values`` converted to the types of dataclass ``cls``'s defaults; unknown names fail.
+
+    Shared by :class:`EngineConfig` and
+    :class:`~detectors.campaign_config.CampaignConfig` (``what`` names them in errors).
+
+    >>> converted_fields(EngineConfig, {"max_keys": "10"}, "engine")
+    {'max_keys': 10}
+    """
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown {what} setting(s): {', '.join(unknown)}")
+    return {name: type(getattr(cls, name))(value) for name, value in values.items()}

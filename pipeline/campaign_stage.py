@@ -296,7 +296,7 @@ class CampaignProcessor:
             checkpoint = (await self._store.load([0])).get(0)
             partitions = list(range(self.settings.partitions))
             if checkpoint is None:
-                self.stage = CampaignStage()
+                self.stage = CampaignStage(self.settings.campaign_config())
                 self.merger = SummaryMerger(self.settings.partitions)
                 # Alerts already on the topic are an older deployment's: scan only from here.
                 self.alerts_offsets = await end_offsets(
@@ -313,7 +313,7 @@ class CampaignProcessor:
                 state = pickle.loads(checkpoint.engine)
                 if state.get("version") != STATE_VERSION:
                     raise ValueError(f"campaign checkpoint version {state.get('version')!r}")
-                self.stage = CampaignStage.restore(state["stage"])
+                self.stage = CampaignStage.restore(state["stage"], self.settings.campaign_config())
                 self.merger = SummaryMerger.restore(state["merger"])
                 self.alerts_offsets = {int(k): int(v) for k, v in state["alerts_offsets"].items()}
                 scans = await published_alert_ids(self.settings, self.alerts_offsets, campaign=True)

@@ -28,9 +28,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from detectors.campaign_config import CampaignConfig
 from detectors.config import EngineConfig
 
-__all__ = ["CONFIG_ENV", "Settings", "load_settings"]
+__all__ = ["CONFIG_ENV", "Settings", "describe_error", "load_settings"]
 
 #: Environment variable naming the TOML config file.
 CONFIG_ENV = "DISTILLWATCH_CONFIG"
@@ -103,6 +104,8 @@ class Settings(BaseSettings):
 
     # --- engine -----------------------------------------------------------
     engine: dict[str, Any] = Field(default_factory=dict)
+    #: overrides of detectors.campaign_config.CampaignConfig (the campaign stage)
+    campaign: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod
@@ -119,11 +122,16 @@ class Settings(BaseSettings):
         if "partitions" in self.engine and int(self.engine["partitions"]) != self.partitions:
             raise ValueError("engine.partitions must equal partitions (or be left unset)")
         self.engine_config()  # unknown or inconsistent engine settings fail at load time
+        self.campaign_config()
         return self
 
     def engine_config(self) -> EngineConfig:
         """The detection engine's config; its ``partitions`` is this object's ``partitions``."""
         return EngineConfig.from_mapping({**self.engine, "partitions": self.partitions})
+
+    def campaign_config(self) -> CampaignConfig:
+        """The campaign stage's config (replay and the streaming stage use the same)."""
+        return CampaignConfig.from_mapping(self.campaign)
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection options shared by aiokafka and kafka-python clients."""
@@ -186,3 +194,25 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
 
     values = {name: value for name, value in overrides.items() if value is not None}
     return _Configured(**values)
+
+
+def describe_error(exc: Exception) -> str:
+    """One line per problem of a settings error, naming the option (pydantic's own
+    message starts with "1 validation error for Settings" and hides the rest).
+
+    >>> try:
+    ...     load_settings(None, partitions=0)
+    ... except ValueError as exc:
+    ...     print(describe_error(exc))
+    partitions: Input should be greater than or equal to 1
+    """
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return "; ".join(lines)

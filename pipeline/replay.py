@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from detectors.alerts import Alert
+from detectors.campaign_config import CampaignConfig
 from detectors.config import EngineConfig
 from detectors.events import Event, format_ts, parse_line
 from detectors.sharded import ShardedEngine
@@ -46,6 +47,7 @@ def replay_files(
     progress: bool = False,
     trace_scores: bool = False,
     campaigns: bool = True,
+    campaign_config: CampaignConfig | None = None,
 ) -> ReplayResult:
     """Replay ``paths`` through a :class:`ShardedEngine`; write outputs when ``out_dir`` is set.
 
@@ -53,7 +55,7 @@ def replay_files(
     a read error mid-way is reported in ``ReplayResult.error`` with what was read so far.
     """
     check_inputs(paths)
-    engine = ShardedEngine(config, campaigns=campaigns)
+    engine = ShardedEngine(config, campaign_config, campaigns=campaigns)
     if trace_scores:
         engine.enable_trace()
     alerts: list[Alert] = []
@@ -141,6 +143,7 @@ def replay_files(
         "wall_seconds": round(wall, 3),
         "events_per_second": round(total / wall, 1) if wall > 0 else 0.0,
         "config": config.to_dict(),
+        "campaign_config": None if engine.campaigns is None else engine.campaigns.config.to_dict(),
     }
     if error is not None:
         summary["error"] = error
@@ -188,12 +191,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.config import load_settings
+    from pipeline.config import describe_error, load_settings
 
     try:
         settings = load_settings(args.config)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"distillwatch replay: bad configuration: {exc}".splitlines()[0], file=sys.stderr)
+        print(f"distillwatch replay: bad configuration: {describe_error(exc)}", file=sys.stderr)
         return 2
     show_progress = not args.no_progress and sys.stderr.isatty()
     if args.to_kafka:
@@ -209,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
             progress=show_progress,
             trace_scores=args.scores,
             campaigns=not args.no_campaigns,
+            campaign_config=settings.campaign_config(),
         )
     except InputError as exc:
         print(f"distillwatch replay: {exc}", file=sys.stderr)

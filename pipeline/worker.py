@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Any
 
-from pipeline.config import Settings, load_settings
+from pipeline.config import Settings, describe_error, load_settings
 
 __all__ = [
     "add_arguments",
@@ -86,7 +86,7 @@ def load_or_explain(args: argparse.Namespace, command: str) -> Settings | None:
     try:
         settings = settings_from_args(args)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"distillwatch {command}: {exc}", file=sys.stderr)
+        print(f"distillwatch {command}: {describe_error(exc)}", file=sys.stderr)
         return None
     if settings.kafka_bootstrap_servers is None:
         print(

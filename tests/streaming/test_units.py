@@ -107,7 +107,8 @@ class TestSettings:
     def test_precedence_flags_env_file_defaults(self, tmp_path: Path, monkeypatch):
         config = tmp_path / "dw.toml"
         config.write_text('alerts_topic = "file-alerts"\ngroup_id = "file-group"\n'
-                          'partitions = 4\n[engine]\nwindow_seconds = 60\n')  # fmt: skip
+                          'partitions = 4\n[engine]\nwindow_seconds = 60\n'
+                          '[campaign]\ncritical_threshold = 0.9\n')  # fmt: skip
         monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", " h1:9092 , h2:9092 ")
         monkeypatch.setenv("DISTILLWATCH_GROUP_ID", "env-group")
         settings = load_settings(config, requests_topic="flag-requests", alerts_topic=None)
@@ -117,6 +118,7 @@ class TestSettings:
         )  # fmt: skip
         engine = settings.engine_config()
         assert (engine.window_seconds, engine.partitions) == (60.0, 4)
+        assert settings.campaign_config().critical_threshold == 0.9
 
     def test_invalid_values_name_the_option(self, monkeypatch):
         monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
@@ -124,6 +126,10 @@ class TestSettings:
             load_settings(None, partitions=0)
         with pytest.raises(ValueError, match="windw"):
             load_settings(None, engine={"windw": 1})
+        with pytest.raises(ValueError, match="unknown campaign setting"):
+            load_settings(None, campaign={"critical": 1})
+        with pytest.raises(ValueError, match="thresholds"):
+            load_settings(None, campaign={"warning_threshold": 0.9, "critical_threshold": 0.8})
         with pytest.raises(FileNotFoundError):
             load_settings("/nonexistent/dw.toml")
 

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from pipeline.processes import stop_process
+
 __all__ = ["BrokerError", "EmbeddedBroker", "free_port", "metadata_ok", "tansu_binary"]
 
 # Linux prctl option: deliver a signal to the child when its parent dies, so a
@@ -238,13 +240,8 @@ class EmbeddedBroker:
 
     def _stop_process(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        if process is not None:
+            stop_process(process, timeout=5, kill_timeout=5)
         self._close_log()
 
     def stop(self) -> None:

@@ -43,6 +43,7 @@ import contextlib
 import logging
 import pickle
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener
@@ -56,7 +57,7 @@ from pipeline.config import Settings
 from pipeline.kafka_io import aio_consumer
 from pipeline.summaries_io import decode_record, ensure_campaign_topics
 
-__all__ = ["CampaignProcessor"]
+__all__ = ["CampaignProcessor", "export_stage_held"]
 
 log = logging.getLogger("distillwatch.campaigns")
 
@@ -333,3 +334,20 @@ class CampaignProcessor:
             "campaign stage assigned (%s)",
             "restored from checkpoint" if checkpoint is not None else "fresh",
         )
+
+
+def export_stage_held(registry: Any, holding: Callable[[], bool]) -> None:
+    """Register ``distillwatch_campaign_stage_held`` (1 while ``holding()``, read at scrape).
+
+    Exported by whatever process may run the stage (a worker hosting it, a
+    ``distillwatch campaigns`` process), so ``sum(...) == 0`` means no one runs it.
+    """
+    from prometheus_client import Gauge
+
+    held = Gauge(
+        "distillwatch_campaign_stage_held",
+        "1 while this process runs the campaign stage, 0 while it stands by",
+        registry=registry,
+    )
+    # Called in the metrics thread: one attribute read, no lock needed.
+    held.set_function(lambda: 1.0 if holding() else 0.0)

@@ -110,18 +110,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _held_gauge(registry: Any, service: CampaignService) -> None:
-    from prometheus_client import Gauge
-
-    held = Gauge(
-        "distillwatch_campaign_stage_held",
-        "1 while this process runs the campaign stage, 0 while it stands by",
-        registry=registry,
-    )
-    # Read at scrape time (the metrics thread): one attribute read, no lock needed.
-    held.set_function(lambda: 1.0 if service.holding else 0.0)
-
-
 async def _serve(service: CampaignService, duration: float | None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -177,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     metrics, server = build_metrics(settings, component="campaigns")
     service = CampaignService(settings, metrics)
-    _held_gauge(metrics.registry, service)
+    from pipeline.campaign_stage import export_stage_held
+
+    export_stage_held(metrics.registry, lambda: service.holding)
     print(
         f"distillwatch campaigns: brokers {settings.kafka_bootstrap_servers}, group "
         f"{settings.group_id}-campaigns, topic {settings.summaries_topic}, "

@@ -137,6 +137,15 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     app = create_app(settings, metrics)
+    if settings.campaigns and settings.campaign_stage:
+        from pipeline.campaign_stage import export_stage_held
+
+        def holding() -> bool:
+            processor = getattr(app, "distillwatch_processor", None)
+            campaigns = None if processor is None else processor.campaigns
+            return campaigns is not None and campaigns.stage is not None
+
+        export_stage_held(metrics.registry, holding)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     try:

@@ -40,6 +40,7 @@ from detectors.events import Event, parse_line
 from detectors.partitioning import PartitionCache
 from pipeline.config import Settings
 from pipeline.kafka_io import aio_consumer, aio_producer, ensure_topics
+from pipeline.processes import stop_process
 
 #: Quantiles reported (besides the maximum).
 QUANTILES = (0.50, 0.90, 0.99)
@@ -312,12 +313,7 @@ def measure(
         seen, seconds = asyncio.run(_produce_and_watch(run, keyed, produced, rate, drain_seconds))
         worker_stats = _scrape(port)
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
+        stop_process(worker, timeout=30)
         log.close()
     batches = worker_stats.get("distillwatch_batch_seconds_count", 0.0)
     return {

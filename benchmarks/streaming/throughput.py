@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import orjson
 
 from pipeline.config import Settings
 from pipeline.kafka_io import aio_consumer
+from pipeline.processes import stop_process
 from pipeline.stream import StreamProcessor
 
 
@@ -192,13 +192,7 @@ def campaigns_process(
                 time.sleep(0.05)
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=40)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+            stop_process(proc, timeout=40)
 
 
 async def worker(

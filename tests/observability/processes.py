@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from detectors.config import EngineConfig
+from pipeline.processes import stop_process
 
 BIN = Path(sys.executable).parent
 METRICS_LINE = re.compile(rb"metrics http://127\.0\.0\.1:(\d+)/metrics")
@@ -73,14 +74,7 @@ def _start(name: str, argv: list[str], env: Mapping[str, str], log: Path) -> Run
 
 def stop(running: Running, timeout: float = 20.0) -> None:
     """SIGTERM (the worker checkpoints, the hook closes its consumer), then SIGKILL."""
-    proc = running.proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    stop_process(running.proc, timeout=timeout)
 
 
 def wait_metrics(running: Running, timeout: float = 45.0) -> None:

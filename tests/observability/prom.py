@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 import pytest
 
+from pipeline.processes import stop_process
+
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "dashboards" / "prometheus" / "rules" / "distillwatch.rules.yml"
 RULE_TESTS = REPO / "dashboards" / "prometheus" / "tests" / "distillwatch.rules.test.yml"
@@ -132,10 +134,5 @@ def running_prometheus(
             time.sleep(0.2)
         yield prom
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc, timeout=10, kill_timeout=5)
         log.close()

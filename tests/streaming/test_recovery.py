@@ -19,6 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.config import Settings
 from pipeline.kafka_io import ensure_topics, push_file
+from pipeline.processes import stop_process
 from tests.streaming.conftest import BIN
 from tests.streaming.helpers import alert_ids, test_settings
 
@@ -84,13 +85,7 @@ def wait_alert_count(settings: Settings, count: int, timeout: float) -> list[str
 
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
+    stop_process(worker, timeout=30)
 
 
 def test_kill_9_mid_stream_loses_and_duplicates_nothing(apache_kafka, dataset, tmp_path):

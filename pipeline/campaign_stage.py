@@ -43,7 +43,6 @@ import contextlib
 import logging
 import pickle
 import time
-from collections.abc import Callable
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener
@@ -57,7 +56,7 @@ from pipeline.config import Settings
 from pipeline.kafka_io import aio_consumer
 from pipeline.summaries_io import decode_record, ensure_campaign_topics
 
-__all__ = ["CampaignProcessor", "export_stage_held"]
+__all__ = ["CampaignProcessor"]
 
 log = logging.getLogger("distillwatch.campaigns")
 
@@ -108,6 +107,8 @@ class CampaignProcessor:
         self.sequence = 0
         self.dirty = False
         self.alerts_published = 0
+        #: numbers for /metrics, refreshed on the event loop (pipeline/campaign_metrics.py)
+        self.readings: dict[str, float] = {}
         self._moved: dict[int, float] = {}
         self._caught_up: dict[int, bool] = {}
         self._assigned_at = time.monotonic()
@@ -186,6 +187,7 @@ class CampaignProcessor:
                 await self._publish(stage.process_many(released))
             if now - self._last_checkpoint >= self.settings.checkpoint_interval_seconds:
                 await self._checkpoint()
+            self._refresh_readings(full=False)
 
     def _absorb(self, merger: SummaryMerger, record: Any, now: float) -> None:
         if record.offset < self.next_offset:
@@ -263,8 +265,35 @@ class CampaignProcessor:
         }
         return pickle.dumps(state, protocol=5)
 
+    def _refresh_readings(self, full: bool = True) -> None:
+        """Copy the stage's numbers for the metrics thread (it must not walk live state).
+
+        The O(1) ones after every step; active campaigns (a walk over the groups) with
+        each checkpoint.
+        """
+        merger, stage = self.merger, self.stage
+        if merger is None or stage is None:
+            return
+        readings = dict(self.readings)
+        readings.update(
+            summaries_pending=merger.pending,
+            summaries_late=merger.stats.late,
+            summaries_gaps=merger.stats.gaps,
+            summaries_duplicates=merger.stats.duplicates,
+            partitions_idle=len(merger.idle),
+        )
+        if full or "campaigns_active" not in readings:
+            stats = stage.stats
+            readings.update(
+                keys_tracked=stats.keys_tracked,
+                groups_tracked=stats.groups_tracked,
+                campaigns_active=stats.campaigns_active,
+            )
+        self.readings = readings  # one reference swap: the reader sees old or new, whole
+
     async def _checkpoint(self, force: bool = False) -> None:
         self._last_checkpoint = time.monotonic()
+        self._refresh_readings()
         if self.stage is None or not (self.dirty or force):
             return
         self.sequence += 1
@@ -334,20 +363,3 @@ class CampaignProcessor:
             "campaign stage assigned (%s)",
             "restored from checkpoint" if checkpoint is not None else "fresh",
         )
-
-
-def export_stage_held(registry: Any, holding: Callable[[], bool]) -> None:
-    """Register ``distillwatch_campaign_stage_held`` (1 while ``holding()``, read at scrape).
-
-    Exported by whatever process may run the stage (a worker hosting it, a
-    ``distillwatch campaigns`` process), so ``sum(...) == 0`` means no one runs it.
-    """
-    from prometheus_client import Gauge
-
-    held = Gauge(
-        "distillwatch_campaign_stage_held",
-        "1 while this process runs the campaign stage, 0 while it stands by",
-        registry=registry,
-    )
-    # Called in the metrics thread: one attribute read, no lock needed.
-    held.set_function(lambda: 1.0 if holding() else 0.0)

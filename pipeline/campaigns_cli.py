@@ -165,9 +165,9 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     metrics, server = build_metrics(settings, component="campaigns")
     service = CampaignService(settings, metrics)
-    from pipeline.campaign_stage import export_stage_held
+    from pipeline.campaign_metrics import register_campaign_metrics
 
-    export_stage_held(metrics.registry, lambda: service.holding)
+    register_campaign_metrics(metrics.registry, lambda: service.processor)
     print(
         f"distillwatch campaigns: brokers {settings.kafka_bootstrap_servers}, group "
         f"{settings.group_id}-campaigns, topic {settings.summaries_topic}, "

@@ -138,14 +138,13 @@ def run(args: argparse.Namespace) -> int:
     )
     app = create_app(settings, metrics)
     if settings.campaigns and settings.campaign_stage:
-        from pipeline.campaign_stage import export_stage_held
+        from pipeline.campaign_metrics import register_campaign_metrics
 
-        def holding() -> bool:
+        def campaign_processor() -> Any:
             processor = getattr(app, "distillwatch_processor", None)
-            campaigns = None if processor is None else processor.campaigns
-            return campaigns is not None and campaigns.stage is not None
+            return None if processor is None else processor.campaigns
 
-        export_stage_held(metrics.registry, holding)
+        register_campaign_metrics(metrics.registry, campaign_processor)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     try:

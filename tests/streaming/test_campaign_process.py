@@ -153,6 +153,11 @@ def test_distillwatch_campaigns_command(embedded_broker, dataset, tmp_path):
     assert code == 0, text[-3000:]
     assert "campaign stage assigned (fresh)" in text, text[-3000:]
     assert samples["distillwatch_campaign_stage_held"] == 1.0
+    # The stage's own numbers, copied on its loop: it saw the dataset's keys and
+    # released every summary in order.
+    assert samples["distillwatch_campaign_keys_tracked"] > 0
+    assert samples["distillwatch_campaign_summaries_late_total"] == 0.0
+    assert samples["distillwatch_campaign_summaries_pending"] >= 0.0
     counted = sum(
         v for k, v in samples.items() if k.startswith("distillwatch_campaign_alerts_total")
     )

@@ -42,6 +42,11 @@ HOUR = 3600.0
 # with two residential prefixes lands both in a 20-bit pool six times in a thousand,
 # and a group is compared with hundreds of keys; one in 500 is the most we accept.
 CHANCE_LIMIT = 0.002
+# ... and only with at least this many prefixes in the pool: two shared prefixes tie a
+# key to a proxy pool too loosely (seed 15: a tutoring app with two prefixes, both in a
+# 6-prefix swarm pool by chance, 0.0007, became core in a 39-key part). A swarm key
+# rotating over its proxies has a third within a few requests.
+MIN_POOLED = 3
 # Core members' mean content evidence at which content stops holding a campaign back.
 # A swarm without reasoning asks (outputs of a few hundred tokens) sits near 0.5; benign
 # crowds are kept out by the shared-prefix and accounts gates, not by this ramp
@@ -257,7 +262,7 @@ def score_members(
         bits = rec.ip_bits.bit_count()
         pooled = (rec.ip_bits & shared).bit_count()
         if (
-            bits
+            pooled >= MIN_POOLED
             and pooled >= member_affinity * bits
             and chance_in_pool(bits, pooled, pool_share) <= CHANCE_LIMIT
         ):

@@ -41,3 +41,13 @@ def test_the_chance_limit_follows_the_binomial_tail() -> None:
     assert chance_in_pool(2, 1, share) > CHANCE_LIMIT  # one of two: common
     assert chance_in_pool(6, 6, share) < CHANCE_LIMIT  # all of six: a member
     assert abs(chance_in_pool(3, 0, share) - 1.0) < 1e-12  # zero of three: certain
+
+
+def test_two_pooled_prefixes_are_not_enough() -> None:
+    # 39 swarm keys over a 6-prefix pool, and a customer whose two prefixes both fall in
+    # it: rarer than the chance limit (6/256 squared), but two prefixes are too few.
+    members = [(f"k{i}", record(f"a{i}", pool(range(10, 16)))) for i in range(39)]
+    lucky = record("tutor", (1 << 11) | (1 << 14))
+    assert chance_in_pool(2, 2, 6 / 256) < CHANCE_LIMIT
+    core = score([*members, ("tutor", lucky)])
+    assert "tutor" not in core and len(core) == 39

@@ -369,6 +369,14 @@ def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
     if span < 2:
         return 0.0, float(max(observed, 0))
     profile = state.hour_profile
+    # Two partial hours share a bin with a complete one once a day has passed: the
+    # current hour (counted up to ``now``) and the key's first hour (from its first
+    # event). Their exposure counts too, or a perfectly flat key reads a CV of ~0.2
+    # from its second day on (one bin holding up to two hours' worth).
+    current = last_complete + 1
+    current_part = (now - current * HOUR) / HOUR
+    first_hour = first_complete - 1
+    first_part = (first_complete * HOUR - state.first_ts) / HOUR
     rates: list[float] = []
     noise = 0.0
     for k in range(span):
@@ -378,6 +386,10 @@ def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
         # discounted by how long ago its latest pass ended.
         latest = math.exp(-(now - (hour + 1) * HOUR) / PROFILE_TAU)
         exposure = latest * (1 - _DAY_KEEP**passes) / (1 - _DAY_KEEP)
+        if (current - hour) % 24 == 0:
+            exposure += current_part
+        if hour > first_hour and (hour - first_hour) % 24 == 0:
+            exposure += first_part * math.exp(-(now - first_complete * HOUR) / PROFILE_TAU)
         rate = profile[hour % 24] / exposure
         rates.append(rate)
         noise += 1.0 / exposure

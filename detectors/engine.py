@@ -265,7 +265,8 @@ class Engine:
         state.last_scored_ts = now
         self._stats.windows_scored += 1
         score, features, scaled, families = self._evaluate(state, now)
-        key_families = families
+        # The key's own families feed learning and the campaign summary; the reasons
+        # follow whichever scored higher, the key or its slice.
         reason_families, reason_features, prefix = families, features, ""
         if state.high_slice is not None:
             slice_score, slice_features, slice_families = self._evaluate_slice(
@@ -283,7 +284,7 @@ class Engine:
             self._population.learn_one(scaled)
             # A key that just changed must not teach its baseline the new behaviour
             # before the change has been judged.
-            if key_families["change"][0] < 0.3:
+            if families["change"][0] < 0.3:
                 self._change.learn_one(state.change_state, scaled)
         self._baseline.learn_one(features)
 
@@ -303,9 +304,9 @@ class Engine:
                     features["reasoning_prompt_share"],
                     features["template_share"],
                     features["output_tokens_mean"],
-                    key_families["harvest"][0],
-                    key_families["content"][0],
-                    key_families["pacing"][0],
+                    families["harvest"][0],
+                    families["content"][0],
+                    families["pacing"][0],
                     score,
                     () if templates else state.templates(1.0),
                 )

@@ -239,10 +239,14 @@ class Engine:
         families = self._ensemble.families(
             features, anomaly=ramp(anomaly, 0.9, 0.999), change=change
         )
-        score = self._ensemble.score(families)
-        if now - state.first_ts < self.config.key_warmup_seconds:
-            score = min(score, self.config.recover_threshold * 0.99)
+        score = self._warm(self._ensemble.score(families), state.first_ts, now)
         return score, features, scaled, families
+
+    def _warm(self, score: float, first_ts: float, now: float) -> float:
+        """``score``, held below recovery while its key (or slice) is in its warm-up."""
+        if now - first_ts < self.config.key_warmup_seconds:
+            return min(score, self.config.recover_threshold * 0.99)
+        return score
 
     def _evaluate_slice(
         self, high_slice: KeyState, now: float, change: float
@@ -255,9 +259,7 @@ class Engine:
         """
         features = key_features(high_slice, now)
         families = self._ensemble.families(features, anomaly=0.0, change=change)
-        score = self._ensemble.score(families)
-        if now - high_slice.first_ts < self.config.key_warmup_seconds:
-            score = min(score, self.config.recover_threshold * 0.99)
+        score = self._warm(self._ensemble.score(families), high_slice.first_ts, now)
         return score, features, families
 
     def _score(self, key: str, state: KeyState, now: float, ts: float) -> list[Alert]:

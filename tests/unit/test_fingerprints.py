@@ -1,0 +1,192 @@
+"""Prompt fingerprints: near-duplicates, determinism, reasoning asks, vocabulary bits."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from detectors.fingerprints import (
+    BOTTOM_K,
+    SIGNATURE_BITS,
+    VOCAB_BITS,
+    VOCAB_SAMPLE,
+    fingerprint,
+    similarity,
+)
+
+TEMPLATE = "You are an expert teacher. Explain {} in depth, with examples, for a university course."
+TOPICS = ("photosynthesis", "plate tectonics", "inflation", "recursion", "entropy", "vaccines")
+UNRELATED = (
+    "what should I cook tonight with leftover rice",
+    "help me write an email to my landlord about the heating",
+    "is it normal for a puppy to sleep this much",
+    "recommend a sci-fi novel like dune",
+    "how do I fix a leaking kitchen tap",
+    "translate good morning into japanese",
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _sig(text: str) -> int:
+    return fingerprint(text).signature
+
+
+def test_same_template_prompts_are_more_similar_than_unrelated_ones() -> None:
+    filled = [_sig(TEMPLATE.format(topic)) for topic in TOPICS]
+    others = [_sig(text) for text in UNRELATED]
+    near = [similarity(a, b) for i, a in enumerate(filled) for b in filled[i + 1 :]]
+    far = [similarity(a, b) for a in filled for b in others]
+    assert min(near) > max(far)
+    # The engine's template match (features.TEMPLATE_MATCH) is 0.5.
+    assert min(near) >= 0.5 > max(far)
+
+
+def test_unrelated_prompts_share_few_bits() -> None:
+    sigs = [_sig(text) for text in UNRELATED]
+    pairs = [similarity(a, b) for i, a in enumerate(sigs) for b in sigs[i + 1 :]]
+    assert max(pairs) < 0.5
+
+
+def test_identical_text_gives_an_identical_fingerprint() -> None:
+    text = TEMPLATE.format("glaciers")
+    first = fingerprint(text)
+    assert all(fingerprint(text) == first for _ in range(3))
+    assert fingerprint(str(text)) == first  # equal, not the same object
+    assert similarity(first.signature, first.signature) == 1.0
+
+
+def test_fingerprints_are_the_same_in_another_process() -> None:
+    # Python's hash() is salted per process; fingerprints feed replay/stream parity.
+    text = TEMPLATE.format("black holes")
+    code = (
+        "from detectors.fingerprints import fingerprint; import sys; "
+        "print(tuple(fingerprint(sys.argv[1])))"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run(
+        [sys.executable, "-c", code, text],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    ).stdout.strip()
+    assert out == str(tuple(fingerprint(text)))
+
+
+def test_case_and_punctuation_do_not_change_the_signature() -> None:
+    plain = fingerprint("explain photosynthesis in depth with examples")
+    shouted = fingerprint("Explain: PHOTOSYNTHESIS -- in depth, with examples!")
+    assert shouted.signature == plain.signature
+    assert shouted.vocab_bits == plain.vocab_bits
+
+
+def test_stopwords_do_not_count() -> None:
+    assert fingerprint("what is the").signature == 0
+    assert _sig("the photosynthesis of a leaf") == _sig("photosynthesis leaf")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Solve this step by step.",
+        "Give a step-by-step derivation of the quadratic formula.",
+        "Show your work.",
+        "Let's think about it: what is 17 * 23?",
+        "Walk me through how TCP handshakes work.",
+        "Explain your reasoning before answering.",
+        "Use chain of thought to solve the riddle.",
+        "THINK CAREFULLY about edge cases.",
+    ],
+)
+def test_reasoning_asks_are_detected(text: str) -> None:
+    assert fingerprint(text).asks_reasoning
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Translate good morning into Japanese.",
+        "Write a haiku about the sea.",
+        "I think my code has a bug in line 3.",  # "think", but no ask
+        "Does this work on Windows?",  # "work", but no ask
+        "Summarise the steps of the meeting.",  # "step", but no ask
+        "",
+    ],
+)
+def test_plain_requests_do_not_ask_for_reasoning(text: str) -> None:
+    assert not fingerprint(text).asks_reasoning
+
+
+def test_vocabulary_bits_are_a_small_sample_of_the_words() -> None:
+    rng = random.Random(4)
+    for _ in range(50):
+        words = [f"w{rng.randrange(10**6)}" for _ in range(rng.randint(1, 40))]
+        fp = fingerprint(" ".join(words))
+        assert 1 <= fp.vocab_bits.bit_count() <= min(VOCAB_SAMPLE, len(set(words)))
+        assert fp.vocab_bits < 1 << VOCAB_BITS
+        assert 1 <= fp.signature.bit_count() <= min(BOTTOM_K, len(set(words)))
+        assert fp.signature < 1 << SIGNATURE_BITS
+        assert fp.words == len(words)
+
+
+def test_different_topics_light_different_vocabulary_bits() -> None:
+    # A sweep over topics covers more vocabulary than one topic asked again and again.
+    one = 0
+    many = 0
+    for i, topic in enumerate(TOPICS):
+        one |= fingerprint(f"{TOPICS[0]} {i}").vocab_bits
+        many |= fingerprint(f"{topic} {i}").vocab_bits
+    assert many.bit_count() > one.bit_count()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "!!! ??? ...",
+        "Erkläre die Photosynthese Schritt für Schritt",
+        "解释光合作用\uff0c一步一步地推理",
+        "Объясни фотосинтез step by step 🌱🌞",
+        "lone surrogate \ud800 inside",
+        "word " * 100_000,
+        "x" * 1_000_000,
+    ],
+)
+def test_odd_text_does_not_crash(text: str) -> None:
+    fp = fingerprint(text)
+    assert fp.signature < 1 << SIGNATURE_BITS
+    assert fp.vocab_bits < 1 << VOCAB_BITS
+    assert fp.words >= 0
+    assert fp == fingerprint(text)
+
+
+def test_empty_text_has_an_empty_fingerprint() -> None:
+    fp = fingerprint("")
+    assert (fp.signature, fp.vocab_bits, fp.asks_reasoning, fp.words) == (0, 0, False, 0)
+    assert similarity(fp.signature, fp.signature) == 0.0
+
+
+def test_non_ascii_prompts_still_match_their_template() -> None:
+    template = "Erkläre {} ausführlich für Studierende im ersten Semester, mit Beispielen."
+    a = _sig(template.format("Photosynthese"))
+    b = _sig(template.format("Plattentektonik"))
+    c = _sig("Wie koche ich heute Abend Reis mit Gemüse?")
+    assert similarity(a, b) > similarity(a, c)
+
+
+def test_similarity_is_symmetric_and_bounded() -> None:
+    rng = random.Random(9)
+    for _ in range(200):
+        a, b = rng.getrandbits(64), rng.getrandbits(64)
+        s = similarity(a, b)
+        assert s == similarity(b, a)
+        assert 0.0 <= s <= 1.0
+    assert similarity(0b1010, 0b0101) == 0.0

@@ -51,6 +51,17 @@ class Contribution:
     weight: float
 
 
+_FOUR = ("harvest", "content", "pacing", "volume")
+_ALL_FOUR = "*".join(_FOUR)
+
+
+def _product(values: Mapping[str, float], names: tuple[str, ...]) -> float:
+    total = 1.0
+    for name in names:
+        total *= values[name]
+    return total
+
+
 def _noisy_or(*values: float) -> float:
     miss = 1.0
     for v in values:
@@ -69,7 +80,8 @@ class ExtractionEnsemble:
         Logit weight of each family (``harvest``, ``content``, ``pacing``,
         ``volume``, ``change``, ``anomaly``) and of the pairs that must co-occur
         (``harvest*content``, ``harvest*pacing``, ``content*pacing``,
-        ``harvest*change``).
+        ``harvest*change``), and of all four of harvest, content, pacing and volume
+        at once (``harvest*content*pacing*volume``).
     temperature
         Divides the logit: higher is a flatter score.
 
@@ -96,6 +108,11 @@ class ExtractionEnsemble:
         "harvest*pacing": 3.0,
         "content*pacing": 1.5,
         "harvest*change": 2.5,
+        # Industrial extraction: reasoning-rich answers taken around the clock at high
+        # volume. Every pair above also fits some benign heavy user; all four together
+        # fit none, and without this term a harvester whose answers are short (~550
+        # tokens) settled just below critical (simulator seeds 25 and 26).
+        "harvest*content*pacing*volume": 1.0,
     }
 
     def __init__(
@@ -202,6 +219,7 @@ class ExtractionEnsemble:
         total += w.get("harvest*pacing", 0.0) * v["harvest"] * v["pacing"]
         total += w.get("content*pacing", 0.0) * v["content"] * v["pacing"]
         total += w.get("harvest*change", 0.0) * v["harvest"] * v["change"]
+        total += w.get(_ALL_FOUR, 0.0) * _product(v, _FOUR)
         return total / self.temperature
 
     def score(self, fam: Mapping[str, tuple[float, list[Contribution]]]) -> float:
@@ -224,6 +242,10 @@ class ExtractionEnsemble:
             + v["content"] * self.weights.get("content*pacing", 0.0),
             "change": v["harvest"] * self.weights.get("harvest*change", 0.0),
         }
+        all_four = self.weights.get(_ALL_FOUR, 0.0)
+        for name in _FOUR:
+            others = _product(v, tuple(n for n in _FOUR if n != name))
+            partner[name] = partner.get(name, 0.0) + all_four * others
         for name, (value, parts) in fam.items():
             family_weight = self.weights.get(name, 0.0) + partner.get(name, 0.0)
             total = sum(p.weight for p in parts) or 1.0

@@ -149,6 +149,12 @@ class EpisodeTracker:
 
     def update(self, episode: Episode, score: float, ts: float) -> str | None:
         """Apply one score; return the severity to alert at, or None."""
+        calm_since = episode.calm_since
+        if calm_since is not None and ts - calm_since >= self.recovery_seconds:
+            # Calm, then silent (a key is scored only when it has traffic): it has
+            # recovered, whatever this score says; a high one opens a new episode.
+            episode.severity = None
+            episode.calm_since = None
         severity = self.severity_of(score)
         if episode.severity is None:
             if severity is None:
@@ -162,9 +168,6 @@ class EpisodeTracker:
         if score < self.recover:
             if episode.calm_since is None:
                 episode.calm_since = ts
-            elif ts - episode.calm_since >= self.recovery_seconds:
-                episode.severity = None
-                episode.calm_since = None
             return None
         episode.calm_since = None
         if SEVERITY_RANK[severity] > SEVERITY_RANK[episode.severity]:

@@ -207,9 +207,11 @@ class Engine:
         if high_slice is not None:
             high_slice.fold(window_end)
         elif wants_slice(state):
-            state.high_slice = KeyState(window_end, c.window_seconds)
+            high_slice = state.high_slice = KeyState(window_end, c.window_seconds)
         self._stats.windows_folded += 1
-        state.window_end = (math.floor(ts / c.window_seconds) + 1) * c.window_seconds
+        state.open_window(ts, c.window_seconds)
+        if high_slice is not None:
+            high_slice.open_window(ts, c.window_seconds)
         self._keys.move_to_end(key)
         since = window_end - state.last_scored_ts
         due = (events >= c.min_window_events and since >= c.score_interval_seconds) or (

@@ -298,7 +298,23 @@ class KeyState:
             v[i] = 0.0
         self.window_events = 0
 
+    def open_window(self, ts: float, window_seconds: float) -> None:
+        """Start the window holding event time ``ts`` (call after :meth:`fold`).
+
+        A new day starts here, before the event is added, not at the next fold: a key
+        back from an overnight pause on new prefixes (a takeover) must read them as new.
+        """
+        self.window_end = (math.floor(ts / window_seconds) + 1) * window_seconds
+        day = int(ts // DAY)
+        if day != self.day_index:
+            self._roll_day(day)
+
     def _roll_day(self, day: int) -> None:
+        # History only learns at day boundaries, so "new prefix" means new this day.
+        # It learns the ending day before the bitmaps roll: after a gap of days they
+        # are dropped, and the last active day must not be forgotten with them.
+        self.ip_history |= self.ip_bits & _TODAY_IP
+        self.ua_history |= self.ua_bits & _TODAY_64
         keep = day == self.day_index + 1
         self.ip_bits = _next_generation(self.ip_bits, IP_PREFIX_BITS, keep)
         self.ua_bits = _next_generation(self.ua_bits, 64, keep)
@@ -306,9 +322,6 @@ class KeyState:
         self.temperature_bits = _next_generation(self.temperature_bits, 64, keep)
         self.vocab_bits = _next_generation(self.vocab_bits, VOCAB_BITS, keep)
         self.day_index = day
-        # History only learns at day boundaries, so "new prefix" means new this day.
-        self.ip_history |= self.ip_bits >> IP_PREFIX_BITS
-        self.ua_history |= self.ua_bits >> 64
 
     def _roll_hours(self, hour: int, events: float) -> None:
         # Bit 0 of active_mask is the hour ``mask_hour``; bit i is i hours earlier.
@@ -320,6 +333,10 @@ class KeyState:
             if not self.active_mask & 2:
                 self.streak_start = hour  # the hour before was idle: a new streak
             self.active_mask |= 1
+
+
+_TODAY_IP = (1 << IP_PREFIX_BITS) - 1
+_TODAY_64 = (1 << 64) - 1
 
 
 def _next_generation(bits: int, width: int, keep: bool) -> int:

@@ -131,7 +131,8 @@ class RankCalibrator:
             return 0.0
         b = self._bin(raw)
         below = sum(self._counts[:b]) + 0.5 * self._counts[b]
-        return below / self._total
+        # The two sums add the same weights in different orders: clamp the rounding.
+        return min(below / self._total, 1.0)
 
 
 class PopulationModel:

@@ -126,14 +126,6 @@ def test_recovery_is_measured_in_event_time() -> None:
     assert ep.severity is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EpisodeTracker.update only closes an episode on a second calm score; when a key "
-    "goes quiet after one calm score (keys are scored only when they have traffic) and comes "
-    "back anomalous after more than recovery_seconds, the calm stretch is ignored and the "
-    "episode stays open: no new alert although the key recovered (ALERTS.md: a new alert "
-    "comes after it has recovered and turned anomalous again)",
-)
 def test_a_key_that_went_quiet_after_calming_down_alerts_again() -> None:
     ep = Episode()
     out = run([(0.9, 0), (0.1, 300), (0.9, 300 + 2 * RECOVERY)], ep)

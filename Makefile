@@ -24,7 +24,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check detectors pipeline tests benchmarks dashboards
 	$(BIN)/ruff format --check detectors pipeline tests benchmarks dashboards
-	$(BIN)/mypy detectors pipeline dashboards benchmarks
+	$(BIN)/mypy --explicit-package-bases detectors pipeline dashboards benchmarks tests
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

@@ -29,7 +29,8 @@ def test_two_workers_share_then_one_takes_over(embedded_broker, dataset):
         try:
             await wait_for(
                 lambda: (
-                    first.states and second.states and len(first.states) + len(second.states) == 8
+                    bool(first.states and second.states)
+                    and len(first.states) + len(second.states) == 8
                 ),
                 timeout=60,
                 what="both workers holding partitions",

@@ -50,8 +50,10 @@ class TestCheckpointCodec:
         with pytest.raises(ValueError):
             decode_chunks(new[:-1])
         torn = [*old, *new[:-1]]  # a crash while writing the newer checkpoint
-        assert _newest_complete(torn).offset == 10
-        assert _newest_complete([*old, *new]).offset == 20
+        survivor = _newest_complete(torn)
+        newest = _newest_complete([*old, *new])
+        assert survivor is not None and survivor.offset == 10
+        assert newest is not None and newest.offset == 20
 
 
 class TestPartitionState:
@@ -192,8 +194,9 @@ class TestCampaignSummaries:
     """Summaries leave a partition tagged (seq, watermark) and survive the wire unchanged."""
 
     def test_partition_summaries_are_tagged_and_match_the_sharded_engine(self):
-        from detectors.events import parse_line
+        from detectors.events import Event, parse_line
         from detectors.sharded import ShardedEngine
+        from detectors.summaries import KeySummary
         from pipeline.summaries_io import decode_record, encode_records
         from tests.unit.test_campaigns import swarm_events
 
@@ -217,10 +220,11 @@ class TestCampaignSummaries:
             # The same engine over the same events, straight: same summaries, same order.
             reference = Engine(EngineConfig(partitions=2))
             reference.enable_summaries()
-            expected = []
+            expected: list[tuple[float, KeySummary]] = []
             for line in lines:
-                event = parse_line(line)
-                reference.process(event)  # type: ignore[arg-type]
+                parsed = parse_line(line)
+                assert isinstance(parsed, Event)
+                reference.process(parsed)
                 expected.extend((reference.watermark, s) for s in reference.drain_summaries())
             assert tagged, "the swarm must produce summaries"
             assert [seq for seq, _, _ in tagged] == list(range(len(tagged)))

@@ -96,7 +96,9 @@ def test_batches_validate_each_item() -> None:
     good = orjson.dumps(VALID)
     items = decode_value(b"[" + good + b", 5, " + good + b"]")
     assert [type(i).__name__ for i in items] == ["Event", "Rejection", "Event"]
-    assert items[1].index == 1  # type: ignore[union-attr]
+    rejection = items[1]
+    assert isinstance(rejection, Rejection)
+    assert rejection.index == 1
     nd = decode_value(good + b"\n" + b"garbage" + b"\n" + good)
     assert [type(i).__name__ for i in nd] == ["Event", "Rejection", "Event"]
 

@@ -280,11 +280,14 @@ class Agent(Style):
 
 
 class Reseller(Style):
-    """A reseller's gateway: its customers' traffic, a mix of dev, chat, RAG and tutoring."""
+    """A reseller's gateway: its customers' traffic, a mix of dev, chat, RAG, tutoring,
+    long-form writing and coding agents (the last two ask for high max_tokens)."""
 
     def __init__(self, rng: random.Random) -> None:
         super().__init__(rng, None)
-        self.parts: Sequence[Style] = (Chat(rng), Chat(rng), Dev(rng), Rag(rng), Tutor(rng))
+        self.parts: Sequence[Style] = (
+            Chat(rng), Chat(rng), Dev(rng), Rag(rng), Tutor(rng), Longform(rng), Agent(rng),
+        )  # fmt: skip
 
     def __call__(self) -> Content:
         return self.parts[int(self.r() * len(self.parts))]()

@@ -36,7 +36,7 @@ from detectors.models import (
     scale_features,
     unscale,
 )
-from detectors.slices import HIGH_MAX_TOKENS, PREFIX, wants_slice
+from detectors.slices import HIGH_MAX_TOKENS, PREFIX, slice_trust, wants_slice
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
 __all__ = ["DETECTOR", "Engine", "EngineStats"]
@@ -277,8 +277,8 @@ class Engine:
                 state.high_slice, now, families["change"][0]
             )
             if slice_score > score:
-                score, prefix = slice_score, PREFIX
-                reason_families, reason_features = slice_families, slice_features
+                score += (slice_score - score) * slice_trust(slice_families["content"][0])
+                prefix, reason_families, reason_features = PREFIX, slice_families, slice_features
         self._scores.append(score)
         if self._trace is not None:
             self._trace.append((key, now, score))

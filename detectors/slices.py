@@ -17,15 +17,32 @@ hold one (memory per key stays as measured in ``benchmarks/key_memory.py``).
 
 from __future__ import annotations
 
+from detectors.ensemble import ramp
 from detectors.features import COUNTERS, HIGH_MAX_TOKENS, HIMAX, KeyState, N
 
-__all__ = ["HIGH_MAX_TOKENS", "MAX_SHARE", "MIN_EVENTS", "MIN_SHARE", "PREFIX", "wants_slice"]
+__all__ = [
+    "CONTENT_TRUST",
+    "HIGH_MAX_TOKENS",
+    "MAX_SHARE",
+    "MIN_EVENTS",
+    "MIN_SHARE",
+    "PREFIX",
+    "slice_trust",
+    "wants_slice",
+]
 
 # Share of the key's (day-decayed) requests asking for HIGH_MAX_TOKENS or more.
 MIN_SHARE = 0.02
 MAX_SHARE = 0.8
 # High-max_tokens requests (day-decayed) before the slice is worth its memory.
 MIN_EVENTS = 20.0
+# Content evidence (the ensemble's family) from which a slice's score counts in full.
+# A reseller's or platform's high-max_tokens slice gathers many customers' long-form
+# and coding traffic; merged across time zones it is long, flat and around the clock,
+# which is harvest and pacing evidence without any extraction in it (its content reads
+# 0.15-0.38 on the simulator's resellers). Extraction mixed in asks for worked answers
+# over a few templates (0.62-1.0 on seeds 18, 24-27 where a slice made it critical).
+CONTENT_TRUST = (0.4, 0.6)
 # Reasons carried by the slice name their feature with this prefix.
 PREFIX = "high_max_tokens."
 _DAY = COUNTERS * 2  # start of the day horizon's sums in KeyState.values
@@ -54,3 +71,17 @@ def wants_slice(state: KeyState) -> bool:
     high = values[_DAY + HIMAX]
     total = values[_DAY + N]
     return high >= MIN_EVENTS and MIN_SHARE * total <= high <= MAX_SHARE * total
+
+
+def slice_trust(content: float) -> float:
+    """How far a slice's higher score may lift its key's (0: not at all, 1: all the way).
+
+    Without prompt text the content family is 0 and a slice never lifts its key: its
+    metadata alone cannot tell extraction from a platform's long-form customers.
+
+    Examples
+    --------
+    >>> slice_trust(0.3), slice_trust(0.5), slice_trust(0.7)
+    (0.0, 0.5, 1.0)
+    """
+    return ramp(content, *CONTENT_TRUST)

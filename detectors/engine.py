@@ -37,6 +37,7 @@ from detectors.models import (
     unscale,
 )
 from detectors.slices import HIGH_MAX_TOKENS, PREFIX, slice_trust, wants_slice
+from detectors.state_size import key_state_bytes
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
 __all__ = ["DETECTOR", "Engine", "EngineStats"]
@@ -476,21 +477,3 @@ class Engine:
         engine.config = config or EngineConfig()
         engine._bind()
         return engine
-
-
-def key_state_bytes(state: KeyState) -> int:
-    """Approximate deep size of one key's state (slots, arrays, ints, lists)."""
-    total = sys.getsizeof(state)
-    for name in KeyState.__slots__:
-        value = getattr(state, name)
-        total += sys.getsizeof(value)
-        if isinstance(value, list):
-            total += sum(sys.getsizeof(item) for item in value)
-            for item in value:
-                if isinstance(item, list):
-                    total += sum(sys.getsizeof(x) for x in item)
-        elif isinstance(value, KeyState):
-            total += key_state_bytes(value)
-        elif isinstance(value, Episode):
-            total += sum(sys.getsizeof(getattr(value, s)) for s in Episode.__slots__)
-    return total

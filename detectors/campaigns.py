@@ -19,7 +19,7 @@ import hashlib
 import math
 import pickle
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from detectors.alerts import Alert, Episode, EpisodeTracker, alert_id
@@ -36,7 +36,7 @@ from detectors.campaign_score import (
 from detectors.events import format_ts
 from detectors.summaries import KeySummary
 
-__all__ = ["DETECTOR", "CampaignStage", "CampaignStats", "campaign_id_of"]
+__all__ = ["DETECTOR", "CampaignStage", "CampaignStats", "campaign_id_of", "fragment_score"]
 
 DETECTOR = "campaign"
 SNAPSHOT_VERSION = 1
@@ -59,6 +59,43 @@ def campaign_id_of(group: int, user_agent_bits: int = 0) -> str:
     """
     raw = f"{group:016x}/{user_agent_bits:016x}".encode()
     return "camp_" + hashlib.sha256(raw).hexdigest()[:16]
+
+
+def fragment_score(
+    score: float, core: Sequence[KeyRecord], label: str, critical_threshold: float
+) -> float:
+    """A part's score, or its campaign's when the part is a fragment of a critical one.
+
+    A campaign's template cloud can split into several groups, and a member whose
+    templates all fall in a weaker fragment waited at warning (seed 29: two swarm keys,
+    silent after their first 8 hours, reached critical only the next day). When at
+    least half of the part's core is already critical under the id the part reports
+    as (``label``), the part is that campaign, and its core is judged with it.
+
+    Examples
+    --------
+    >>> def member(group: str, score: float) -> KeyRecord:
+    ...     record = KeyRecord("acct", 0.0)
+    ...     record.best_group, record.best_score = group, score
+    ...     return record
+    >>> mostly_critical = [member("camp_a", 0.95), member("camp_a", 0.9), member("camp_a", 0.7)]
+    >>> fragment_score(0.7, mostly_critical, "camp_a", 0.85)
+    0.9
+    >>> fragment_score(0.7, mostly_critical, "camp_b", 0.85)  # critical elsewhere: no
+    0.7
+    >>> fragment_score(0.7, mostly_critical[1:], "camp_a", 0.85)  # half is enough
+    0.9
+    >>> fragment_score(0.7, mostly_critical[2:], "camp_a", 0.85)
+    0.7
+    """
+    critical = [
+        record.best_score
+        for record in core
+        if record.best_group == label and record.best_score >= critical_threshold
+    ]
+    if not critical or 2 * len(critical) < len(core):
+        return score
+    return max(score, min(critical))
 
 
 class Group:
@@ -268,6 +305,7 @@ class CampaignStage:
         c = self.config
         core = set(result.core)
         label = campaign_id_of(gid, ua)
+        part_score = result.score
         if result.score >= c.warning_threshold:
             # Label propagation: parts that share core members end up under one id (the
             # smallest), so a campaign seen through several templates reports as one.
@@ -275,9 +313,11 @@ class CampaignStage:
                 record = self._keys[key]
                 if record.best_group is not None and record.best_score >= c.warning_threshold:
                     label = min(label, record.best_group)
+            core_records = [self._keys[key] for key in result.core]
+            part_score = fragment_score(result.score, core_records, label, c.critical_threshold)
         alerts: list[Alert] = []
         for key, record in sorted(part, key=lambda item: item[0]):
-            score = result.score if key in core else 0.0
+            score = part_score if key in core else 0.0
             if record.best_group != label:
                 if key not in core:
                     continue

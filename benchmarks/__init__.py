@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import platform
 import statistics
@@ -44,6 +45,7 @@ __all__ = [
     "make_console",
     "rate",
     "run_parallel",
+    "simulator_digest",
     "spread",
     "verdict",
     "write_json",
@@ -56,6 +58,20 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 CACHE_DIR = REPO_ROOT / ".cache" / "bench"
 #: ``--quick`` runs write here, so a smoke test never overwrites a full run's results.
 QUICK_RESULTS_DIR = CACHE_DIR / "quick-results"
+
+
+def simulator_digest() -> str:
+    """Short hash of the simulator's source, part of every cached dataset's name.
+
+    A change to ``pipeline/simulate`` changes the events a seed produces; keying the
+    cache on it means a benchmark never times a dataset the current simulator would
+    not generate.
+    """
+    digest = hashlib.sha256()
+    for source in sorted((REPO_ROOT / "pipeline" / "simulate").rglob("*.py")):
+        digest.update(source.relative_to(REPO_ROOT).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def verdict(value: float, target: float, higher_is_better: bool = True) -> str:

@@ -40,6 +40,7 @@ from benchmarks import (
     machine_info,
     make_console,
     rate,
+    simulator_digest,
     spread,
     verdict,
     write_json,
@@ -71,12 +72,13 @@ QUICK_DATASET = {"seed": 1, "days": 0.02, "benign_keys": 40, "attack_instances":
 def ensure_dataset(params: dict[str, Any]) -> tuple[Path, Path]:
     """Return (events with prompts, same events without ``prompt_text``), generating once.
 
-    Files live in ``.cache/bench/replay-<hash of params>/``; a rerun with the same
-    parameters reuses them.
+    Files live in ``.cache/bench/replay-<hash of params and simulator source>/``; a
+    rerun with the same parameters and simulator reuses them.
     """
     from pipeline.simulate import SimulationConfig, write_dataset
 
-    digest = hashlib.sha256(orjson.dumps(params, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+    keyed = {**params, "simulator": simulator_digest()}
+    digest = hashlib.sha256(orjson.dumps(keyed, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
     folder = CACHE_DIR / f"replay-{digest}"
     prompts = folder / "events.jsonl"
     metadata = folder / "events-metadata.jsonl"

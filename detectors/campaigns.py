@@ -309,11 +309,10 @@ class CampaignStage:
         if result.score >= c.warning_threshold:
             # Label propagation: parts that share core members end up under one id (the
             # smallest), so a campaign seen through several templates reports as one.
-            for key in result.core:
-                record = self._keys[key]
+            core_records = [self._keys[key] for key in result.core]
+            for record in core_records:
                 if record.best_group is not None and record.best_score >= c.warning_threshold:
                     label = min(label, record.best_group)
-            core_records = [self._keys[key] for key in result.core]
             part_score = fragment_score(result.score, core_records, label, c.critical_threshold)
         alerts: list[Alert] = []
         for key, record in sorted(part, key=lambda item: item[0]):

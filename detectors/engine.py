@@ -277,8 +277,8 @@ class Engine:
             slice_score, slice_features, slice_families = self._evaluate_slice(
                 state.high_slice, now, families["change"][0]
             )
-            trust = slice_trust(slice_families["content"][0])
-            if slice_score > score and trust > 0.0:
+            # Judged only when the slice outscores its key: most scorings stop here.
+            if slice_score > score and (trust := slice_trust(slice_families["content"][0])) > 0:
                 score += (slice_score - score) * trust
                 prefix, reason_families, reason_features = PREFIX, slice_families, slice_features
         self._scores.append(score)

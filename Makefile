@@ -9,10 +9,20 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+NATIVE_SOURCES := native/pyproject.toml native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
+
+# The compiled hot path (native/, Rust) is built wherever cargo is; without it the
+# pure-Python path runs, same results, slower (README, "Native hot path").
+$(STAMP): pyproject.toml $(NATIVE_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@if command -v cargo >/dev/null 2>&1; then \
+		echo "building the native hot path (native/, cargo)"; \
+		$(BIN)/pip install -q --force-reinstall --no-deps ./native; \
+	else \
+		echo "warning: cargo not found: running the pure-Python path (same results, slower)"; \
+	fi
 	touch $(STAMP)
 
 demo: setup
@@ -25,9 +35,12 @@ lint: setup
 	$(BIN)/ruff check detectors pipeline tests benchmarks dashboards
 	$(BIN)/ruff format --check detectors pipeline tests benchmarks dashboards
 	$(BIN)/mypy --explicit-package-bases detectors pipeline dashboards benchmarks tests
+	@if command -v cargo >/dev/null 2>&1; then \
+		cd native && cargo fmt --check && cargo clippy --release --quiet -- -D warnings; \
+	fi
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) build *.egg-info out
+	rm -rf $(VENV) build *.egg-info out native/target

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 from zlib import crc32
+
+from detectors.native import NATIVE
 
 __all__ = ["RecentIds"]
 
@@ -17,28 +20,20 @@ def _id_hash(api_key_id: str, request_id: str) -> int:
     return (crc32(data) << 32) | crc32(data, 0x9E3779B9)
 
 
-class RecentIds:
-    """FIFO set of the last ``capacity`` request ids (8 bytes of hash each, plus overhead).
+class _PythonIds:
+    """The reference memory (``native/src/dedup.rs`` must behave exactly like it)."""
 
-    Examples
-    --------
-    >>> ids = RecentIds(capacity=2)
-    >>> ids.seen("k", "r1"), ids.seen("k", "r1"), ids.seen("k", "r2"), ids.seen("k", "r3")
-    (False, True, False, False)
-    >>> ids.seen("k", "r1")  # forgotten: only the last two are kept
-    False
-    """
-
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int, order: bytes = b"") -> None:
         self.capacity = capacity
-        self._order: deque[int] = deque()
-        self._members: set[int] = set()
+        words = array("Q")
+        words.frombytes(order)
+        self._order: deque[int] = deque(words)
+        self._members: set[int] = set(words)
 
     def __len__(self) -> int:
         return len(self._members)
 
     def seen(self, api_key_id: str, request_id: str) -> bool:
-        """Return True if this id was seen recently; otherwise remember it."""
         h = _id_hash(api_key_id, request_id)
         members = self._members
         if h in members:
@@ -49,14 +44,46 @@ class RecentIds:
             members.discard(self._order.popleft())
         return False
 
+    def order_bytes(self) -> bytes:
+        return array("Q", self._order).tobytes()
+
+
+_Impl: Callable[..., Any] = NATIVE.RecentIds if NATIVE is not None else _PythonIds
+
+
+class RecentIds:
+    """FIFO set of the last ``capacity`` request ids (8 bytes of hash each, plus overhead).
+
+    The set itself is compiled where available (``detectors.native``); ``seen`` is
+    its method, bound once, so the hot path pays no extra call.
+
+    Examples
+    --------
+    >>> ids = RecentIds(capacity=2)
+    >>> ids.seen("k", "r1"), ids.seen("k", "r1"), ids.seen("k", "r2"), ids.seen("k", "r3")
+    (False, True, False, False)
+    >>> ids.seen("k", "r1")  # forgotten: only the last two are kept
+    False
+    """
+
+    seen: Callable[[str, str], bool]
+    """Return True if this id was seen recently; otherwise remember it."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._attach(capacity, b"")
+
+    def _attach(self, capacity: int, order: bytes) -> None:
+        self.capacity = capacity
+        self._ids = _Impl(capacity, order)
+        self.seen = self._ids.seen
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
     def __getstate__(self) -> dict[str, Any]:
         # Only the order travels, as packed 64-bit words: the set is rebuilt from it.
         # Pickling both as Python ints made this most of a checkpoint (~2 MB/partition).
-        return {"capacity": self.capacity, "order": array("Q", self._order).tobytes()}
+        return {"capacity": self.capacity, "order": self._ids.order_bytes()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        order = array("Q")
-        order.frombytes(state["order"])
-        self.capacity = state["capacity"]
-        self._order = deque(order)
-        self._members = set(order)
+        self._attach(state["capacity"], state["order"])

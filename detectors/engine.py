@@ -28,7 +28,7 @@ from detectors.features import (
     both_days,
     key_features,
 )
-from detectors.fingerprints import fingerprint
+from detectors.fingerprints import fingerprint_fields
 from detectors.models import (
     KeyChangeDetector,
     PopulationBaseline,
@@ -163,7 +163,7 @@ class Engine:
         if event.prompt_text is not None:
             seen = state.window_events - full_events
             if seen < 0 or seen % stride == 0:
-                fp = fingerprint(event.prompt_text)
+                fp = fingerprint_fields(event.prompt_text)
         ip, agent, model = event.client_ip, event.user_agent, event.model
         ip_bit = self._ip_bits.get(ip, 0) if ip is not None else 0
         if ip_bit == 0 and ip is not None:

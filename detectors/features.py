@@ -16,7 +16,7 @@ from typing import Any
 
 from detectors.attributes import AttributeBits, ip_prefix
 from detectors.events import Event
-from detectors.fingerprints import VOCAB_BITS, PromptFingerprint
+from detectors.fingerprints import VOCAB_BITS, FingerprintFields
 from detectors.sketches import linear_count
 from detectors.summaries import IP_PREFIX_BITS
 
@@ -170,7 +170,7 @@ class KeyState:
     def add(
         self,
         event: Event,
-        fp: PromptFingerprint | None,
+        fp: FingerprintFields | None,
         ip_bit: int = 0,
         ua_bit: int = 0,
         model_bit: int = 0,
@@ -223,19 +223,20 @@ class KeyState:
         if fp is not None:
             self._add_fingerprint(fp, event.completion_tokens)
 
-    def _add_fingerprint(self, fp: PromptFingerprint, completion_tokens: int) -> None:
+    def _add_fingerprint(self, fp: FingerprintFields, completion_tokens: int) -> None:
+        # A plain tuple from the compiled fingerprint or a PromptFingerprint: unpack by position.
+        signature, vocab_bits, asks_reasoning, _ = fp
         w = self.values
         w[FP] += 1
-        if fp.asks_reasoning:
+        if asks_reasoning:
             w[REASONING] += 1
             w[REASONED_CTOK] += completion_tokens
-        self.vocab_bits |= fp.vocab_bits
+        self.vocab_bits |= vocab_bits
         clusters = self.clusters
         weights = self.cluster_weights
         if clusters is None or weights is None:
             clusters = self.clusters = array("Q", bytes(8 * MAX_TEMPLATES))
             weights = self.cluster_weights = array("f", bytes(4 * MAX_TEMPLATES))
-        signature = fp.signature
         if signature in clusters:  # exact repeat: skip the similarity scan
             i = clusters.index(signature)
             if weights[i] > 0.0:

@@ -10,10 +10,21 @@ Only these integers survive; the text itself is dropped by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 from zlib import crc32
 
-__all__ = ["SIGNATURE_BITS", "VOCAB_BITS", "PromptFingerprint", "fingerprint", "similarity"]
+from detectors.native import NATIVE
+
+__all__ = [
+    "SIGNATURE_BITS",
+    "VOCAB_BITS",
+    "FingerprintFields",
+    "PromptFingerprint",
+    "fingerprint",
+    "fingerprint_fields",
+    "similarity",
+]
 
 SIGNATURE_BITS = 64
 VOCAB_BITS = 512
@@ -96,6 +107,10 @@ REASONING_CUES = (
 )
 
 
+#: (signature, vocab_bits, asks_reasoning, words): a PromptFingerprint or a plain tuple.
+FingerprintFields = tuple[int, int, bool, int]
+
+
 class PromptFingerprint(NamedTuple):
     """What survives of a prompt: integers and a flag."""
 
@@ -118,6 +133,11 @@ def fingerprint(text: str) -> PromptFingerprint:
     >>> similarity(a.signature, b.signature) > similarity(a.signature, c.signature)
     True
     """
+    return PromptFingerprint._make(fingerprint_fields(text))
+
+
+def _python_fields(text: str) -> PromptFingerprint:
+    """The reference implementation (``native/src/fingerprint.rs`` must match it exactly)."""
     lowered = text.lower()
     words = lowered.encode("utf-8", "replace").translate(_PUNCTUATION).split()
     # ``set - frozenset`` probes the prompt's ~20 hashes; ``-=`` would walk all stopwords.
@@ -139,6 +159,13 @@ def fingerprint(text: str) -> PromptFingerprint:
         or "thought" in lowered
     ) and any(cue in lowered for cue in REASONING_CUES)
     return PromptFingerprint(signature, vocab_bits, asks_reasoning, len(words))
+
+
+#: :func:`fingerprint` as a plain tuple, for the hot path: compiled where available
+#: (~0.8 µs against ~7 µs a prompt), else the Python reference.
+fingerprint_fields: Callable[[str], FingerprintFields] = (
+    NATIVE.fingerprint_fields if NATIVE is not None else _python_fields
+)
 
 
 def similarity(a: int, b: int) -> float:

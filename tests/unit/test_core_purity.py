@@ -87,3 +87,31 @@ def test_checker_catches_a_violation(tmp_path: Path) -> None:
     seeded = tmp_path / "seeded.py"
     seeded.write_text("import random\nrng = random.Random(7)\n")
     test_core_module_imports_no_io_and_reads_no_clock(seeded)
+
+
+NATIVE_SOURCES = Path(__file__).resolve().parents[2] / "native" / "src"
+# The compiled half of the core keeps the same promises: no clock, no files, no
+# network, no randomness, no printing (prompt text must not leak through stdout).
+FORBIDDEN_RUST = (
+    "std::time",
+    "std::fs",
+    "std::net",
+    "std::env",
+    "rand::",
+    "println!",
+    "eprintln!",
+    "dbg!",
+)
+
+
+def _rust_files() -> list[Path]:
+    files = sorted(NATIVE_SOURCES.glob("*.rs"))
+    assert files, "native/src has no sources"
+    return files
+
+
+@pytest.mark.parametrize("path", _rust_files(), ids=lambda p: p.name)
+def test_native_module_reads_no_clock_and_does_no_io(path: Path) -> None:
+    text = path.read_text()
+    found = [name for name in FORBIDDEN_RUST if name in text]
+    assert not found, f"{path.name} uses {found}"

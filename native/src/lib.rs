@@ -1,0 +1,25 @@
+//! Compiled hot path of distillwatch's detection core.
+//!
+//! Every function here has a reference implementation in `detectors/` and must
+//! return exactly what it returns (tests/unit/test_native.py checks both on the
+//! same inputs). Like the Python core, nothing here reads a clock, touches a
+//! file or the network, or keeps prompt text: only integers survive a call.
+
+use pyo3::prelude::*;
+
+mod dedup;
+mod fingerprint;
+
+/// Bumped whenever a function's results or signature change; `detectors/native.py`
+/// ignores a build whose protocol it does not know (a stale install).
+const PROTOCOL: u32 = 1;
+
+#[pymodule]
+fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("PROTOCOL", PROTOCOL)?;
+    m.add_function(wrap_pyfunction!(fingerprint::fingerprint_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprint::stopwords, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprint::reasoning_cues, m)?)?;
+    m.add_class::<dedup::RecentIds>()?;
+    Ok(())
+}

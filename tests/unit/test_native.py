@@ -1,0 +1,141 @@
+"""The compiled hot path (native/) returns exactly what the Python reference returns."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors import dedup, engine, fingerprints
+from detectors.events import Event, parse_line
+from detectors.native import NATIVE
+from detectors.sharded import ShardedEngine
+
+GOLDEN_INPUT = Path(__file__).resolve().parents[1] / "golden" / "input.jsonl.gz"
+
+needs_native = pytest.mark.skipif(NATIVE is None, reason="distillwatch_native is not built")
+
+# Words that exercise every branch: stopwords, reasoning cues and their anchors,
+# punctuation that must break words, every ASCII whitespace bytes.split() knows
+# (and \x1c, which it does not), and characters whose lower-casing or encoding is
+# special (Kelvin sign -> "k", dotted capital I -> two code points, a lone surrogate).
+PIECES = [
+    *fingerprints._STOPWORDS[:12],
+    "step by step",
+    "Step-By-Step",
+    "REASONING",
+    "show your work",
+    "let's think",
+    "thin\u212a carefully",
+    "photosynthesis",
+    "topic:",
+    "x",
+    "\u0130stanbul",
+    "stra\u00dfe",
+    "\u03a3\u0399\u03a3",
+    "\U0001f600",
+    "\ud800",
+    " ",
+    "\t",
+    "\n",
+    "\x0b",
+    "\x0c",
+    "\r",
+    "\x1c",
+    ",",
+    "...",
+    "\u00a0",
+]
+
+
+def test_the_compiled_path_is_built_where_a_rust_toolchain_is() -> None:
+    # make setup builds native/ whenever cargo is on PATH; a missing build there is a
+    # broken install step, not a reason to quietly run ~20 % slower.
+    if shutil.which("cargo") is None:
+        pytest.skip("no cargo here: the pure-Python path is the expected one")
+    assert NATIVE is not None, "distillwatch_native is missing: run `make setup`"
+
+
+@needs_native
+def test_word_lists_match_the_reference() -> None:
+    assert NATIVE is not None
+    assert NATIVE.stopwords() == fingerprints._STOPWORDS
+    assert tuple(NATIVE.reasoning_cues()) == fingerprints.REASONING_CUES
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_fingerprint_matches_the_reference_on_tricky_text(text: str) -> None:
+    assert NATIVE is not None
+    assert NATIVE.fingerprint_fields(text) == tuple(fingerprints._python_fields(text))
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_fingerprint_matches_the_reference_on_any_text(text: str) -> None:
+    assert NATIVE is not None
+    assert NATIVE.fingerprint_fields(text) == tuple(fingerprints._python_fields(text))
+
+
+def test_public_fingerprint_is_the_named_tuple() -> None:
+    fp = fingerprints.fingerprint("Explain entropy step by step.")
+    assert isinstance(fp, fingerprints.PromptFingerprint)
+    assert fp == fingerprints._python_fields("Explain entropy step by step.")
+    assert fp.asks_reasoning
+
+
+@needs_native
+def test_recent_ids_match_the_reference_and_share_a_pickle_format() -> None:
+    assert NATIVE is not None
+    rng = random.Random(7)
+    ids = [(f"key-{rng.randrange(5)}", f"r{rng.randrange(60)}") for _ in range(2_000)]
+    native, python = NATIVE.RecentIds(25, b""), dedup._PythonIds(25)
+    assert [native.seen(*i) for i in ids] == [python.seen(*i) for i in ids]
+    assert native.order_bytes() == python.order_bytes()
+    assert len(native) == len(python) == 25
+    # A checkpoint written by one implementation restores into the other.
+    resumed = dedup._PythonIds(25, native.order_bytes())
+    rebuilt = NATIVE.RecentIds(25, python.order_bytes())
+    probe = [(f"key-{rng.randrange(5)}", f"r{rng.randrange(60)}") for _ in range(200)]
+    assert [resumed.seen(*i) for i in probe] == [rebuilt.seen(*i) for i in probe]
+
+
+def test_recent_ids_survive_a_pickle_round_trip() -> None:
+    ids = dedup.RecentIds(capacity=3)
+    for rid in ("a", "b", "c", "d"):
+        ids.seen("k", rid)
+    restored = pickle.loads(pickle.dumps(ids))
+    assert len(restored) == 3
+    assert [restored.seen("k", r) for r in ("b", "c", "d")] == [True, True, True]
+    assert not restored.seen("k", "a")  # forgotten before the checkpoint
+
+
+def _golden_alerts() -> tuple[list[dict[str, Any]], bytes]:
+    with gzip.open(GOLDEN_INPUT, "rb") as f:
+        events = [e for e in map(parse_line, f.read().splitlines()) if isinstance(e, Event)]
+    sharded = ShardedEngine()
+    alerts = [a for e in events for a in sharded.process(e)]
+    alerts += sharded.finish()
+    return [a.to_dict() for a in alerts], sharded.engines[0].snapshot()
+
+
+@needs_native
+def test_engine_alerts_and_state_do_not_depend_on_the_implementation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    native_alerts, native_state = _golden_alerts()
+    monkeypatch.setattr(engine, "fingerprint_fields", fingerprints._python_fields)
+    monkeypatch.setattr(dedup, "_Impl", dedup._PythonIds)
+    python_alerts, python_state = _golden_alerts()
+    assert native_alerts, "the golden input raises alerts; compare something"
+    assert native_alerts == python_alerts
+    assert native_state == python_state

@@ -12,6 +12,7 @@ import math
 import pickle
 import sys
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from detectors.models import (
     scale_features,
     unscale,
 )
+from detectors.native import NATIVE
 from detectors.slices import HIGH_MAX_TOKENS, PREFIX, slice_trust, wants_slice
 from detectors.state_size import key_state_bytes
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
@@ -61,6 +63,8 @@ CHANGE_FEATURES = (
     "user_agents",
     "new_ip_share",
 )
+#: ``KeyState.add`` as the hot path calls it: compiled where available (same results).
+add_event: Callable[..., None] = NATIVE.add_event if NATIVE is not None else KeyState.add
 MAX_REASONS = 5
 EXPIRY_EVERY = 4096
 _NO_ALERTS: list[Alert] = []
@@ -174,10 +178,10 @@ class Engine:
         model_bit = self._text_bits.get(model, 0) if model is not None else 0
         if model_bit == 0 and model is not None:
             model_bit = self._bits.text(model)
-        state.add(event, fp, ip_bit, agent_bit, model_bit)
+        add_event(state, event, fp, ip_bit, agent_bit, model_bit)
         high_slice = state.high_slice
         if high_slice is not None and (event.max_tokens or 0) >= HIGH_MAX_TOKENS:
-            high_slice.add(event, fp, ip_bit, agent_bit, model_bit)
+            add_event(high_slice, event, fp, ip_bit, agent_bit, model_bit)
         self._since_expiry += 1
         if self._since_expiry >= EXPIRY_EVERY:
             self._expire()

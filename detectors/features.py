@@ -17,25 +17,46 @@ from typing import Any
 from detectors.attributes import AttributeBits, ip_prefix
 from detectors.events import Event
 from detectors.fingerprints import VOCAB_BITS, FingerprintFields
+from detectors.pacing import _hourly_flatness
 from detectors.sketches import linear_count
 from detectors.summaries import IP_PREFIX_BITS
+from detectors.window_values import (
+    CAPPED,
+    COUNTERS,
+    CTOK,
+    DAY,
+    ERR,
+    FP,
+    GAP_N,
+    GAP_SQ,
+    GAP_SUM,
+    HIMAX,
+    HOUR,
+    MULTI,
+    NEW_IP,
+    NEW_UA,
+    PROFILE,
+    PTOK,
+    REASONED_CTOK,
+    REASONING,
+    RTOK,
+    TEMPLATE,
+    THROTTLED,
+    N,
+    fold_values,
+)
 
-__all__ = ["FEATURE_NAMES", "AttributeBits", "KeyState", "ip_prefix", "key_features"]
+__all__ = [
+    "COUNTERS",
+    "FEATURE_NAMES",
+    "HIMAX",
+    "AttributeBits",
+    "KeyState",
+    "N",
+    "ip_prefix",
+    "key_features",
+]
 
-# Indices of the per-window counters (also of the decayed sums).
-N, PTOK, CTOK, RTOK, MULTI, CAPPED, HIMAX, ERR, THROTTLED = range(9)
-FP, TEMPLATE, REASONING, NEW_IP, NEW_UA, GAP_N, GAP_SUM, GAP_SQ = range(9, 17)
-# Output tokens of the fingerprinted prompts that ask for written-out reasoning: the
-# answers distillers want, measured apart from the rest of a mixed key's traffic.
-REASONED_CTOK = 17
-COUNTERS = 18
-HORIZON_COUNT = 3  # hour, day, week
-PROFILE = COUNTERS * (1 + HORIZON_COUNT)  # where the hour-of-day profile starts
-
-HOUR = 3600.0
-DAY = 86400.0
-HORIZONS = (HOUR, DAY, 7 * DAY)
-assert len(HORIZONS) == HORIZON_COUNT
 HIGH_MAX_TOKENS = 4000
 MAX_TEMPLATES = 6
 TEMPLATE_MATCH = 0.5
@@ -177,6 +198,9 @@ class KeyState:
     ) -> None:
         """Count one event into the open window (hot path: keep it branch-light).
 
+        The reference for ``native/src/keystate.rs``, which the engine calls instead
+        where it is built (``detectors.engine.add_event``); change both together.
+
         ``ip_bit``, ``ua_bit`` and ``model_bit`` are the event's IP prefix, user agent
         and model as bitmap bits (see :class:`AttributeBits`); 0 when absent.
         """
@@ -277,26 +301,14 @@ class KeyState:
     def fold(self, now: float) -> None:
         """Close the open window at event time ``now``: decay long sums and add the window."""
         elapsed = max(now - self.folded_ts, 0.0)
-        v = self.values
-        for h, horizon in enumerate(HORIZONS, start=1):
-            decay = math.exp(-elapsed / horizon)
-            base = COUNTERS * h
-            for i in range(COUNTERS):
-                v[base + i] = v[base + i] * decay + v[i]
-        events = v[N]
+        events = self.values[N]
         hour = int((now - 1e-9) // HOUR)
         self._roll_hours(hour, events)
         day = int(now // DAY)
         if day != self.day_index:
             self._roll_day(day)
-        if events:
-            decay = math.exp(-elapsed / (7 * DAY))
-            for i in range(PROFILE, PROFILE + 24):
-                v[i] *= decay
-            v[PROFILE + hour % 24] += events
+        fold_values(self.values, elapsed, hour % 24)
         self.folded_ts = now
-        for i in range(COUNTERS):
-            v[i] = 0.0
         self.window_events = 0
 
     def open_window(self, ts: float, window_seconds: float) -> None:
@@ -352,72 +364,6 @@ def both_days(bits: int, width: int = 64) -> int:
 
 def _bits(bits: int, width: int = 64) -> float:
     return linear_count(both_days(bits, width), width)
-
-
-PROFILE_TAU = 7 * DAY
-_DAY_KEEP = math.exp(-DAY / PROFILE_TAU)
-
-
-def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
-    """Excess coefficient of variation of hourly volume over the key's observed hours.
-
-    Reads the hour-of-day profile over the complete hours since the key appeared
-    (all 24 hours of the day once it is a day old). Each hour-of-day's count is
-    divided by its exposure: how many times that hour has passed since the key
-    appeared, with the profile's own decay, so a key two and a half days old is
-    not called uneven because some hours were seen three times and others twice.
-    Poisson noise is subtracted, so a machine-paced key reads ~0 at any rate while
-    a diurnal app reads 0.5 or more. Returns (excess CV, complete hours observed).
-
-    Examples
-    --------
-    >>> state = KeyState(0.0, 300.0)
-    >>> for hour in range(1, 61):  # 60 hours of exactly 100 requests per hour
-    ...     for i in range(24):
-    ...         state.hour_profile[i] *= math.exp(-HOUR / PROFILE_TAU)
-    ...     state.hour_profile[hour % 24] += 100
-    >>> cv, hours = _hourly_flatness(state, 61 * HOUR)
-    >>> round(cv, 3), hours
-    (0.0, 60.0)
-    """
-    last_complete = int(now // HOUR) - 1
-    first_complete = int(state.first_ts // HOUR) + 1
-    observed = last_complete - first_complete + 1
-    span = min(observed, 24)
-    if span < 2:
-        return 0.0, float(max(observed, 0))
-    profile = state.hour_profile
-    # Two partial hours share a bin with a complete one once a day has passed: the
-    # current hour (counted up to ``now``) and the key's first hour (from its first
-    # event). Their exposure counts too, or a perfectly flat key reads a CV of ~0.2
-    # from its second day on (one bin holding up to two hours' worth).
-    current = last_complete + 1
-    current_part = (now - current * HOUR) / HOUR
-    first_hour = first_complete - 1
-    first_part = (first_complete * HOUR - state.first_ts) / HOUR
-    rates: list[float] = []
-    noise = 0.0
-    for k in range(span):
-        hour = last_complete - k
-        passes = (hour - first_complete) // 24 + 1
-        # Decayed exposure: 1 + r + r^2 + ... over the passes of this hour of day,
-        # discounted by how long ago its latest pass ended.
-        latest = math.exp(-(now - (hour + 1) * HOUR) / PROFILE_TAU)
-        exposure = latest * (1 - _DAY_KEEP**passes) / (1 - _DAY_KEEP)
-        if (current - hour) % 24 == 0:
-            exposure += current_part
-        if hour > first_hour and (hour - first_hour) % 24 == 0:
-            exposure += first_part * math.exp(-(now - first_complete * HOUR) / PROFILE_TAU)
-        rate = profile[hour % 24] / exposure
-        rates.append(rate)
-        noise += 1.0 / exposure
-    mean = sum(rates) / span
-    if mean <= 0:
-        return 0.0, float(observed)
-    var = sum((r - mean) ** 2 for r in rates) / (span - 1)
-    # Poisson: a rate estimated from exposure e has variance mean / e.
-    excess = var - mean * noise / span
-    return math.sqrt(max(excess, 0.0)) / mean, float(observed)
 
 
 def key_features(state: KeyState, now: float) -> dict[str, float]:

@@ -9,10 +9,11 @@ use pyo3::prelude::*;
 
 mod dedup;
 mod fingerprint;
+mod keystate;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 1;
+const PROTOCOL: u32 = 3;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -21,5 +22,8 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint::stopwords, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint::reasoning_cues, m)?)?;
     m.add_class::<dedup::RecentIds>()?;
+    m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
+    m.add_function(wrap_pyfunction!(keystate::keystate_layout, m)?)?;
+    m.add_function(wrap_pyfunction!(keystate::fold_values, m)?)?;
     Ok(())
 }

@@ -6,6 +6,7 @@ import gzip
 import pickle
 import random
 import shutil
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import dedup, engine, fingerprints
+from detectors import dedup, engine, features, fingerprints, window_values
 from detectors.events import Event, parse_line
 from detectors.native import NATIVE
 from detectors.sharded import ShardedEngine
@@ -135,7 +136,95 @@ def test_engine_alerts_and_state_do_not_depend_on_the_implementation(
     native_alerts, native_state = _golden_alerts()
     monkeypatch.setattr(engine, "fingerprint_fields", fingerprints._python_fields)
     monkeypatch.setattr(dedup, "_Impl", dedup._PythonIds)
+    monkeypatch.setattr(engine, "add_event", features.KeyState.add)
     python_alerts, python_state = _golden_alerts()
     assert native_alerts, "the golden input raises alerts; compare something"
     assert native_alerts == python_alerts
     assert native_state == python_state
+
+
+@needs_native
+def test_keystate_layout_matches_the_reference() -> None:
+    assert NATIVE is not None
+    layout = NATIVE.keystate_layout()
+    assert tuple(layout.pop("EVENT_FIELDS")) == Event._fields
+    for name, value in layout.items():
+        owner = window_values if hasattr(window_values, name) else features
+        assert getattr(owner, name) == value, name
+
+
+def _slots(state: features.KeyState) -> dict[str, Any]:
+    out = {name: getattr(state, name) for name in features.KeyState.__slots__}
+    for name in ("values", "clusters", "cluster_weights"):
+        out[name] = None if out[name] is None else out[name].tolist()
+    return out
+
+
+EVENTS = st.builds(
+    Event,
+    ts=st.floats(1_791_000_000.0, 1_791_050_000.0),
+    api_key_id=st.just("k"),
+    prompt_tokens=st.integers(0, 2**60),
+    completion_tokens=st.integers(0, 9_000),
+    status=st.sampled_from([200, 200, 400, 429, 500]),
+    reasoning_tokens=st.integers(0, 3_000),
+    n=st.integers(1, 4),
+    temperature=st.none() | st.floats(0.0, 2.0) | st.just(1e300),
+    max_tokens=st.none() | st.integers(1, 8_000),
+)
+PROMPTS = st.none() | st.sampled_from(
+    [
+        "Explain entropy step by step.",
+        "Explain inflation step by step.",
+        "Translate good morning into Japanese",
+        "walk me through recursion",
+        "what should I cook tonight",
+        "summarise this contract clause",
+        "list ten facts about volcanoes",
+        "rewrite the paragraph in a formal tone",
+    ]
+)
+BITS = st.sampled_from([0, 1 << 3, 1 << 200, 1 << 255])
+
+
+@needs_native
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(EVENTS, PROMPTS, BITS, BITS, BITS), min_size=1, max_size=60))
+def test_add_event_leaves_the_state_the_reference_leaves(
+    steps: list[tuple[Event, str | None, int, int, int]],
+) -> None:
+    assert NATIVE is not None
+    ours, reference = (
+        features.KeyState(steps[0][0].ts, 300.0),
+        features.KeyState(steps[0][0].ts, 300.0),
+    )
+    for state in (ours, reference):
+        state.ip_history, state.ua_history = 1 << 3, 1 << 255  # some prefixes are new
+    for event, prompt, ip_bit, ua_bit, model_bit in steps:
+        fp = fingerprints.fingerprint_fields(prompt) if prompt is not None else None
+        NATIVE.add_event(ours, event, fp, ip_bit, ua_bit, model_bit)
+        reference.add(event, fp, ip_bit, ua_bit, model_bit)
+        assert _slots(ours) == _slots(reference)
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.floats(0.0, 1e6),
+        min_size=window_values.PROFILE + 24,
+        max_size=window_values.PROFILE + 24,
+    ),
+    st.floats(0.0, 30 * 86400.0),
+    st.integers(0, 23),
+)
+def test_fold_values_matches_the_reference(start: list[float], elapsed: float, slot: int) -> None:
+    assert NATIVE is not None
+    ours, reference = array("f", start), array("f", start)
+    if slot % 5 == 0:
+        ours[window_values.N] = reference[window_values.N] = (
+            0.0  # an empty window skips the profile
+        )
+    NATIVE.fold_values(ours, elapsed, slot)
+    window_values._fold_values(reference, elapsed, slot)
+    assert ours.tobytes() == reference.tobytes()

@@ -109,7 +109,9 @@ def _git_commit() -> str | None:
 
 
 def machine_info() -> dict[str, Any]:
-    """What the numbers were measured on: core counts, Python, platform, commit."""
+    """What the numbers were measured on: cores, Python, platform, commit, hot path build."""
+    from detectors.native import describe
+
     return {
         "nproc": os.cpu_count(),
         "cpus_allowed": len(os.sched_getaffinity(0)),
@@ -118,6 +120,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "commit": _git_commit(),
+        "hot_path": describe(),
     }
 
 

@@ -175,9 +175,19 @@ def child_commands(keys: int) -> list[list[str]]:
 
     Each case runs in a fresh interpreter, so earlier work never pads the numbers; the
     cases may run side by side, since memory does not depend on timing.
+
+    Children run the pure-Python path: tracemalloc sees only Python's allocator, not
+    the compiled request-id memory's (``native/``), and the Python one is the larger,
+    so the figure stays an upper bound for either build.
     """
-    base = [sys.executable, "-m", "benchmarks.key_memory", "--keys", str(keys), "--child"]
+    base = [sys.executable, "-c", _PURE_PYTHON, "--keys", str(keys), "--child"]
     return [[*base, case.name] for case in sorted(CASES, key=lambda c: -c.events_per_key)]
+
+
+_PURE_PYTHON = (
+    "import runpy, sys; sys.modules['distillwatch_native'] = None; "
+    "runpy.run_module('benchmarks.key_memory', run_name='__main__')"
+)
 
 
 def collect(outputs: list[bytes]) -> list[dict[str, Any]]:

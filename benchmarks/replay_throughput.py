@@ -276,7 +276,8 @@ def _print_table(console: Any, result: dict[str, Any], previous: dict[str, float
     title = (
         f"Replay throughput, one core (CPU {result['cpu']}), best/median of {result['repeat']}; "
         f"{dataset['events']['prompts']:,} events, "
-        f"{dataset['bytes']['prompts'] / max(dataset['events']['prompts'], 1):.0f} B/event"
+        f"{dataset['bytes']['prompts'] / max(dataset['events']['prompts'], 1):.0f} B/event; "
+        f"hot path: {result['machine'].get('hot_path', '?')}"
     )
     table = Table(title=title)
     for header in ("contender", "best ev/s", "median ev/s", "cpu ev/s", "vs (a) bare"):

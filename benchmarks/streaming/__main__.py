@@ -187,8 +187,11 @@ def main() -> int:
         if not args.skip_throughput:
             _throughput(settings, args.events, results)
         if not args.skip_latency:
-            hosted = results["single-event"][throughput.WORKER_NAMES["in-process"]]
-            rate = args.latency_rate or hosted / 2  # its worker hosts the stage
+            rate = args.latency_rate
+            if (
+                rate is None
+            ):  # half the max of a worker hosting the stage, as the latency run's does
+                rate = results["single-event"][throughput.WORKER_NAMES["in-process"]] / 2
             lines = _latency_dataset(args.latency_days)
             lat = latency.measure(settings, lines, rate, orjson.dumps(ENGINE).decode())
             results["latency"] = lat

@@ -17,7 +17,7 @@ from typing import Any
 from detectors.attributes import AttributeBits, ip_prefix
 from detectors.events import Event
 from detectors.fingerprints import VOCAB_BITS, FingerprintFields
-from detectors.pacing import _hourly_flatness
+from detectors.pacing import hourly_flatness
 from detectors.sketches import linear_count
 from detectors.summaries import IP_PREFIX_BITS
 from detectors.window_values import (
@@ -395,7 +395,7 @@ def key_features(state: KeyState, now: float) -> dict[str, float]:
     if total > 0:
         entropy = -sum((p / total) * math.log(p / total) for p in profile if p > 0)
         evenness = entropy / math.log(24)
-    volume_cv, observed_hours = _hourly_flatness(state, now)
+    volume_cv, observed_hours = hourly_flatness(state, now)
     sustained = 0.0
     if state.active_mask & 1:
         sustained = float(state.mask_hour - state.streak_start + 1)

@@ -9,18 +9,17 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from detectors.window_values import DAY, HOUR
+from detectors.window_values import DAY, HOUR, PROFILE_TAU
 
 if TYPE_CHECKING:
     from detectors.features import KeyState
 
-__all__ = ["PROFILE_TAU"]
+__all__ = ["hourly_flatness"]
 
-PROFILE_TAU = 7 * DAY
 _DAY_KEEP = math.exp(-DAY / PROFILE_TAU)
 
 
-def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
+def hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
     """Excess coefficient of variation of hourly volume over the key's observed hours.
 
     Reads the hour-of-day profile over the complete hours since the key appeared
@@ -39,7 +38,7 @@ def _hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
     ...     for i in range(24):
     ...         state.hour_profile[i] *= math.exp(-HOUR / PROFILE_TAU)
     ...     state.hour_profile[hour % 24] += 100
-    >>> cv, hours = _hourly_flatness(state, 61 * HOUR)
+    >>> cv, hours = hourly_flatness(state, 61 * HOUR)
     >>> round(cv, 3), hours
     (0.0, 60.0)
     """

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from detectors.native import NATIVE
 
-__all__ = ["COUNTERS", "HORIZONS", "PROFILE", "fold_values"]
+__all__ = ["COUNTERS", "HORIZONS", "PROFILE", "PROFILE_TAU", "fold_values"]
 
 # Indices of the per-window counters (also of the decayed sums).
 N, PTOK, CTOK, RTOK, MULTI, CAPPED, HIMAX, ERR, THROTTLED = range(9)
@@ -30,6 +30,8 @@ HOUR = 3600.0
 DAY = 86400.0
 HORIZONS = (HOUR, DAY, 7 * DAY)
 assert len(HORIZONS) == HORIZON_COUNT
+# Decay time of the hour-of-day profile (what pacing reads the profile back with).
+PROFILE_TAU = 7 * DAY
 
 
 def _fold_values(v: array, elapsed: float, slot: int) -> None:
@@ -44,7 +46,7 @@ def _fold_values(v: array, elapsed: float, slot: int) -> None:
             v[base + i] = v[base + i] * decay + v[i]
     events = v[N]
     if events:
-        decay = math.exp(-elapsed / (7 * DAY))
+        decay = math.exp(-elapsed / PROFILE_TAU)
         for i in range(PROFILE, PROFILE + 24):
             v[i] *= decay
         v[PROFILE + slot] += events

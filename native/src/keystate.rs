@@ -280,7 +280,7 @@ pub fn add_event(
     state.setattr(intern!(py, "total_events"), total_events + 1)?;
     let window_events: i64 = state.getattr(intern!(py, "window_events"))?.extract()?;
     state.setattr(intern!(py, "window_events"), window_events + 1)?;
-    if let Some(bit) = ip_bit.filter(|b| b.is_truthy().unwrap_or(true)) {
+    if let Some(bit) = truthy(ip_bit)? {
         if or_bit(
             state,
             intern!(py, "ip_bits"),
@@ -290,7 +290,7 @@ pub fn add_event(
             bump(w, NEW_IP, 1.0);
         }
     }
-    if let Some(bit) = ua_bit.filter(|b| b.is_truthy().unwrap_or(true)) {
+    if let Some(bit) = truthy(ua_bit)? {
         if or_bit(
             state,
             intern!(py, "ua_bits"),
@@ -300,7 +300,7 @@ pub fn add_event(
             bump(w, NEW_UA, 1.0);
         }
     }
-    if let Some(bit) = model_bit.filter(|b| b.is_truthy().unwrap_or(true)) {
+    if let Some(bit) = truthy(model_bit)? {
         let bits = state.getattr(intern!(py, "model_bits"))?;
         state.setattr(intern!(py, "model_bits"), bits.bitor(bit)?)?;
     }
@@ -323,6 +323,14 @@ pub fn add_event(
         }
     }
     Ok(())
+}
+
+/// The bit when it is given and not 0 (`if ip_bit:` in the reference).
+fn truthy<'a, 'py>(bit: Option<&'a Bound<'py, PyAny>>) -> PyResult<Option<&'a Bound<'py, PyAny>>> {
+    match bit {
+        Some(b) if b.is_truthy()? => Ok(Some(b)),
+        _ => Ok(None),
+    }
 }
 
 /// `bits |= bit`; true when the key has a history and the bit is new to it.

@@ -7,7 +7,8 @@ import random
 from collections.abc import Callable
 
 from detectors.events import Event
-from detectors.features import KeyState, _hourly_flatness
+from detectors.features import KeyState
+from detectors.pacing import hourly_flatness
 
 HOUR = 3600.0
 
@@ -27,7 +28,7 @@ def _cvs(
         while t >= state.window_end:
             state.fold(state.window_end)
             now = state.window_end
-            out.append(((now - start) / HOUR, _hourly_flatness(state, now)[0]))
+            out.append(((now - start) / HOUR, hourly_flatness(state, now)[0]))
             state.window_end += 300.0
         state.add(Event(t, "k", 10, 500), None)
     return out

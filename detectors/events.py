@@ -9,12 +9,14 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, NamedTuple
 
 import msgspec
 import orjson
 
+from detectors.native import NATIVE
 from detectors.timestamps import EventRejected, format_ts, parse_ts, type_name
 
 __all__ = [
@@ -299,11 +301,24 @@ _WIRE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError)
 _new_event = tuple.__new__
 
 
+def _no_fast_path(ts: object, client_ip: str | None) -> float | None:
+    return None
+
+
+#: Event time when ``ts`` and ``client_ip`` are certainly valid, else None: compiled
+#: (``native/src/wire.rs``) where available, ~0.2 µs against ~1.8 µs of the checks below.
+_checked_ts: Callable[[object, str | None], float | None] = (
+    NATIVE.checked_ts if NATIVE is not None else _no_fast_path
+)
+
+
 def _from_wire(w: _Wire) -> Event:
-    ts = parse_ts(w.ts)  # first, as on the slow path: both name the same first fault
     client_ip = w.client_ip
-    if client_ip is not None and not _is_ip(client_ip):
-        raise EventRejected("out_of_range", "client_ip must be an IPv4 or IPv6 address")
+    ts = _checked_ts(w.ts, client_ip)
+    if ts is None:
+        ts = parse_ts(w.ts)  # first, as on the slow path: both name the same first fault
+        if client_ip is not None and not _is_ip(client_ip):
+            raise EventRejected("out_of_range", "client_ip must be an IPv4 or IPv6 address")
     status = w.status
     reasoning = w.reasoning_tokens
     n = w.n

@@ -10,10 +10,11 @@ use pyo3::prelude::*;
 mod dedup;
 mod fingerprint;
 mod keystate;
+mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 3;
+const PROTOCOL: u32 = 4;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -25,5 +26,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::keystate_layout, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::fold_values, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::checked_ts, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::ts_range, m)?)?;
     Ok(())
 }

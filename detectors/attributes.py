@@ -6,8 +6,10 @@ this module maps a raw attribute to its bit once and remembers it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from zlib import crc32
 
+from detectors.native import NATIVE
 from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = ["AttributeBits", "ip_prefix"]
@@ -24,6 +26,18 @@ def ip_prefix(client_ip: str) -> str:
     if ":" in client_ip:
         return ":".join(client_ip.split(":")[:3])
     return client_ip.rpartition(".")[0]
+
+
+def _python_prefix_bit(client_ip: str) -> int:
+    """The reference (``native/src/wire.rs``, ``ip_prefix_bit``, must match it)."""
+    return 1 << (crc32(ip_prefix(client_ip).encode()) % IP_PREFIX_BITS)
+
+
+#: The address's prefix bit, or None where only the reference can say (compiled:
+#: ~0.1 µs; the reference's split, encode and crc32 ~0.8 µs, paid on every new address).
+_prefix_bit: Callable[[str], int | None] = (
+    NATIVE.ip_prefix_bit if NATIVE is not None else _python_prefix_bit
+)
 
 
 class AttributeBits:
@@ -60,7 +74,9 @@ class AttributeBits:
         if bit is None:
             if len(self._ip) >= self.capacity:
                 self._ip.clear()
-            bit = 1 << (crc32(ip_prefix(client_ip).encode()) % IP_PREFIX_BITS)
+            bit = _prefix_bit(client_ip)
+            if bit is None:
+                bit = _python_prefix_bit(client_ip)
             self._ip[client_ip] = bit
         return bit
 

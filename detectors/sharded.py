@@ -80,15 +80,22 @@ class ShardedEngine:
         if merger is None:
             return alerts
         summaries = engine.drain_summaries()
-        watermark = engine.watermark
         if summaries:
+            # Partitions' watermarks are not passed on while nothing is held back (most
+            # events): catch them all up now, so the merger holds exactly what passing on
+            # every one would have left it with.
+            for other, shard in enumerate(self.engines):
+                merger.advance(other, shard.watermark)
+            watermark = engine.watermark
             seq = self.summary_seq[partition]
             for summary in summaries:
                 merger.offer(partition, seq, watermark, summary)
                 seq += 1
             self.summary_seq[partition] = seq
+        elif merger.pending:
+            merger.advance(partition, engine.watermark)
         else:
-            merger.advance(partition, watermark)
+            return alerts  # nothing held back, so nothing to release
         released = merger.release()
         if not released:
             return alerts

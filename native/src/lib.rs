@@ -14,7 +14,7 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 4;
+const PROTOCOL: u32 = 5;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -28,5 +28,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(keystate::fold_values, m)?)?;
     m.add_function(wrap_pyfunction!(wire::checked_ts, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ts_range, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::ip_prefix_bit, m)?)?;
+    m.add_function(wrap_pyfunction!(wire::ip_prefix_bits, m)?)?;
     Ok(())
 }

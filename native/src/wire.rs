@@ -117,3 +117,45 @@ fn is_ip(text: &str) -> bool {
     }
     parts == 4
 }
+
+/// `detectors.summaries.IP_PREFIX_BITS`: width of a key's IP-prefix bitmap.
+const IP_PREFIX_BITS: u32 = 256;
+
+/// `1 << (crc32(ip_prefix(ip)) % IP_PREFIX_BITS)`, as `AttributeBits.ip` computes it;
+/// None for text Python could not encode either (a lone surrogate): its error stays Python's.
+#[pyfunction]
+pub fn ip_prefix_bit<'py>(
+    py: Python<'py>,
+    client_ip: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Ok(text) = client_ip.to_str() else {
+        return Ok(None);
+    };
+    let prefix = if text.contains(':') {
+        // ":".join(ip.split(":")[:3]): up to the third colon, or all of it.
+        match text.match_indices(':').nth(2) {
+            Some((at, _)) => &text[..at],
+            None => text,
+        }
+    } else {
+        // ip.rpartition(".")[0]: before the last dot, or "" without one.
+        text.rfind('.').map_or("", |at| &text[..at])
+    };
+    let bit = (crc32fast::hash(prefix.as_bytes()) % IP_PREFIX_BITS) as usize;
+    let mut bytes = [0u8; (IP_PREFIX_BITS / 8) as usize];
+    bytes[bit / 8] = 1 << (bit % 8);
+    // SAFETY: CPython's own little-endian byte-array -> int converter on a local array.
+    let value = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            pyo3::ffi::_PyLong_FromByteArray(bytes.as_ptr(), bytes.len(), 1, 0),
+        )?
+    };
+    Ok(Some(value))
+}
+
+/// The bitmap width this module was compiled with (a test compares it).
+#[pyfunction]
+pub fn ip_prefix_bits() -> u32 {
+    IP_PREFIX_BITS
+}

@@ -15,7 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import dedup, engine, events, features, fingerprints, timestamps, window_values
+from detectors import (
+    attributes,
+    dedup,
+    engine,
+    events,
+    features,
+    fingerprints,
+    summaries,
+    timestamps,
+    window_values,
+)
 from detectors.events import Event, parse_line
 from detectors.native import NATIVE
 from detectors.sharded import ShardedEngine
@@ -138,6 +148,8 @@ def test_engine_alerts_and_state_do_not_depend_on_the_implementation(
     monkeypatch.setattr(engine, "fingerprint_fields", fingerprints._python_fields)
     monkeypatch.setattr(dedup, "_Impl", dedup._PythonIds)
     monkeypatch.setattr(engine, "add_event", features.KeyState.add)
+    monkeypatch.setattr(attributes, "_prefix_bit", attributes._python_prefix_bit)
+    monkeypatch.setattr(events, "_checked_ts", events._no_fast_path)
     python_alerts, python_state = _golden_alerts()
     assert native_alerts, "the golden input raises alerts; compare something"
     assert native_alerts == python_alerts
@@ -309,3 +321,21 @@ def test_checked_ts_knows_the_calendar(year: str) -> None:
                 except timestamps.EventRejected:
                     expected = None
                 assert fast == expected, text
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(
+    st.ip_addresses().map(str)
+    | st.text(st.sampled_from("0123456789abcdef:.\u00e9"), max_size=40)
+    | st.text(max_size=20)
+)
+def test_ip_prefix_bit_matches_the_reference(client_ip: str) -> None:
+    assert NATIVE is not None
+    assert NATIVE.ip_prefix_bits() == summaries.IP_PREFIX_BITS
+    fast = NATIVE.ip_prefix_bit(client_ip)
+    if fast is None:  # text Python cannot encode: the reference raises, as before
+        with pytest.raises(UnicodeEncodeError):
+            attributes._python_prefix_bit(client_ip)
+        return
+    assert fast == attributes._python_prefix_bit(client_ip)

@@ -33,9 +33,9 @@ def _python_prefix_bit(client_ip: str) -> int:
     return 1 << (crc32(ip_prefix(client_ip).encode()) % IP_PREFIX_BITS)
 
 
-#: The address's prefix bit, or None where only the reference can say (compiled:
-#: ~0.1 µs; the reference's split, encode and crc32 ~0.8 µs, paid on every new address).
-_prefix_bit: Callable[[str], int | None] = (
+#: The address's prefix bit (compiled: ~0.1 µs, cheaper than the memo's lookup; the
+#: reference's split, encode and crc32 ~0.8 µs, paid on every new address).
+prefix_bit: Callable[[str], int] = (
     NATIVE.ip_prefix_bit if NATIVE is not None else _python_prefix_bit
 )
 
@@ -74,9 +74,7 @@ class AttributeBits:
         if bit is None:
             if len(self._ip) >= self.capacity:
                 self._ip.clear()
-            bit = _prefix_bit(client_ip)
-            if bit is None:
-                bit = _python_prefix_bit(client_ip)
+            bit = prefix_bit(client_ip)
             self._ip[client_ip] = bit
         return bit
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
+from typing import Any
 
 from detectors.fingerprints import similarity
+from detectors.native import NATIVE
 
 __all__ = ["TemplateIndex"]
 
@@ -72,6 +74,7 @@ class TemplateIndex:
         rng = random.Random(f"campaign-lsh/{seed}")
         # One rank table per MinHash function: rank[bit] is the bit's place in a permutation.
         self._ranks = [rng.sample(range(64), 64) for _ in range(bands * rows)]
+        self._rank_bytes = bytes(r for rank in self._ranks for r in rank)
         self.bands = bands
         self.rows = rows
         self.match = match
@@ -86,7 +89,25 @@ class TemplateIndex:
     def __len__(self) -> int:
         return len(self._reps)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The packed rank table is derived: snapshots stay as they were before it.
+        return {k: v for k, v in self.__dict__.items() if k != "_rank_bytes"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._rank_bytes = bytes(r for rank in self._ranks for r in rank)
+
     def _band_keys(self, signature: int) -> list[tuple[int, ...]]:
+        if NATIVE is not None:
+            keys: list[tuple[int, ...]] | None = NATIVE.band_keys(
+                signature, self._rank_bytes, self.rows
+            )
+            if keys is not None:
+                return keys
+        return self._python_band_keys(signature)
+
+    def _python_band_keys(self, signature: int) -> list[tuple[int, ...]]:
+        # The reference for native/src/campaign.rs (band_keys).
         bits = []
         rest = signature
         while rest:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.alerts import Alert, Episode, EpisodeTracker, Reason, alert_id
+from detectors.attributes import prefix_bit
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.ensemble import ExtractionEnsemble, ramp
@@ -69,7 +70,7 @@ MAX_REASONS = 5
 EXPIRY_EVERY = 4096
 _NO_ALERTS: list[Alert] = []
 # Attributes rebuilt from config and state on restore (see ``Engine._bind``), never pickled.
-_DERIVED = frozenset({"config", "_settings", "_seen", "_ip_bits", "_text_bits"})
+_DERIVED = frozenset({"config", "_settings", "_seen", "_ip_bit", "_text_bits"})
 
 
 @dataclass
@@ -169,9 +170,7 @@ class Engine:
             if seen < 0 or seen % stride == 0:
                 fp = fingerprint_fields(event.prompt_text)
         ip, agent, model = event.client_ip, event.user_agent, event.model
-        ip_bit = self._ip_bits.get(ip, 0) if ip is not None else 0
-        if ip_bit == 0 and ip is not None:
-            ip_bit = self._bits.ip(ip)
+        ip_bit = self._ip_bit(ip) if ip is not None else 0
         agent_bit = self._text_bits.get(agent, 0) if agent is not None else 0
         if agent_bit == 0 and agent is not None:
             agent_bit = self._bits.text(agent)
@@ -198,7 +197,9 @@ class Engine:
             c.max_keys,
         )
         self._seen = self._recent_ids.seen
-        self._ip_bits = self._bits.ip_table
+        # Compiled, an address's bit costs less than looking it up in the memo (which
+        # misses on every new IPv6 caller); the pure-Python path keeps the memo.
+        self._ip_bit = prefix_bit if NATIVE is not None else self._bits.ip
         self._text_bits = self._bits.text_table
 
     # -- windows and scoring ------------------------------------------------------------

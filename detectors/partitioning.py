@@ -6,7 +6,11 @@ and replay runs one engine per shard, so both must agree on a key's shard.
 
 from __future__ import annotations
 
-__all__ = ["PartitionCache", "murmur2", "partition_for"]
+from collections.abc import Callable
+
+from detectors.native import NATIVE
+
+__all__ = ["PartitionCache", "Router", "murmur2", "partition_for", "router"]
 
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
@@ -77,3 +81,23 @@ class PartitionCache:
             partition = partition_for(api_key_id, self.partitions)
             self._cache[api_key_id] = partition
         return partition
+
+
+#: ``router(api_key_id) -> partition``.
+Router = Callable[[str], int]
+
+
+def router(partitions: int) -> Router:
+    """The fastest router for ``partitions``: compiled murmur2 (~0.1 µs, no memo to grow),
+    else the memoised :class:`PartitionCache`. Both give :func:`partition_for`'s answer.
+
+    Examples
+    --------
+    >>> route = router(8)
+    >>> [route(k) for k in ("key-1", "key-2", "key-3")]
+    [0, 6, 3]
+    """
+    if NATIVE is not None:
+        route: Router = NATIVE.Router(partitions)
+        return route
+    return PartitionCache(partitions)

@@ -22,7 +22,7 @@ from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.engine import Engine, EngineStats
 from detectors.events import Event
-from detectors.partitioning import PartitionCache
+from detectors.partitioning import router
 from detectors.summary_merge import SummaryMerger
 
 __all__ = ["ShardedEngine"]
@@ -60,7 +60,7 @@ class ShardedEngine:
     ) -> None:
         self.config = config or EngineConfig()
         self.engines = [Engine(self.config) for _ in range(self.config.partitions)]
-        self._route = PartitionCache(self.config.partitions)
+        self._route = router(self.config.partitions)
         self.campaigns: CampaignStage | None = None
         self.merger: SummaryMerger | None = None
         #: per partition, the seq its next summary gets (the merger's tag)

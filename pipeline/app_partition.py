@@ -26,7 +26,7 @@ import orjson
 from detectors.alerts import Alert
 from detectors.engine import Engine
 from detectors.events import Event, Rejection, decode_value
-from detectors.partitioning import PartitionCache
+from detectors.partitioning import Router
 from detectors.summaries import KeySummary
 from pipeline.kafka_io import encode_event
 
@@ -105,7 +105,7 @@ class PartitionState:
         self,
         partition: int,
         engine: Engine,
-        router: PartitionCache,
+        router: Router,
         topic: str,
         next_offset: int = 0,
         alerts_offset: int = 0,

@@ -49,7 +49,7 @@ from aiokafka import ConsumerRebalanceListener
 
 from detectors.alerts import Alert
 from detectors.campaigns import CampaignStage
-from detectors.partitioning import PartitionCache
+from detectors.partitioning import router
 from detectors.summary_merge import SummaryMerger
 from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
 from pipeline.config import Settings
@@ -92,7 +92,7 @@ class CampaignProcessor:
         self.settings = settings
         self.producer = producer
         self.metrics = metrics
-        self.router = PartitionCache(settings.partitions)
+        self.router = router(settings.partitions)
         store_settings = settings.model_copy(
             update={"checkpoint_topic": settings.campaign_checkpoint_topic}
         )

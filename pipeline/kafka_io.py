@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from detectors.events import Event, parse_line
-from detectors.partitioning import PartitionCache
+from detectors.partitioning import router
 from pipeline.config import Settings
 from pipeline.sources import LineProgress, open_input, total_size
 
@@ -260,7 +260,7 @@ def push_file(
         **settings.kafka_client_options(),
     )
     topic = settings.requests_topic
-    route = PartitionCache(settings.partitions)
+    route = router(settings.partitions)
     pending: dict[int, list[bytes]] = {}
     stats = PushStats()
     pacer = _Pacer(pace)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import sys
 import time
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from detectors.campaign_config import CampaignConfig
 from detectors.config import EngineConfig
 from detectors.events import Event, format_ts, parse_line
 from detectors.sharded import ShardedEngine
-from pipeline.sources import InputError, LineProgress, check_inputs, iter_input_lines, total_size
+from pipeline.sources import InputError, LineProgress, check_inputs, iter_input_blocks, total_size
 
 __all__ = ["ReplayResult", "add_arguments", "replay_files", "run"]
 
@@ -76,8 +77,10 @@ def replay_files(
     rejected_rows: list[dict[str, Any]] = []
     with files:
         for path in paths:
+            number = 0
             try:
-                for number, line in iter_input_lines(path):
+                for line in itertools.chain.from_iterable(iter_input_blocks(path)):
+                    number += 1
                     total += 1
                     item = parse_line(line, number)
                     if type(item) is Event:

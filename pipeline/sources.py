@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-__all__ = ["InputError", "LineProgress", "check_inputs", "iter_input_lines", "open_input"]
+__all__ = ["InputError", "LineProgress", "check_inputs", "iter_input_blocks", "open_input"]
 
 
 class InputError(OSError):
@@ -47,19 +47,37 @@ def check_inputs(paths: Sequence[str]) -> None:
         open_input(path).close()
 
 
-def iter_input_lines(path: str) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(line_number, line)`` (1-based, newline stripped) of one input.
+#: Bytes read at a time: lines are split in C per block, not yielded one by one
+#: (a generator step per line cost ~10 % of a replay).
+BLOCK_BYTES = 1 << 20
 
+
+def iter_input_blocks(path: str) -> Iterator[list[bytes]]:
+    """Yield the lines of one input in order, newlines stripped, a list per ~1 MiB read.
+
+    Lines are what iterating the file yields, with their ``\r\n`` or ``\n`` removed.
     Raises :class:`InputError` when the input breaks off unreadably mid-way
     (e.g. a truncated gzip stream).
     """
     handle = open_input(path)
-    number = 0
+    lines_read = 0
+    tail = b""
     try:
-        for number, line in enumerate(handle, start=1):
-            yield number, line.rstrip(b"\r\n")
+        while True:
+            data = handle.read(BLOCK_BYTES)
+            if not data:
+                break
+            buffer = tail + data if tail else data
+            lines = buffer.split(b"\n")
+            tail = lines.pop()  # the unfinished last line, or b"" after a newline
+            if b"\r" in buffer:
+                lines = [line.rstrip(b"\r") for line in lines]
+            lines_read += len(lines)
+            yield lines
+        if tail:
+            yield [tail.rstrip(b"\r")]
     except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read {path} after line {number}: {exc}") from None
+        raise InputError(f"cannot read {path} after line {lines_read}: {exc}") from None
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()

@@ -36,7 +36,7 @@ from typing import Any
 from aiokafka import ConsumerRebalanceListener
 
 from detectors.engine import Engine
-from detectors.partitioning import PartitionCache
+from detectors.partitioning import router
 from pipeline.app_partition import BatchOutput, PartitionState
 from pipeline.campaign_stage import CampaignProcessor
 from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
@@ -77,7 +77,7 @@ class StreamProcessor:
         self.settings = settings
         self.metrics = metrics
         self.engine_config = settings.engine_config()
-        self.router = PartitionCache(settings.partitions)
+        self.router = router(settings.partitions)
         self.states: dict[int, PartitionState] = {}
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()

@@ -7,14 +7,16 @@
 
 use pyo3::prelude::*;
 
+mod campaign;
 mod dedup;
 mod fingerprint;
 mod keystate;
+mod partition;
 mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 5;
+const PROTOCOL: u32 = 7;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -30,5 +32,8 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wire::ts_range, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bit, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bits, m)?)?;
+    m.add_function(wrap_pyfunction!(campaign::band_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
+    m.add_class::<partition::Router>()?;
     Ok(())
 }

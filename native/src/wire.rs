@@ -121,16 +121,14 @@ fn is_ip(text: &str) -> bool {
 /// `detectors.summaries.IP_PREFIX_BITS`: width of a key's IP-prefix bitmap.
 const IP_PREFIX_BITS: u32 = 256;
 
-/// `1 << (crc32(ip_prefix(ip)) % IP_PREFIX_BITS)`, as `AttributeBits.ip` computes it;
-/// None for text Python could not encode either (a lone surrogate): its error stays Python's.
+/// `1 << (crc32(ip_prefix(ip)) % IP_PREFIX_BITS)`, as `AttributeBits.ip` computes it
+/// (text UTF-8 cannot encode raises UnicodeEncodeError, as the reference's encode does).
 #[pyfunction]
 pub fn ip_prefix_bit<'py>(
     py: Python<'py>,
     client_ip: &Bound<'py, PyString>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let Ok(text) = client_ip.to_str() else {
-        return Ok(None);
-    };
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = client_ip.to_str()?;
     let prefix = if text.contains(':') {
         // ":".join(ip.split(":")[:3]): up to the third colon, or all of it.
         match text.match_indices(':').nth(2) {
@@ -151,7 +149,7 @@ pub fn ip_prefix_bit<'py>(
             pyo3::ffi::_PyLong_FromByteArray(bytes.as_ptr(), bytes.len(), 1, 0),
         )?
     };
-    Ok(Some(value))
+    Ok(value)
 }
 
 /// The bitmap width this module was compiled with (a test compares it).

@@ -22,13 +22,15 @@ from detectors import (
     events,
     features,
     fingerprints,
+    partitioning,
+    sharded,
     summaries,
     timestamps,
     window_values,
 )
+from detectors.campaign_index import TemplateIndex
 from detectors.events import Event, parse_line
 from detectors.native import NATIVE
-from detectors.sharded import ShardedEngine
 
 GOLDEN_INPUT = Path(__file__).resolve().parents[1] / "golden" / "input.jsonl.gz"
 
@@ -134,10 +136,10 @@ def test_recent_ids_survive_a_pickle_round_trip() -> None:
 def _golden_alerts() -> tuple[list[dict[str, Any]], bytes]:
     with gzip.open(GOLDEN_INPUT, "rb") as f:
         events = [e for e in map(parse_line, f.read().splitlines()) if isinstance(e, Event)]
-    sharded = ShardedEngine()
-    alerts = [a for e in events for a in sharded.process(e)]
-    alerts += sharded.finish()
-    return [a.to_dict() for a in alerts], sharded.engines[0].snapshot()
+    replayed = sharded.ShardedEngine()
+    alerts = [a for e in events for a in replayed.process(e)]
+    alerts += replayed.finish()
+    return [a.to_dict() for a in alerts], replayed.engines[0].snapshot()
 
 
 @needs_native
@@ -148,7 +150,9 @@ def test_engine_alerts_and_state_do_not_depend_on_the_implementation(
     monkeypatch.setattr(engine, "fingerprint_fields", fingerprints._python_fields)
     monkeypatch.setattr(dedup, "_Impl", dedup._PythonIds)
     monkeypatch.setattr(engine, "add_event", features.KeyState.add)
-    monkeypatch.setattr(attributes, "_prefix_bit", attributes._python_prefix_bit)
+    monkeypatch.setattr(attributes, "prefix_bit", attributes._python_prefix_bit)
+    monkeypatch.setattr(engine, "prefix_bit", attributes._python_prefix_bit)
+    monkeypatch.setattr(sharded, "router", partitioning.PartitionCache)
     monkeypatch.setattr(events, "_checked_ts", events._no_fast_path)
     python_alerts, python_state = _golden_alerts()
     assert native_alerts, "the golden input raises alerts; compare something"
@@ -333,9 +337,43 @@ def test_checked_ts_knows_the_calendar(year: str) -> None:
 def test_ip_prefix_bit_matches_the_reference(client_ip: str) -> None:
     assert NATIVE is not None
     assert NATIVE.ip_prefix_bits() == summaries.IP_PREFIX_BITS
-    fast = NATIVE.ip_prefix_bit(client_ip)
-    if fast is None:  # text Python cannot encode: the reference raises, as before
+    try:
+        expected = attributes._python_prefix_bit(client_ip)
+    except UnicodeEncodeError:  # a lone surrogate: both refuse it alike
         with pytest.raises(UnicodeEncodeError):
-            attributes._python_prefix_bit(client_ip)
+            NATIVE.ip_prefix_bit(client_ip)
         return
-    assert fast == attributes._python_prefix_bit(client_ip)
+    assert NATIVE.ip_prefix_bit(client_ip) == expected
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 2**64 - 1), st.sampled_from([(12, 2), (8, 3), (4, 4)]))
+def test_band_keys_match_the_reference(signature: int, shape: tuple[int, int]) -> None:
+    index = TemplateIndex(*shape, 0.5, 16, 100, seed=3)
+    assert index._band_keys(signature) == index._python_band_keys(signature)
+
+
+def test_template_index_pickles_without_the_derived_table() -> None:
+    index = TemplateIndex(12, 2, 0.5, 16, 100, seed=3)
+    index.add(0b1111_0000_1111)
+    assert "_rank_bytes" not in index.__getstate__()
+    restored = pickle.loads(pickle.dumps(index))
+    assert restored.find(0b1111_0000_0111) == 0b1111_0000_1111
+    assert restored._band_keys(0b1011) == index._python_band_keys(0b1011)
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60) | st.binary(max_size=60).map(lambda b: b.hex()), st.integers(1, 64))
+def test_router_matches_kafkas_partitioner(api_key_id: str, partitions: int) -> None:
+    assert NATIVE is not None
+    try:
+        expected = partitioning.partition_for(api_key_id, partitions)
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            NATIVE.Router(partitions)(api_key_id)
+        return
+    assert NATIVE.Router(partitions)(api_key_id) == expected
+    data = api_key_id.encode()
+    assert NATIVE.murmur2(data) == partitioning.murmur2(data)

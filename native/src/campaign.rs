@@ -1,0 +1,42 @@
+//! `detectors.campaign_index.TemplateIndex._band_keys`, compiled: the LSH bucket keys
+//! of a template signature (MinHash over its set bits, cut into bands).
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+/// `[(band, min_rank, ...), ...]` for a non-zero `signature`; `ranks` holds one
+/// 64-byte permutation table per MinHash function (`rank[bit]`), `rows` per band.
+#[pyfunction]
+pub fn band_keys<'py>(
+    py: Python<'py>,
+    signature: u64,
+    ranks: &[u8],
+    rows: usize,
+) -> PyResult<Option<Vec<Bound<'py, PyTuple>>>> {
+    if signature == 0 || rows == 0 || !ranks.len().is_multiple_of(64) {
+        return Ok(None); // the reference's own behaviour (an error for 0) stays its own
+    }
+    let mins: Vec<u8> = ranks
+        .chunks_exact(64)
+        .map(|rank| {
+            let mut rest = signature;
+            let mut least = u8::MAX;
+            while rest != 0 {
+                least = least.min(rank[rest.trailing_zeros() as usize]);
+                rest &= rest - 1;
+            }
+            least
+        })
+        .collect();
+    mins.chunks(rows)
+        .enumerate()
+        .filter(|(_, chunk)| chunk.len() == rows)
+        .map(|(band, chunk)| {
+            let mut items = Vec::with_capacity(rows + 1);
+            items.push(band as u64);
+            items.extend(chunk.iter().map(|&m| u64::from(m)));
+            PyTuple::new(py, items)
+        })
+        .collect::<PyResult<Vec<_>>>()
+        .map(Some)
+}

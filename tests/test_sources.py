@@ -1,0 +1,48 @@
+"""Reading replay inputs in blocks gives exactly the lines iterating the file gives."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import sources
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from([b"{}", b"\n", b"\r\n", b"\r", b"abc", b"", b" "]), max_size=40
+    ),
+    block=st.integers(1, 9),
+)
+def test_blocks_split_lines_like_file_iteration(
+    pieces: list[bytes], block: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data = b"".join(pieces)
+    path = tmp_path_factory.mktemp("blocks") / "events.jsonl"
+    path.write_bytes(data)
+    with path.open("rb") as handle:
+        by_file = [line.rstrip(b"\r\n") for line in handle]
+    original = sources.BLOCK_BYTES
+    sources.BLOCK_BYTES = block  # lines straddle blocks
+    try:
+        got = list(itertools.chain.from_iterable(sources.iter_input_blocks(str(path))))
+    finally:
+        sources.BLOCK_BYTES = original
+    assert got == by_file
+
+
+def test_blocks_read_gzip_and_name_a_truncated_stream(tmp_path: Path) -> None:
+    lines = [b'{"n": %d}' % i for i in range(5000)]
+    path = tmp_path / "events.jsonl.gz"
+    path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+    assert list(itertools.chain.from_iterable(sources.iter_input_blocks(str(path)))) == lines
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(sources.InputError, match=r"broken\.jsonl\.gz after line"):
+        list(itertools.chain.from_iterable(sources.iter_input_blocks(str(broken))))

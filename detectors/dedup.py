@@ -74,16 +74,16 @@ class RecentIds:
 
     def _attach(self, capacity: int, order: bytes) -> None:
         self.capacity = capacity
-        self._ids = _Impl(capacity, order)
-        self.seen = self._ids.seen
+        self.ids = _Impl(capacity, order)
+        self.seen = self.ids.seen
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self.ids)
 
     def __getstate__(self) -> dict[str, Any]:
         # Only the order travels, as packed 64-bit words: the set is rebuilt from it.
         # Pickling both as Python ints made this most of a checkpoint (~2 MB/partition).
-        return {"capacity": self.capacity, "order": self._ids.order_bytes()}
+        return {"capacity": self.capacity, "order": self.ids.order_bytes()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._attach(state["capacity"], state["order"])

@@ -70,7 +70,7 @@ MAX_REASONS = 5
 EXPIRY_EVERY = 4096
 _NO_ALERTS: list[Alert] = []
 # Attributes rebuilt from config and state on restore (see ``Engine._bind``), never pickled.
-_DERIVED = frozenset({"config", "_settings", "_seen", "_ip_bit", "_text_bits"})
+_DERIVED = frozenset({"config", "_settings", "_seen", "_ip_bit", "_text_bits", "process"})
 
 
 @dataclass
@@ -145,23 +145,17 @@ class Engine:
             stats.events_duplicate += 1
             return _NO_ALERTS
         stats.events_valid += 1
-        lateness, window_seconds, full_events, stride, max_keys = self._settings
+        lateness, full_events, stride = self._settings
         ts = event.ts
         if ts > self._max_ts:
             self._max_ts = ts
         elif ts < self._max_ts - lateness:
             stats.events_late += 1
         key = event.api_key_id
-        keys = self._keys
-        state = keys.get(key)
+        state = self._keys.get(key)
         alerts = _NO_ALERTS
-        if state is None:
-            state = KeyState(ts, window_seconds)
-            keys[key] = state
-            if len(keys) > max_keys:
-                self._evict(next(iter(keys)))
-        elif ts >= state.window_end:
-            alerts = self._close_window(key, state, ts)
+        if state is None or ts >= state.window_end:
+            state, alerts = self._open_state(key, state, ts)
         if event.account_id is not None:
             state.account_id = event.account_id
         fp = None
@@ -186,21 +180,34 @@ class Engine:
             self._expire()
         return alerts
 
+    def _open_state(
+        self, key: str, state: KeyState | None, ts: float
+    ) -> tuple[KeyState, list[Alert]]:
+        """A new key's state, or the key's window closed (and maybe scored) before ``ts``."""
+        if state is not None:
+            return state, self._close_window(key, state, ts)
+        state = self._keys[key] = KeyState(ts, self.config.window_seconds)
+        if len(self._keys) > self.config.max_keys:
+            self._evict(next(iter(self._keys)))
+        return state, _NO_ALERTS
+
     def _bind(self) -> None:
         """Hot-path shortcuts derived from config and state (rebuilt on restore, never saved)."""
         c = self.config
-        self._settings = (
-            c.allowed_lateness_seconds,
-            c.window_seconds,
-            c.content_full_events,
-            c.content_stride,
-            c.max_keys,
-        )
+        self._settings = (c.allowed_lateness_seconds, c.content_full_events, c.content_stride)
         self._seen = self._recent_ids.seen
         # Compiled, an address's bit costs less than looking it up in the memo (which
         # misses on every new IPv6 caller); the pure-Python path keeps the memo.
         self._ip_bit = prefix_bit if NATIVE is not None else self._bits.ip
         self._text_bits = self._bits.text_table
+        if NATIVE is not None and isinstance(self._recent_ids.ids, NATIVE.RecentIds):
+            # The compiled per-event path (native/src/engine.rs); ``process`` below stays
+            # the reference, and the path it takes for anything but a parsed Event.
+            self.process = NATIVE.HotPath(  # type: ignore[method-assign]
+                self, self._recent_ids.ids, self._keys, self._text_bits, self._bits,
+                self._stats, _NO_ALERTS, c.allowed_lateness_seconds, c.content_full_events,
+                c.content_stride,
+            ).process  # fmt: skip
 
     # -- windows and scoring ------------------------------------------------------------
 

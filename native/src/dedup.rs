@@ -33,7 +33,7 @@ impl RecentIds {
     }
 
     /// True if this id was seen recently; otherwise remember it.
-    fn seen(&mut self, api_key_id: &str, request_id: &str) -> bool {
+    pub(crate) fn seen(&mut self, api_key_id: &str, request_id: &str) -> bool {
         let hash = id_hash(api_key_id, request_id);
         if !self.members.insert(hash) {
             return true;

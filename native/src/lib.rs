@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 mod campaign;
 mod dedup;
+mod engine;
 mod fingerprint;
 mod keystate;
 mod partition;
@@ -16,7 +17,7 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 7;
+const PROTOCOL: u32 = 8;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -35,5 +36,6 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(campaign::band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
     m.add_class::<partition::Router>()?;
+    m.add_class::<engine::HotPath>()?;
     Ok(())
 }

@@ -24,6 +24,7 @@ from detectors import (
     fingerprints,
     partitioning,
     sharded,
+    slices,
     summaries,
     timestamps,
     window_values,
@@ -147,6 +148,7 @@ def test_engine_alerts_and_state_do_not_depend_on_the_implementation(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     native_alerts, native_state = _golden_alerts()
+    assert "process" in engine.Engine().__dict__, "the compiled per-event path is bound"
     monkeypatch.setattr(engine, "fingerprint_fields", fingerprints._python_fields)
     monkeypatch.setattr(dedup, "_Impl", dedup._PythonIds)
     monkeypatch.setattr(engine, "add_event", features.KeyState.add)
@@ -377,3 +379,23 @@ def test_router_matches_kafkas_partitioner(api_key_id: str, partitions: int) -> 
     assert NATIVE.Router(partitions)(api_key_id) == expected
     data = api_key_id.encode()
     assert NATIVE.murmur2(data) == partitioning.murmur2(data)
+
+
+@needs_native
+def test_hot_path_constants_match_the_reference() -> None:
+    assert NATIVE is not None
+    assert NATIVE.HotPath.constants() == (slices.HIGH_MAX_TOKENS, engine.EXPIRY_EVERY)
+
+
+@needs_native
+def test_hot_path_hands_anything_but_a_parsed_event_to_the_reference() -> None:
+    # An Event with an int timestamp (built by hand, not by the parser) takes the
+    # Python path and counts exactly as the reference counts it.
+    fast, reference = engine.Engine(), engine.Engine()
+    for i in range(3):
+        event = Event(1_791_000_000 + i, "k", 10, 500, request_id=f"r{i % 2}")
+        fast.process(event)
+        engine.Engine.process(reference, event)
+    assert fast.stats.events_valid == reference.stats.events_valid == 2
+    assert fast.stats.events_duplicate == reference.stats.events_duplicate == 1
+    assert fast.snapshot() == reference.snapshot()

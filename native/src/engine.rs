@@ -1,0 +1,223 @@
+//! `detectors.engine.Engine.process`, compiled, for the common event: a known key
+//! whose window is still open. New keys and closing windows call back into the
+//! engine (`_open_state`), which creates, evicts, folds and scores in Python; the
+//! event is then counted here. Counters and state stay on the Python objects, so
+//! snapshots, stats and the pure-Python path see exactly what they always saw.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
+
+use crate::dedup::RecentIds;
+use crate::fingerprint::fingerprint_fields;
+use crate::keystate::add_event;
+use crate::wire::ip_prefix_bit;
+
+const REQUEST_ID: usize = 4;
+const ACCOUNT_ID: usize = 5;
+const MODEL: usize = 6;
+const MAX_TOKENS: usize = 13;
+const CLIENT_IP: usize = 14;
+const USER_AGENT: usize = 15;
+const PROMPT_TEXT: usize = 17;
+const HIGH_MAX_TOKENS: i64 = 4000; // detectors.slices.HIGH_MAX_TOKENS
+const EXPIRY_EVERY: i64 = 4096; // detectors.engine.EXPIRY_EVERY
+
+/// One engine's per-event path; `process(event) -> alerts` (built by `Engine._bind`).
+#[pyclass(module = "distillwatch_native")]
+pub struct HotPath {
+    engine: Py<PyAny>,
+    recent_ids: Py<RecentIds>,
+    keys: Py<PyDict>,
+    text_bits: Py<PyDict>,
+    bits: Py<PyAny>,
+    stats: Py<PyAny>,
+    no_alerts: Py<PyAny>,
+    lateness: f64,
+    full_events: i64,
+    stride: i64,
+}
+
+#[pymethods]
+impl HotPath {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        engine: Py<PyAny>,
+        recent_ids: Py<RecentIds>,
+        keys: Py<PyDict>,
+        text_bits: Py<PyDict>,
+        bits: Py<PyAny>,
+        stats: Py<PyAny>,
+        no_alerts: Py<PyAny>,
+        lateness: f64,
+        full_events: i64,
+        stride: i64,
+    ) -> PyResult<Self> {
+        if stride < 1 {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "stride must be >= 1",
+            ));
+        }
+        Ok(HotPath {
+            engine,
+            recent_ids,
+            keys,
+            text_bits,
+            bits,
+            stats,
+            no_alerts,
+            lateness,
+            full_events,
+            stride,
+        })
+    }
+
+    /// The constants this was compiled with, for the test that compares them.
+    #[staticmethod]
+    fn constants() -> (i64, i64) {
+        (HIGH_MAX_TOKENS, EXPIRY_EVERY)
+    }
+
+    fn process<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine.bind(py);
+        let fields = match event.cast::<PyTuple>() {
+            Ok(t) if t.len() == 18 && t.get_item(0)?.is_instance_of::<PyFloat>() => t,
+            // Not the parser's Event: the reference takes it.
+            _ => {
+                return engine
+                    .get_type()
+                    .call_method1(intern!(py, "process"), (engine, event))
+            }
+        };
+        let stats = self.stats.bind(py);
+        let key_obj = fields.get_item(1)?;
+        let key = key_obj.cast::<PyString>()?;
+        let request_id = fields.get_item(REQUEST_ID)?;
+        if !request_id.is_none() {
+            let rid = request_id.cast::<PyString>()?;
+            let seen = self
+                .recent_ids
+                .bind(py)
+                .borrow_mut()
+                .seen(key.to_str()?, rid.to_str()?);
+            if seen {
+                bump(stats, intern!(py, "events_duplicate"))?;
+                return Ok(self.no_alerts.bind(py).clone());
+            }
+        }
+        bump(stats, intern!(py, "events_valid"))?;
+        let ts_obj = fields.get_item(0)?;
+        let ts: f64 = ts_obj.extract()?;
+        let max_ts: f64 = engine.getattr(intern!(py, "_max_ts"))?.extract()?;
+        if ts > max_ts {
+            engine.setattr(intern!(py, "_max_ts"), &ts_obj)?;
+        } else if ts < max_ts - self.lateness {
+            bump(stats, intern!(py, "events_late"))?;
+        }
+        let keys = self.keys.bind(py);
+        let mut alerts = self.no_alerts.bind(py).clone();
+        let state = match keys.get_item(&key_obj)? {
+            Some(state) if ts < state.getattr(intern!(py, "window_end"))?.extract::<f64>()? => {
+                state
+            }
+            found => {
+                let opened =
+                    engine.call_method1(intern!(py, "_open_state"), (&key_obj, found, &ts_obj))?;
+                let opened = opened.cast::<PyTuple>()?;
+                alerts = opened.get_item(1)?;
+                opened.get_item(0)?
+            }
+        };
+        let account = fields.get_item(ACCOUNT_ID)?;
+        if !account.is_none() {
+            state.setattr(intern!(py, "account_id"), account)?;
+        }
+        let text = fields.get_item(PROMPT_TEXT)?;
+        let fp = if text.is_none() {
+            py.None().into_bound(py)
+        } else {
+            let window_events: i64 = state.getattr(intern!(py, "window_events"))?.extract()?;
+            let seen = window_events - self.full_events;
+            if seen < 0 || seen.rem_euclid(self.stride) == 0 {
+                fingerprint_fields(py, text.cast::<PyString>()?)?
+                    .into_pyobject(py)?
+                    .into_any()
+            } else {
+                py.None().into_bound(py)
+            }
+        };
+        let ip = fields.get_item(CLIENT_IP)?;
+        let ip_bit = if ip.is_none() {
+            0i64.into_pyobject(py)?.into_any()
+        } else {
+            ip_prefix_bit(py, ip.cast::<PyString>()?)?
+        };
+        let ua_bit = self.text_bit(py, &fields.get_item(USER_AGENT)?)?;
+        let model_bit = self.text_bit(py, &fields.get_item(MODEL)?)?;
+        add_event(
+            py,
+            &state,
+            event,
+            &fp,
+            Some(&ip_bit),
+            Some(&ua_bit),
+            Some(&model_bit),
+        )?;
+        let slice = state.getattr(intern!(py, "high_slice"))?;
+        if !slice.is_none() {
+            let max_tokens = fields.get_item(MAX_TOKENS)?;
+            // (event.max_tokens or 0) >= HIGH_MAX_TOKENS, for ints of any size
+            if !max_tokens.is_none() && max_tokens.ge(HIGH_MAX_TOKENS)? {
+                add_event(
+                    py,
+                    &slice,
+                    event,
+                    &fp,
+                    Some(&ip_bit),
+                    Some(&ua_bit),
+                    Some(&model_bit),
+                )?;
+            }
+        }
+        let since: i64 = engine
+            .getattr(intern!(py, "_since_expiry"))?
+            .extract::<i64>()?
+            + 1;
+        engine.setattr(intern!(py, "_since_expiry"), since)?;
+        if since >= EXPIRY_EVERY {
+            engine.call_method0(intern!(py, "_expire"))?;
+        }
+        Ok(alerts)
+    }
+}
+
+impl HotPath {
+    /// An agent's or model's bitmap bit: the memo, else `AttributeBits.text` (0 when absent).
+    fn text_bit<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if value.is_none() {
+            return Ok(0i64.into_pyobject(py)?.into_any());
+        }
+        if let Some(bit) = self.text_bits.bind(py).get_item(value)? {
+            if bit.is_truthy()? {
+                return Ok(bit);
+            }
+        }
+        self.bits
+            .bind(py)
+            .call_method1(intern!(py, "text"), (value,))
+    }
+}
+
+fn bump(stats: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<()> {
+    let count: i64 = stats.getattr(name)?.extract()?;
+    stats.setattr(name, count + 1)
+}

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 from river import anomaly, stats
 
+from detectors.forests import plant
+
 __all__ = [
     "SCALED_FEATURES",
     "KeyChangeDetector",
@@ -190,6 +192,8 @@ class PopulationModel:
             raw = pending[1] if pending is not None and pending[0] is x else self._raw(x)
             self._calibrator.learn_one(raw)
         self._pending = None
+        if not self.learned:
+            plant(self._trees, sorted(x))  # the same trees river would grow, copied
         self._trees.learn_one(x)
         self.learned += 1
 

@@ -128,13 +128,10 @@ class TemplateIndex:
         if cached is not None and cached in self._reps:
             self._cache.move_to_end(signature)
             return cached
-        best, best_sim = -1, 0.0
-        for band_key in self._band_keys(signature):
-            for rep, gid in self._buckets.get(band_key, ()):
-                sim = similarity(rep, signature)
-                # Ties go to the smaller id so the answer never depends on bucket order.
-                if sim > best_sim or (sim == best_sim and gid < best):
-                    best, best_sim = gid, sim
+        found = None
+        if NATIVE is not None:
+            found = NATIVE.best_in_buckets(signature, self._rank_bytes, self.rows, self._buckets)
+        best, best_sim = found if found is not None else self._best_in_buckets(signature)
         if best < 0 or best_sim < self.match:
             return None
         reps = self._reps[best]
@@ -143,6 +140,17 @@ class TemplateIndex:
             self._index(signature, best)
         self._remember(signature, best)
         return best
+
+    def _best_in_buckets(self, signature: int) -> tuple[int, float]:
+        # The reference for native/src/campaign.rs (best_in_buckets).
+        best, best_sim = -1, 0.0
+        for band_key in self._band_keys(signature):
+            for rep, gid in self._buckets.get(band_key, ()):
+                sim = similarity(rep, signature)
+                # Ties go to the smaller id so the answer never depends on bucket order.
+                if sim > best_sim or (sim == best_sim and gid < best):
+                    best, best_sim = gid, sim
+        return best, best_sim
 
     def add(self, signature: int) -> None:
         """Found a new group whose id is ``signature``."""

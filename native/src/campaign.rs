@@ -2,7 +2,7 @@
 //! of a template signature (MinHash over its set bits, cut into bands).
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 /// `[(band, min_rank, ...), ...]` for a non-zero `signature`; `ranks` holds one
 /// 64-byte permutation table per MinHash function (`rank[bit]`), `rows` per band.
@@ -39,4 +39,41 @@ pub fn band_keys<'py>(
         })
         .collect::<PyResult<Vec<_>>>()
         .map(Some)
+}
+
+/// `TemplateIndex.find`'s candidate scan: the most similar `(rep, gid)` among the
+/// buckets `signature` falls in, as `(gid, similarity)` (`(-1, 0.0)` when none);
+/// ties go to the smaller id. None for `signature` 0 (the reference decides).
+#[pyfunction]
+pub fn best_in_buckets(
+    py: Python<'_>,
+    signature: u64,
+    ranks: &[u8],
+    rows: usize,
+    buckets: &Bound<'_, PyDict>,
+) -> PyResult<Option<(i128, f64)>> {
+    let Some(keys) = band_keys(py, signature, ranks, rows)? else {
+        return Ok(None);
+    };
+    let (mut best, mut best_sim) = (-1i128, 0.0f64);
+    for key in keys {
+        let Some(bucket) = buckets.get_item(key)? else {
+            continue;
+        };
+        for entry in bucket.try_iter()? {
+            let (rep, gid): (u64, u64) = entry?.extract()?;
+            let union = (rep | signature).count_ones();
+            let sim = if union != 0 {
+                f64::from((rep & signature).count_ones()) / f64::from(union)
+            } else {
+                0.0
+            };
+            let gid = i128::from(gid);
+            if sim > best_sim || (sim == best_sim && gid < best) {
+                best = gid;
+                best_sim = sim;
+            }
+        }
+    }
+    Ok(Some((best, best_sim)))
 }

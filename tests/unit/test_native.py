@@ -399,3 +399,24 @@ def test_hot_path_hands_anything_but_a_parsed_event_to_the_reference() -> None:
     assert fast.stats.events_valid == reference.stats.events_valid == 2
     assert fast.stats.events_duplicate == reference.stats.events_duplicate == 1
     assert fast.snapshot() == reference.snapshot()
+
+
+@needs_native
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(1, 2**64 - 1), min_size=1, max_size=30),
+    st.lists(st.integers(1, 2**64 - 1), min_size=1, max_size=10),
+    st.randoms(use_true_random=False),
+)
+def test_bucket_scan_matches_the_reference(
+    founders: list[int], probes: list[int], rng: random.Random
+) -> None:
+    assert NATIVE is not None
+    index = TemplateIndex(12, 2, 0.5, 4, 100, seed=3)
+    for signature in founders:
+        index.add(signature)
+    # Near-copies of founders meet them in buckets (and tie on similarity).
+    probes += [f ^ (1 << rng.randrange(64)) for f in founders[:5]] + founders[:3]
+    for probe in filter(None, probes):  # 0 has no bits to hash (the index never sees it)
+        ours = NATIVE.best_in_buckets(probe, index._rank_bytes, index.rows, index._buckets)
+        assert ours == index._best_in_buckets(probe)

@@ -70,7 +70,9 @@ MAX_REASONS = 5
 EXPIRY_EVERY = 4096
 _NO_ALERTS: list[Alert] = []
 # Attributes rebuilt from config and state on restore (see ``Engine._bind``), never pickled.
-_DERIVED = frozenset({"config", "_settings", "_seen", "_ip_bit", "_text_bits", "process"})
+_DERIVED = frozenset(
+    {"config", "_settings", "_seen", "_ip_bit", "_text_bits", "process", "hot_path"}
+)
 
 
 @dataclass
@@ -200,14 +202,16 @@ class Engine:
         # misses on every new IPv6 caller); the pure-Python path keeps the memo.
         self._ip_bit = prefix_bit if NATIVE is not None else self._bits.ip
         self._text_bits = self._bits.text_table
+        #: The compiled per-event path (native/src/engine.rs), or None; ``process`` below
+        #: stays the reference, and the path it takes for anything but a parsed Event.
+        self.hot_path: Any = None
         if NATIVE is not None and isinstance(self._recent_ids.ids, NATIVE.RecentIds):
-            # The compiled per-event path (native/src/engine.rs); ``process`` below stays
-            # the reference, and the path it takes for anything but a parsed Event.
-            self.process = NATIVE.HotPath(  # type: ignore[method-assign]
+            self.hot_path = NATIVE.HotPath(
                 self, self._recent_ids.ids, self._keys, self._text_bits, self._bits,
                 self._stats, _NO_ALERTS, c.allowed_lateness_seconds, c.content_full_events,
                 c.content_stride,
-            ).process  # fmt: skip
+            )  # fmt: skip
+            self.process = self.hot_path.process  # type: ignore[method-assign]
 
     # -- windows and scoring ------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.engine import Engine, EngineStats
 from detectors.events import Event
+from detectors.native import NATIVE
 from detectors.partitioning import router
 from detectors.summary_merge import SummaryMerger
 
@@ -70,15 +71,28 @@ class ShardedEngine:
             self.merger = SummaryMerger(self.config.partitions)
             for engine in self.engines:
                 engine.enable_summaries()
+        hot_paths = [engine.hot_path for engine in self.engines]
+        if NATIVE is not None and all(path is not None for path in hot_paths):
+            # Routing and the per-event check compiled (native/src/engine.rs); ``process``
+            # below stays the reference.
+            held = self.merger.buffer if self.merger is not None else None
+            self.process = NATIVE.ShardedPath(  # type: ignore[method-assign]
+                self, self.engines, hot_paths, held
+            ).process
 
     def process(self, event: Event) -> list[Alert]:
         """Per-key alerts of the event, then campaign alerts from the summaries it released."""
         partition = self._route(event.api_key_id)
-        engine = self.engines[partition]
-        alerts = engine.process(event)
-        merger = self.merger
-        if merger is None:
+        alerts = self.engines[partition].process(event)
+        if self.merger is None:
             return alerts
+        return self._merge(partition, alerts)
+
+    def _merge(self, partition: int, alerts: list[Alert]) -> list[Alert]:
+        """Offer the partition's new summaries; return ``alerts`` plus any campaign alerts."""
+        merger = self.merger
+        assert merger is not None
+        engine = self.engines[partition]
         summaries = engine.drain_summaries()
         if summaries:
             # Partitions' watermarks are not passed on while nothing is held back (most

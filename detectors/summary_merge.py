@@ -185,6 +185,12 @@ class SummaryMerger:
     # -- read-outs --------------------------------------------------------------------
 
     @property
+    def buffer(self) -> list[tuple[float, int, int, KeySummary]]:
+        """The held summaries themselves (a heap; read, never modify): a driver checking
+        per event whether anything is held tests this list instead of calling."""
+        return self._heap
+
+    @property
     def pending(self) -> int:
         """Summaries buffered, not yet released."""
         return len(self._heap)

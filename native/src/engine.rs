@@ -6,7 +6,8 @@
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::dedup::RecentIds;
 use crate::fingerprint::fingerprint_fields;
@@ -26,7 +27,8 @@ const EXPIRY_EVERY: i64 = 4096; // detectors.engine.EXPIRY_EVERY
 /// One engine's per-event path; `process(event) -> alerts` (built by `Engine._bind`).
 #[pyclass(module = "distillwatch_native")]
 pub struct HotPath {
-    engine: Py<PyAny>,
+    // Option: the engine holds this object too, and the cycle is broken in __clear__.
+    engine: Option<Py<PyAny>>,
     recent_ids: Py<RecentIds>,
     keys: Py<PyDict>,
     text_bits: Py<PyDict>,
@@ -60,7 +62,7 @@ impl HotPath {
             ));
         }
         Ok(HotPath {
-            engine,
+            engine: Some(engine),
             recent_ids,
             keys,
             text_bits,
@@ -79,12 +81,28 @@ impl HotPath {
         (HIGH_MAX_TOKENS, EXPIRY_EVERY)
     }
 
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some(engine) = &self.engine {
+            visit.call(engine)?;
+        }
+        visit.call(&self.recent_ids)?;
+        visit.call(&self.keys)?;
+        visit.call(&self.text_bits)?;
+        visit.call(&self.bits)?;
+        visit.call(&self.stats)?;
+        visit.call(&self.no_alerts)
+    }
+
+    fn __clear__(&mut self) {
+        self.engine = None;
+    }
+
     fn process<'py>(
         &self,
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let engine = self.engine.bind(py);
+        let engine = self.engine(py)?;
         let fields = match event.cast::<PyTuple>() {
             Ok(t) if t.len() == 18 && t.get_item(0)?.is_instance_of::<PyFloat>() => t,
             // Not the parser's Event: the reference takes it.
@@ -197,6 +215,13 @@ impl HotPath {
 }
 
 impl HotPath {
+    fn engine<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, PyAny>> {
+        match &self.engine {
+            Some(engine) => Ok(engine.bind(py)),
+            None => Err(pyo3::exceptions::PyRuntimeError::new_err("engine released")),
+        }
+    }
+
     /// An agent's or model's bitmap bit: the memo, else `AttributeBits.text` (0 when absent).
     fn text_bit<'py>(
         &self,
@@ -220,4 +245,94 @@ impl HotPath {
 fn bump(stats: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<()> {
     let count: i64 = stats.getattr(name)?.extract()?;
     stats.setattr(name, count + 1)
+}
+
+/// `detectors.sharded.ShardedEngine.process`, compiled: route the event to its
+/// partition's engine (Kafka's partitioner), run that engine's `HotPath`, and call
+/// back into Python (`_merge`) only when campaign summaries wait to be merged.
+#[pyclass(module = "distillwatch_native")]
+pub struct ShardedPath {
+    // Option: the sharded engine holds this object too (cycle broken in __clear__).
+    sharded: Option<Py<PyAny>>,
+    engines: Vec<Py<PyAny>>,
+    hot_paths: Vec<Py<HotPath>>,
+    held: Option<Py<PyList>>,
+}
+
+#[pymethods]
+impl ShardedPath {
+    /// `held` is the merger's list of summaries held back (None: no campaign stage).
+    #[new]
+    fn new(
+        sharded: Py<PyAny>,
+        engines: Vec<Py<PyAny>>,
+        hot_paths: Vec<Py<HotPath>>,
+        held: Option<Py<PyList>>,
+    ) -> PyResult<Self> {
+        if engines.is_empty() || engines.len() != hot_paths.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "one hot path per engine, at least one",
+            ));
+        }
+        Ok(ShardedPath {
+            sharded: Some(sharded),
+            engines,
+            hot_paths,
+            held,
+        })
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some(sharded) = &self.sharded {
+            visit.call(sharded)?;
+        }
+        for engine in &self.engines {
+            visit.call(engine)?;
+        }
+        for path in &self.hot_paths {
+            visit.call(path)?;
+        }
+        if let Some(held) = &self.held {
+            visit.call(held)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.sharded = None;
+        self.engines.clear();
+        self.hot_paths.clear();
+        self.held = None;
+    }
+
+    fn process<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if self.engines.is_empty() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("engine released"));
+        }
+        let key = event.get_item(1)?;
+        let key = key.cast::<PyString>()?.to_str()?;
+        let partition = crate::partition::partition_of(key, self.engines.len() as u32) as usize;
+        let alerts = self.hot_paths[partition]
+            .bind(py)
+            .borrow()
+            .process(py, event)?;
+        let Some(held) = &self.held else {
+            return Ok(alerts);
+        };
+        let engine = self.engines[partition].bind(py);
+        let pending = engine.getattr(intern!(py, "_summaries"))?;
+        if pending.is_truthy()? || !held.bind(py).is_empty() {
+            let Some(sharded) = &self.sharded else {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err("engine released"));
+            };
+            return sharded
+                .bind(py)
+                .call_method1(intern!(py, "_merge"), (partition, alerts));
+        }
+        Ok(alerts)
+    }
 }

@@ -17,7 +17,7 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 9;
+const PROTOCOL: u32 = 10;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -38,5 +38,6 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
     m.add_class::<partition::Router>()?;
     m.add_class::<engine::HotPath>()?;
+    m.add_class::<engine::ShardedPath>()?;
     Ok(())
 }

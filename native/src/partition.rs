@@ -38,6 +38,11 @@ pub fn murmur2_py(data: &[u8]) -> u32 {
     murmur2(data)
 }
 
+/// Kafka's partition of a record keyed by `api_key_id` (`partitions` >= 1).
+pub(crate) fn partition_of(api_key_id: &str, partitions: u32) -> u32 {
+    (murmur2(api_key_id.as_bytes()) & 0x7fff_ffff) % partitions
+}
+
 /// The partition of a record keyed by an API key: `router(api_key_id) -> int`.
 #[pyclass(module = "distillwatch_native", frozen)]
 pub struct Router {
@@ -58,6 +63,6 @@ impl Router {
     }
 
     fn __call__(&self, api_key_id: &str) -> u32 {
-        (murmur2(api_key_id.as_bytes()) & 0x7fff_ffff) % self.partitions
+        partition_of(api_key_id, self.partitions)
     }
 }

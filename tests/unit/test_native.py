@@ -420,3 +420,17 @@ def test_bucket_scan_matches_the_reference(
     for probe in filter(None, probes):  # 0 has no bits to hash (the index never sees it)
         ours = NATIVE.best_in_buckets(probe, index._rank_bytes, index.rows, index._buckets)
         assert ours == index._best_in_buckets(probe)
+
+
+def test_engines_with_compiled_paths_are_collected() -> None:
+    # The compiled paths and their engines refer to each other; the cycle must be
+    # collectable, or every rebalance in a worker would leak an engine.
+    import gc
+    import weakref
+
+    replayed = sharded.ShardedEngine()
+    replayed.process(Event(1_791_000_000.0, "k", 10, 500, request_id="r"))
+    refs = [weakref.ref(replayed), *(weakref.ref(e) for e in replayed.engines)]
+    del replayed
+    gc.collect()
+    assert all(ref() is None for ref in refs)

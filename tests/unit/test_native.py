@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import pickle
 import random
 import shutil
+import weakref
 from array import array
 from datetime import datetime
 from pathlib import Path
@@ -425,12 +427,10 @@ def test_bucket_scan_matches_the_reference(
 def test_engines_with_compiled_paths_are_collected() -> None:
     # The compiled paths and their engines refer to each other; the cycle must be
     # collectable, or every rebalance in a worker would leak an engine.
-    import gc
-    import weakref
-
     replayed = sharded.ShardedEngine()
     replayed.process(Event(1_791_000_000.0, "k", 10, 500, request_id="r"))
-    refs = [weakref.ref(replayed), *(weakref.ref(e) for e in replayed.engines)]
+    refs: list[weakref.ref[Any]] = [weakref.ref(replayed)]
+    refs += [weakref.ref(e) for e in replayed.engines]
     del replayed
     gc.collect()
     assert all(ref() is None for ref in refs)

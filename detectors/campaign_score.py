@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from detectors.alerts import Episode, Reason
 from detectors.ensemble import ramp
+from detectors.native import NATIVE
 from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = [
@@ -165,6 +166,15 @@ EMPTY = GroupScore(0.0, (), 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _bit_counts(values: list[int], width: int = 64) -> list[int]:
+    if NATIVE is not None:  # compiled where the values are plain non-negative ints
+        counts: list[int] | None = NATIVE.bit_counts(values, width)
+        if counts is not None:
+            return counts
+    return _python_bit_counts(values, width)
+
+
+def _python_bit_counts(values: list[int], width: int = 64) -> list[int]:
+    # The reference for native/src/campaign.rs (bit_counts).
     # Members of one campaign repeat the same bitmaps (one user agent, the same hours):
     # walk the bits of each distinct value once.
     counts = [0] * width

@@ -17,6 +17,7 @@ from typing import Any
 from detectors.attributes import AttributeBits, ip_prefix
 from detectors.events import Event
 from detectors.fingerprints import VOCAB_BITS, FingerprintFields
+from detectors.native import NATIVE
 from detectors.pacing import hourly_flatness
 from detectors.sketches import linear_count
 from detectors.summaries import IP_PREFIX_BITS
@@ -292,6 +293,11 @@ class KeyState:
         """Signatures of the key's recurring templates (weight at least ``min_weight``)."""
         if self.clusters is None or self.cluster_weights is None:
             return ()
+        if NATIVE is not None:  # compiled: ~0.1 µs against ~1.5 (it runs at every scoring)
+            found: tuple[int, ...] = NATIVE.templates(
+                self.clusters, self.cluster_weights, min_weight
+            )
+            return found
         return tuple(
             sig
             for sig, weight in zip(self.clusters, self.cluster_weights, strict=True)

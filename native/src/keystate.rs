@@ -422,3 +422,27 @@ pub fn fold_values(values: &Bound<'_, PyAny>, elapsed: f64, slot: usize) -> PyRe
     v[..COUNTERS].fill(0.0);
     Ok(())
 }
+
+/// `KeyState.templates`: the cluster signatures whose weight is at least `min_weight`.
+#[pyfunction]
+pub fn templates<'py>(
+    clusters: &Bound<'py, PyAny>,
+    weights: &Bound<'py, PyAny>,
+    min_weight: f64,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let mut clusters_view = View::<u64>::new(clusters)?;
+    let mut weights_view = View::<f32>::new(weights)?;
+    let (signatures, weights_of) = (clusters_view.slice(), weights_view.slice());
+    if signatures.len() != weights_of.len() {
+        return Err(PyBufferError::new_err(
+            "clusters and weights differ in length",
+        ));
+    }
+    let kept: Vec<u64> = signatures
+        .iter()
+        .zip(weights_of.iter())
+        .filter(|(_, &w)| f64::from(w) >= min_weight)
+        .map(|(&c, _)| c)
+        .collect();
+    PyTuple::new(clusters.py(), kept)
+}

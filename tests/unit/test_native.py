@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from detectors import (
     attributes,
+    campaign_score,
     dedup,
     engine,
     events,
@@ -434,3 +435,33 @@ def test_engines_with_compiled_paths_are_collected() -> None:
     del replayed
     gc.collect()
     assert all(ref() is None for ref in refs)
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**256 - 1) | st.integers(0, 70), max_size=40),
+    st.sampled_from([64, 256]),
+)
+def test_bit_counts_match_the_reference(values: list[int], width: int) -> None:
+    assert NATIVE is not None
+    fast = NATIVE.bit_counts(values, width)
+    if any(v >= 1 << width for v in values):
+        assert fast is None  # too wide: the reference decides
+        return
+    assert fast == campaign_score._python_bit_counts(values, width)
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2**64 - 1), st.floats(0, 20, width=32)), min_size=6,
+             max_size=6),
+    st.sampled_from([1.0, 2.0, 3.0, 2.5]),
+)  # fmt: skip
+def test_templates_match_the_reference(slots: list[tuple[int, float]], min_weight: float) -> None:
+    assert NATIVE is not None
+    clusters = array("Q", [c for c, _ in slots])
+    weights = array("f", [w for _, w in slots])
+    expected = tuple(c for c, w in zip(clusters, weights, strict=True) if w >= min_weight)
+    assert NATIVE.templates(clusters, weights, min_weight) == expected

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import itertools
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,25 @@ class ReplayResult:
     summary: dict[str, Any]
     error: str | None = None
     rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def batch_gc(young: int = 100_000) -> Iterator[None]:
+    """Collect cyclic garbage rarely while a replay runs (restored afterwards).
+
+    The engines build up hundreds of thousands of long-lived objects (key states,
+    forests, campaign records) that each full collection walks, while a replay's
+    per-event garbage is acyclic and freed by reference counting. Measured on the
+    283k-event benchmark file: default thresholds spent 0.16 s of 3.28 s in the
+    collector (two full collections 0.13 s); ``young`` = 100,000 spent 0.01 s.
+    Results do not depend on it (nothing in the engine runs on collection).
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(young, before[1] * 5, before[2] * 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def replay_files(
@@ -75,7 +95,7 @@ def replay_files(
         if trace_scores:
             scores_file = files.enter_context(open(out_dir / "scores.jsonl", "wb"))  # noqa: SIM115
     rejected_rows: list[dict[str, Any]] = []
-    with files:
+    with files, batch_gc():
         for path in paths:
             number = 0
             try:

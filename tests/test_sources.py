@@ -46,3 +46,17 @@ def test_blocks_read_gzip_and_name_a_truncated_stream(tmp_path: Path) -> None:
     broken.write_bytes(path.read_bytes()[:-20])
     with pytest.raises(sources.InputError, match=r"broken\.jsonl\.gz after line"):
         list(itertools.chain.from_iterable(sources.iter_input_blocks(str(broken))))
+
+
+def test_batch_gc_restores_the_collector_thresholds() -> None:
+    import gc
+
+    from pipeline.replay import batch_gc
+
+    before = gc.get_threshold()
+    with batch_gc(young=12_345):
+        assert gc.get_threshold()[0] == 12_345
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), batch_gc():
+        raise RuntimeError("a replay that fails half-way")
+    assert gc.get_threshold() == before

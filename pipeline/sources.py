@@ -67,10 +67,11 @@ def iter_input_blocks(path: str) -> Iterator[list[bytes]]:
             data = handle.read(BLOCK_BYTES)
             if not data:
                 break
-            buffer = tail + data if tail else data
-            lines = buffer.split(b"\n")
+            lines = data.split(b"\n")
+            if tail:  # the line the last block broke off (joined here, not the whole block)
+                lines[0] = tail + lines[0]
             tail = lines.pop()  # the unfinished last line, or b"" after a newline
-            if b"\r" in buffer:
+            if b"\r" in data or tail.endswith(b"\r") or (lines and lines[0].endswith(b"\r")):
                 lines = [line.rstrip(b"\r") for line in lines]
             lines_read += len(lines)
             yield lines

@@ -209,7 +209,7 @@ class Engine:
             self.hot_path = NATIVE.HotPath(
                 self, self._recent_ids.ids, self._keys, self._text_bits, self._bits,
                 self._stats, _NO_ALERTS, c.allowed_lateness_seconds, c.content_full_events,
-                c.content_stride,
+                c.content_stride, KeyState,
             )  # fmt: skip
             self.process = self.hot_path.process  # type: ignore[method-assign]
 

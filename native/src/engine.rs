@@ -6,12 +6,13 @@
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::dedup::RecentIds;
 use crate::fingerprint::fingerprint_fields;
-use crate::keystate::add_event;
+use crate::keystate::add_event_with;
+use crate::slots::{Slot, Slots};
 use crate::wire::ip_prefix_bit;
 
 const REQUEST_ID: usize = 4;
@@ -38,6 +39,7 @@ pub struct HotPath {
     lateness: f64,
     full_events: i64,
     stride: i64,
+    slots: Slots,
 }
 
 #[pymethods]
@@ -55,6 +57,7 @@ impl HotPath {
         lateness: f64,
         full_events: i64,
         stride: i64,
+        key_state: &Bound<'_, PyType>,
     ) -> PyResult<Self> {
         if stride < 1 {
             return Err(pyo3::exceptions::PyValueError::new_err(
@@ -72,6 +75,7 @@ impl HotPath {
             lateness,
             full_events,
             stride,
+            slots: Slots::of(key_state)?,
         })
     }
 
@@ -90,6 +94,9 @@ impl HotPath {
         visit.call(&self.text_bits)?;
         visit.call(&self.bits)?;
         visit.call(&self.stats)?;
+        if let Some(owner) = self.slots.owner() {
+            visit.call(owner)?;
+        }
         visit.call(&self.no_alerts)
     }
 
@@ -140,9 +147,7 @@ impl HotPath {
         let keys = self.keys.bind(py);
         let mut alerts = self.no_alerts.bind(py).clone();
         let state = match keys.get_item(&key_obj)? {
-            Some(state) if ts < state.getattr(intern!(py, "window_end"))?.extract::<f64>()? => {
-                state
-            }
+            Some(state) if ts < self.slots.get(&state, Slot::WindowEnd)?.extract::<f64>()? => state,
             found => {
                 let opened =
                     engine.call_method1(intern!(py, "_open_state"), (&key_obj, found, &ts_obj))?;
@@ -153,13 +158,13 @@ impl HotPath {
         };
         let account = fields.get_item(ACCOUNT_ID)?;
         if !account.is_none() {
-            state.setattr(intern!(py, "account_id"), account)?;
+            self.slots.set(&state, Slot::AccountId, account)?;
         }
         let text = fields.get_item(PROMPT_TEXT)?;
         let fp = if text.is_none() {
             py.None().into_bound(py)
         } else {
-            let window_events: i64 = state.getattr(intern!(py, "window_events"))?.extract()?;
+            let window_events: i64 = self.slots.get(&state, Slot::WindowEvents)?.extract()?;
             let seen = window_events - self.full_events;
             if seen < 0 || seen.rem_euclid(self.stride) == 0 {
                 fingerprint_fields(py, text.cast::<PyString>()?)?
@@ -177,29 +182,14 @@ impl HotPath {
         };
         let ua_bit = self.text_bit(py, &fields.get_item(USER_AGENT)?)?;
         let model_bit = self.text_bit(py, &fields.get_item(MODEL)?)?;
-        add_event(
-            py,
-            &state,
-            event,
-            &fp,
-            Some(&ip_bit),
-            Some(&ua_bit),
-            Some(&model_bit),
-        )?;
-        let slice = state.getattr(intern!(py, "high_slice"))?;
+        let bits = [Some(&ip_bit), Some(&ua_bit), Some(&model_bit)];
+        add_event_with(py, &self.slots, &state, event, &fp, bits)?;
+        let slice = self.slots.get(&state, Slot::HighSlice)?;
         if !slice.is_none() {
             let max_tokens = fields.get_item(MAX_TOKENS)?;
             // (event.max_tokens or 0) >= HIGH_MAX_TOKENS, for ints of any size
             if !max_tokens.is_none() && max_tokens.ge(HIGH_MAX_TOKENS)? {
-                add_event(
-                    py,
-                    &slice,
-                    event,
-                    &fp,
-                    Some(&ip_bit),
-                    Some(&ua_bit),
-                    Some(&model_bit),
-                )?;
+                add_event_with(py, &self.slots, &slice, event, &fp, bits)?;
             }
         }
         let since: i64 = engine

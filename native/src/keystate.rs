@@ -12,6 +12,8 @@ use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
+
+use crate::slots::{Slot, Slots};
 use pyo3::types::{PyDict, PyTuple};
 
 // Indices of the per-window counters (`detectors.features`).
@@ -211,6 +213,19 @@ pub fn add_event(
     ua_bit: Option<&Bound<'_, PyAny>>,
     model_bit: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
+    let bits = [ip_bit, ua_bit, model_bit];
+    add_event_with(py, &Slots::by_name(), state, event, fp, bits)
+}
+
+/// [`add_event`], reading and writing the state's slots through `slots`.
+pub(crate) fn add_event_with(
+    py: Python<'_>,
+    slots: &Slots,
+    state: &Bound<'_, PyAny>,
+    event: &Bound<'_, PyAny>,
+    fp: &Bound<'_, PyAny>,
+    [ip_bit, ua_bit, model_bit]: [Option<&Bound<'_, PyAny>>; 3],
+) -> PyResult<()> {
     let fallback =
         || state.call_method1(intern!(py, "add"), (event, fp, ip_bit, ua_bit, model_bit));
     let Ok(tuple) = event.cast::<PyTuple>() else {
@@ -224,7 +239,7 @@ pub fn add_event(
     let fingerprint = if fp.is_none() {
         None
     } else {
-        let clusters = state.getattr(intern!(py, "clusters"))?;
+        let clusters = slots.get(state, Slot::Clusters)?;
         if clusters.is_none() {
             // A key's first fingerprint allocates its template arrays: the reference does that.
             fallback()?;
@@ -240,7 +255,7 @@ pub fn add_event(
         ))
     };
 
-    let mut values = View::<f32>::new(&state.getattr(intern!(py, "values"))?)?;
+    let mut values = View::<f32>::new(&slots.get(state, Slot::Values)?)?;
     let w = values.slice();
     bump(w, N, 1.0);
     bump(w, PTOK, e.prompt_tokens as f64);
@@ -265,8 +280,8 @@ pub fn add_event(
             bump(w, THROTTLED, 1.0);
         }
     }
-    let last_ts: f64 = state.getattr(intern!(py, "last_ts"))?.extract()?;
-    let total_events: i64 = state.getattr(intern!(py, "total_events"))?.extract()?;
+    let last_ts: f64 = slots.get(state, Slot::LastTs)?.extract()?;
+    let total_events: i64 = slots.get(state, Slot::TotalEvents)?.extract()?;
     let gap = e.ts - last_ts;
     if gap >= 0.0 {
         if total_events != 0 {
@@ -275,38 +290,36 @@ pub fn add_event(
             bump(w, GAP_SQ, gap * gap);
         }
         // The event's own float object, as the reference stores it (pickles alike).
-        state.setattr(intern!(py, "last_ts"), tuple.get_item(TS)?)?;
+        slots.set(state, Slot::LastTs, tuple.get_item(TS)?)?;
     }
-    state.setattr(intern!(py, "total_events"), total_events + 1)?;
-    let window_events: i64 = state.getattr(intern!(py, "window_events"))?.extract()?;
-    state.setattr(intern!(py, "window_events"), window_events + 1)?;
+    slots.set(
+        state,
+        Slot::TotalEvents,
+        (total_events + 1).into_pyobject(py)?.into_any(),
+    )?;
+    let window_events: i64 = slots.get(state, Slot::WindowEvents)?.extract()?;
+    slots.set(
+        state,
+        Slot::WindowEvents,
+        (window_events + 1).into_pyobject(py)?.into_any(),
+    )?;
     if let Some(bit) = truthy(ip_bit)? {
-        if or_bit(
-            state,
-            intern!(py, "ip_bits"),
-            intern!(py, "ip_history"),
-            bit,
-        )? {
+        if or_bit(slots, state, Slot::IpBits, Slot::IpHistory, bit)? {
             bump(w, NEW_IP, 1.0);
         }
     }
     if let Some(bit) = truthy(ua_bit)? {
-        if or_bit(
-            state,
-            intern!(py, "ua_bits"),
-            intern!(py, "ua_history"),
-            bit,
-        )? {
+        if or_bit(slots, state, Slot::UaBits, Slot::UaHistory, bit)? {
             bump(w, NEW_UA, 1.0);
         }
     }
     if let Some(bit) = truthy(model_bit)? {
-        let bits = state.getattr(intern!(py, "model_bits"))?;
-        state.setattr(intern!(py, "model_bits"), bits.bitor(bit)?)?;
+        let bits = slots.get(state, Slot::ModelBits)?;
+        slots.set(state, Slot::ModelBits, bits.bitor(bit)?)?;
     }
     if let Some(shift) = e.temperature_bit {
-        let bits = state.getattr(intern!(py, "temperature_bits"))?;
-        state.setattr(intern!(py, "temperature_bits"), bits.bitor(1u64 << shift)?)?;
+        let bits = slots.get(state, Slot::TemperatureBits)?;
+        slots.set(state, Slot::TemperatureBits, bits.bitor(1u64 << shift)?)?;
     }
     if let Some((signature, vocab_bits, asks_reasoning, clusters)) = fingerprint {
         bump(w, FP, 1.0);
@@ -314,10 +327,10 @@ pub fn add_event(
             bump(w, REASONING, 1.0);
             bump(w, REASONED_CTOK, e.completion_tokens as f64);
         }
-        let vocab = state.getattr(intern!(py, "vocab_bits"))?;
-        state.setattr(intern!(py, "vocab_bits"), vocab.bitor(&vocab_bits)?)?;
+        let vocab = slots.get(state, Slot::VocabBits)?;
+        slots.set(state, Slot::VocabBits, vocab.bitor(&vocab_bits)?)?;
         let mut clusters = View::<u64>::new(&clusters)?;
-        let mut weights = View::<f32>::new(&state.getattr(intern!(py, "cluster_weights"))?)?;
+        let mut weights = View::<f32>::new(&slots.get(state, Slot::ClusterWeights)?)?;
         if match_template(clusters.slice(), weights.slice(), signature) {
             bump(w, TEMPLATE, 1.0);
         }
@@ -335,14 +348,15 @@ fn truthy<'a, 'py>(bit: Option<&'a Bound<'py, PyAny>>) -> PyResult<Option<&'a Bo
 
 /// `bits |= bit`; true when the key has a history and the bit is new to it.
 fn or_bit(
+    slots: &Slots,
     state: &Bound<'_, PyAny>,
-    bits_name: &Bound<'_, pyo3::types::PyString>,
-    history_name: &Bound<'_, pyo3::types::PyString>,
+    bits_slot: Slot,
+    history_slot: Slot,
     bit: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
-    let bits = state.getattr(bits_name)?;
-    state.setattr(bits_name, bits.bitor(bit)?)?;
-    let history = state.getattr(history_name)?;
+    let bits = slots.get(state, bits_slot)?;
+    slots.set(state, bits_slot, bits.bitor(bit)?)?;
+    let history = slots.get(state, history_slot)?;
     Ok(history.is_truthy()? && !history.bitand(bit)?.is_truthy()?)
 }
 

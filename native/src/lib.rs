@@ -13,11 +13,12 @@ mod engine;
 mod fingerprint;
 mod keystate;
 mod partition;
+mod slots;
 mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 11;
+const PROTOCOL: u32 = 12;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {

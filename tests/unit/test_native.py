@@ -465,3 +465,17 @@ def test_templates_match_the_reference(slots: list[tuple[int, float]], min_weigh
     weights = array("f", [w for _, w in slots])
     expected = tuple(c for c, w in zip(clusters, weights, strict=True) if w >= min_weight)
     assert NATIVE.templates(clusters, weights, min_weight) == expected
+
+
+@needs_native
+def test_hot_path_leaves_the_state_the_reference_leaves() -> None:
+    # HotPath writes KeyState's __slots__ at their offsets; Engine.process (the
+    # reference) goes through attributes. Same events, same snapshot, byte for byte.
+    with gzip.open(GOLDEN_INPUT, "rb") as f:
+        events = [e for e in map(parse_line, f.read().splitlines()[:3000]) if isinstance(e, Event)]
+    fast, reference = engine.Engine(), engine.Engine()
+    assert fast.hot_path is not None
+    for event in events:
+        fast.process(event)
+        engine.Engine.process(reference, event)
+    assert fast.snapshot() == reference.snapshot()

@@ -71,7 +71,8 @@ def iter_input_blocks(path: str) -> Iterator[list[bytes]]:
             if tail:  # the line the last block broke off (joined here, not the whole block)
                 lines[0] = tail + lines[0]
             tail = lines.pop()  # the unfinished last line, or b"" after a newline
-            if b"\r" in data or tail.endswith(b"\r") or (lines and lines[0].endswith(b"\r")):
+            # A "\r" ending a line is in this block, or ended the joined broken-off line.
+            if b"\r" in data or (lines and lines[0].endswith(b"\r")):
                 lines = [line.rstrip(b"\r") for line in lines]
             lines_read += len(lines)
             yield lines

@@ -88,3 +88,46 @@ class AttributeBits:
             bit = 1 << (crc32(value.encode()) & 63)
             self._text[value] = bit
         return bit
+
+
+class AttributeIndex:
+    """Bitmap positions of request attributes, memoised in bounded tables.
+
+    An IP address maps to the position (0-255) of its /24 (/48) prefix, a user agent
+    or model name to a position 0-63; -1 when the attribute is absent.
+
+    Examples
+    --------
+    >>> index = AttributeIndex()
+    >>> index.ip("203.0.113.7") == index.ip("203.0.113.99"), index.ip(None)
+    (True, -1)
+    >>> 0 <= index.text("curl/8.5.0") < 64
+    True
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._ip: dict[str, int] = {}
+        self._text: dict[str, int] = {}
+
+    def ip(self, client_ip: str | None) -> int:
+        if client_ip is None:
+            return -1
+        position = self._ip.get(client_ip)
+        if position is None:
+            if len(self._ip) >= self.capacity:
+                self._ip.clear()
+            position = crc32(ip_prefix(client_ip).encode("utf-8", "replace")) % IP_PREFIX_BITS
+            self._ip[client_ip] = position
+        return position
+
+    def text(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        position = self._text.get(value)
+        if position is None:
+            if len(self._text) >= self.capacity:
+                self._text.clear()
+            position = crc32(value.encode("utf-8", "replace")) & 63
+            self._text[value] = position
+        return position

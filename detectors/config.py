@@ -36,6 +36,9 @@ class EngineConfig:
     content_full_events, content_stride
         Prompt fingerprinting budget per window: the first ``content_full_events``
         prompts of a key's window are fingerprinted, then one in ``content_stride``.
+    prompt_memory_bits
+        log2 of the size in bits of each generation of the engine's prompt memory
+        (four generations: 2**bits / 2 bytes in all; 22 gives 2 MiB per engine).
     warning_threshold, critical_threshold
         Ensemble score at which an episode opens with a warning / escalates to critical.
     recover_threshold, recovery_seconds
@@ -54,7 +57,7 @@ class EngineConfig:
 
     window_seconds: float = 300.0
     min_window_events: int = 3
-    score_interval_seconds: float = 900.0
+    score_interval_seconds: float = 300.0
     idle_score_seconds: float = 3600.0
     allowed_lateness_seconds: float = 300.0
     key_ttl_seconds: float = 3 * 86400.0
@@ -62,6 +65,7 @@ class EngineConfig:
     dedup_capacity: int = 200_000
     content_full_events: int = 4
     content_stride: int = 8
+    prompt_memory_bits: int = 22
     warning_threshold: float = 0.6
     critical_threshold: float = 0.85
     recover_threshold: float = 0.4
@@ -98,6 +102,8 @@ class EngineConfig:
             raise ValueError("partitions must be >= 1")
         if self.content_stride < 1:
             raise ValueError("content_stride must be >= 1")
+        if not 10 <= self.prompt_memory_bits <= 30:
+            raise ValueError("prompt_memory_bits must be in [10, 30]")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for a replay summary."""

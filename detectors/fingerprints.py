@@ -1,10 +1,12 @@
-"""Prompt fingerprints: near-duplicate signatures, reasoning-request flags, vocabulary bits.
+"""Prompt fingerprints: frame signatures, item samples, elicitation cues, exact repeats.
 
 The prompt is lower-cased, split into words, and each word hashed with crc32
 (stable across processes). The signature is a 64-bit bitmap of the 8 smallest
 word hashes (a bottom-k MinHash sketch folded into one int): prompts built from
-one template share most of their words, hence most of their smallest hashes,
+one frame share most of their words, hence most of their smallest hashes,
 hence most signature bits, even when a few words (the topic, a synonym) differ.
+The 8 largest hashes are kept as they are: a sample of what the prompt is
+about, which the key's coverage memory compares with what it asked before.
 Only these integers survive; the text itself is dropped by the caller.
 """
 
@@ -14,11 +16,14 @@ from collections.abc import Callable
 from typing import NamedTuple
 from zlib import crc32
 
+from detectors.lexicon import cue_groups, limits_answer
 from detectors.native import NATIVE
 
 __all__ = [
+    "BYTES_PER_TOKEN",
+    "ITEM_SAMPLE",
+    "LIMITS",
     "SIGNATURE_BITS",
-    "VOCAB_BITS",
     "FingerprintFields",
     "PromptFingerprint",
     "fingerprint",
@@ -27,9 +32,7 @@ __all__ = [
 ]
 
 SIGNATURE_BITS = 64
-VOCAB_BITS = 512
 BOTTOM_K = 8
-VOCAB_SAMPLE = 4
 
 _STOPWORDS = [
     "a",
@@ -89,35 +92,47 @@ _STOP_HASHES = frozenset(crc32(w.encode()) for w in _STOPWORDS)
 _PUNCTUATION = bytes.maketrans(
     b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", b" " * len(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 )
-# Phrases that ask the model to write out its reasoning: the outputs distillers want
-# most. Plain substring tests on the lower-cased prompt: a regex alternation was 9 µs.
-REASONING_CUES = (
-    "step by step",
-    "step-by-step",
-    "reasoning",
-    "show your work",
-    "show all work",
-    "show the steps",
-    "chain of thought",
-    "think it through",
-    "think carefully",
-    "walk through each step",
-    "walk me through",
-    "let's think",
-)
-
-
-#: (signature, vocab_bits, asks_reasoning, words): a PromptFingerprint or a plain tuple.
-FingerprintFields = tuple[int, int, bool, int]
+#: How many of a prompt's largest content-word hashes are kept as its "items": a
+#: consistent sample of its vocabulary (the same word is sampled in every prompt
+#: where it is among the largest), disjoint from the signature's smallest hashes.
+ITEM_SAMPLE = 8
+#: Added to ``cues`` when the prompt constrains its answer (options, a label, a format).
+LIMITS = 16
+#: Bytes of text per token, to estimate how much of ``prompt_tokens`` the visible
+#: prompt accounts for (the rest is system prompt, history, retrieved context).
+BYTES_PER_TOKEN = 4
 
 
 class PromptFingerprint(NamedTuple):
-    """What survives of a prompt: integers and a flag."""
+    """What survives of a prompt: integers only.
+
+    Attributes
+    ----------
+    signature
+        64-bit bottom-k MinHash of its content words: prompts of one frame share bits.
+    items
+        The :data:`ITEM_SAMPLE` largest content-word hashes (32-bit), largest first:
+        what the key is asking about, for novelty and coverage.
+    cues
+        Elicitation cue groups touched (:func:`detectors.lexicon.cue_groups`), plus
+        :data:`LIMITS` when the prompt constrains its answer
+        (:func:`detectors.lexicon.limits_answer`).
+    exact
+        32-bit hash of the prompt's word sequence: exact repeats (case, spacing and
+        punctuation aside).
+    tokens
+        Estimated tokens of the visible prompt (UTF-8 bytes / ``BYTES_PER_TOKEN``).
+    """
 
     signature: int
-    vocab_bits: int
-    asks_reasoning: bool
-    words: int
+    items: tuple[int, ...]
+    cues: int
+    exact: int
+    tokens: int
+
+
+#: The fields of a PromptFingerprint as a plain tuple (what the compiled path returns).
+FingerprintFields = tuple[int, tuple[int, ...], int, int, int]
 
 
 def fingerprint(text: str) -> PromptFingerprint:
@@ -128,41 +143,36 @@ def fingerprint(text: str) -> PromptFingerprint:
     >>> a = fingerprint("Explain photosynthesis step by step, showing your full reasoning.")
     >>> b = fingerprint("Explain plate tectonics step by step, showing your full reasoning.")
     >>> c = fingerprint("What's a good name for a golden retriever puppy?")
-    >>> a.asks_reasoning, c.asks_reasoning
-    (True, False)
+    >>> a.cues, c.cues
+    (3, 0)
+    >>> fingerprint("Pick one. A) 3 B) 4. Answer:").cues == LIMITS
+    True
     >>> similarity(a.signature, b.signature) > similarity(a.signature, c.signature)
+    True
+    >>> fingerprint("Hello,   WORLD!").exact == fingerprint("hello world").exact
     True
     """
     return PromptFingerprint._make(fingerprint_fields(text))
 
 
-def _python_fields(text: str) -> PromptFingerprint:
+def _python_fields(text: str) -> FingerprintFields:
     """The reference implementation (``native/src/fingerprint.rs`` must match it exactly)."""
     lowered = text.lower()
-    words = lowered.encode("utf-8", "replace").translate(_PUNCTUATION).split()
+    raw = lowered.encode("utf-8", "replace")
+    words = raw.translate(_PUNCTUATION).split()
     # ``set - frozenset`` probes the prompt's ~20 hashes; ``-=`` would walk all stopwords.
     ordered = sorted(set(map(crc32, words)) - _STOP_HASHES)
     signature = 0
     for value in ordered[:BOTTOM_K]:
         signature |= 1 << (value & 63)
-    vocab_bits = 0
-    # The largest hashes are a sample of words disjoint from the signature's: a
-    # cheap proxy for how many distinct topics a key's prompts cover.
-    for value in ordered[-VOCAB_SAMPLE:]:
-        vocab_bits |= 1 << (value % VOCAB_BITS)
-    # Most prompts contain none of the anchor words; only those pay for the full list.
-    asks_reasoning = (
-        "step" in lowered
-        or "reason" in lowered
-        or "think" in lowered
-        or "work" in lowered
-        or "thought" in lowered
-    ) and any(cue in lowered for cue in REASONING_CUES)
-    return PromptFingerprint(signature, vocab_bits, asks_reasoning, len(words))
+    items = tuple(reversed(ordered[-ITEM_SAMPLE:]))
+    exact = crc32(b" ".join(words))
+    cues = cue_groups(lowered) | (LIMITS if limits_answer(lowered) else 0)
+    return (signature, items, cues, exact, len(raw) // BYTES_PER_TOKEN)
 
 
-#: :func:`fingerprint` as a plain tuple, for the hot path: compiled where available
-#: (~0.8 µs against ~7 µs a prompt), else the Python reference.
+#: :func:`fingerprint` as a plain tuple, for the hot path: compiled where available,
+#: else the Python reference.
 fingerprint_fields: Callable[[str], FingerprintFields] = (
     NATIVE.fingerprint_fields if NATIVE is not None else _python_fields
 )

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from detectors.window_values import DAY, HOUR, PROFILE_TAU
+from detectors.state.layout import DAY, HOUR, PROFILE_TAU
 
 if TYPE_CHECKING:
-    from detectors.features import KeyState
+    from detectors.state.keystate import KeyState
 
 __all__ = ["hourly_flatness"]
 
@@ -32,7 +32,7 @@ def hourly_flatness(state: KeyState, now: float) -> tuple[float, float]:
 
     Examples
     --------
-    >>> from detectors.features import KeyState
+    >>> from detectors.state.keystate import KeyState
     >>> state = KeyState(0.0, 300.0)
     >>> for hour in range(1, 61):  # 60 hours of exactly 100 requests per hour
     ...     for i in range(24):

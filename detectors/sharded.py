@@ -71,7 +71,7 @@ class ShardedEngine:
             self.merger = SummaryMerger(self.config.partitions)
             for engine in self.engines:
                 engine.enable_summaries()
-        hot_paths = [engine.hot_path for engine in self.engines]
+        hot_paths = [getattr(engine, "hot_path", None) for engine in self.engines]
         if NATIVE is not None and all(path is not None for path in hot_paths):
             # Routing and the per-event check compiled (native/src/engine.rs); ``process``
             # below stays the reference.

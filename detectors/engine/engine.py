@@ -1,0 +1,371 @@
+"""The Engine: events in, alerts out; event time only; snapshot/restore of all state.
+
+Every driver (replay, the streaming worker, the demo, the benchmarks) wraps
+this class. Per event it de-duplicates, counts the event into its key's open
+window and, when the key's evidence may have become decisive (its window
+closed, or it just reached one of a few request counts), scores the key.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import pickle
+import sys
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from detectors.alerts import Alert, Episode, EpisodeTracker, alert_id
+from detectors.attributes import AttributeIndex
+from detectors.config import EngineConfig
+from detectors.dedup import RecentIds
+from detectors.engine.explain import reasons
+from detectors.engine.scoring import Scorer, Verdict
+from detectors.events import Event, format_ts
+from detectors.fingerprints import fingerprint_fields
+from detectors.state import layout as L
+from detectors.state.keystate import KeyState
+from detectors.state.prompt_memory import PromptMemory, key_hash
+from detectors.summaries import KeySummary
+
+__all__ = ["DETECTOR", "MILESTONES", "Engine", "EngineStats"]
+
+DETECTOR = "extraction_ensemble"
+# 4: evidence families and population scales (detectors/evidence), typed-array key state.
+SNAPSHOT_VERSION = 4
+#: Request counts at which a key is scored at once, whatever its window: a heavy
+#: harvester is judged minutes after it starts, a drip harvester after a few requests.
+MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})
+EXPIRY_EVERY = 4096
+_NO_ALERTS: list[Alert] = []
+_NOT_SEEN = (False, False)
+# Attributes rebuilt from config on restore (see ``Engine._bind``), never saved.
+_DERIVED = frozenset({"config", "_settings", "_seen"})
+
+
+@dataclass
+class EngineStats:
+    """Counters a driver exports as metrics. Plain data; cheap to read."""
+
+    events_valid: int = 0
+    events_duplicate: int = 0
+    events_late: int = 0
+    keys_tracked: int = 0
+    keys_expired: int = 0
+    windows_folded: int = 0
+    windows_scored: int = 0
+    anomalous_keys: int = 0
+    population_warm: bool = False
+    alerts_by_severity: dict[str, int] = field(
+        default_factory=lambda: {"warning": 0, "critical": 0}
+    )
+    state_bytes: int = 0
+
+
+class Engine:
+    """Detect output harvesting per key.
+
+    Parameters
+    ----------
+    config
+        Engine settings; defaults when omitted.
+
+    Examples
+    --------
+    >>> from detectors.events import Event
+    >>> engine = Engine()
+    >>> engine.process(Event(1_791_000_000.0, "key-1", 20, 800, request_id="r1"))
+    []
+    >>> engine.process(Event(1_791_000_001.0, "key-1", 20, 800, request_id="r1"))  # retry
+    []
+    >>> engine.stats.events_valid, engine.stats.events_duplicate
+    (1, 1)
+    """
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        c = self.config
+        self._keys: OrderedDict[str, KeyState] = OrderedDict()
+        self._recent_ids = RecentIds(c.dedup_capacity)
+        self._max_ts = -math.inf
+        self._scorer = Scorer()
+        self._episodes = EpisodeTracker(
+            c.warning_threshold, c.critical_threshold, c.recover_threshold, c.recovery_seconds
+        )
+        self._attributes = AttributeIndex()
+        self._prompts = PromptMemory(c.prompt_memory_bits)
+        self._hot: dict[str, float] = {}
+        self._scores: list[float] = []
+        self._trace: list[tuple[str, float, float]] | None = None
+        self._summaries: list[KeySummary] | None = None
+        self._since_expiry = 0
+        self._stats = EngineStats()
+        self._bind()
+
+    # -- the per-event step -------------------------------------------------------------
+
+    def process(self, event: Event) -> list[Alert]:
+        """Feed one valid event; return the alerts it raised (usually none)."""
+        stats = self._stats
+        if event.request_id is not None and self._seen(event.api_key_id, event.request_id):
+            stats.events_duplicate += 1
+            return _NO_ALERTS
+        stats.events_valid += 1
+        lateness, full_events, stride = self._settings
+        ts = event.ts
+        if ts > self._max_ts:
+            self._max_ts = ts
+        elif ts < self._max_ts - lateness:
+            stats.events_late += 1
+        key = event.api_key_id
+        state = self._keys.get(key)
+        alerts = _NO_ALERTS
+        if state is None or ts >= state.times[L.WINDOW_END]:
+            state, alerts = self._open_state(key, state, ts)
+        if event.account_id is not None:
+            state.account_id = event.account_id
+        fp = None
+        seen = _NOT_SEEN
+        if event.prompt_text is not None:
+            taken = int(state.times[L.WINDOW_EVENTS]) - full_events
+            if taken < 0 or taken % stride == 0:
+                fp = fingerprint_fields(event.prompt_text)
+                seen = self._prompts.observe(key_hash(key), fp[3])
+        index = self._attributes
+        state.add(
+            event,
+            fp,
+            index.ip(event.client_ip),
+            index.text(event.user_agent),
+            index.text(event.model),
+            seen,
+        )
+        if int(state.times[L.TOTAL]) in MILESTONES and not alerts:
+            alerts = self._score(key, state, max(ts, state.last_ts), ts)
+        self._since_expiry += 1
+        if self._since_expiry >= EXPIRY_EVERY:
+            self._expire()
+        return alerts
+
+    def _open_state(
+        self, key: str, state: KeyState | None, ts: float
+    ) -> tuple[KeyState, list[Alert]]:
+        """A new key's state, or the key's window closed (and maybe scored) before ``ts``."""
+        if state is not None:
+            return state, self._close_window(key, state, ts)
+        state = self._keys[key] = KeyState(ts, self.config.window_seconds)
+        if self._scorer.start is None:
+            self._scorer.start = ts
+        if len(self._keys) > self.config.max_keys:
+            self._evict(next(iter(self._keys)))
+        return state, _NO_ALERTS
+
+    def _bind(self) -> None:
+        """Shortcuts derived from config and state (rebuilt on restore, never saved)."""
+        c = self.config
+        self._settings = (c.allowed_lateness_seconds, c.content_full_events, c.content_stride)
+        self._seen = self._recent_ids.seen
+
+    # -- windows and scoring ------------------------------------------------------------
+
+    def _close_window(self, key: str, state: KeyState, ts: float) -> list[Alert]:
+        c = self.config
+        times = state.times
+        window_end = times[L.WINDOW_END]
+        events = times[L.WINDOW_EVENTS]
+        state.fold(window_end)
+        self._stats.windows_folded += 1
+        state.open_window(ts, c.window_seconds)
+        self._keys.move_to_end(key)
+        since = window_end - times[L.SCORED_TS]
+        due = (events >= c.min_window_events and since >= c.score_interval_seconds) or (
+            events > 0 and since >= c.idle_score_seconds
+        )
+        if not due:
+            return _NO_ALERTS
+        return self._score(key, state, window_end, ts)
+
+    def evaluate(self, key: str, now: float) -> Verdict | None:
+        """The verdict on ``key`` at event time ``now`` (read-only; for analysts and tests)."""
+        state = self._keys.get(key)
+        return None if state is None else self._scorer.evaluate(state, now)
+
+    def _score(self, key: str, state: KeyState, now: float, ts: float) -> list[Alert]:
+        c = self.config
+        state.times[L.SCORED_TS] = now
+        self._stats.windows_scored += 1
+        verdict = self._scorer.evaluate(state, now)
+        score = verdict.score
+        self._scorer.learn(state, verdict, now)
+        self._scores.append(score)
+        if self._trace is not None:
+            self._trace.append((key, now, score))
+        if len(self._scores) > 100_000:
+            del self._scores[:50_000]
+        if self._summaries is not None:
+            self._summaries.append(self._summary(key, state, verdict, now))
+        if state.episode is None:
+            state.episode = Episode()
+        episode: Episode = state.episode
+        was_open = episode.severity is not None
+        severity = self._episodes.update(episode, score, now)
+        if episode.severity is not None:
+            self._hot[key] = score
+        elif was_open:
+            self._hot.pop(key, None)
+        if severity is None:
+            return _NO_ALERTS
+        self._stats.alerts_by_severity[severity] += 1
+        alert = Alert(
+            alert_id=alert_id(key, DETECTOR, episode.number, severity),
+            api_key_id=key,
+            account_id=state.account_id,
+            ts=format_ts(ts),
+            severity=severity,
+            score=score,
+            detector=DETECTOR,
+            reasons=reasons(verdict),
+        )
+        return [alert]
+
+    @staticmethod
+    def _summary(key: str, state: KeyState, verdict: Verdict, now: float) -> KeySummary:
+        day = verdict.day
+        families = {e.family: e.value for e in verdict.families}
+        templates = state.frames(2.0)
+        return KeySummary(
+            key,
+            state.account_id,
+            now,
+            state.first_ts,
+            day.n,
+            day.n / max(min(now - state.first_ts, 86400.0) / 3600.0, 1.0),
+            templates,
+            state.bitmap(L.IP_TODAY, L.IP_YESTERDAY, L.IP_WORDS),
+            state.bitmap(L.UA_TODAY, L.UA_YESTERDAY),
+            day.cue_share.value,
+            day.frame_share,
+            math.expm1(day.answer.value),
+            max(families.get("yield", 0.0), 0.0) / 3.0,
+            max(families.get("elicitation", 0.0), 0.0) / 2.5,
+            verdict.support.timing,
+            verdict.score,
+            () if templates else state.frames(1.0),
+        )
+
+    # -- housekeeping ---------------------------------------------------------------------
+
+    def _evict(self, key: str) -> None:
+        state = self._keys.pop(key)
+        if state.episode is not None and state.episode.severity is not None:
+            self._hot.pop(key, None)
+        self._stats.keys_expired += 1
+
+    def _expire(self) -> None:
+        self._since_expiry = 0
+        horizon = self._max_ts - self.config.key_ttl_seconds
+        keys = self._keys
+        while keys:
+            key, state = next(iter(keys.items()))
+            if state.times[L.LAST_TS] >= horizon:
+                break
+            self._evict(key)
+
+    # -- read-outs for drivers ----------------------------------------------------------
+
+    @property
+    def watermark(self) -> float:
+        """Largest event time seen (``-inf`` before the first event); never goes down."""
+        return self._max_ts
+
+    @property
+    def stats(self) -> EngineStats:
+        """Current counters (``state_bytes`` is estimated from a sample of keys)."""
+        s = self._stats
+        s.keys_tracked = len(self._keys)
+        s.anomalous_keys = len(self._hot)
+        s.population_warm = self._scorer.scales.answer.warm
+        s.state_bytes = self._estimate_state_bytes()
+        return s
+
+    def _estimate_state_bytes(self, sample: int = 32) -> int:
+        if not self._keys:
+            return 0
+        taken = 0
+        total = 0
+        for key, state in self._keys.items():
+            total += sys.getsizeof(key) + key_state_bytes(state)
+            taken += 1
+            if taken >= sample:
+                break
+        return int(total / taken * len(self._keys))
+
+    def drain_scores(self) -> list[float]:
+        """Scores computed since the last call (for score histograms)."""
+        scores, self._scores = self._scores, []
+        return scores
+
+    def enable_summaries(self) -> None:
+        """Start collecting per-key summaries for a campaign stage (off by default)."""
+        if self._summaries is None:
+            self._summaries = []
+
+    def drain_summaries(self) -> list[KeySummary]:
+        """Per-key summaries of the keys scored since the last call (for the campaign stage)."""
+        if not self._summaries:
+            return []
+        summaries, self._summaries = self._summaries, []
+        return summaries
+
+    def enable_trace(self) -> None:
+        """Record every (key, event time, score); for analysts' score timelines."""
+        if self._trace is None:
+            self._trace = []
+
+    def drain_trace(self) -> list[tuple[str, float, float]]:
+        """Scored keys since the last call, as (key, event time, score)."""
+        if not self._trace:
+            return []
+        trace, self._trace = self._trace, []
+        return trace
+
+    def top_keys(self, k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` keys with an open episode and the highest latest score."""
+        return heapq.nlargest(k, self._hot.items(), key=lambda item: (item[1], item[0]))
+
+    def key_state(self, api_key_id: str) -> KeyState | None:
+        return self._keys.get(api_key_id)
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        """All state as bytes. Restoring it and continuing gives the same alerts as never stopping."""
+        state = {k: v for k, v in self.__dict__.items() if k not in _DERIVED}
+        return pickle.dumps((SNAPSHOT_VERSION, state), protocol=5)
+
+    @classmethod
+    def restore(cls, blob: bytes, config: EngineConfig | None = None) -> Engine:
+        """Rebuild an engine from :meth:`snapshot` output."""
+        version, state = pickle.loads(blob)
+        if version != SNAPSHOT_VERSION:
+            raise ValueError(
+                f"engine snapshot format {version} was written by another distillwatch version"
+                f" (this one reads format {SNAPSHOT_VERSION}): start the workers on a new"
+                " checkpoint topic (or delete the old one) and replay the history they need"
+            )
+        engine = cls.__new__(cls)
+        engine.__dict__.update(state)
+        engine.config = config or EngineConfig()
+        engine._bind()
+        return engine
+
+
+def key_state_bytes(state: KeyState) -> int:
+    """Approximate deep size of one key's state."""
+    total = sys.getsizeof(state)
+    for name in KeyState.__slots__:
+        value = getattr(state, name)
+        total += sys.getsizeof(value)
+        if isinstance(value, Episode):
+            total += sum(sys.getsizeof(getattr(value, s)) for s in Episode.__slots__)
+    return total

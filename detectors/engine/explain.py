@@ -1,0 +1,40 @@
+"""Reasons for an alert: the statistics that carried its evidence, strongest first.
+
+Each reason names a statistic, the key's value in the unit an analyst reads
+(tokens, shares, tokens per day) and the population median it was measured
+against. Supporting signals (timing, addresses, model) are listed after the core
+evidence, and only when they added to the score.
+"""
+
+from __future__ import annotations
+
+from detectors.alerts import Reason
+from detectors.engine.scoring import Verdict
+
+__all__ = ["MAX_REASONS", "reasons"]
+
+MAX_REASONS = 5
+
+
+def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
+    """The reasons of an alert raised on ``verdict`` (features named ``prefix + name``)."""
+    ranked = sorted(
+        (part for family in verdict.families for part in family.parts if part.evidence > 0),
+        key=lambda part: (-part.evidence, part.feature),
+    )
+    out = [Reason(prefix + p.feature, p.value, p.baseline) for p in ranked[:MAX_REASONS]]
+    if verdict.support_added > 0 and len(out) < MAX_REASONS:
+        s = verdict.support
+        signals = sorted(
+            (
+                (s.timing, Reason(prefix + "hourly_volume_cv", s.hourly_volume_cv, 0.0)),
+                (s.infrastructure, Reason(prefix + "prefixes_per_request",
+                                          s.prefixes_per_request, 0.0)),
+                (s.model * 0.25, Reason(prefix + "reasoned_share", s.reasoned_share, 0.0)),
+            ),  # fmt: skip
+            key=lambda item: -item[0],
+        )
+        for weight, reason in signals:
+            if weight > 0 and len(out) < MAX_REASONS:
+                out.append(reason)
+    return tuple(out)

@@ -1,0 +1,121 @@
+"""Combine family evidence into one score, with missing evidence neutral.
+
+The total is a sum of log-odds: each core family's evidence clipped to its cap
+and floor (:data:`detectors.evidence.families.CAPS`), plus supporting evidence
+that counts only in proportion to the core total (``gate``): timing, addresses
+and model choice raise confidence in what the content shows, never create it.
+A family without input adds exactly 0.
+
+The caps are what make the combination safe. With the defaults, the strongest
+single family adds 3, the strongest pair 5.5, and ``critical`` needs 7.5: no
+family and no pair can reach it alone, while any sufficient set can — e.g.
+yield, elicitation and coverage with prompt text, or yield far above the
+population, single-turn structure, a large harvest per day and machine timing
+from metadata alone. ``tests/unit/test_combine.py`` proves the first claim over
+every family and pair.
+
+The score reported in alerts is a logistic of the total, placed so that the
+default thresholds (``warning`` 0.6, ``critical`` 0.85) sit at
+:data:`WARNING_EVIDENCE` and :data:`CRITICAL_EVIDENCE`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+from detectors.evidence.families import CAPS, Evidence, ramp
+from detectors.evidence.support import Support
+
+__all__ = [
+    "CRITICAL_EVIDENCE",
+    "WARNING_EVIDENCE",
+    "EvidenceCombiner",
+    "evidence_to_score",
+    "score_to_evidence",
+]
+
+WARNING_EVIDENCE = 5.0
+CRITICAL_EVIDENCE = 7.5
+# The logistic through (WARNING_EVIDENCE, 0.6) and (CRITICAL_EVIDENCE, 0.85).
+_SLOPE = (math.log(0.85 / 0.15) - math.log(0.6 / 0.4)) / (CRITICAL_EVIDENCE - WARNING_EVIDENCE)
+_OFFSET = math.log(0.6 / 0.4) - _SLOPE * WARNING_EVIDENCE
+
+
+def evidence_to_score(total: float) -> float:
+    """Score in [0, 1] for a total evidence.
+
+    >>> round(evidence_to_score(WARNING_EVIDENCE), 3), round(evidence_to_score(CRITICAL_EVIDENCE), 3)
+    (0.6, 0.85)
+    >>> evidence_to_score(-100.0) < 0.01
+    True
+    """
+    z = _SLOPE * total + _OFFSET
+    return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+
+def score_to_evidence(score: float) -> float:
+    """Inverse of :func:`evidence_to_score`.
+
+    >>> round(score_to_evidence(0.85), 6) == CRITICAL_EVIDENCE
+    True
+    """
+    score = min(max(score, 1e-12), 1 - 1e-12)
+    return (math.log(score / (1 - score)) - _OFFSET) / _SLOPE
+
+
+class EvidenceCombiner:
+    """Sum of capped core evidence plus gated support.
+
+    Parameters
+    ----------
+    caps
+        (cap, floor) per core family.
+    support_weights
+        Weight of each supporting signal (each in [0, 1]).
+    support_cap
+        Most the supporting signals may add together.
+    gate
+        Core totals between which support goes from counting nothing to counting fully.
+
+    Examples
+    --------
+    >>> from detectors.evidence.families import Evidence
+    >>> comb = EvidenceCombiner()
+    >>> full = Support(1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0)
+    >>> comb.total([Evidence("yield", 9.0, ())], full)[0]  # one family, capped
+    5.0
+    >>> comb.total([], full)[0]  # support alone counts nothing
+    0.0
+    """
+
+    def __init__(
+        self,
+        caps: Mapping[str, tuple[float, float]] | None = None,
+        support_weights: Mapping[str, float] | None = None,
+        support_cap: float = 2.0,
+        gate: tuple[float, float] = (1.0, 4.0),
+    ) -> None:
+        self.caps = dict(CAPS if caps is None else caps)
+        self.support_weights = dict(
+            {"timing": 1.5, "infrastructure": 0.75, "model": 0.25}
+            if support_weights is None
+            else support_weights
+        )
+        self.support_cap = support_cap
+        self.gate = gate
+
+    def clip(self, evidence: Evidence) -> float:
+        cap, floor = self.caps[evidence.family]
+        return min(max(evidence.value, floor), cap)
+
+    def support_raw(self, signals: Support) -> float:
+        """Supporting evidence before the gate, capped."""
+        total = sum(weight * getattr(signals, name) for name, weight in self.support_weights.items())
+        return min(total, self.support_cap)
+
+    def total(self, core: Iterable[Evidence], signals: Support) -> tuple[float, float]:
+        """(total evidence, the part of it that came from support)."""
+        core_total = sum(self.clip(e) for e in core)
+        added = self.support_raw(signals) * ramp(core_total, *self.gate)
+        return core_total + added, added

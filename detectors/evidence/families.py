@@ -1,0 +1,217 @@
+"""Evidence families: what a key collects, each measured against the population.
+
+Every family turns a key's statistics into *evidence*, a number in log-odds
+units (positive: like harvesting; negative: like a benign workload; 0: no
+evidence either way), bounded by the family's own cap and floor so that no
+family can decide alone. Positions come from
+:class:`~detectors.evidence.population.PopulationScale` (1 = the population's
+upper quartile, in spreads above its median), read at the bound of the key's
+statistic that argues *against* the conclusion: the lower bound for evidence
+of harvesting, the upper bound for evidence against it. A few requests thus
+give no evidence, and a family whose input is absent (no prompt text, no
+``max_tokens``) gives exactly 0.
+
+Core families (what is collected):
+
+* ``yield`` — long answers per request and much output per input token;
+* ``quantity`` — output collected per day, against other keys (never negative:
+  a small harvest is still a harvest);
+* ``elicitation`` — prompts asking for reasoning, derivations, explanations,
+  variants (a cue lexicon: :mod:`detectors.lexicon`);
+* ``coverage`` — each prompt asks about new things; repeating and following up
+  on the same things is benign use;
+* ``structure`` — single-turn, self-contained prompts; conversations (prompts
+  that carry the previous answer back) are benign use.
+
+Supporting families (:func:`support`) — timing, infrastructure, model choice,
+a change from the key's own history — never count on their own: the combiner
+lets them raise confidence only in proportion to core evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from detectors.evidence.scales import Scales, output_per_day
+from detectors.evidence.statistics import KeyStatistics
+
+__all__ = ["CAPS", "Evidence", "Part", "core_families", "ramp"]
+
+
+def ramp(value: float, low: float, high: float) -> float:
+    """0 at or below ``low``, 1 at or above ``high``, linear in between.
+
+    >>> ramp(5, 0, 10), ramp(-1, 0, 10), ramp(11, 0, 10)
+    (0.5, 0.0, 1.0)
+    """
+    if value <= low:
+        return 0.0
+    if value >= high:
+        return 1.0
+    return (value - low) / (high - low)
+
+
+class Part(NamedTuple):
+    """One statistic behind a family's evidence, in the units an analyst reads.
+
+    ``position`` is in population spreads above the median (see
+    :meth:`PopulationScale.position`); ``evidence`` is what this part added.
+    """
+
+    feature: str
+    value: float
+    baseline: float
+    position: float
+    evidence: float
+
+
+class Evidence(NamedTuple):
+    """A family's evidence and the parts that carried it."""
+
+    family: str
+    value: float
+    parts: tuple[Part, ...]
+
+
+#: (cap, floor) of each core family, in log-odds units.
+CAPS: dict[str, tuple[float, float]] = {
+    "yield": (3.0, -3.0),
+    "quantity": (1.5, 0.0),
+    "elicitation": (2.5, -1.5),
+    "coverage": (1.0, -2.5),
+    "structure": (1.0, -2.5),
+}
+
+
+def _tokens(log_value: float) -> float:
+    return math.expm1(log_value)
+
+
+def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
+    """Much output per input token, in long answers, against the population."""
+    cap, floor = CAPS["yield"]
+    if st.n < 1.0:
+        return Evidence("yield", 0.0, ())
+    ans_lo = scales.answer.position(st.answer.low)
+    yld_lo = scales.yield_.position(st.yield_.low)
+    ans_hi = scales.answer.position(st.answer.high)
+    yld_hi = scales.yield_.position(st.yield_.high)
+    # Output per input token is scale-free (both are tokens); answer length sharpens it.
+    up = ramp(yld_lo, 1.5, 4.0) * (0.5 + 0.5 * ramp(ans_lo, 0.5, 2.5))
+    down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
+    value = cap * up + floor * down
+    parts = (
+        Part("answer_tokens", _tokens(st.answer.value), _tokens(scales.answer.median),
+             scales.answer.position(st.answer.value), cap * up * 0.5 + floor * down * 0.5),
+        Part("output_per_input", math.exp(st.yield_.value), math.exp(scales.yield_.median),
+             scales.yield_.position(st.yield_.value), cap * up * 0.5 + floor * down * 0.5),
+    )  # fmt: skip
+    return Evidence("yield", value, parts)
+
+
+def quantity_family(st: KeyStatistics, scales: Scales, span_seconds: float) -> Evidence:
+    """Output collected per day, far above other keys'.
+
+    ``span_seconds`` is how much time the horizon's sums stand for (:func:`span`).
+    """
+    cap, _ = CAPS["quantity"]
+    if st.n < 1.0:
+        return Evidence("quantity", 0.0, ())
+    per_day = output_per_day(st.output_tokens, span_seconds)
+    position = scales.output_day.position(per_day)
+    value = cap * ramp(position, 1.0, 3.0)
+    part = Part("output_tokens_per_day", _tokens(per_day), _tokens(scales.output_day.median),
+                position, value)  # fmt: skip
+    return Evidence("quantity", value, (part,))
+
+
+def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
+    """Prompts that ask for written-out reasoning, against prompts that constrain the answer.
+
+    Evidence only with prompt text. Against: most prompts give options, ask for a
+    label or a format (evaluation items, classification), or many prompts and none
+    asks for more than an answer.
+    """
+    cap, floor = CAPS["elicitation"]
+    if st.prompts < 1.0:
+        return Evidence("elicitation", 0.0, ())
+    scale = scales.cue_share
+    if not scale.warm:
+        return Evidence("elicitation", 0.0, ())
+    up = ramp(scale.position(st.cue_share.low), 1.0, 3.0)
+    limited = ramp(st.limit_share.low, 0.2, 0.6)
+    absent = ramp(st.prompts, 20.0, 60.0) * (1.0 - ramp(scale.position(st.cue_share.high), 0.0, 1.0))
+    value = cap * up * (1.0 - limited) + floor * max(absent, limited)
+    parts = (
+        Part("elicitation_share", st.cue_share.value, scale.median,
+             scale.position(st.cue_share.value), cap * up * (1.0 - limited)),
+        Part("constrained_answer_share", st.limit_share.value, 0.0, 0.0, floor * limited),
+    )  # fmt: skip
+    return Evidence("elicitation", value, parts)
+
+
+def coverage_family(st: KeyStatistics, scales: Scales) -> Evidence:
+    """Walking a task space (new items in known frames) against repeating and following up.
+
+    Evidence for: a large share of prompts that fill one of the key's frames with
+    items it has not asked about recently. Evidence against: prompts the key sent
+    before (retries, iterations, a benchmark run again), prompts other keys sent
+    too (public benchmarks, a client library's defaults), and prompts about what
+    the key just asked (follow-ups: few new items without a frame).
+    """
+    cap, floor = CAPS["coverage"]
+    if st.prompts < 1.0:
+        return Evidence("coverage", 0.0, ())
+    sweep = scales.sweep_share
+    up = ramp(sweep.position(st.sweep_share.low), 1.0, 3.0) if sweep.warm else 0.0
+    repeats = ramp(st.repeat_share.low, 0.05, 0.3)
+    shared = ramp(st.shared_share.low, 0.05, 0.3)
+    down = max(repeats, shared)
+    value = cap * up + floor * down
+    parts = (
+        Part("sweep_share", st.sweep_share.value, sweep.median,
+             sweep.position(st.sweep_share.value), cap * up),
+        Part("repeated_prompt_share", st.repeat_share.value, 0.0, 0.0, floor * repeats),
+        Part("shared_prompt_share", st.shared_share.value, 0.0, 0.0, floor * shared),
+    )  # fmt: skip
+    return Evidence("coverage", value, parts)
+
+
+def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
+    """Single-turn, self-contained requests against conversations and carried context.
+
+    A conversation sends each answer back in the next prompt (``turns``, beyond what
+    prompt sizes give by chance); chat, tutoring, RAG and agents carry context that
+    varies from request to request (the spread of the tokens beyond the visible
+    prompt). A harvester's prompts are the question and at most a fixed system prompt.
+    """
+    cap, floor = CAPS["structure"]
+    if st.n < 1.0:
+        return Evidence("structure", 0.0, ())
+    turns = ramp(st.turns.low, 0.03, 0.2)
+    varied = 0.0
+    contained = 1.0
+    if st.prompts >= 20.0:
+        varied = ramp(st.hidden_sd, 0.35, 0.8)
+        contained = 1.0 - ramp(st.hidden_sd, 0.2, 0.5)
+    single = ramp(st.n, 20.0, 80.0) * (1.0 - ramp(st.turns.high, 0.02, 0.1)) * contained
+    carried = max(turns, varied)
+    value = cap * single + floor * carried
+    parts = (
+        Part("single_turn_share", 1.0 - max(st.turns.value, 0.0), 0.0, 0.0, cap * single),
+        Part("conversation_turn_share", st.turns.value, 0.0, 0.0, floor * turns),
+        Part("context_spread", st.hidden_sd, 0.0, 0.0, floor * varied),
+    )  # fmt: skip
+    return Evidence("structure", value, parts)
+
+
+def core_families(st: KeyStatistics, scales: Scales, span_seconds: float) -> list[Evidence]:
+    """Every core family's evidence for one horizon's statistics."""
+    return [
+        yield_family(st, scales),
+        quantity_family(st, scales, span_seconds),
+        elicitation_family(st, scales),
+        coverage_family(st, scales),
+        structure_family(st, scales),
+    ]

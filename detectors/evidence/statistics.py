@@ -1,0 +1,153 @@
+"""A key's statistics at one horizon, each with the confidence its request count allows.
+
+:func:`key_statistics` turns the decayed sums of :meth:`KeyState.sums
+<detectors.state.keystate.KeyState.sums>` into means and shares with lower and
+upper bounds (about two standard errors). The families read the lower bound
+when they look for evidence of harvesting and the upper bound when they look
+for evidence against it, so a key with a handful of requests gives evidence
+neither way (missing evidence is neutral) and one with thousands is judged on
+its values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from detectors.state import layout as L
+
+__all__ = ["Bounded", "KeyStatistics", "key_statistics", "mean_bounds", "share_bounds"]
+
+#: Standard errors between a statistic and its bounds.
+Z = 2.0
+
+
+class Bounded(NamedTuple):
+    """A statistic and its lower and upper bounds."""
+
+    value: float
+    low: float
+    high: float
+
+
+NOTHING = Bounded(0.0, -math.inf, math.inf)
+
+
+def mean_bounds(total: float, squares: float, n: float, min_sd: float) -> Bounded:
+    """Mean of a per-request quantity from its sum and sum of squares, with bounds.
+
+    ``min_sd`` floors the per-request spread: three identical requests are not
+    proof that the fourth will be the same.
+
+    >>> b = mean_bounds(40.0, 164.0, 10.0, 0.5)
+    >>> round(b.value, 2), round(b.low, 2), round(b.high, 2)
+    (4.0, 3.6, 4.4)
+    >>> mean_bounds(0.0, 0.0, 0.0, 0.5) == NOTHING
+    True
+    """
+    if n < 1.0:
+        return NOTHING
+    mean = total / n
+    var = max(squares / n - mean * mean, 0.0)
+    se = Z * max(math.sqrt(var), min_sd) / math.sqrt(n)
+    return Bounded(mean, mean - se, mean + se)
+
+
+def share_bounds(k: float, n: float) -> Bounded:
+    """A share ``k / n`` with its Wilson score interval.
+
+    >>> b = share_bounds(9.0, 10.0)
+    >>> round(b.value, 2), round(b.low, 2), round(b.high, 2)
+    (0.9, 0.6, 0.98)
+    """
+    if n < 1.0:
+        return NOTHING
+    p = min(max(k / n, 0.0), 1.0)
+    z2 = Z * Z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return Bounded(p, max(centre - half, 0.0), min(centre + half, 1.0))
+
+
+def _sd(total: float, squares: float, n: float) -> float:
+    if n < 2.0:
+        return 0.0
+    mean = total / n
+    return math.sqrt(max(squares / n - mean * mean, 0.0))
+
+
+class KeyStatistics(NamedTuple):
+    """What a key did over one horizon (decayed counts, so ``n`` is fractional).
+
+    Token statistics are natural logs of ``1 + tokens``; shares are in [0, 1].
+    """
+
+    n: float
+    answer: Bounded  # log1p(completion tokens per choice)
+    yield_: Bounded  # log1p(completion) - log1p(prompt)
+    turns: Bounded  # share of requests continuing a recent one, beyond chance
+    capped_share: float
+    multi_share: float
+    reasoned_share: float
+    error_share: float
+    prompts: float  # fingerprinted prompts
+    cue_share: Bounded
+    cues_mean: float
+    novelty: Bounded
+    frame_share: float
+    repeat_share: Bounded  # prompts this key sent before
+    shared_share: Bounded  # prompts other keys sent before
+    sweep_share: Bounded  # prompts in a known frame with new items
+    limit_share: Bounded  # prompts that constrain the answer
+    hidden: Bounded  # log(32 + prompt tokens beyond the visible prompt)
+    hidden_sd: float  # its spread across prompts
+    output_tokens: float  # delivered output tokens over the horizon
+    gap_cv: float  # coefficient of variation of inter-arrival gaps (0 when unknown)
+    gaps: float
+
+
+def key_statistics(s: list[float]) -> KeyStatistics:
+    """Statistics from one horizon's sums (:meth:`KeyState.sums`)."""
+    n = s[L.N]
+    fp = s[L.FP]
+    cont, placebo = s[L.CONT], s[L.PLACEBO]
+    if n >= 1.0:
+        excess = (cont - placebo) / n
+        half = Z * math.sqrt(cont + placebo + 1.0) / n
+        turns = Bounded(excess, excess - half, excess + half)
+    else:
+        turns = NOTHING
+    gap_n = s[L.GAP_N]
+    gap_cv = 0.0
+    if gap_n >= 3:
+        mean = s[L.GAP_SUM] / gap_n
+        var = max(s[L.GAP_SQ] / gap_n - mean * mean, 0.0)
+        gap_cv = math.sqrt(var) / mean if mean > 0 else 0.0
+    per = 1.0 / n if n > 0 else 0.0
+    novelty = NOTHING
+    if fp >= 1.0:
+        novelty = share_bounds(s[L.NOVEL], fp)
+    return KeyStatistics(
+        n=n,
+        answer=mean_bounds(s[L.ANS], s[L.ANS2], n, 0.5),
+        yield_=mean_bounds(s[L.YLD], s[L.YLD2], n, 0.5),
+        turns=turns,
+        capped_share=s[L.CAPPED] * per,
+        multi_share=s[L.MULTI] * per,
+        reasoned_share=s[L.REASONED] * per,
+        error_share=s[L.ERR] * per,
+        prompts=fp,
+        cue_share=share_bounds(s[L.CUE], fp),
+        cues_mean=s[L.CUES] / fp if fp > 0 else 0.0,
+        novelty=novelty,
+        frame_share=s[L.FRAME] / fp if fp > 0 else 0.0,
+        repeat_share=share_bounds(s[L.REPEAT], fp),
+        shared_share=share_bounds(s[L.SHARED], fp),
+        sweep_share=share_bounds(s[L.SWEEP], fp),
+        limit_share=share_bounds(s[L.LIMIT], fp),
+        hidden=mean_bounds(s[L.HIDDEN], s[L.HIDDEN2], fp, 0.5),
+        hidden_sd=_sd(s[L.HIDDEN], s[L.HIDDEN2], fp),
+        output_tokens=s[L.CTOK],
+        gap_cv=gap_cv,
+        gaps=gap_n,
+    )

@@ -1,0 +1,69 @@
+"""Supporting evidence: timing, infrastructure and model choice.
+
+Harvesters choose their timing (flat 24/7, office hours, duty cycles, a drip),
+their infrastructure and their model, and benign customers make every one of
+these choices too: a translation service runs around the clock, a mobile app's
+users arrive from thousands of addresses, a support bot runs on a reasoning
+model. None of them is evidence on its own. Each is a number in [0, 1] that
+the combiner (:mod:`detectors.evidence.combine`) lets raise confidence only in
+proportion to what the core families already found.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from detectors.evidence.families import ramp
+from detectors.evidence.scales import Scales
+from detectors.evidence.statistics import KeyStatistics
+from detectors.pacing import hourly_flatness
+from detectors.sketches import linear_count
+from detectors.state import layout as L
+from detectors.state.keystate import KeyState
+
+__all__ = ["Support", "support"]
+
+
+class Support(NamedTuple):
+    """Supporting signals in [0, 1], each with the value it was read from."""
+
+    timing: float
+    infrastructure: float
+    model: float
+    hourly_volume_cv: float
+    active_hours: float
+    interarrival_cv: float
+    prefixes_per_request: float
+    new_infrastructure_share: float
+    reasoned_share: float
+
+
+def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> Support:
+    """Timing, infrastructure and model signals of a key at event time ``now``."""
+    # Machine pacing: the same volume every hour, around the clock, for many hours
+    # (Poisson noise removed, so it holds at any rate), or gaps more regular than
+    # independent arrivals.
+    cv, observed = hourly_flatness(state, now)
+    active = float(int(state.times[L.ACTIVE_MASK]).bit_count())
+    flat = 1.0 - ramp(cv, 0.15, 0.45)
+    around = ramp(active / max(min(observed, 24.0), 1.0), 0.8, 0.95)
+    enough = ramp(observed, 4.0, 16.0) * ramp(day.n / max(min(observed, 24.0), 1.0), 2.0, 8.0)
+    regular = ramp(1.0 - day.gap_cv, 0.5, 0.8) * ramp(day.gaps, 30.0, 100.0)
+    timing = max(flat * around * enough, regular)
+    # Every request from another network (a rotating proxy pool), or a key that moved
+    # to prefixes and agents it never used before (stolen or resold).
+    prefixes = linear_count(state.bitmap(L.IP_TODAY, L.IP_YESTERDAY, L.IP_WORDS),
+                            L.IP_PREFIX_BITS)  # fmt: skip
+    per_request = prefixes / max(min(day.n, float(L.IP_PREFIX_BITS)), 1.0)
+    rotation = ramp(per_request, 0.3, 0.8) * ramp(day.n, 10.0, 30.0)
+    sums = state.sums(1, now)
+    new_share = 0.0
+    if state.bits[L.IP_HISTORY] or state.bits[L.UA_HISTORY] or any(
+        state.bits[L.IP_HISTORY + i] for i in range(1, L.IP_WORDS)
+    ):
+        n = max(sums[L.N], 1.0)
+        new_share = max(sums[L.NEW_IP], sums[L.NEW_UA]) / n
+    infrastructure = max(rotation, ramp(new_share, 0.3, 0.7))
+    model = ramp(scales.reasoned.position(day.reasoned_share), 1.0, 2.0)
+    return Support(timing, infrastructure, model, cv, active, day.gap_cv, per_request,
+                   new_share, day.reasoned_share)  # fmt: skip

@@ -1,0 +1,404 @@
+"""One key's rolling state: four typed arrays, an O(1) per-event step and a window fold.
+
+Per event, :meth:`KeyState.add` bumps counters of the key's open window and a
+few bitmaps and rings. When the window closes, :meth:`KeyState.fold` decays the
+long-horizon sums and adds the window to them. :meth:`KeyState.sums` reads the
+sums of a horizon as they stand at any event time, the open window included,
+so a key can be scored in the middle of a window (early decisions) without
+changing its state.
+
+The layout is :mod:`detectors.state.layout`; the compiled hot path
+(``native/src/keystate.rs``) implements :meth:`KeyState.add` on the same arrays
+and must give identical results (tests/unit/test_native.py).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from typing import Any
+
+from detectors.state import layout as L
+from detectors.state.layout import (
+    ACTIVE_MASK,
+    DAY_INDEX,
+    FIRST_TS,
+    FOLDED_TS,
+    FRAME_SIGS,
+    FRAME_WEIGHTS,
+    FRAMES,
+    ITEM_NEXT,
+    ITEMS,
+    LAST_TS,
+    MASK_HOUR,
+    RING,
+    RING_NEXT,
+    RING_START,
+    STREAK_START,
+    TOTAL,
+    WINDOW_END,
+    WINDOW_EVENTS,
+)
+
+__all__ = ["KeyState", "observe"]
+
+_LOG1P = math.log1p
+_DECAY_TABLES = tuple(L.HORIZONS)
+
+
+class KeyState:
+    """Everything remembered about one API key (about 1.5 KB).
+
+    Parameters
+    ----------
+    ts
+        Event time of the key's first event.
+    window_seconds
+        Length of the tumbling window the per-event counters fill.
+
+    Examples
+    --------
+    >>> from detectors.events import Event
+    >>> state = KeyState(0.0, 300.0)
+    >>> for i in range(4):
+    ...     state.add(Event(float(i), "k", 10, 500), None, ip_bit=5)
+    >>> state.values[L.N], state.values[L.CTOK]
+    (4.0, 2000.0)
+    >>> state.fold(300.0)
+    >>> round(state.sums(0, 300.0)[L.N], 3)
+    4.0
+    """
+
+    __slots__ = ("account_id", "bits", "change", "episode", "items", "times", "values")
+
+    def __init__(self, ts: float, window_seconds: float) -> None:
+        self.values = array("f", bytes(4 * L.VALUES_SIZE))
+        self.times = array("d", bytes(8 * L.TIMES_SIZE))
+        self.bits = array("Q", bytes(8 * L.BITS_SIZE))
+        #: Ring of recent prompts' item hashes; allocated with the first prompt text.
+        self.items: array | None = None
+        self.account_id: str | None = None
+        #: Episode of alerts (detectors.alerts.Episode), made when first scored.
+        self.episode: Any = None
+        #: The key's own history of its statistics (detectors.evidence.change).
+        self.change: array | None = None
+        t = self.times
+        t[FIRST_TS] = t[LAST_TS] = t[FOLDED_TS] = ts
+        t[L.SCORED_TS] = t[L.POP_TS] = -math.inf
+        t[WINDOW_END] = (math.floor(ts / window_seconds) + 1) * window_seconds
+        hour = float(ts // L.HOUR)
+        t[MASK_HOUR] = t[STREAK_START] = hour
+        t[DAY_INDEX] = float(ts // L.DAY)
+
+    # -- per event ------------------------------------------------------------------------
+
+    @property
+    def first_ts(self) -> float:
+        return self.times[FIRST_TS]
+
+    @property
+    def last_ts(self) -> float:
+        return self.times[LAST_TS]
+
+    @property
+    def window_end(self) -> float:
+        return self.times[WINDOW_END]
+
+    @property
+    def total_events(self) -> int:
+        return int(self.times[TOTAL])
+
+    def add(
+        self,
+        event: Any,
+        fp: tuple[int, tuple[int, ...], int, int, int] | None,
+        ip_bit: int = -1,
+        ua_bit: int = -1,
+        model_bit: int = -1,
+        seen: tuple[bool, bool] = (False, False),
+    ) -> None:
+        """Count one event into the open window (the reference for the compiled path).
+
+        ``ip_bit`` (0-255), ``ua_bit`` and ``model_bit`` (0-63) are the event's IP
+        prefix, user agent and model as bitmap positions; -1 when absent. ``fp`` is
+        the prompt's fingerprint fields (detectors.fingerprints) or None; ``seen``
+        says whether this key, or only other keys, sent the same prompt before
+        (:class:`~detectors.state.prompt_memory.PromptMemory`).
+        """
+        observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
+                event.reasoning_tokens, event.n, event.max_tokens, event.status,
+                event.temperature, ip_bit, ua_bit, model_bit)  # fmt: skip
+        if fp is not None:
+            self._add_prompt(fp, event.prompt_tokens, seen)
+
+    def _add_prompt(
+        self,
+        fp: tuple[int, tuple[int, ...], int, int, int],
+        prompt_tokens: int,
+        seen: tuple[bool, bool],
+    ) -> None:
+        signature, items, cues, _exact, tokens = fp
+        v = self.values
+        v[L.FP] += 1
+        if seen[0]:
+            v[L.REPEAT] += 1
+        elif seen[1]:
+            v[L.SHARED] += 1
+        groups = cues & 15
+        if groups:
+            v[L.CUE] += 1
+            v[L.CUES] += groups
+        if cues & 16:
+            v[L.LIMIT] += 1
+        hidden = math.log(max(prompt_tokens - tokens, 0) + L.HIDDEN_FLOOR)
+        v[L.HIDDEN] += hidden
+        v[L.HIDDEN2] += hidden * hidden
+        v[L.TOKENS_SEEN] += tokens
+        new = 0
+        if items:
+            ring = self.items
+            if ring is None:
+                ring = self.items = array("I", bytes(4 * ITEMS))
+            for item in items:
+                if item not in ring:
+                    new += 1
+            v[L.NOVEL] += new / len(items)
+            t = self.times
+            slot = int(t[ITEM_NEXT])
+            for item in items:
+                ring[slot] = item
+                slot = slot + 1 if slot + 1 < ITEMS else 0
+            t[ITEM_NEXT] = slot
+        if signature and self._add_frame(signature) and new:
+            v[L.SWEEP] += 1
+
+    def _add_frame(self, signature: int) -> bool:
+        """File ``signature`` under the key's frames; True when it matched one."""
+        bits = self.bits
+        weights = self.values
+        best, best_sim, empty, lightest = -1, 0.0, -1, -1
+        for i in range(FRAMES):
+            weight = weights[FRAME_WEIGHTS + i]
+            if weight == 0.0:
+                if empty < 0:
+                    empty = i
+                continue
+            if lightest < 0 or weight < weights[FRAME_WEIGHTS + lightest]:
+                lightest = i
+            cluster = bits[FRAME_SIGS + i]
+            union = (cluster | signature).bit_count()
+            sim = (cluster & signature).bit_count() / union if union else 0.0
+            if sim > best_sim:
+                best, best_sim = i, sim
+        if best >= 0 and best_sim >= L.FRAME_MATCH:
+            self.values[L.FRAME] += 1
+            weights[FRAME_WEIGHTS + best] += 1.0
+            return True
+        # A new frame goes to a free slot, else replaces the lightest: recurring frames
+        # keep their weight, one-off prompts churn through the lightest slot.
+        slot = empty if empty >= 0 else lightest
+        bits[FRAME_SIGS + slot] = signature
+        weights[FRAME_WEIGHTS + slot] = 1.0
+        return False
+
+    # -- windows --------------------------------------------------------------------------
+
+    def fold(self, now: float) -> None:
+        """Close the open window at event time ``now``: decay the sums, add the window."""
+        t = self.times
+        v = self.values
+        elapsed = max(now - t[FOLDED_TS], 0.0)
+        events = v[L.N]
+        hour = int((now - 1e-9) // L.HOUR)
+        self._roll_hours(hour, events)
+        day = int(now // L.DAY)
+        if day != int(t[DAY_INDEX]):
+            self._roll_day(day)
+        fold_values(v, elapsed, hour % 24)
+        t[FOLDED_TS] = now
+        t[WINDOW_EVENTS] = 0.0
+
+    def open_window(self, ts: float, window_seconds: float) -> None:
+        """Start the window holding ``ts`` (after :meth:`fold`); a new day starts here."""
+        self.times[WINDOW_END] = (math.floor(ts / window_seconds) + 1) * window_seconds
+        day = int(ts // L.DAY)
+        if day != int(self.times[DAY_INDEX]):
+            self._roll_day(day)
+
+    def _roll_day(self, day: int) -> None:
+        # History learns only at day boundaries, so "new prefix" means new this day; it
+        # learns the ending day before the bitmaps roll, so a gap of days forgets nothing.
+        b = self.bits
+        for i in range(L.IP_WORDS):
+            b[L.IP_HISTORY + i] |= b[L.IP_TODAY + i]
+        b[L.UA_HISTORY] |= b[L.UA_TODAY]
+        keep = day == int(self.times[DAY_INDEX]) + 1
+        for today, yesterday, words in (
+            (L.IP_TODAY, L.IP_YESTERDAY, L.IP_WORDS),
+            (L.UA_TODAY, L.UA_YESTERDAY, 1),
+            (L.MODEL_TODAY, L.MODEL_YESTERDAY, 1),
+            (L.TEMP_TODAY, L.TEMP_YESTERDAY, 1),
+        ):
+            for i in range(words):
+                b[yesterday + i] = b[today + i] if keep else 0
+                b[today + i] = 0
+        self.times[DAY_INDEX] = float(day)
+
+    def _roll_hours(self, hour: int, events: float) -> None:
+        # Bit 0 of the mask is the hour MASK_HOUR; bit i is i hours earlier.
+        t = self.times
+        mask = int(t[ACTIVE_MASK])
+        shift = hour - int(t[MASK_HOUR])
+        if shift > 0:
+            mask = (mask << shift) & 0xFFFFFF if shift < 24 else 0
+            t[MASK_HOUR] = float(hour)
+        if events and not mask & 1:
+            if not mask & 2:
+                t[STREAK_START] = float(hour)  # the hour before was idle: a new streak
+            mask |= 1
+        t[ACTIVE_MASK] = float(mask)
+
+    # -- read-outs ------------------------------------------------------------------------
+
+    def sums(self, horizon: int, now: float) -> list[float]:
+        """Counters of ``horizon`` (0 hour, 1 day, 2 week) decayed to ``now``, window included."""
+        v = self.values
+        decay = math.exp(-max(now - self.times[FOLDED_TS], 0.0) / L.HORIZONS[horizon])
+        base = L.COUNTERS * (horizon + 1)
+        return [v[base + i] * decay + v[i] for i in range(L.COUNTERS)]
+
+    @property
+    def hour_profile(self) -> memoryview:
+        """Decayed events per hour of day (a writable view into ``values``)."""
+        return memoryview(self.values)[L.PROFILE : L.PROFILE + 24]
+
+    def frames(self, min_weight: float = 2.0) -> tuple[int, ...]:
+        """Signatures of the key's recurring frames (weight at least ``min_weight``)."""
+        v, b = self.values, self.bits
+        return tuple(
+            b[FRAME_SIGS + i] for i in range(FRAMES) if v[FRAME_WEIGHTS + i] >= min_weight
+        )
+
+    def bitmap(self, today: int, yesterday: int, words: int = 1) -> int:
+        """Union of a two-generation bitmap's days, as one int."""
+        b = self.bits
+        total = 0
+        for i in range(words):
+            total |= (b[today + i] | b[yesterday + i]) << (64 * i)
+        return total
+
+
+def observe(
+    state: KeyState,
+    ts: float,
+    prompt_tokens: int,
+    completion_tokens: int,
+    reasoning_tokens: int,
+    n: int,
+    max_tokens: int | None,
+    status: int,
+    temperature: float | None,
+    ip_bit: int,
+    ua_bit: int,
+    model_bit: int,
+) -> None:
+    """The metadata part of :meth:`KeyState.add` (every event pays for it)."""
+    v = state.values
+    t = state.times
+    b = state.bits
+    p = float(prompt_tokens)
+    c = float(completion_tokens)
+    per_choice = c / n
+    ans = _LOG1P(per_choice)
+    lp = _LOG1P(p)
+    yld = _LOG1P(c) - lp
+    v[L.N] += 1
+    v[L.PTOK] += p
+    v[L.CTOK] += c
+    v[L.ANS] += ans
+    v[L.ANS2] += ans * ans
+    v[L.YLD] += yld
+    v[L.YLD2] += yld * yld
+    v[L.PLEN] += lp
+    v[L.PLEN2] += lp * lp
+    if reasoning_tokens:
+        v[L.RTOK] += reasoning_tokens
+        v[L.REASONED] += 1
+    if n > 1:
+        v[L.MULTI] += 1
+    if max_tokens is not None and per_choice >= L.CAP_SHARE * max_tokens:
+        v[L.CAPPED] += 1
+    if status >= 400:
+        v[L.ERR] += 1
+        if status == 429:
+            v[L.THROTTLED] += 1
+    # A conversation's next turn sends the previous prompt and answer back with a new
+    # message. The placebo pairs each remembered prompt with the *next* slot's answer:
+    # how often sizes line up by chance for this key's mix of prompts.
+    first = t[TOTAL] == 0
+    minute = (ts - t[FIRST_TS]) / 60.0
+    cont = placebo = False
+    for j in range(RING):
+        at = RING_START + 3 * j
+        base_p = v[at]
+        if base_p == 0.0 or minute - v[at + 2] > L.TURN_MINUTES:
+            continue
+        base = base_p + v[at + 1]
+        if base <= p <= base + L.TURN_SLACK:
+            cont = True
+        other = RING_START + 3 * ((j + 1) % RING)
+        wrong = base_p + v[other + 1]
+        if v[other] != 0.0 and wrong != base and wrong <= p <= wrong + L.TURN_SLACK:
+            placebo = True
+    if cont:
+        v[L.CONT] += 1
+    if placebo:
+        v[L.PLACEBO] += 1
+    slot = int(t[RING_NEXT])
+    at = RING_START + 3 * slot
+    v[at] = p if p > 0 else 0.5  # 0 marks an empty slot
+    v[at + 1] = c
+    v[at + 2] = minute
+    t[RING_NEXT] = float(slot + 1 if slot + 1 < RING else 0)
+    gap = ts - t[LAST_TS]
+    if gap >= 0.0:
+        if not first:
+            v[L.GAP_N] += 1
+            v[L.GAP_SUM] += gap
+            v[L.GAP_SQ] += gap * gap
+        t[LAST_TS] = ts
+    t[TOTAL] += 1
+    t[WINDOW_EVENTS] += 1
+    if ip_bit >= 0:
+        word, bit = ip_bit >> 6, 1 << (ip_bit & 63)
+        b[L.IP_TODAY + word] |= bit
+        history = b[L.IP_HISTORY] | b[L.IP_HISTORY + 1] | b[L.IP_HISTORY + 2] | b[L.IP_HISTORY + 3]
+        if history and not b[L.IP_HISTORY + word] & bit:
+            v[L.NEW_IP] += 1
+    if ua_bit >= 0:
+        bit = 1 << ua_bit
+        b[L.UA_TODAY] |= bit
+        if b[L.UA_HISTORY] and not b[L.UA_HISTORY] & bit:
+            v[L.NEW_UA] += 1
+    if model_bit >= 0:
+        b[L.MODEL_TODAY] |= 1 << model_bit
+    if temperature is not None:
+        # Bins of 0.05 up to 3.15 (the last bin holds everything above).
+        b[L.TEMP_TODAY] |= 1 << int(min(temperature, 3.15) * 20)
+
+
+def fold_values(v: array, elapsed: float, slot: int) -> None:
+    """Decay the horizons and the hour-of-day profile by ``elapsed``, add the window, clear it."""
+    for h, horizon in enumerate(_DECAY_TABLES, start=1):
+        decay = math.exp(-elapsed / horizon)
+        base = L.COUNTERS * h
+        for i in range(L.COUNTERS):
+            v[base + i] = v[base + i] * decay + v[i]
+    events = v[L.N]
+    if events:
+        decay = math.exp(-elapsed / L.PROFILE_TAU)
+        for i in range(L.PROFILE, L.PROFILE + 24):
+            v[i] *= decay
+        v[L.PROFILE + slot] += events
+    for i in range(L.COUNTERS):
+        v[i] = 0.0

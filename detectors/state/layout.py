@@ -1,0 +1,150 @@
+"""Where everything a key remembers lives in its four typed arrays.
+
+A key's state is four flat arrays owned by Python (:class:`~detectors.state.KeyState`):
+
+* ``values`` (``array('f')``): the open window's counters and their decayed sums
+  at three horizons, ``[window | hour | day | week]`` of :data:`COUNTERS` each;
+  the hour-of-day profile (24); the ring of recent requests used to recognise
+  conversations (:data:`RING` entries of prompt tokens, completion tokens and
+  minute); the weights of the frame clusters (:data:`FRAMES`).
+* ``times`` (``array('d')``): event times and small integers (:data:`T_FIELDS`).
+* ``bits`` (``array('Q')``): two-generation bitmaps of IP prefixes, user agents,
+  models and temperatures, the long-term IP and user-agent history, and the
+  frame clusters' signatures.
+* ``items`` (``array('I')``, only for keys with prompt text): a ring of the item
+  hashes of the latest prompts, which novelty is measured against.
+
+The compiled hot path (``native/``) reads and writes these arrays through the
+buffer protocol with the same indices; ``native_layout()`` in Rust returns its
+constants and a test compares every one with this module.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BITS_SIZE",
+    "COUNTERS",
+    "COUNTER_NAMES",
+    "FRAMES",
+    "HORIZONS",
+    "ITEMS",
+    "PROFILE",
+    "RING",
+    "TIMES_SIZE",
+    "VALUES_SIZE",
+]
+
+#: Per-window counters, in array order. Sums of logs (``ANS``, ``YLD``, ``PLEN``,
+#: ``HIDDEN``) come with sums of squares, so a key's mean and spread are both known.
+COUNTER_NAMES: tuple[str, ...] = (
+    "N",  # requests
+    "PTOK",  # prompt tokens
+    "CTOK",  # completion tokens (delivered output)
+    "RTOK",  # hidden reasoning tokens (billed, never delivered)
+    "ANS",  # sum of log1p(completion tokens per choice): answer length
+    "ANS2",
+    "YLD",  # sum of log1p(completion) - log1p(prompt): output received per input sent
+    "YLD2",
+    "PLEN",  # sum of log1p(prompt tokens)
+    "PLEN2",
+    "CAPPED",  # answers cut at max_tokens
+    "MULTI",  # n > 1
+    "CONT",  # requests that continue a recent one (prompt = its prompt + its answer + a bit)
+    "PLACEBO",  # the same test against a mismatched answer: what chance alone gives
+    "REASONED",  # requests billed hidden reasoning tokens (a reasoning model)
+    "ERR",  # status >= 400
+    "THROTTLED",  # status 429
+    "GAP_N",  # inter-arrival gaps: count, sum, sum of squares
+    "GAP_SUM",
+    "GAP_SQ",
+    "NEW_IP",  # requests from an IP prefix the key had not used before today
+    "NEW_UA",  # same for user agents
+    "FP",  # fingerprinted prompts (prompt text seen and sampled)
+    "CUE",  # ... that touch at least one elicitation cue group
+    "CUES",  # sum of cue groups touched (0-3 per prompt)
+    "NOVEL",  # sum of the share of a prompt's items new to the key's recent prompts
+    "FRAME",  # ... that match one of the key's frame clusters
+    "HIDDEN",  # sum of log(HIDDEN_FLOOR + prompt tokens beyond the visible prompt)
+    "HIDDEN2",
+    "TOKENS_SEEN",  # sum of the visible prompts' estimated tokens
+    "REPEAT",  # prompts this key sent before (detectors.state.prompt_memory)
+    "SHARED",  # prompts other keys sent before, this one not
+    "SWEEP",  # prompts in one of the key's frames with new items in it
+    "LIMIT",  # prompts that constrain the answer (options, a label, a format)
+)
+COUNTERS = len(COUNTER_NAMES)
+(
+    N, PTOK, CTOK, RTOK, ANS, ANS2, YLD, YLD2, PLEN, PLEN2, CAPPED, MULTI, CONT, PLACEBO,
+    REASONED, ERR, THROTTLED, GAP_N, GAP_SUM, GAP_SQ, NEW_IP, NEW_UA, FP, CUE, CUES, NOVEL,
+    FRAME, HIDDEN, HIDDEN2, TOKENS_SEEN, REPEAT, SHARED, SWEEP, LIMIT,
+) = range(COUNTERS)  # fmt: skip
+
+HOUR = 3600.0
+DAY = 86400.0
+#: Decay time of each horizon's sums (hour, day, week).
+HORIZONS: tuple[float, ...] = (HOUR, DAY, 7 * DAY)
+#: Decay time of the hour-of-day profile.
+PROFILE_TAU = 7 * DAY
+#: Where the hour-of-day profile starts in ``values``.
+PROFILE = COUNTERS * (1 + len(HORIZONS))
+#: Recent requests remembered to recognise conversation turns.
+RING = 8
+RING_START = PROFILE + 24
+#: Frame clusters per key (prompt templates or shared instruction wording).
+FRAMES = 6
+FRAME_WEIGHTS = RING_START + 3 * RING
+VALUES_SIZE = FRAME_WEIGHTS + FRAMES
+
+#: ``times`` fields (doubles: event times, and integers below 2**53).
+T_FIELDS: tuple[str, ...] = (
+    "FIRST_TS",  # first event time
+    "LAST_TS",  # latest event time
+    "WINDOW_END",  # end of the open window
+    "FOLDED_TS",  # when the sums were last decayed
+    "SCORED_TS",  # when the key was last scored
+    "POP_TS",  # when the key last taught the population scales
+    "TOTAL",  # events ever
+    "WINDOW_EVENTS",  # events in the open window
+    "ACTIVE_MASK",  # bit i: active i hours before MASK_HOUR (24 bits)
+    "MASK_HOUR",
+    "STREAK_START",  # first hour of the current run of active hours
+    "DAY_INDEX",  # day of the bitmaps' "today" generation
+    "RING_NEXT",  # next slot of the request ring
+    "ITEM_NEXT",  # next slot of the item ring
+)
+TIMES_SIZE = len(T_FIELDS)
+(
+    FIRST_TS, LAST_TS, WINDOW_END, FOLDED_TS, SCORED_TS, POP_TS, TOTAL, WINDOW_EVENTS,
+    ACTIVE_MASK, MASK_HOUR, STREAK_START, DAY_INDEX, RING_NEXT, ITEM_NEXT,
+) = range(TIMES_SIZE)  # fmt: skip
+
+#: ``bits`` words: (name, first word, words per generation, generations).
+IP_WORDS = 4  # 256-bit bitmap of /24 (IPv6 /48) prefixes
+IP_TODAY = 0
+IP_YESTERDAY = IP_TODAY + IP_WORDS
+IP_HISTORY = IP_YESTERDAY + IP_WORDS
+UA_TODAY = IP_HISTORY + IP_WORDS
+UA_YESTERDAY = UA_TODAY + 1
+UA_HISTORY = UA_YESTERDAY + 1
+MODEL_TODAY = UA_HISTORY + 1
+MODEL_YESTERDAY = MODEL_TODAY + 1
+TEMP_TODAY = MODEL_YESTERDAY + 1
+TEMP_YESTERDAY = TEMP_TODAY + 1
+FRAME_SIGS = TEMP_YESTERDAY + 1
+BITS_SIZE = FRAME_SIGS + FRAMES
+IP_PREFIX_BITS = 64 * IP_WORDS
+
+#: Item hashes remembered for novelty (``items`` ring).
+ITEMS = 48
+#: A request continues one of the ring's when its prompt is that request's prompt plus
+#: its answer plus at most this many tokens (the next user message).
+TURN_SLACK = 256.0
+#: ... and comes within this many minutes of it.
+TURN_MINUTES = 30.0
+#: An answer is "capped" when it reaches this share of ``max_tokens``.
+CAP_SHARE = 0.95
+#: Added to the hidden-context tokens before their log: the visible prompt's token
+#: count is an estimate, and a few tokens of error near zero must not read as spread.
+HIDDEN_FLOOR = 32.0
+#: A frame cluster absorbs a prompt whose signature shares this much with it.
+FRAME_MATCH = 0.5

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from detectors.alerts import Episode, Reason
-from detectors.ensemble import ramp
+from detectors.evidence.families import ramp
 from detectors.native import NATIVE
 from detectors.summaries import IP_PREFIX_BITS
 

@@ -8,7 +8,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Every knob of the detection engine, with defaults tuned on simulator seed 1.
+    """Every knob of the detection engine.
+
+    Evidence scales are learned from the traffic (detectors.evidence); these knobs
+    are about time, memory and alerting.
 
     Parameters
     ----------
@@ -20,8 +23,10 @@ class EngineConfig:
         was last scored ``idle_score_seconds`` ago: light keys are scored at most
         about hourly, which keeps scoring cost bounded on traffic of many small keys.
     score_interval_seconds
-        A busy key is scored at most this often (event time): scoring costs ~100 µs,
-        and detection works on hours, not minutes.
+        A busy key is scored at most this often (event time) while its latest score is
+        below ``recover_threshold``, and at every window close while it is above. New
+        keys are also scored at fixed request counts (``detectors.engine.MILESTONES``),
+        so a heavy harvester is judged within minutes of its first request.
     idle_score_seconds
         See ``min_window_events``.
     allowed_lateness_seconds
@@ -45,11 +50,11 @@ class EngineConfig:
         An episode closes after the score stays below ``recover_threshold`` for
         ``recovery_seconds`` of event time.
     key_warmup_seconds
-        A key raises nothing before it has been observed for this long.
+        A key raises nothing before it has been observed for this long (0: evidence
+        alone decides; a key's first requests carry little of it anyway).
     population_warmup
-        Scored windows the population model needs before its score counts.
-    seed
-        Seed of the population model's random trees.
+        Lessons (established keys) each population scale needs before positions
+        against it count (detectors.evidence.population).
     partitions
         Shards used by replay; must equal the requests topic's partition count for
         streaming/replay parity.
@@ -57,7 +62,7 @@ class EngineConfig:
 
     window_seconds: float = 300.0
     min_window_events: int = 3
-    score_interval_seconds: float = 300.0
+    score_interval_seconds: float = 900.0
     idle_score_seconds: float = 3600.0
     allowed_lateness_seconds: float = 300.0
     key_ttl_seconds: float = 3 * 86400.0
@@ -70,9 +75,8 @@ class EngineConfig:
     critical_threshold: float = 0.85
     recover_threshold: float = 0.4
     recovery_seconds: float = 2 * 3600.0
-    key_warmup_seconds: float = 1800.0
-    population_warmup: int = 300
-    seed: int = 42
+    key_warmup_seconds: float = 0.0
+    population_warmup: int = 20
     partitions: int = 8
 
     @classmethod

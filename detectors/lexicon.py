@@ -111,7 +111,7 @@ def cue_groups(text: str) -> int:
 def limits_answer(text: str) -> bool:
     """Whether a prompt constrains its answer (options, a label, a format, no explanation).
 
-    >>> limits_answer("Which is larger?\nA) 3\nB) 4\nAnswer:")
+    >>> limits_answer("Which is larger? (a) 3 (b) 4")
     True
     >>> limits_answer("Prove that there are infinitely many primes.")
     False

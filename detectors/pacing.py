@@ -1,7 +1,7 @@
 """Machine pacing: how evenly a key's traffic spreads over the hours of the day.
 
 Daytime jobs and people leave the night empty; a harvester runs around the clock.
-Read from the key's decayed hour-of-day profile (:mod:`detectors.window_values`).
+Read from the key's decayed hour-of-day profile (:mod:`detectors.state.layout`).
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ from detectors.engine.scoring import Scorer, Verdict
 from detectors.events import Event, format_ts
 from detectors.fingerprints import fingerprint_fields
 from detectors.state import layout as L
-from detectors.state.keystate import KeyState
+from detectors.state.keystate import KeyState, harvest_like
+from detectors.state.slices import PREFIX, wants_slice
 from detectors.state.prompt_memory import PromptMemory, key_hash
 from detectors.summaries import KeySummary
 
@@ -88,7 +89,7 @@ class Engine:
         self._keys: OrderedDict[str, KeyState] = OrderedDict()
         self._recent_ids = RecentIds(c.dedup_capacity)
         self._max_ts = -math.inf
-        self._scorer = Scorer()
+        self._scorer = Scorer(population_warmup=c.population_warmup)
         self._episodes = EpisodeTracker(
             c.warning_threshold, c.critical_threshold, c.recover_threshold, c.recovery_seconds
         )
@@ -132,14 +133,15 @@ class Engine:
                 fp = fingerprint_fields(event.prompt_text)
                 seen = self._prompts.observe(key_hash(key), fp[3])
         index = self._attributes
-        state.add(
-            event,
-            fp,
-            index.ip(event.client_ip),
-            index.text(event.user_agent),
-            index.text(event.model),
-            seen,
+        ip, agent, model = index.ip(event.client_ip), index.text(event.user_agent), index.text(
+            event.model
         )
+        hit = harvest_like(
+            event.prompt_tokens, event.completion_tokens, event.n, self._scorer.thresholds
+        )
+        state.add(event, fp, ip, agent, model, seen, hit)
+        if hit and state.slice is not None:
+            state.slice.add(event, fp, ip, agent, model, seen, hit)
         if int(state.times[L.TOTAL]) in MILESTONES and not alerts:
             alerts = self._score(key, state, max(ts, state.last_ts), ts)
         self._since_expiry += 1
@@ -174,11 +176,24 @@ class Engine:
         window_end = times[L.WINDOW_END]
         events = times[L.WINDOW_EVENTS]
         state.fold(window_end)
+        sliced = state.slice
+        if sliced is not None:
+            sliced.fold(window_end)
+            sliced.open_window(ts, c.window_seconds)
+        elif wants_slice(state):
+            state.slice = KeyState(ts, c.window_seconds)
         self._stats.windows_folded += 1
         state.open_window(ts, c.window_seconds)
         self._keys.move_to_end(key)
         since = window_end - times[L.SCORED_TS]
-        due = (events >= c.min_window_events and since >= c.score_interval_seconds) or (
+        # Busy keys are scored every score_interval, every window while their score is up
+        # (an episode may be about to open or escalate), quiet keys hourly.
+        interval = (
+            c.window_seconds
+            if times[L.LAST_SCORE] >= c.recover_threshold
+            else c.score_interval_seconds
+        )
+        due = (events >= c.min_window_events and since >= interval) or (
             events > 0 and since >= c.idle_score_seconds
         )
         if not due:
@@ -196,6 +211,9 @@ class Engine:
         self._stats.windows_scored += 1
         verdict = self._scorer.evaluate(state, now)
         score = verdict.score
+        if now - state.first_ts < c.key_warmup_seconds:
+            score = min(score, c.recover_threshold * 0.99)
+        state.times[L.LAST_SCORE] = score
         self._scorer.learn(state, verdict, now)
         self._scores.append(score)
         if self._trace is not None:
@@ -224,7 +242,7 @@ class Engine:
             severity=severity,
             score=score,
             detector=DETECTOR,
-            reasons=reasons(verdict),
+            reasons=reasons(verdict, PREFIX if verdict.sliced else ""),
         )
         return [alert]
 

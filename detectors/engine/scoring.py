@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from detectors.evidence.combine import EvidenceCombiner, evidence_to_score
-from detectors.evidence.families import Evidence, core_families
+from detectors.evidence.families import Evidence, core_families, slice_families
 from detectors.evidence.scales import Scales, span
 from detectors.evidence.statistics import KeyStatistics, key_statistics
 from detectors.evidence.support import Support, support
@@ -25,7 +25,11 @@ HORIZON_NAMES = ("hour", "day")
 
 
 class Verdict(NamedTuple):
-    """A key's score at one event time and everything that explains it."""
+    """A key's score at one event time and everything that explains it.
+
+    ``sliced`` is True when the verdict is its harvest-like slice's
+    (:mod:`detectors.state.slices`); ``day`` is always the whole key's statistics.
+    """
 
     score: float
     total: float
@@ -34,6 +38,7 @@ class Verdict(NamedTuple):
     support: Support
     support_added: float
     day: KeyStatistics
+    sliced: bool = False
 
 
 class Scorer:
@@ -43,6 +48,8 @@ class Scorer:
     ----------
     combiner
         How family evidence adds up (defaults: :class:`EvidenceCombiner`).
+    population_warmup
+        Lessons each population scale needs before positions against it count.
 
     Examples
     --------
@@ -51,15 +58,20 @@ class Scorer:
     >>> for i in range(40):
     ...     state.add(Event(float(i), "k", 50, 1500), None)
     >>> verdict = Scorer().evaluate(state, 60.0)
-    >>> verdict.score < 0.1  # no population yet: no evidence either way
-    True
+    >>> verdict.families[0].value  # no population yet: no yield evidence either way
+    0.0
     """
 
-    def __init__(self, combiner: EvidenceCombiner | None = None) -> None:
+    def __init__(
+        self, combiner: EvidenceCombiner | None = None, population_warmup: int = 20
+    ) -> None:
         self.combiner = combiner or EvidenceCombiner()
-        self.scales = Scales()
+        self.population_warmup = population_warmup
+        self.scales = Scales(population_warmup)
         #: Event time of the engine's first event: keys seen near it are established.
         self.start: float | None = None
+        #: From which a single request is harvest-like (refreshed by every lesson).
+        self.thresholds = self.scales.thresholds()
 
     def evaluate(self, state: KeyState, now: float) -> Verdict:
         age = max(now - state.first_ts, 0.0)
@@ -73,6 +85,21 @@ class Scorer:
                 best = Verdict(evidence_to_score(total), total, HORIZON_NAMES[index],
                                tuple(families), signals, added, day)  # fmt: skip
         assert best is not None
+        sliced = state.slice
+        if sliced is not None:
+            slice_day = key_statistics(sliced.sums(1, now))
+            families = slice_families(
+                slice_day, day, self.scales, span(now - sliced.first_ts, L.DAY)
+            )
+            slice_signals = support(sliced, slice_day, now, self.scales)
+            total, added = self.combiner.total(families, slice_signals)
+            # The slice is judged with its key's context: a key whose traffic carries
+            # conversations gives its long-answer requests half the benefit of the doubt.
+            key_structure = next(e.value for e in best.families if e.family == "structure")
+            total += 0.5 * min(self.combiner.clip(Evidence("structure", key_structure, ())), 0.0)
+            if total > best.total:
+                best = Verdict(evidence_to_score(total), total, "day", tuple(families),
+                               slice_signals, added, day, sliced=True)  # fmt: skip
         return best
 
     def learn(self, state: KeyState, verdict: Verdict, now: float) -> None:
@@ -83,4 +110,5 @@ class Scorer:
             weight = Scales.weight(state.first_ts, start, now)
             if weight > 0:
                 self.scales.learn(verdict.day, now - state.first_ts, now, weight)
+                self.thresholds = self.scales.thresholds()
             times[L.POP_TS] = now

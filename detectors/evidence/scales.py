@@ -64,18 +64,24 @@ class Scales:
     --------
     >>> scales = Scales()
     >>> sorted(scales.by_name)[:3]
-    ['answer', 'cue_share', 'hidden']
+    ['answer', 'cue_share', 'harvestlike']
     """
 
-    def __init__(self) -> None:
-        self.answer = PopulationScale(0.0, 12.0, min_spread=0.25)
-        self.yield_ = PopulationScale(-12.0, 12.0, min_spread=0.4)
-        self.output_day = PopulationScale(0.0, 25.0, min_spread=0.5)
-        self.cue_share = PopulationScale(0.0, 1.0, min_spread=0.1)
-        self.novelty = PopulationScale(0.0, 1.0, min_spread=0.08)
-        self.sweep_share = PopulationScale(0.0, 1.0, min_spread=0.1)
-        self.hidden = PopulationScale(0.0, 14.0, min_spread=0.4)
-        self.reasoned = PopulationScale(0.0, 1.0, min_spread=0.15)
+    def __init__(self, min_weight: float = 20.0) -> None:
+        self.min_weight = min_weight
+
+        def scale(low: float, high: float, spread: float) -> PopulationScale:
+            return PopulationScale(low, high, min_spread=spread, min_weight=min_weight)
+
+        self.answer = scale(0.0, 12.0, 0.25)
+        self.yield_ = scale(-12.0, 12.0, 0.4)
+        self.output_day = scale(0.0, 25.0, 0.5)
+        self.cue_share = scale(0.0, 1.0, 0.1)
+        self.novelty = scale(0.0, 1.0, 0.08)
+        self.sweep_share = scale(0.0, 1.0, 0.1)
+        self.hidden = scale(0.0, 14.0, 0.4)
+        self.reasoned = scale(0.0, 1.0, 0.15)
+        self.harvestlike = scale(0.0, 1.0, 0.03)
         self.by_name: dict[str, PopulationScale] = {
             "answer": self.answer,
             "yield": self.yield_,
@@ -85,6 +91,7 @@ class Scales:
             "sweep_share": self.sweep_share,
             "hidden": self.hidden,
             "reasoned": self.reasoned,
+            "harvestlike": self.harvestlike,
         }
 
     def learn(self, day: KeyStatistics, age_seconds: float, now: float, weight: float) -> None:
@@ -94,6 +101,7 @@ class Scales:
         per_day = output_per_day(day.output_tokens, span(age_seconds, 86400.0))
         self.output_day.learn_one(per_day, now, weight)
         self.reasoned.learn_one(day.reasoned_share, now, weight)
+        self.harvestlike.learn_one(day.harvestlike_share.value, now, weight)
         if day.prompts >= MIN_PROMPTS:
             self.cue_share.learn_one(day.cue_share.value, now, weight)
             self.novelty.learn_one(day.novelty.value, now, weight)
@@ -111,6 +119,19 @@ class Scales:
             return 1.0
         low, high = NEW_KEY_AGE
         return min(max((now - first_seen - low) / (high - low), 0.0), 1.0)
+
+    def thresholds(self) -> tuple[float, float]:
+        """(log output per input, log answer length) from which one request is harvest-like.
+
+        Three spreads above the population's keys in output per input, two in answer
+        length; never while the scales are cold.
+        """
+        if not (self.yield_.warm and self.answer.warm):
+            return (float("inf"), float("inf"))
+        return (
+            self.yield_.median + 3.0 * self.yield_.spread,
+            self.answer.median + 2.0 * self.answer.spread,
+        )
 
     @staticmethod
     def due(day: KeyStatistics, total: float, last_lesson: float, now: float) -> bool:

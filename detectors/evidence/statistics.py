@@ -58,7 +58,7 @@ def share_bounds(k: float, n: float) -> Bounded:
 
     >>> b = share_bounds(9.0, 10.0)
     >>> round(b.value, 2), round(b.low, 2), round(b.high, 2)
-    (0.9, 0.6, 0.98)
+    (0.9, 0.59, 0.98)
     """
     if n < 1.0:
         return NOTHING
@@ -86,6 +86,7 @@ class KeyStatistics(NamedTuple):
     answer: Bounded  # log1p(completion tokens per choice)
     yield_: Bounded  # log1p(completion) - log1p(prompt)
     turns: Bounded  # share of requests continuing a recent one, beyond chance
+    harvestlike_share: Bounded  # requests that each look like harvesting
     capped_share: float
     multi_share: float
     reasoned_share: float
@@ -132,6 +133,7 @@ def key_statistics(s: list[float]) -> KeyStatistics:
         answer=mean_bounds(s[L.ANS], s[L.ANS2], n, 0.5),
         yield_=mean_bounds(s[L.YLD], s[L.YLD2], n, 0.5),
         turns=turns,
+        harvestlike_share=share_bounds(s[L.HARVESTLIKE], n),
         capped_share=s[L.CAPPED] * per,
         multi_share=s[L.MULTI] * per,
         reasoned_share=s[L.REASONED] * per,

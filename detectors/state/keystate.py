@@ -40,7 +40,7 @@ from detectors.state.layout import (
     WINDOW_EVENTS,
 )
 
-__all__ = ["KeyState", "observe"]
+__all__ = ["KeyState", "harvest_like", "observe"]
 
 _LOG1P = math.log1p
 _DECAY_TABLES = tuple(L.HORIZONS)
@@ -69,7 +69,7 @@ class KeyState:
     4.0
     """
 
-    __slots__ = ("account_id", "bits", "change", "episode", "items", "times", "values")
+    __slots__ = ("account_id", "bits", "change", "episode", "items", "slice", "times", "values")
 
     def __init__(self, ts: float, window_seconds: float) -> None:
         self.values = array("f", bytes(4 * L.VALUES_SIZE))
@@ -82,6 +82,9 @@ class KeyState:
         self.episode: Any = None
         #: The key's own history of its statistics (detectors.evidence.change).
         self.change: array | None = None
+        #: Its harvest-like requests counted again, for keys where they are a minority
+        #: (detectors.state.slices); None for most keys.
+        self.slice: KeyState | None = None
         t = self.times
         t[FIRST_TS] = t[LAST_TS] = t[FOLDED_TS] = ts
         t[L.SCORED_TS] = t[L.POP_TS] = -math.inf
@@ -116,6 +119,7 @@ class KeyState:
         ua_bit: int = -1,
         model_bit: int = -1,
         seen: tuple[bool, bool] = (False, False),
+        harvestlike: bool = False,
     ) -> None:
         """Count one event into the open window (the reference for the compiled path).
 
@@ -123,11 +127,14 @@ class KeyState:
         prefix, user agent and model as bitmap positions; -1 when absent. ``fp`` is
         the prompt's fingerprint fields (detectors.fingerprints) or None; ``seen``
         says whether this key, or only other keys, sent the same prompt before
-        (:class:`~detectors.state.prompt_memory.PromptMemory`).
+        (:class:`~detectors.state.prompt_memory.PromptMemory`); ``harvestlike`` whether
+        the request on its own looks like harvesting (:func:`harvest_like`).
         """
         observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
                 event.reasoning_tokens, event.n, event.max_tokens, event.status,
                 event.temperature, ip_bit, ua_bit, model_bit)  # fmt: skip
+        if harvestlike:
+            self.values[L.HARVESTLIKE] += 1
         if fp is not None:
             self._add_prompt(fp, event.prompt_tokens, seen)
 
@@ -286,6 +293,22 @@ class KeyState:
         for i in range(words):
             total |= (b[today + i] | b[yesterday + i]) << (64 * i)
         return total
+
+
+def harvest_like(
+    prompt_tokens: int, completion_tokens: int, n: int, thresholds: tuple[float, float]
+) -> bool:
+    """Whether one request's output per input and answer length both pass ``thresholds``.
+
+    ``thresholds`` are (log output per input, log answer length), from the population
+    scales (:meth:`detectors.engine.scoring.Scorer.thresholds`).
+
+    >>> harvest_like(50, 2000, 1, (2.0, 6.0)), harvest_like(2000, 50, 1, (2.0, 6.0))
+    (True, False)
+    """
+    c = float(completion_tokens)
+    lp = _LOG1P(float(prompt_tokens))
+    return _LOG1P(c) - lp >= thresholds[0] and _LOG1P(c / n) >= thresholds[1]
 
 
 def observe(

@@ -71,12 +71,13 @@ COUNTER_NAMES: tuple[str, ...] = (
     "SHARED",  # prompts other keys sent before, this one not
     "SWEEP",  # prompts in one of the key's frames with new items in it
     "LIMIT",  # prompts that constrain the answer (options, a label, a format)
+    "HARVESTLIKE",  # requests whose own output per input and answer length are far up
 )
 COUNTERS = len(COUNTER_NAMES)
 (
     N, PTOK, CTOK, RTOK, ANS, ANS2, YLD, YLD2, PLEN, PLEN2, CAPPED, MULTI, CONT, PLACEBO,
     REASONED, ERR, THROTTLED, GAP_N, GAP_SUM, GAP_SQ, NEW_IP, NEW_UA, FP, CUE, CUES, NOVEL,
-    FRAME, HIDDEN, HIDDEN2, TOKENS_SEEN, REPEAT, SHARED, SWEEP, LIMIT,
+    FRAME, HIDDEN, HIDDEN2, TOKENS_SEEN, REPEAT, SHARED, SWEEP, LIMIT, HARVESTLIKE,
 ) = range(COUNTERS)  # fmt: skip
 
 HOUR = 3600.0
@@ -111,11 +112,12 @@ T_FIELDS: tuple[str, ...] = (
     "DAY_INDEX",  # day of the bitmaps' "today" generation
     "RING_NEXT",  # next slot of the request ring
     "ITEM_NEXT",  # next slot of the item ring
+    "LAST_SCORE",  # the key's latest score (scored again sooner while it is high)
 )
 TIMES_SIZE = len(T_FIELDS)
 (
     FIRST_TS, LAST_TS, WINDOW_END, FOLDED_TS, SCORED_TS, POP_TS, TOTAL, WINDOW_EVENTS,
-    ACTIVE_MASK, MASK_HOUR, STREAK_START, DAY_INDEX, RING_NEXT, ITEM_NEXT,
+    ACTIVE_MASK, MASK_HOUR, STREAK_START, DAY_INDEX, RING_NEXT, ITEM_NEXT, LAST_SCORE,
 ) = range(TIMES_SIZE)  # fmt: skip
 
 #: ``bits`` words: (name, first word, words per generation, generations).

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 
 from detectors.events import Event
-from detectors.features import KeyState
+from detectors.state.keystate import KeyState
 from detectors.pacing import hourly_flatness
 
 HOUR = 3600.0

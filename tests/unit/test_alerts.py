@@ -17,9 +17,6 @@ import pytest
 from detectors.alerts import Alert, Episode, EpisodeTracker, Reason, alert_id
 from detectors.config import EngineConfig
 from detectors.engine import Engine
-from detectors.ensemble import ExtractionEnsemble
-from detectors.features import FEATURE_NAMES, KeyState
-from detectors.models import scale_features
 from detectors.timestamps import format_ts
 
 CONFIG = EngineConfig()
@@ -283,26 +280,23 @@ def test_the_transcribed_contract_matches_the_contract_file() -> None:
 # -- reasons as the engine builds them ----------------------------------------------------
 
 
-def test_engine_reasons_are_the_ensembles_contributions_strongest_first() -> None:
-    engine = Engine()
-    features = dict.fromkeys(FEATURE_NAMES, 0.0)
-    features.update(
-        requests_per_hour=3000.0,
-        output_tokens_mean=1500.0,
-        output_input_ratio=10.0,
-        multi_sample_share=0.2,
-        content_observed=1.0,
-        template_share=0.9,
-        templates_active=2.0,
-        reasoning_prompt_share=0.8,
-        active_hours_24h=24.0,
-        observed_hours=30.0,
-        hourly_volume_cv=0.05,
-    )
-    families = ExtractionEnsemble().families(features, anomaly=0.0, change=0.0)
-    reasons = engine._reasons(families, features, scale_features(features), KeyState(T0, 300.0))
-    ranked = [part.feature for _, part in ExtractionEnsemble().contributions(families)]
-    assert 1 <= len(reasons) <= len(ranked)
-    assert [r.feature for r in reasons] == ranked[: len(reasons)]
-    for reason in reasons:
-        assert reason.value == features[reason.feature]
+def test_engine_reasons_are_the_strongest_parts_first_with_their_baselines() -> None:
+    from detectors.engine.explain import MAX_REASONS, reasons
+    from detectors.engine.scoring import Verdict
+    from detectors.evidence.families import Evidence, Part
+    from detectors.evidence.statistics import key_statistics
+    from detectors.evidence.support import Support
+
+    families = (
+        Evidence("yield", 2.0, (Part("answer_tokens", 900.0, 120.0, 3.0, 1.0),
+                                Part("output_per_input", 12.0, 0.2, 4.0, 1.5))),
+        Evidence("elicitation", 2.5, (Part("elicitation_share", 0.9, 0.01, 8.0, 2.5),)),
+        Evidence("structure", -1.0, (Part("context_spread", 0.9, 0.0, 0.0, -1.0),)),
+    )  # fmt: skip
+    verdict = Verdict(0.9, 8.0, "day", families, Support(0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0,
+                      key_statistics([0.0] * 40))  # fmt: skip
+    out = reasons(verdict)
+    assert [r.feature for r in out] == ["elicitation_share", "output_per_input", "answer_tokens"]
+    assert out[1].value == 12.0 and out[1].baseline == 0.2
+    assert len(reasons(verdict, "harvest_like.")) <= MAX_REASONS
+    assert reasons(verdict, "harvest_like.")[0].feature == "harvest_like.elicitation_share"

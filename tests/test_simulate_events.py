@@ -13,7 +13,7 @@ import pytest
 
 from detectors.events import Event, Rejection, parse_event, parse_line
 from pipeline.simulate import SCENARIOS, SimulationConfig, encode_event, simulate
-from pipeline.simulate.benign import BENIGN_WEIGHTS
+from pipeline.simulate.population import BENIGN_WEIGHTS
 
 CONFIG = SimulationConfig(
     seed=11, days=0.45, benign_keys=36, attack_instances=1, hydra_keys=(4, 6), swarm_keys=(5, 8)

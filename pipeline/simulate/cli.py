@@ -13,7 +13,13 @@ from typing import IO, Any
 
 import orjson
 
-from pipeline.simulate.config import DEFAULT_START, SCENARIOS, SimulationConfig, parse_start
+from pipeline.simulate.config import (
+    DEFAULT_START,
+    SCENARIOS,
+    SPLITS,
+    SimulationConfig,
+    parse_start,
+)
 from pipeline.simulate.delivery import deliver, encode_event
 from pipeline.simulate.roster import build_roster
 
@@ -65,6 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scenarios", default=",".join(SCENARIOS),
         help="comma-separated abuse scenarios to include (default: all)",
     )  # fmt: skip
+    parser.add_argument(
+        "--split", choices=SPLITS, default=d.split,
+        help="structures to draw: all, tune (no held-out structure) or holdout (only held-out"
+        " ones); default %(default)s",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output directory")
 
 
@@ -83,6 +94,7 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         malformed_rate=args.malformed_rate,
         disorder_seconds=args.disorder_seconds,
         scenarios=scenarios,
+        split=args.split,
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["DEFAULT_START", "SCENARIOS", "SimulationConfig", "parse_start"]
+__all__ = ["DEFAULT_START", "SCENARIOS", "SPLITS", "SimulationConfig", "parse_start"]
+
+#: Which structures a dataset draws (see :mod:`pipeline.simulate.structure`).
+SPLITS: tuple[str, ...] = ("all", "tune", "holdout")
 
 #: 2026-10-05T00:00:00Z, a Monday.
 DEFAULT_START = 1_791_158_400.0
@@ -16,6 +19,7 @@ SCENARIOS: tuple[str, ...] = (
     "low_and_slow",
     "output_capped_sweep",
     "paraphrased",
+    "curriculum_walk",
     "key_takeover",
     "mixed_reseller",
     "hydra",
@@ -72,6 +76,9 @@ class SimulationConfig:
         Abuse scenarios to include (default: all of :data:`SCENARIOS`).
     hydra_keys, swarm_keys
         Inclusive ranges of campaign sizes.
+    split
+        ``all`` (every structure), ``tune`` (never a held-out structure) or ``holdout``
+        (only held-out structures), see :mod:`pipeline.simulate.structure`.
     """
 
     seed: int = 1
@@ -87,6 +94,7 @@ class SimulationConfig:
     scenarios: tuple[str, ...] = field(default=SCENARIOS)
     hydra_keys: tuple[int, int] = (20, 80)
     swarm_keys: tuple[int, int] = (100, 250)
+    split: str = "all"
 
     def __post_init__(self) -> None:
         if not self.days > 0:
@@ -96,6 +104,8 @@ class SimulationConfig:
         for name in ("duplicate_rate", "malformed_rate", "epoch_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]")
+        if self.split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}")
         if self.disorder_seconds < 0:
             raise ValueError("disorder_seconds must be >= 0")
         unknown = set(self.scenarios) - set(SCENARIOS)

@@ -18,6 +18,7 @@ from pipeline.simulate.config import (
     SCENARIOS,
     SPLITS,
     SimulationConfig,
+    parse_pin,
     parse_start,
 )
 from pipeline.simulate.delivery import deliver, encode_event
@@ -76,6 +77,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="structures to draw: all, tune (no held-out structure) or holdout (only held-out"
         " ones); default %(default)s",
     )  # fmt: skip
+    parser.add_argument(
+        "--pin", action="append", default=[], metavar="AXIS=VALUE",
+        help="fix a structure axis for every abuse instance, e.g. timing=flat (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output directory")
 
 
@@ -95,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         disorder_seconds=args.disorder_seconds,
         scenarios=scenarios,
         split=args.split,
+        pins=tuple(parse_pin(text) for text in args.pin),
     )
 
 

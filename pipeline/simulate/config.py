@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["DEFAULT_START", "SCENARIOS", "SPLITS", "SimulationConfig", "parse_start"]
+from pipeline.simulate.structure import SPLITS, check_pins, check_split
 
-#: Which structures a dataset draws (see :mod:`pipeline.simulate.structure`).
-SPLITS: tuple[str, ...] = ("all", "tune", "holdout")
+__all__ = ["DEFAULT_START", "SCENARIOS", "SPLITS", "SimulationConfig", "parse_pin", "parse_start"]
 
 #: 2026-10-05T00:00:00Z, a Monday.
 DEFAULT_START = 1_791_158_400.0
@@ -46,6 +45,20 @@ def parse_start(text: str) -> float:
     return parsed.timestamp()
 
 
+def parse_pin(text: str) -> tuple[str, str]:
+    """Parse ``AXIS=VALUE`` (``--pin timing=flat``).
+
+    >>> parse_pin("timing=flat")
+    ('timing', 'flat')
+    """
+    axis, sep, value = text.partition("=")
+    if not sep or not axis.strip() or not value.strip():
+        raise ValueError(f"--pin needs AXIS=VALUE, got {text!r}")
+    pin = (axis.strip(), value.strip())
+    check_pins(dict([pin]))
+    return pin
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """Everything that shapes a simulated dataset; equal configs give identical output.
@@ -79,6 +92,9 @@ class SimulationConfig:
     split
         ``all`` (every structure), ``tune`` (never a held-out structure) or ``holdout``
         (only held-out structures), see :mod:`pipeline.simulate.structure`.
+    pins
+        ``(axis, value)`` pairs fixing a structure axis for every abuse instance, e.g.
+        ``(("timing", "flat"),)``; a pin that puts a family outside ``split`` is an error.
     """
 
     seed: int = 1
@@ -95,6 +111,7 @@ class SimulationConfig:
     hydra_keys: tuple[int, int] = (20, 80)
     swarm_keys: tuple[int, int] = (100, 250)
     split: str = "all"
+    pins: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.days > 0:
@@ -106,11 +123,13 @@ class SimulationConfig:
                 raise ValueError(f"{name} must be in [0, 1]")
         if self.split not in SPLITS:
             raise ValueError(f"split must be one of {', '.join(SPLITS)}")
+        check_pins(dict(self.pins))
         if self.disorder_seconds < 0:
             raise ValueError("disorder_seconds must be >= 0")
         unknown = set(self.scenarios) - set(SCENARIOS)
         if unknown:
             raise ValueError(f"unknown scenarios: {', '.join(sorted(unknown))}")
+        check_split(self.split, dict(self.pins), self.scenarios)
         for name in ("hydra_keys", "swarm_keys"):
             low, high = getattr(self, name)
             if not 1 <= low <= high:

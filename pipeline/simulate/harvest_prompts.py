@@ -162,7 +162,8 @@ class _Paraphrased:
     def __call__(self) -> str:
         r = self.r
         base = self.bases[int(r() * len(self.bases))]
-        return self.items.fill(r, p.paraphrase(r, base), self.asker(r))
+        # A reordered clause ending in the ask gets a period of its own: drop the double.
+        return self.items.fill(r, p.paraphrase(r, base), self.asker(r)).replace("..", ".")
 
 
 def make_prompts(

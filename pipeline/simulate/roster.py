@@ -148,8 +148,9 @@ def build_roster(config: SimulationConfig) -> list[KeySpec]:
     for scenario in config.scenarios:
         for position in range(config.attack_instances):
             structure = draw_abuse(
-                scenario, config.split, config.seed, position, config.attack_instances
-            )
+                scenario, config.split, config.seed, position, config.attack_instances,
+                dict(config.pins),
+            )  # fmt: skip
             specs.extend(_instance(rng, ids, config, scenario, structure, position))
     return specs
 

@@ -73,9 +73,8 @@ other axes are independent random draws.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-from pipeline.simulate.config import SPLITS
 
 __all__ = [
     "FIELDS",
@@ -85,11 +84,14 @@ __all__ = [
     "HOLDOUT_BENIGN",
     "INFRAS",
     "MODELS",
+    "PINNABLE",
     "PROMPT_STYLES",
     "SPLITS",
     "TIMINGS",
     "USER_AGENTS",
     "Structure",
+    "check_pins",
+    "check_split",
     "draw_abuse",
     "draw_benign",
     "draw_fields",
@@ -108,6 +110,8 @@ INFRAS: tuple[str, ...] = ("cloud_single", "datacenter_rotating", "residential")
 USER_AGENTS: tuple[str, ...] = ("script", "browser", "sdk")
 PROMPT_STYLES: tuple[str, ...] = ("templates", "grammar", "paraphrased")
 MODELS: tuple[str, ...] = ("reasoning", "standard")
+#: Which structures a dataset draws.
+SPLITS: tuple[str, ...] = ("all", "tune", "holdout")
 
 #: Optional fields each ``fields`` value leaves out of every event of the key.
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {
@@ -205,10 +209,70 @@ def _order(values: tuple[str, ...], salt: str) -> list[str]:
     return order
 
 
-def draw_abuse(family: str, split: str, seed: int, position: int, instances: int) -> Structure:
+#: Values each axis can be pinned to (``SimulationConfig.pins``, ``--pin AXIS=VALUE``).
+PINNABLE: dict[str, tuple[str, ...]] = {
+    "timing": TIMINGS,
+    "pacing": ("machine", "poisson"),
+    "infra": INFRAS,
+    "sharing": ("own", "shared"),
+    "user_agent": USER_AGENTS,
+    "prompts": PROMPT_STYLES,
+    "model": MODELS,
+    "fields": FIELDS,
+}
+
+
+def check_pins(pins: Mapping[str, str]) -> None:
+    """Raise ``ValueError`` for an unknown axis or value.
+
+    >>> check_pins({"model": "huge"})
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot pin model to 'huge' (one of: reasoning, standard)
+    """
+    for axis, value in pins.items():
+        if axis not in PINNABLE:
+            raise ValueError(f"cannot pin {axis!r} (axes: {', '.join(PINNABLE)})")
+        if value not in PINNABLE[axis]:
+            raise ValueError(
+                f"cannot pin {axis} to {value!r} (one of: {', '.join(PINNABLE[axis])})"
+            )
+
+
+def check_split(split: str, pins: Mapping[str, str], families: Sequence[str]) -> None:
+    """Raise ``ValueError`` when ``pins`` put some family's instances outside ``split``.
+
+    >>> check_split("tune", {"timing": "duty_cycle"}, ["low_and_slow"])
+    >>> check_split("tune", {"timing": "duty_cycle"}, ["bulk_harvest"])
+    Traceback (most recent call last):
+    ...
+    ValueError: pin timing=duty_cycle is held out for bulk_harvest: not in the tune split
+    """
+    for family in families:
+        held = dict(zip(("timing", "prompts"), HOLDOUT[family], strict=True))
+        hits = {axis: pins[axis] == value for axis, value in held.items() if axis in pins}
+        if split == "tune" and any(hits.values()):
+            axis = next(a for a, hit in hits.items() if hit)
+            raise ValueError(
+                f"pin {axis}={pins[axis]} is held out for {family}: not in the tune split"
+            )
+        if split == "holdout" and len(hits) == 2 and not any(hits.values()):
+            raise ValueError(f"pins of timing and prompts hold out nothing of {family}")
+
+
+def draw_abuse(
+    family: str,
+    split: str,
+    seed: int,
+    position: int,
+    instances: int,
+    pins: Mapping[str, str] | None = None,
+) -> Structure:
     """The structure of the ``position``-th instance of ``family`` in ``split``.
 
     Deterministic in its arguments (its own generator: other keys do not shift it).
+    ``pins`` fix axes for every instance (a family's own fixed axes and a campaign's
+    pacing win); a pin that makes an instance leave its split raises ``ValueError``.
 
     Examples
     --------
@@ -217,6 +281,8 @@ def draw_abuse(family: str, split: str, seed: int, position: int, instances: int
     ('tune', True, True)
     >>> draw_abuse("bulk_harvest", "holdout", 1, 0, 3).split
     'holdout'
+    >>> draw_abuse("hydra", "all", 1, 0, 3, {"timing": "drip"}).timing
+    'drip'
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}")
@@ -229,39 +295,53 @@ def draw_abuse(family: str, split: str, seed: int, position: int, instances: int
         timings = _order(TIMINGS, f"t/{family}")
         styles = _order(PROMPT_STYLES, f"p/{family}")
     shift = random.Random(f"{seed}/shift/{family}").randrange(len(styles))
-    timing = timings[slot % len(timings)]
-    prompts = styles[(position + shift) % len(styles)]
+    values = {
+        "timing": timings[slot % len(timings)],
+        "prompts": styles[(position + shift) % len(styles)],
+    }
     if split == "holdout":
         mode = (slot + shift) % 3  # 0: timing held out, 1: prompts held out, 2: both
         if mode != 1:
-            timing = held_timing
+            values["timing"] = held_timing
         if mode != 0:
-            prompts = held_prompts
-    held = [name for name, hit in (("timing", timing == held_timing),
-                                   ("prompts", prompts == held_prompts)) if hit]  # fmt: skip
-    pacing = "machine" if rng.random() < 0.7 else "poisson"
-    if family == "hydra":
-        pacing = "rounds"
-    elif family == "swarm":
-        pacing = "quota"
-    values = {
-        "infra": INFRAS[rng.randrange(len(INFRAS))],
-        "sharing": "shared" if rng.random() < 0.5 else "own",
-        "user_agent": USER_AGENTS[rng.randrange(len(USER_AGENTS))],
-        "model": MODELS[rng.randrange(len(MODELS))],
-        "fields": draw_fields(rng),
-    }
+            values["prompts"] = held_prompts
+    values.update(
+        pacing="machine" if rng.random() < 0.7 else "poisson",
+        infra=INFRAS[rng.randrange(len(INFRAS))],
+        sharing="shared" if rng.random() < 0.5 else "own",
+        user_agent=USER_AGENTS[rng.randrange(len(USER_AGENTS))],
+        model=MODELS[rng.randrange(len(MODELS))],
+        fields=draw_fields(rng),
+    )
+    pins = pins or {}
+    values.update(pins)
+    if split == "holdout":  # a pin off the held-out value: the other axis must be held out
+        if values["timing"] != held_timing and "prompts" not in pins:
+            values["prompts"] = held_prompts
+        if values["prompts"] != held_prompts and "timing" not in pins:
+            values["timing"] = held_timing
+    if family in ("hydra", "swarm"):
+        values["pacing"] = "rounds" if family == "hydra" else "quota"
     values.update(FIXED.get(family, {}))
+    held = []
+    if values["timing"] == held_timing:
+        held.append("timing")
+    if values["prompts"] == held_prompts:
+        held.append("prompts")
+    in_split = "holdout" if held else "tune"
+    if split != "all" and in_split != split:
+        pinned = ", ".join(f"{k}={v}" for k, v in sorted(pins.items()))
+        raise ValueError(f"pins {pinned} put a {family} instance outside the {split} split")
     return Structure(
-        timing=timing,
-        pacing=pacing,
+        timing=values["timing"],
+        pacing=values["pacing"],
         infra=values["infra"],
         sharing=values["sharing"],
         user_agent=values["user_agent"],
-        prompts=prompts,
+        prompts=values["prompts"],
         model=values["model"],
         fields=values["fields"],
-        split="holdout" if held else "tune",
+        split=in_split,
         held_out="+".join(held),
     )
 

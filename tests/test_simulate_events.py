@@ -173,6 +173,17 @@ def test_attack_start_is_after_the_keys_first_event(dataset: Dataset) -> None:
             assert CONFIG.start < first[label["api_key_id"]] < start
 
 
+def test_malformed_records_of_keys_that_log_few_fields_are_rejected() -> None:
+    config = SimulationConfig(
+        seed=5, days=0.05, benign_keys=12, attack_instances=1, malformed_rate=0.05,
+        scenarios=("bulk_harvest", "hydra"), hydra_keys=(3, 4), pins=(("fields", "bare"),),
+    )  # fmt: skip
+    events, _ = simulate(config)
+    results = [parse_line(encode_event(e)) for e in events]
+    codes = Counter(r.code for r in results if isinstance(r, Rejection))
+    assert "wrong_type" in codes and sum(codes.values()) > 0.03 * len(results)
+
+
 def test_malformed_records_are_rejected_with_every_reason() -> None:
     config = SimulationConfig(
         seed=5, days=0.02, benign_keys=24, attack_instances=0, malformed_rate=0.05

@@ -49,17 +49,17 @@ datasets; accept on ``holdout`` ones.
 
 Volume: ``--days 2 --benign-keys 400`` (3 instances of each family, ~1,100
 keys) gives 2.2-2.8 M events depending on the seed's draws (seed 11: 2.19 M,
-1.02 GB as JSON Lines, 193 MB with ``--gzip``). Generation runs at about 120k events/s of CPU time including
-JSON encoding (2-core shared machine). Rates are drawn log-uniformly per key;
-the heavy ones, per day: chat apps 1k-15k, batch classifiers 2k-20k, label
-pipelines 2k-20k, translation 1k-15k, smart replies 1k-12k, support bots
-1k-10k, resellers 2k-12k, tutoring 0.4k-6k, RAG 0.3k-5k; eval harnesses
-0.3-1.5 jobs of 1-6 h at 0.1-0.8 req/s; declared benchmark runs 5k-48k
-prompts at 1.5-6 req/s, once. Abuse, while working: bulk harvest 0.15-0.8
-req/s, paraphrased 0.1-0.5, curriculum walk 0.05-0.4, output-capped
-0.05-0.3, low-and-slow 0.5-3 req/min, drip timing 3-48 a day; hydra members
-in rounds every 2-10 min (drip: 1-6 h), swarm members 20-40 a day (drip:
-3-16). Edit the ranges in ``benign.py`` / ``lookalikes.py`` / ``abuse.py``.
+1.02 GB as JSON Lines, 193 MB with ``--gzip``). Generation runs at about 120k
+events/s of CPU time including JSON encoding (2-core shared machine). Rates are
+drawn log-uniformly per key; the heavy ones, per day: chat apps 1k-15k, batch
+classifiers 2k-20k, label pipelines 2k-20k, translation 1k-15k, smart replies
+1k-12k, support bots 1k-10k, resellers 2k-12k, tutoring 0.4k-6k, RAG 0.3k-5k;
+eval harnesses 0.3-1.5 jobs of 1-6 h at 0.1-0.8 req/s; declared benchmark runs
+5k-48k prompts at 1.5-6 req/s, once. Abuse, while working: bulk harvest
+0.15-0.8 req/s, paraphrased 0.1-0.5, curriculum walk 0.05-0.4, output-capped
+0.05-0.3, low-and-slow 0.5-3 req/min, drip timing 3-48 a day; hydra members in
+rounds every 2-10 min (drip: 1-6 h), swarm members 20-40 a day (drip: 3-16).
+Edit the ranges in ``benign.py`` / ``lookalikes.py`` / ``abuse.py``.
 
 Archetypes (benign, each like extraction on one axis): individual developers,
 chat apps, framework apps (shared system prompt and UA), batch classifiers,

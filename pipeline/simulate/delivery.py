@@ -78,7 +78,7 @@ def _malform(event: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         del bad[rng.choice(("ts", "api_key_id", "prompt_tokens", "completion_tokens"))]
     elif kind == "wrong_type":
         field = rng.choice(("prompt_tokens", "completion_tokens", "status", "n"))
-        bad[field] = str(bad[field])
+        bad[field] = str(bad.get(field, 1))  # a key may not log ``n``: the string is wrong anyway
     elif kind == "out_of_range":
         field, value = rng.choice(
             (("completion_tokens", -1), ("status", 700), ("n", 0), ("client_ip", "999.1.1.1"))

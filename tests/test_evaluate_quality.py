@@ -138,6 +138,9 @@ def test_generalization_puts_held_out_next_to_tune(result: Evaluation) -> None:
     assert tune["attack"]["served_before"]["critical"]["median"] == 0.25
     assert (holdout["benign"]["critical_rate"], holdout["benign"]["any_rate"]) == (1.0, 1.0)
     assert (tune["benign"]["critical_rate"], tune["benign"]["any_rate"]) == (0.0, 0.5)
+    # Every scenario weighs alike: holdout has bulk_harvest 0/1 and key_takeover 0/1.
+    assert holdout["scenario_means"]["recall"]["critical"] == 0.0
+    assert tune["scenario_means"]["served_before_median"]["critical"] == 0.25  # swarm: none
     per = {(row["scenario"], row["split"]): row for row in g["scenarios"]}
     assert per[("bulk_harvest", "tune")]["recall"]["critical"] == 1.0
     assert per[("bulk_harvest", "holdout")]["recall"]["critical"] == 0.0

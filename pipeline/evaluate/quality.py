@@ -175,6 +175,14 @@ def generalization(outcomes: Iterable[KeyOutcome]) -> dict[str, Any] | None:
         {"scenario": scenario, "split": split, **attack_summary(group)}
         for (scenario, split), group in _scenario_splits([o for o in values if o.is_abuse])
     ]
+    for row in rows:  # campaigns have hundreds of keys: also weigh every scenario alike
+        mine = [r for r in per_scenario if r["split"] == row["split"]]
+        row["scenario_means"] = {
+            "recall": {lv: _mean(r["recall"][lv] for r in mine) for lv in LEVELS},
+            "served_before_median": {
+                lv: _mean(r["served_before"][lv]["median"] for r in mine) for lv in LEVELS
+            },
+        }
     return {"splits": rows, "scenarios": per_scenario}
 
 

@@ -37,6 +37,8 @@ def served_cells(served: Mapping[str, Any], level: str) -> str:
 def _fast_cell(fast: Mapping[str, Any]) -> str:
     if not fast["keys"]:
         return "-"
+    if not fast["critical"]:
+        return f"{fast['keys']}: none reached critical"
     minutes = fast["minutes_to_critical"]
     text = f"{fast['keys']}: {num(minutes['p50'], 0)} / {num(minutes['max'], 0)} min"
     if fast["not_critical"]:
@@ -119,15 +121,31 @@ def generalization_section(metrics: Mapping[str, Any]) -> list[Block]:
     if g is None:
         return [*blocks, Paragraph("The labels carry no structure split.")]
     rows = [
-        [row["split"], *_attack_cells(row["attack"]), *_benign_cells(row["benign"])]
+        [
+            row["split"],
+            pct(row["scenario_means"]["recall"]["critical"]),
+            pct(row["scenario_means"]["served_before_median"]["critical"]),
+            *_attack_cells(row["attack"]),
+            *_benign_cells(row["benign"]),
+        ]
         for row in g["splits"]
     ]
     blocks += [
         Paragraph(
             "Keys whose structure (timing shape, prompt style, or the benign look-alike) is"
-            " held out from tuning, next to the others."
+            " held out from tuning, next to the others. The first two columns weigh every"
+            " scenario alike (a campaign's hundreds of keys count as one scenario); the"
+            " others pool keys."
         ),
-        Table(["split", *_GROUP_HEADERS], rows),
+        Table(
+            [
+                "split",
+                "mean scenario recall (critical)",
+                "mean scenario median served before critical",
+                *_GROUP_HEADERS,
+            ],
+            rows,
+        ),
     ]
     per = [
         [

@@ -91,10 +91,11 @@ def _headline(metrics: Mapping[str, Any], console: Console) -> None:
         )
     g = metrics["generalization"]
     for row in g["splits"] if g else []:
-        a, b = row["attack"], row["benign"]
+        means, b = row["scenario_means"], row["benign"]
         console.print(
-            f"split {row['split']:>7}: recall critical {pct(a['recall']['critical'])},"
-            f" served<crit {_served(a['served_before'], 'critical')},"
+            f"split {row['split']:>7}: mean scenario recall critical"
+            f" {pct(means['recall']['critical'])}, served<crit median key"
+            f" {pct(means['served_before_median']['critical'])} (mean over scenarios),"
             f" benign critical {pct(b['critical_rate'])} any {pct(b['any_rate'])}"
         )
 

@@ -122,6 +122,9 @@ def test_pins_fix_an_axis_and_refuse_to_leave_the_split() -> None:
                               pins=(("timing", "drip"), ("model", "reasoning")))  # fmt: skip
     for spec in _instances(build_roster(config)):
         assert spec.structure.timing == "drip" and spec.structure.model == "reasoning"
+    everyone = SimulationConfig(seed=1, days=0.1, benign_keys=40, attack_instances=1,
+                                pins=(("fields", "all"),))  # fmt: skip
+    assert {spec.structure.fields for spec in build_roster(everyone)} == {"all"}
     with pytest.raises(ValueError, match="not in the tune split"):
         build_roster(
             SimulationConfig(

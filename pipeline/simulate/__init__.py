@@ -19,7 +19,8 @@ default 2026-10-05T00:00:00Z], ``benign_keys`` [--benign-keys],
 ``attack_instances`` [--attack-instances: instances of *each* abuse family;
 a hydra or swarm instance is a whole campaign], ``split`` [--split
 all|tune|holdout, default all], ``pins`` [--pin AXIS=VALUE, repeatable: fix a
-structure axis for every abuse instance, e.g. ``--pin timing=flat``],
+structure axis for every abuse instance, e.g. ``--pin timing=flat``; a
+``fields`` pin holds for benign keys too],
 ``prompts`` [--no-prompts], ``duplicate_rate`` [--duplicate-rate, 0.002],
 ``malformed_rate`` [--malformed-rate, 0], ``disorder_seconds``
 [--disorder-seconds, 20], ``epoch_share`` (2 % of ``ts`` as epoch numbers),

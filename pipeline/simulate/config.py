@@ -95,6 +95,8 @@ class SimulationConfig:
     pins
         ``(axis, value)`` pairs fixing a structure axis for every abuse instance, e.g.
         ``(("timing", "flat"),)``; a pin that puts a family outside ``split`` is an error.
+        A ``fields`` pin holds for benign keys too (e.g. ``(("fields", "all"),)``: every
+        event carries every field, as benchmarks want).
     """
 
     seed: int = 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -131,6 +131,7 @@ def build_roster(config: SimulationConfig) -> list[KeySpec]:
     ids = _Ids(rng)
     specs: list[KeySpec] = []
     companies: list[str] = []
+    fields = dict(config.pins).get("fields")
     for name, count in allocate(config.benign_keys, benign_weights(config.split)).items():
         for position in range(count):
             if name != "individual_developer" and companies and rng.random() < 0.25:
@@ -140,6 +141,8 @@ def build_roster(config: SimulationConfig) -> list[KeySpec]:
                 if name != "individual_developer":
                     companies.append(account)
             structure = draw_benign(name, OPTIONS[name], config.seed, position)
+            if fields is not None:  # logging is the gateway's: a fields pin holds for all
+                structure = replace(structure, fields=fields)
             specs.append(
                 KeySpec(
                     ids.new("key"), account, "benign", name, None, None, ARCHETYPES[name], structure

@@ -351,3 +351,14 @@ def test_smart_replies_label_pipelines_benchmarks_and_agents(
         assert len(events) >= 2000 and span < 14  # thousands of prompts in a few hours
     agents = [e for events in _of(population, "maintenance_agent") for e in events]
     assert agents and statistics.median(e["prompt_tokens"] for e in agents) > 20_000
+
+
+def test_benign_keys_ask_for_reasoning_in_the_same_words(
+    population: tuple[Events, dict[str, dict[str, Any]]],
+) -> None:
+    # A lexicon of reasoning asks must not tell harvesters from tutors and eval harnesses.
+    per_key, _ = population
+    texts = [e["prompt_text"] for events in per_key.values() for e in events[:400]
+             if "prompt_text" in e]  # fmt: skip
+    used = {ask for ask in ASKS if any(text.endswith(ask) for text in texts)}
+    assert len(used) >= 8

@@ -12,6 +12,7 @@ import hashlib
 import random
 from collections.abc import Callable, Sequence
 
+from pipeline.simulate import grammar as g
 from pipeline.simulate import prompts as p
 from pipeline.simulate import vocab
 from pipeline.simulate.emit import Content
@@ -84,6 +85,8 @@ class Dev(Style):
         r = self.r
         model = self.models[int(r() * len(self.models))]
         text = p.dev_question(r)
+        if r() < 0.1:  # people ask for reasoning in the same words harvesters use
+            text = f"{text} {g.ask(r)}"
         completion = int(CONV_GENERATED.draw(r()) * (0.8 + 1.5 * r()))
         n = 1 if r() > 0.03 else 2 + int(r() * 3)
         reasoning = int(completion * (0.5 + 2.5 * r())) if model == REASON else None
@@ -161,6 +164,9 @@ class Eval(Style):
         super().__init__(rng, None)
         self.template = p.PUBLIC_BENCHMARK_TEMPLATE if public else rng.choice(_EVAL_TEMPLATES)
         self.cot = rng.random() < 0.45
+        # A public benchmark's chain-of-thought prompt is the benchmark's own; a private
+        # harness words its own (from the same pool harvesters draw their asks from).
+        self.cue = "Let's think step by step." if public else g.ask(rng.random)
         self.index = 0 if public else rng.randrange(vocab.TOPIC_COUNT)
         self.model = REASON if reasoning else rng.choice((LARGE, MINI))
         self.n = 5 if rng.random() < 0.12 else 1
@@ -169,7 +175,9 @@ class Eval(Style):
 
     def __call__(self) -> Content:
         r = self.r
-        text = p.eval_item(r, self.index, self.template, self.cot)
+        text = p.eval_item(r, self.index, self.template, False)
+        if self.cot:
+            text = f"{text} {self.cue}"
         self.index += 1
         # With a reasoning cue the answer is an explanation; without, a letter or two.
         completion = int(CONV_GENERATED.draw(r()) * 2.5) if self.cot else 1 + int(r() * 4)
@@ -193,6 +201,8 @@ class Tutor(Style):
     def __call__(self) -> Content:
         r = self.r
         text = p.tutoring_request(r)
+        if r() < 0.3:
+            text = f"{text} {g.ask(r)}"
         completion = 120 + int(CONV_GENERATED.draw(r()) * 1.6)
         reasoning = int(completion * (0.5 + 2 * r())) if self.model == REASON else None
         return (

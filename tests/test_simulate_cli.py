@@ -77,6 +77,18 @@ def test_scenarios_flag_restricts_abuse(tmp_path: Path) -> None:
     assert scenarios == {"bulk_harvest", "low_and_slow"}
 
 
+def test_split_and_pins_are_deterministic_and_labelled(tmp_path: Path) -> None:
+    extra = ("--seed", "3", "--split", "holdout", "--pin", "model=reasoning")
+    first = _run(tmp_path / "a", *extra)
+    assert first == _run(tmp_path / "b", *extra)
+    labels = [orjson.loads(line) for line in first[1].splitlines()]
+    abuse = [x for x in labels if x["label"] == "abuse"]
+    assert abuse and all(x["structure"]["split"] == "holdout" for x in abuse)
+    assert all(x["structure"]["model"] == "reasoning" for x in abuse)
+    _, tune = _run(tmp_path / "c", "--seed", "3", "--split", "tune")
+    assert b'"holdout"' not in tune
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -84,6 +96,9 @@ def test_scenarios_flag_restricts_abuse(tmp_path: Path) -> None:
         ["--days", "0"],
         ["--duplicate-rate", "2"],
         ["--scenarios", "nope"],
+        ["--pin", "timing=hourly"],
+        ["--pin", "timing"],
+        ["--split", "tune", "--pin", "timing=duty_cycle"],
     ],
 )
 def test_bad_arguments_exit_2_with_message(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 import tracemalloc
 from collections import Counter, defaultdict
@@ -15,7 +16,7 @@ import pytest
 
 from pipeline.simulate import SimulationConfig, encode_event, simulate
 from pipeline.simulate import tokens as tk
-from pipeline.simulate.styles import FRAMEWORK_SYSTEM_HASH
+from pipeline.simulate.styles import FRAMEWORK_SYSTEM_HASH, Eval
 
 DAY = 86400.0
 Events = list[dict[str, Any]]
@@ -33,6 +34,11 @@ def _ts(event: dict[str, Any]) -> float:
     return float(ts) if not isinstance(ts, str) else datetime.fromisoformat(ts).timestamp()
 
 
+def _prefix(ip: str) -> str:
+    # The /24 of an IPv4 address, the /48 of an IPv6 one.
+    return ip.rsplit(".", 1)[0] if "." in ip else ":".join(ip.split(":")[:3])
+
+
 def _by_key(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     seen: set[str] = set()
@@ -45,9 +51,11 @@ def _by_key(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 @pytest.fixture(scope="module")
 def campaigns() -> Loaded:
+    # Pinned to the classic campaign: flat schedule, shared infrastructure, every field.
     config = SimulationConfig(
         seed=4, days=2.5, benign_keys=0, attack_instances=2, scenarios=("hydra", "swarm"),
         hydra_keys=(20, 24), swarm_keys=(100, 110),
+        pins=(("timing", "flat"), ("sharing", "shared"), ("fields", "all")),
     )  # fmt: skip
     return config, *_load(config)
 
@@ -83,8 +91,8 @@ def test_hydra_shares_infrastructure_across_accounts(campaigns: Loaded) -> None:
         assert len({labels[k]["account_id"] for k in keys}) >= 3
         agents = {e["user_agent"] for k in keys for e in per_key[k]}
         assert len(agents) == 1
-        prefixes = [{e["client_ip"].rsplit(".", 1)[0] for e in per_key[k]} for k in keys]
-        assert all(len(p & prefixes[0]) > 0 for p in prefixes)  # shared proxy pool
+        prefixes = [{_prefix(e["client_ip"]) for e in per_key[k]} for k in keys]
+        assert all(len(p & prefixes[0]) > 0 for p in prefixes)  # shared infrastructure
 
 
 def test_hydra_timing_is_synchronized(campaigns: Loaded) -> None:
@@ -103,9 +111,12 @@ def test_hydra_timing_is_synchronized(campaigns: Loaded) -> None:
 
 @pytest.fixture(scope="module")
 def mixed() -> Loaded:
+    # The thief on its own residential proxies, machine-paced around the clock.
     config = SimulationConfig(
-        seed=9, days=1.0, benign_keys=40, attack_instances=1,
+        seed=9, days=1.0, benign_keys=80, attack_instances=2,
         scenarios=("bulk_harvest", "output_capped_sweep", "key_takeover", "low_and_slow"),
+        pins=(("timing", "flat"), ("pacing", "machine"), ("fields", "all"),
+              ("infra", "residential"), ("sharing", "own")),
     )  # fmt: skip
     return config, *_load(config)
 
@@ -113,16 +124,21 @@ def mixed() -> Loaded:
 def test_takeover_switches_network_at_attack_start(mixed: Loaded) -> None:
     _, events, labels = mixed
     per_key = _by_key(events)
+    checked = 0
     for key, label in labels.items():
         if label["scenario"] != "key_takeover":
             continue
         start = datetime.fromisoformat(label["attack_start"]).timestamp()
         before = [e for e in per_key[key] if _ts(e) < start]
         after = [e for e in per_key[key] if _ts(e) >= start]
-        assert before and after
-        old_agents = {e["user_agent"] for e in before}
-        new = [e for e in after if e["user_agent"] not in old_agents]
+        assert after
+        if not before:  # the owner's app may have been idle (office hours elsewhere)
+            continue
+        checked += 1
+        old = {_prefix(e["client_ip"]) for e in before}
+        new = [e for e in after if _prefix(e["client_ip"]) not in old]
         assert len(new) > 0.5 * len(after) or len(new) > 100
+    assert checked
 
 
 def test_harvesters_run_around_the_clock(mixed: Loaded) -> None:
@@ -140,6 +156,7 @@ def test_capped_sweep_hits_max_tokens(mixed: Loaded) -> None:
     _, events, labels = mixed
     capped = [e for e in events if labels[e["api_key_id"]]["scenario"] == "output_capped_sweep"]
     ok = [e for e in capped if e["status"] == 200]
+    assert all("max_tokens" in e for e in capped)  # pinned: every field
     assert ok and all(e["completion_tokens"] == e["max_tokens"] for e in ok)
 
 
@@ -151,7 +168,7 @@ def test_classifiers_have_tiny_outputs_and_one_template(mixed: Loaded) -> None:
     for key in keys:
         ok = [e for e in per_key[key] if e["status"] == 200]
         assert all(1 <= e["completion_tokens"] <= 10 for e in ok)
-        assert len({e["prompt_text"].split("\n")[0] for e in ok}) == 1
+        assert len({e["prompt_text"].split("\n")[0] for e in ok if "prompt_text" in e}) <= 1
 
 
 def test_benign_look_alikes_share_prompts_and_framework(mixed: Loaded) -> None:
@@ -161,11 +178,17 @@ def test_benign_look_alikes_share_prompts_and_framework(mixed: Loaded) -> None:
         k for k, x in labels.items() if x["scenario"] == "public_benchmark_user" and per_key[k]
     ]
     cue = " Let's think step by step."
-    texts = [{e["prompt_text"].removesuffix(cue) for e in per_key[k]} for k in bench]
-    assert len(bench) >= 2 and any(a & b for a in texts for b in texts if a is not b)
+    texts = [{e["prompt_text"].removesuffix(cue) for e in per_key[k] if "prompt_text" in e}
+             for k in bench]  # fmt: skip
+    if len(bench) >= 2:  # jobs run 0.2-0.8 times a day: often only one key ran in a day
+        assert any(a & b for a in texts for b in texts if a is not b)
+    # Unrelated customers send the same items (the benchmark's text is fixed).
+    one, two = (Eval(random.Random(seed), public=True) for seed in (1, 2))
+    first = {one()[2].removesuffix(cue) for _ in range(20)}
+    assert first == {two()[2].removesuffix(cue) for _ in range(20)}
     framework = [k for k, x in labels.items() if x["scenario"] == "framework_app" and per_key[k]]
     hashes = {e.get("system_prompt_hash") for k in framework for e in per_key[k]}
-    agents = {e["user_agent"] for k in framework for e in per_key[k]}
+    agents = {e["user_agent"] for k in framework for e in per_key[k] if "user_agent" in e}
     assert len(framework) >= 2 and hashes - {None} == {FRAMEWORK_SYSTEM_HASH}
     assert len(agents) == 1
     assert len({labels[k]["account_id"] for k in framework}) >= 2

@@ -30,11 +30,20 @@ from pipeline.evaluate.metrics import (
     overall,
 )
 from pipeline.evaluate.outcomes import KeyOutcome, key_outcomes, unlabelled
+from pipeline.evaluate.quality import (
+    attack_summary,
+    benign_summary,
+    flagged_benign_keys,
+    generalization,
+    headline,
+    missed_keys,
+    structure_breakdown,
+)
 from pipeline.evaluate.records import ABUSE, AlertRecord, LabelRecord, ScorePoint
 from pipeline.evaluate.sweep import best_f1, best_f1_within_fpr, key_maxima, sweep, thresholds
 from pipeline.evaluate.truth import apply_feedback, count_labels
 
-SCHEMA = "distillwatch.evaluate/v1"
+SCHEMA = "distillwatch.evaluate/v2"
 
 #: A timeline is a key's ``(event time, score)`` points in time order.
 Timeline = list[tuple[float, float]]
@@ -183,20 +192,29 @@ def evaluate(
     for points in timelines.values():
         points.sort()
 
+    abusive = by_scenario(outcomes.values(), abuse=True)
+    summaries = {name: attack_summary(group) for name, group in abusive.items()}
+    benign_all = benign_summary(outcomes.values())
     metrics: dict[str, Any] = {
         "schema": SCHEMA,
         "inputs": [report.to_dict() for report in inputs.reports],
         "labels": {**count_labels(inputs.labels), "feedback": inputs.feedback_counts},
+        "events_given": inputs.events is not None,
+        "headline": headline(summaries, attack_summary(outcomes.values()), benign_all),
         "overall": overall(outcomes),
         "unlabelled_alerts": unlabelled(inputs.labels, inputs.alerts),
         "scenarios": [
-            abuse_scenario_row(name, group)
-            for name, group in by_scenario(outcomes.values(), abuse=True).items()
+            {**abuse_scenario_row(name, group), "quality": summaries[name]}
+            for name, group in abusive.items()
         ],
         "benign_archetypes": [
-            benign_archetype_row(name, group)
+            {**benign_archetype_row(name, group), "quality": benign_summary(group)}
             for name, group in by_scenario(outcomes.values(), abuse=False).items()
         ],
+        "generalization": generalization(outcomes.values()),
+        "structures": structure_breakdown(outcomes.values()),
+        "missed_attack_keys": missed_keys(outcomes.values()),
+        "flagged_benign_keys": flagged_benign_keys(outcomes.values()),
         "threshold_sweep": _sweep_block("alerts", alert_rows, max_fpr),
         "score_sweep": score_sweep,
         "campaigns": campaign_metrics(outcomes, inputs.alerts),

@@ -184,11 +184,63 @@ def parse_alert(value: object) -> AlertRecord:
         score=score,
         detector=_require_str(obj, "detector"),
         campaign_id=_optional_str(obj, "campaign_id"),
+        reasons=_reasons(obj.get("reasons")),
     )
 
 
+#: Reasons kept per alert (they come strongest first).
+MAX_REASONS = 3
+
+
+def _number_text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:.4g}"
+
+
+def _reasons(value: object) -> tuple[str, ...]:
+    """The first reasons as text; anything unexpected is skipped (reasons are advisory).
+
+    >>> _reasons([{"feature": "yield", "value": 812.5, "baseline": 120}, "junk"])
+    ('yield=812.5 (baseline 120)',)
+    """
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for reason in value:
+        if not isinstance(reason, dict) or not isinstance(reason.get("feature"), str):
+            continue
+        text = f"{reason['feature']}={_number_text(reason.get('value'))}"
+        if reason.get("baseline") is not None:
+            text += f" (baseline {_number_text(reason['baseline'])})"
+        out.append(text)
+        if len(out) == MAX_REASONS:
+            break
+    return tuple(out)
+
+
+def _structure(obj: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    value = obj.get("structure")
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError("'structure' must be a flat object of strings")
+    return tuple(sorted(value.items()))
+
+
 def parse_label(value: object) -> LabelRecord:
-    """Validate one ``labels.jsonl`` object (format written by ``simulate``)."""
+    """Validate one ``labels.jsonl`` object (format written by ``simulate``).
+
+    ``structure`` is optional (older label files have none).
+
+    >>> parse_label({"api_key_id": "k", "label": "abuse", "scenario": "swarm",
+    ...              "structure": {"timing": "drip", "split": "holdout"}}).axis("timing")
+    'drip'
+    >>> parse_label({"api_key_id": "k", "label": "benign", "scenario": "chat"}).structure
+    ()
+    """
     obj = _as_object(value)
     label = obj.get("label")
     if label not in (ABUSE, BENIGN):
@@ -201,6 +253,7 @@ def parse_label(value: object) -> LabelRecord:
         attack_start=None if start is None else _require_ts(obj, "attack_start"),
         campaign_id=_optional_str(obj, "campaign_id"),
         account_id=_optional_str(obj, "account_id"),
+        structure=_structure(obj),
     )
 
 
@@ -287,11 +340,13 @@ class EventIndex:
     """Request times of the keys the evaluation follows, from an events file.
 
     ``times[key]`` is sorted and counts a repeated ``request_id`` once (retries
-    and at-least-once delivery are not extra attacker requests).
+    and at-least-once delivery are not extra attacker requests). ``active`` holds
+    every key that sent at least one event (benign rates count only those).
     """
 
     times: dict[str, list[float]] = field(default_factory=dict)
     events_total: int = 0
+    active: set[str] = field(default_factory=set)
 
     def first_ts(self, key: str) -> float | None:
         """Event time of the key's first request, or ``None`` if it sent none."""
@@ -316,6 +371,7 @@ def read_events(path: Path, keys: set[str]) -> tuple[EventIndex, ReadReport]:
             report.records += 1
             index.events_total += 1
             key = item["api_key_id"]
+            index.active.add(key)
             if key not in keys:
                 continue
             try:

@@ -10,10 +10,17 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.evaluate.inputs import EventIndex
-from pipeline.evaluate.records import ABUSE, LEVELS, AlertRecord, LabelRecord, at_or_above
+from pipeline.evaluate.records import (
+    ABUSE,
+    LEVELS,
+    AlertRecord,
+    LabelRecord,
+    at_or_above,
+    severity_rank,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,24 @@ class LevelOutcome:
 
 @dataclass(frozen=True, slots=True)
 class KeyOutcome:
-    """Everything the evaluation knows about one labelled key."""
+    """Everything the evaluation knows about one labelled key.
+
+    Attributes
+    ----------
+    active
+        The key sent at least one request (abusive: at/after its attack start);
+        ``None`` without an events file.
+    served
+        Per level, the share of the attacker's requests (from the attack start)
+        served up to its first alert at that level; 1.0 when never detected;
+        ``None`` without events or without attacker requests.
+    peak_hour
+        Most attacker requests within any 60 minutes (``None`` without events).
+    top_alert
+        The alert that best explains the outcome: for an abusive key its highest
+        scoring alert at/after the attack start (else any alert), for a benign key
+        its most severe, highest scoring alert; ``None`` when the key has none.
+    """
 
     label: LabelRecord
     start: float | None
@@ -53,6 +77,10 @@ class KeyOutcome:
     alerts: int
     alerts_before_start: int
     attacker_requests: int | None
+    active: bool | None = None
+    served: dict[str, float | None] = field(default_factory=dict)
+    peak_hour: int | None = None
+    top_alert: AlertRecord | None = None
 
     @property
     def is_abuse(self) -> bool:
@@ -98,6 +126,31 @@ def _count_between(times: list[float], start: float, end: float) -> int:
     return bisect_right(times, end) - bisect_left(times, start)
 
 
+def peak_hour(times: list[float], start: float) -> int:
+    """Most requests in any 60 minutes at/after ``start`` (``times`` sorted).
+
+    >>> peak_hour([0.0, 10.0, 3599.0, 3600.0, 7300.0], 5.0)
+    3
+    """
+    first = bisect_left(times, start)
+    best = 0
+    low = first
+    for high in range(first, len(times)):
+        while times[high] - times[low] >= 3600.0:
+            low += 1
+        best = max(best, high - low + 1)
+    return best
+
+
+def _top_alert(label: LabelRecord, alerts: list[AlertRecord]) -> AlertRecord | None:
+    if not alerts:
+        return None
+    if label.label == ABUSE:
+        hits = [alert for alert in alerts if qualifies(alert.ts, label)] or alerts
+        return max(hits, key=lambda a: (a.score, severity_rank(a.severity), -a.ts))
+    return max(alerts, key=lambda a: (severity_rank(a.severity), a.score, -a.ts))
+
+
 def key_outcome(
     label: LabelRecord, alerts: list[AlertRecord], events: EventIndex | None
 ) -> KeyOutcome:
@@ -123,7 +176,24 @@ def key_outcome(
     attacker_requests = None
     if label.label == ABUSE and times is not None and start is not None:
         attacker_requests = len(times) - bisect_left(times, start)
-    return KeyOutcome(label, start, levels, len(alerts), early, attacker_requests)
+    active: bool | None = None
+    served: dict[str, float | None] = dict.fromkeys(LEVELS)
+    peak = None
+    if events is not None:
+        if label.label == ABUSE:
+            active = bool(attacker_requests)
+        else:
+            active = label.api_key_id in events.active
+    if attacker_requests and times is not None and start is not None:
+        peak = peak_hour(times, start)
+        for level in LEVELS:
+            lv = levels[level]
+            before = lv.requests_before if lv.detected else attacker_requests
+            served[level] = round((before or 0) / attacker_requests, 6)
+    return KeyOutcome(
+        label, start, levels, len(alerts), early, attacker_requests, active, served, peak,
+        _top_alert(label, alerts),
+    )  # fmt: skip
 
 
 def key_outcomes(

@@ -80,7 +80,10 @@ def format_ts(epoch: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AlertRecord:
-    """The parts of an alert (ALERTS.md) the evaluation needs."""
+    """The parts of an alert (ALERTS.md) the evaluation needs.
+
+    ``reasons`` keeps the first few reasons as ``"feature=value (baseline b)"`` text.
+    """
 
     alert_id: str
     api_key_id: str
@@ -89,11 +92,19 @@ class AlertRecord:
     score: float
     detector: str
     campaign_id: str | None = None
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class LabelRecord:
-    """Ground truth for one key, from ``labels.jsonl`` (possibly corrected by feedback)."""
+    """Ground truth for one key, from ``labels.jsonl`` (possibly corrected by feedback).
+
+    ``structure`` is the simulator's drawn structure as sorted ``(axis, value)`` pairs
+    (empty for label files without it).
+
+    >>> LabelRecord("k", "abuse", "s", structure=(("split", "tune"),)).axis("split")
+    'tune'
+    """
 
     api_key_id: str
     label: str
@@ -101,6 +112,14 @@ class LabelRecord:
     attack_start: float | None = None
     campaign_id: str | None = None
     account_id: str | None = None
+    structure: tuple[tuple[str, str], ...] = ()
+
+    def axis(self, name: str) -> str | None:
+        """The value of one structure axis, ``None`` when the label does not say."""
+        for axis, value in self.structure:
+            if axis == name:
+                return value
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,13 @@ from pipeline.evaluate.document import (
 )
 from pipeline.evaluate.fmt import count_of, num, pct, spread
 from pipeline.evaluate.records import LEVELS
+from pipeline.evaluate.report_quality import (
+    generalization_section,
+    headline_section,
+    key_lists_section,
+    served_cells,
+    structures_section,
+)
 
 TITLE = "distillwatch evaluation"
 
@@ -101,14 +108,18 @@ def _scenario_section(metrics: Mapping[str, Any]) -> list[Block]:
     ttd_rows = []
     exposure_rows = []
     for s in metrics["scenarios"]:
+        q = s["quality"]
         rows.append(
             [
                 s["scenario"],
                 str(s["keys"]),
-                count_of(s["detected"]["warning"], s["keys"]),
-                pct(s["recall"]["warning"]),
-                count_of(s["detected"]["critical"], s["keys"]),
-                pct(s["recall"]["critical"]),
+                str(q["counted"]),
+                count_of(q["detected"]["warning"], q["counted"]),
+                pct(q["recall"]["warning"]),
+                served_cells(q["served_before"], "warning"),
+                count_of(q["detected"]["critical"], q["counted"]),
+                pct(q["recall"]["critical"]),
+                served_cells(q["served_before"], "critical"),
                 str(s["keys_alerted_before_attack"]),
             ]
         )
@@ -139,16 +150,22 @@ def _scenario_section(metrics: Mapping[str, Any]) -> list[Block]:
         Paragraph(
             "A key is detected when it has an alert at the severity or above at/after its"
             " attack start; earlier alerts are false positives (last column: keys with such"
-            " alerts)."
+            " alerts). Recall counts the keys that sent a request from their attack start"
+            ' ("counted"; all labelled keys without --events). Beside it, the share of the'
+            " attacker's requests served up to the first alert: median key / worst key"
+            " (never alerted: 100 %)."
         ),
         Table(
             [
                 "scenario",
                 "keys",
+                "counted",
                 "detected (warning+)",
                 "recall (warning+)",
+                "served before warning",
                 "detected (critical)",
                 "recall (critical)",
+                "served before critical",
                 "alerted before attack",
             ],
             rows,
@@ -185,17 +202,33 @@ def _benign_section(metrics: Mapping[str, Any]) -> list[Block]:
         [
             b["archetype"],
             str(b["keys"]),
-            count_of(b["alerted"]["warning"], b["keys"]),
-            pct(b["fp_rate"]["warning"]),
-            count_of(b["alerted"]["critical"], b["keys"]),
-            pct(b["fp_rate"]["critical"]),
+            str(b["quality"]["counted"]),
+            count_of(b["quality"]["any"], b["quality"]["counted"]),
+            pct(b["quality"]["any_rate"]),
+            count_of(b["quality"]["critical"], b["quality"]["counted"]),
+            pct(b["quality"]["critical_rate"]),
         ]
         for b in metrics["benign_archetypes"]
     ]
+    basis = (
+        'Rates count benign keys that sent at least one event ("counted").'
+        if metrics["events_given"]
+        else "No events file (--events): rates count every labelled benign key, including"
+        " keys that sent nothing."
+    )
     return [
         Heading(2, "Benign archetypes (false positives)"),
+        Paragraph(basis),
         Table(
-            ["archetype", "keys", "any alert", "FP rate", "critical alert", "FP rate (critical)"],
+            [
+                "archetype",
+                "keys",
+                "counted",
+                "any alert",
+                "FP rate",
+                "critical alert",
+                "FP rate (critical)",
+            ],
             rows,
         ),
     ]
@@ -321,9 +354,13 @@ def build_report(metrics: Mapping[str, Any], plots: Sequence[str]) -> list[Block
     """All report blocks, in reading order."""
     return [
         Heading(1, TITLE),
+        *headline_section(metrics),
         *_overall_section(metrics),
         *_scenario_section(metrics),
+        *generalization_section(metrics),
         *_benign_section(metrics),
+        *key_lists_section(metrics),
+        *structures_section(metrics),
         *_sweep_section(metrics, plots),
         *_campaign_section(metrics),
         *_figures_section(metrics, plots),

@@ -21,38 +21,83 @@ def _hit(part: int, whole: int, share: float | None) -> str:
     return f"{count_of(part, whole)} {_short(share)}"
 
 
+def _served(served: Mapping[str, Any], level: str) -> str:
+    block = served[level]
+    if not block["keys"]:
+        return "n/a"
+    return f"{_short(block['median'])}/{_short(block['worst'])}"
+
+
 def _scenario_table(metrics: Mapping[str, Any]) -> Table:
     table = Table(
-        title="Abusive scenarios: detected keys, recall, time to detect p50/p90/max",
+        title="Abusive scenarios: recall, requests served before critical (median/worst key)",
         title_justify="left",
     )
     table.add_column("scenario", overflow="fold")
-    for name in ("keys", "warning+", "critical", "TTD warn+ (min)"):
+    for name in ("warning+", "critical", "served<crit", "TTD crit (min)"):
         table.add_column(name, justify="right", no_wrap=True)
     for s in metrics["scenarios"]:
+        q = s["quality"]
         table.add_row(
             s["scenario"],
-            str(s["keys"]),
-            _hit(s["detected"]["warning"], s["keys"], s["recall"]["warning"]),
-            _hit(s["detected"]["critical"], s["keys"], s["recall"]["critical"]),
-            spread(s["time_to_detect_minutes"]["warning"], 0),
+            _hit(q["detected"]["warning"], q["counted"], q["recall"]["warning"]),
+            _hit(q["detected"]["critical"], q["counted"], q["recall"]["critical"]),
+            _served(q["served_before"], "critical"),
+            spread(s["time_to_detect_minutes"]["critical"], 0),
         )
     return table
 
 
 def _benign_table(metrics: Mapping[str, Any]) -> Table:
-    table = Table(title="Benign archetypes: keys alerted (false positives)", title_justify="left")
+    table = Table(
+        title="Benign archetypes: keys alerted (over keys that sent something, with --events)",
+        title_justify="left",
+    )
     table.add_column("archetype", overflow="fold")
     for name in ("keys", "any alert", "critical"):
         table.add_column(name, justify="right", no_wrap=True)
     for b in metrics["benign_archetypes"]:
+        q = b["quality"]
         table.add_row(
             b["archetype"],
-            str(b["keys"]),
-            _hit(b["alerted"]["warning"], b["keys"], b["fp_rate"]["warning"]),
-            _hit(b["alerted"]["critical"], b["keys"], b["fp_rate"]["critical"]),
+            str(q["counted"]),
+            _hit(q["any"], q["counted"], q["any_rate"]),
+            _hit(q["critical"], q["counted"], q["critical_rate"]),
         )
     return table
+
+
+def _headline(metrics: Mapping[str, Any], console: Console) -> None:
+    h = metrics["headline"]
+    served = h["served_before"]
+    recall = h["mean_scenario_recall"]["critical"]
+    console.print(
+        f"[bold]headline[/]: mean scenario recall critical {pct(recall)};"
+        f" served before critical: median key {pct(served['critical']['mean_scenario_median'])}"
+        f" (mean over scenarios), worst key {pct(served['critical']['worst_key'])}"
+    )
+    b = h["benign"]
+    console.print(
+        f"benign ({b['basis']} keys): critical {count_of(b['critical'], b['counted'])}"
+        f" {pct(b['critical_rate'])}, any alert {count_of(b['any'], b['counted'])}"
+        f" {pct(b['any_rate'])}"
+    )
+    fast = h["fast"]
+    if fast["keys"]:
+        m = fast["minutes_to_critical"]
+        console.print(
+            f">= {fast['per_hour']} req/h keys: {fast['keys']}, minutes to critical p50"
+            f" {m['p50']} max {m['max']}, {fast['not_critical']} never"
+        )
+    g = metrics["generalization"]
+    for row in g["splits"] if g else []:
+        means, b = row["scenario_means"], row["benign"]
+        console.print(
+            f"split {row['split']:>7}: mean scenario recall critical"
+            f" {pct(means['recall']['critical'])}, served<crit median key"
+            f" {pct(means['served_before_median']['critical'])} (mean over scenarios),"
+            f" benign critical {pct(b['critical_rate'])} any {pct(b['any_rate'])}"
+        )
 
 
 def print_summary(metrics: Mapping[str, Any], out_dir: str, console: Console | None = None) -> None:
@@ -60,6 +105,7 @@ def print_summary(metrics: Mapping[str, Any], out_dir: str, console: Console | N
     console = console or Console()
     console.print(_scenario_table(metrics))
     console.print(_benign_table(metrics))
+    _headline(metrics, console)
     overall = metrics["overall"]["levels"]
     for level in LEVELS:
         c = overall[level]

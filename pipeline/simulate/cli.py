@@ -13,7 +13,14 @@ from typing import IO, Any
 
 import orjson
 
-from pipeline.simulate.config import DEFAULT_START, SCENARIOS, SimulationConfig, parse_start
+from pipeline.simulate.config import (
+    DEFAULT_START,
+    SCENARIOS,
+    SPLITS,
+    SimulationConfig,
+    parse_pin,
+    parse_start,
+)
 from pipeline.simulate.delivery import deliver, encode_event
 from pipeline.simulate.roster import build_roster
 
@@ -65,6 +72,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scenarios", default=",".join(SCENARIOS),
         help="comma-separated abuse scenarios to include (default: all)",
     )  # fmt: skip
+    parser.add_argument(
+        "--split", choices=SPLITS, default=d.split,
+        help="structures to draw: all, tune (no held-out structure) or holdout (only held-out"
+        " ones); default %(default)s",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pin", action="append", default=[], metavar="AXIS=VALUE",
+        help="fix a structure axis for every abuse instance, e.g. timing=flat (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output directory")
 
 
@@ -83,6 +99,8 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         malformed_rate=args.malformed_rate,
         disorder_seconds=args.disorder_seconds,
         scenarios=scenarios,
+        split=args.split,
+        pins=tuple(parse_pin(text) for text in args.pin),
     )
 
 

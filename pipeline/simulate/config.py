@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["DEFAULT_START", "SCENARIOS", "SimulationConfig", "parse_start"]
+from pipeline.simulate.structure import SPLITS, check_pins, check_split
+
+__all__ = ["DEFAULT_START", "SCENARIOS", "SPLITS", "SimulationConfig", "parse_pin", "parse_start"]
 
 #: 2026-10-05T00:00:00Z, a Monday.
 DEFAULT_START = 1_791_158_400.0
@@ -16,6 +18,7 @@ SCENARIOS: tuple[str, ...] = (
     "low_and_slow",
     "output_capped_sweep",
     "paraphrased",
+    "curriculum_walk",
     "key_takeover",
     "mixed_reseller",
     "hydra",
@@ -40,6 +43,20 @@ def parse_start(text: str) -> float:
     if parsed is None or parsed.tzinfo is None or "T" not in text.upper():
         raise ValueError("start needs a time and a UTC offset, e.g. 2026-10-05T00:00:00Z")
     return parsed.timestamp()
+
+
+def parse_pin(text: str) -> tuple[str, str]:
+    """Parse ``AXIS=VALUE`` (``--pin timing=flat``).
+
+    >>> parse_pin("timing=flat")
+    ('timing', 'flat')
+    """
+    axis, sep, value = text.partition("=")
+    if not sep or not axis.strip() or not value.strip():
+        raise ValueError(f"--pin needs AXIS=VALUE, got {text!r}")
+    pin = (axis.strip(), value.strip())
+    check_pins(dict([pin]))
+    return pin
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,14 @@ class SimulationConfig:
         Abuse scenarios to include (default: all of :data:`SCENARIOS`).
     hydra_keys, swarm_keys
         Inclusive ranges of campaign sizes.
+    split
+        ``all`` (every structure), ``tune`` (never a held-out structure) or ``holdout``
+        (only held-out structures), see :mod:`pipeline.simulate.structure`.
+    pins
+        ``(axis, value)`` pairs fixing a structure axis for every abuse instance, e.g.
+        ``(("timing", "flat"),)``; a pin that puts a family outside ``split`` is an error.
+        A ``fields`` pin holds for benign keys too (e.g. ``(("fields", "all"),)``: every
+        event carries every field, as benchmarks want).
     """
 
     seed: int = 1
@@ -87,6 +112,8 @@ class SimulationConfig:
     scenarios: tuple[str, ...] = field(default=SCENARIOS)
     hydra_keys: tuple[int, int] = (20, 80)
     swarm_keys: tuple[int, int] = (100, 250)
+    split: str = "all"
+    pins: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.days > 0:
@@ -96,11 +123,15 @@ class SimulationConfig:
         for name in ("duplicate_rate", "malformed_rate", "epoch_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]")
+        if self.split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}")
+        check_pins(dict(self.pins))
         if self.disorder_seconds < 0:
             raise ValueError("disorder_seconds must be >= 0")
         unknown = set(self.scenarios) - set(SCENARIOS)
         if unknown:
             raise ValueError(f"unknown scenarios: {', '.join(sorted(unknown))}")
+        check_split(self.split, dict(self.pins), self.scenarios)
         for name in ("hydra_keys", "swarm_keys"):
             low, high = getattr(self, name)
             if not 1 <= low <= high:

@@ -23,6 +23,7 @@ import orjson
 
 from pipeline.simulate.config import SimulationConfig
 from pipeline.simulate.emit import Item
+from pipeline.simulate.infra import make_pools
 from pipeline.simulate.roster import KeySpec, open_stream
 
 __all__ = ["MALFORMED", "TsFormatter", "deliver", "encode_event", "merge_windows"]
@@ -77,7 +78,7 @@ def _malform(event: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         del bad[rng.choice(("ts", "api_key_id", "prompt_tokens", "completion_tokens"))]
     elif kind == "wrong_type":
         field = rng.choice(("prompt_tokens", "completion_tokens", "status", "n"))
-        bad[field] = str(bad[field])
+        bad[field] = str(bad.get(field, 1))  # a key may not log ``n``: the string is wrong anyway
     elif kind == "out_of_range":
         field, value = rng.choice(
             (("completion_tokens", -1), ("status", 700), ("n", 0), ("client_ip", "999.1.1.1"))
@@ -153,7 +154,8 @@ def deliver(
     each knob from shifting the others: raising ``malformed_rate`` changes only
     the malformed lines.
     """
-    streams = [open_stream(spec, config) for spec in roster]
+    pools = make_pools(config.seed)
+    streams = [open_stream(spec, config, pools) for spec in roster]
     seed = config.seed
     delay_r = random.Random(f"{seed}/delay").random
     dup_r = random.Random(f"{seed}/duplicate").random
@@ -175,7 +177,7 @@ def deliver(
         for t, _uid, event in batch:
             event["ts"] = fmt(t) if fmt_r() >= epoch_share else round(t, 3)
             if not prompts:
-                del event["prompt_text"]
+                event.pop("prompt_text", None)
             if bad_rate and bad_r() < bad_rate:
                 event = _malform(event, bad_rng)
             arrival = t

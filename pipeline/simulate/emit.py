@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.simulate.infra import Pools
+    from pipeline.simulate.structure import Structure
 
 __all__ = [
     "FRAMEWORK_UA",
@@ -59,14 +63,32 @@ def ip_prefixes(rng: random.Random, kind: str, count: int, ipv6_share: float) ->
 
 @dataclass(frozen=True, slots=True)
 class Network:
-    """Where a key's requests come from: address prefixes and user agents."""
+    """Where a key's requests come from: addresses and user agents.
+
+    Each entry of ``prefixes`` is one of: an IPv4 ``/24`` ("a.b.c.", a host is
+    appended per request), an IPv6 prefix ending in ``::`` (a hex host is appended),
+    or a complete address (used as is: one fixed egress address). With ``fresh``,
+    entries are first octets ("a.") and every request gets a random address under
+    one of them (residential proxies: each request on its own address). With
+    ``rotate`` > 0, the key uses one prefix at a time and moves to the next every
+    ``rotate`` seconds of event time (rotating datacenter prefixes).
+
+    Examples
+    --------
+    >>> Network(("52.1.2.3",), ("ua",)).prefixes
+    ('52.1.2.3',)
+    """
 
     prefixes: tuple[str, ...]
     user_agents: tuple[str, ...]
+    rotate: float = 0.0
+    fresh: bool = False
 
     def __post_init__(self) -> None:
         if not self.prefixes or not self.user_agents:
             raise ValueError("a network needs at least one prefix and one user agent")
+        if self.rotate < 0:
+            raise ValueError("rotate must be >= 0")
 
 
 #: What a request asks for, before the gateway's view is added: ``(model, endpoint,
@@ -87,6 +109,9 @@ class Emitter:
         The key's own generator (also used by its styles and schedules).
     error_429, error_5xx
         Shares of requests answered 429 (rate limited) and 5xx.
+    omit
+        Optional fields this key's gateway does not log (set by the key's ``fields``
+        structure, e.g. ``("prompt_text",)``); empty by default.
     """
 
     __slots__ = (
@@ -96,6 +121,7 @@ class Emitter:
         "bits",
         "error_5xx",
         "error_429",
+        "omit",
     )
 
     def __init__(
@@ -112,6 +138,7 @@ class Emitter:
         self.bits = rng.getrandbits
         self.error_429 = error_429
         self.error_5xx = error_5xx
+        self.omit: tuple[str, ...] = ()
 
     def emit(self, t: float, c: Content, net: Network) -> Item:
         """Build one event at time ``t`` from content ``c`` sent from ``net``."""
@@ -130,11 +157,18 @@ class Emitter:
             latency = 50.0 + 30000.0 * r() * r()
             completion, reasoning = 0, (None if reasoning is None else 0)
         prefixes = net.prefixes
-        prefix = prefixes[int(r() * len(prefixes))]
-        if prefix[-1] == ":":
+        if net.rotate:
+            prefix = prefixes[int(t // net.rotate) % len(prefixes)]
+        else:
+            prefix = prefixes[int(r() * len(prefixes))]
+        if net.fresh:
+            ip = f"{prefix}{int(r() * 256)}.{int(r() * 256)}.{int(r() * 254) + 1}"
+        elif prefix[-1] == ".":
+            ip = f"{prefix}{int(r() * 254) + 1}"
+        elif prefix[-1] == ":":
             ip = f"{prefix}{int(r() * 65535) + 1:x}"
         else:
-            ip = f"{prefix}{int(r() * 254) + 1}"
+            ip = prefix
         uas = net.user_agents
         rid = self.bits(64)
         event: dict[str, Any] = {
@@ -161,13 +195,17 @@ class Emitter:
             event["max_tokens"] = max_tokens
         if system is not None:
             event["system_prompt_hash"] = system
+        if self.omit:
+            for name in self.omit:
+                event.pop(name, None)
         # The random request id doubles as the merge tie-breaker (unique with overwhelming odds).
         return t, rid, event
 
 
 @dataclass(slots=True)
 class KeyContext:
-    """Everything a key's stream builder needs: its ids, time span, generator and emitter."""
+    """Everything a key's stream builder needs: its ids, time span, generator, emitter,
+    its drawn structure and the simulation's shared egress pools."""
 
     api_key_id: str
     account_id: str
@@ -175,3 +213,5 @@ class KeyContext:
     end: float
     rng: random.Random
     emitter: Emitter
+    structure: Structure
+    pools: Pools

@@ -11,28 +11,30 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from pipeline.simulate import abuse
-from pipeline.simulate.benign import ARCHETYPES, BENIGN_WEIGHTS
 from pipeline.simulate.config import SimulationConfig
 from pipeline.simulate.emit import Emitter, Item, KeyContext
+from pipeline.simulate.infra import Pools, make_pools
+from pipeline.simulate.population import ARCHETYPES, BENIGN_WEIGHTS, OPTIONS
+from pipeline.simulate.structure import (
+    HOLDOUT_BENIGN,
+    Structure,
+    draw_abuse,
+    draw_benign,
+    omitted,
+)
 
-__all__ = ["KeySpec", "allocate", "build_roster", "open_stream"]
+__all__ = ["KeySpec", "allocate", "benign_weights", "build_roster", "open_stream"]
 
 Builder = Callable[[KeyContext], Iterator[Item]]
 
 #: Archetypes a stolen key can come from: steady traffic, so the key has history before.
 _TAKEOVER_FROM = ("chat_app", "rag_app", "translation_service", "tutoring_app", "framework_app")
-_SINGLE: dict[str, Builder] = {
-    "bulk_harvest": abuse.bulk_harvest,
-    "low_and_slow": abuse.low_and_slow,
-    "output_capped_sweep": abuse.output_capped_sweep,
-    "paraphrased": abuse.paraphrased,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,10 @@ class KeySpec:
     attack_start: float | None
     campaign_id: str | None
     build: Builder
+    structure: Structure
 
     def label_dict(self) -> dict[str, Any]:
-        """The key's line of ``labels.jsonl``."""
+        """The key's line of ``labels.jsonl`` (``structure``: a flat dict of strings)."""
         start = None
         if self.attack_start is not None:
             start = datetime.fromtimestamp(self.attack_start, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -60,6 +63,7 @@ class KeySpec:
             "scenario": self.scenario,
             "attack_start": start,
             "campaign_id": self.campaign_id,
+            "structure": self.structure.as_dict(),
         }
 
 
@@ -77,6 +81,17 @@ def allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
     for name in order[: total - sum(counts.values())]:
         counts[name] += 1
     return counts
+
+
+def benign_weights(split: str) -> dict[str, float]:
+    """Archetype weights of a split: ``tune`` leaves the held-out look-alike out.
+
+    >>> HOLDOUT_BENIGN in benign_weights("tune"), HOLDOUT_BENIGN in benign_weights("holdout")
+    (False, True)
+    """
+    if split == "tune":
+        return {name: w for name, w in BENIGN_WEIGHTS.items() if name != HOLDOUT_BENIGN}
+    return dict(BENIGN_WEIGHTS)
 
 
 class _Ids:
@@ -116,65 +131,76 @@ def build_roster(config: SimulationConfig) -> list[KeySpec]:
     ids = _Ids(rng)
     specs: list[KeySpec] = []
     companies: list[str] = []
-    for name, count in allocate(config.benign_keys, BENIGN_WEIGHTS).items():
-        for _ in range(count):
+    fields = dict(config.pins).get("fields")
+    for name, count in allocate(config.benign_keys, benign_weights(config.split)).items():
+        for position in range(count):
             if name != "individual_developer" and companies and rng.random() < 0.25:
                 account = rng.choice(companies)  # a company with several keys for several apps
             else:
                 account = ids.new("acct")
                 if name != "individual_developer":
                     companies.append(account)
+            structure = draw_benign(name, OPTIONS[name], config.seed, position)
+            if fields is not None:  # logging is the gateway's: a fields pin holds for all
+                structure = replace(structure, fields=fields)
             specs.append(
-                KeySpec(ids.new("key"), account, "benign", name, None, None, ARCHETYPES[name])
+                KeySpec(
+                    ids.new("key"), account, "benign", name, None, None, ARCHETYPES[name], structure
+                )
             )
     for scenario in config.scenarios:
-        for _ in range(config.attack_instances):
-            specs.extend(_instance(rng, ids, config, scenario))
+        for position in range(config.attack_instances):
+            structure = draw_abuse(
+                scenario, config.split, config.seed, position, config.attack_instances,
+                dict(config.pins),
+            )  # fmt: skip
+            specs.extend(_instance(rng, ids, config, scenario, structure, position))
     return specs
 
 
 def _instance(
-    rng: random.Random, ids: _Ids, config: SimulationConfig, scenario: str
+    rng: random.Random,
+    ids: _Ids,
+    config: SimulationConfig,
+    scenario: str,
+    structure: Structure,
+    position: int,
 ) -> list[KeySpec]:
-    if scenario in _SINGLE:
-        return [
-            KeySpec(
-                ids.new("key"), ids.new("acct"), "abuse", scenario, None, None, _SINGLE[scenario]
-            )
-        ]
+    def spec(build: Builder, start: float | None = None, account: str | None = None,
+             campaign: str | None = None) -> KeySpec:  # fmt: skip
+        key, owner = ids.new("key"), account or ids.new("acct")
+        return KeySpec(key, owner, "abuse", scenario, start, campaign, build, structure)
+
+    if scenario in abuse.FAMILIES:
+        return [spec(abuse.FAMILIES[scenario])]
     if scenario == "key_takeover":
         start = _attack_start(rng, config, overnight=True)
-        archetype = ARCHETYPES[rng.choice(_TAKEOVER_FROM)]
+        name = rng.choice(_TAKEOVER_FROM)
+        owner = draw_benign(name, OPTIONS[name], config.seed, 100_000 + position)
         build = partial(
-            abuse.key_takeover, archetype=archetype, attack_start=start,
-            owner_continues=rng.random() < 0.4,
+            abuse.key_takeover, archetype=ARCHETYPES[name], attack_start=start,
+            owner_continues=rng.random() < 0.4, owner=owner,
         )  # fmt: skip
-        return [KeySpec(ids.new("key"), ids.new("acct"), "abuse", scenario, start, None, build)]
+        return [spec(build, start)]
     if scenario == "mixed_reseller":
         start = _attack_start(rng, config, overnight=False)
-        build = partial(abuse.mixed_reseller, attack_start=start)
-        return [KeySpec(ids.new("key"), ids.new("acct"), "abuse", scenario, start, None, build)]
+        owner = draw_benign("reseller", OPTIONS["reseller"], config.seed, 100_000 + position)
+        return [spec(partial(abuse.mixed_reseller, attack_start=start, owner=owner), start)]
     campaign_id = ids.new("camp")
-    campaign = abuse.make_campaign(rng, campaign_id, scenario, config.seed)
+    campaign = abuse.make_campaign(
+        rng, campaign_id, scenario, config.seed, structure, make_pools(config.seed)
+    )
     if scenario == "hydra":
         size = rng.randint(*config.hydra_keys)
         accounts = [ids.new("acct") for _ in range(min(size, rng.randint(3, 12)))]
         member = partial(abuse.hydra_member, campaign=campaign)
-        return [
-            KeySpec(
-                ids.new("key"), rng.choice(accounts), "abuse", scenario, None, campaign_id, member
-            )
-            for _ in range(size)
-        ]
+        return [spec(member, None, rng.choice(accounts), campaign_id) for _ in range(size)]
     size = rng.randint(*config.swarm_keys)
     member = partial(abuse.swarm_member, campaign=campaign)
-    return [
-        KeySpec(ids.new("key"), ids.new("acct"), "abuse", scenario, None, campaign_id, member)
-        for _ in range(size)
-    ]
+    return [spec(member, None, None, campaign_id) for _ in range(size)]
 
 
-def open_stream(spec: KeySpec, config: SimulationConfig) -> Iterator[Item]:
+def open_stream(spec: KeySpec, config: SimulationConfig, pools: Pools) -> Iterator[Item]:
     """The key's events as ``(time, uid, event)`` in event-time order (lazy)."""
     rng = random.Random(f"{config.seed}/key/{spec.api_key_id}")
     emitter = Emitter(
@@ -184,6 +210,9 @@ def open_stream(spec: KeySpec, config: SimulationConfig) -> Iterator[Item]:
         rng.uniform(0.0005, 0.006),
         rng.uniform(0.0005, 0.004),
     )
-    return spec.build(
-        KeyContext(spec.api_key_id, spec.account_id, config.start, config.end, rng, emitter)
-    )
+    emitter.omit = omitted(spec.structure.fields)
+    context = KeyContext(
+        spec.api_key_id, spec.account_id, config.start, config.end, rng, emitter,
+        spec.structure, pools,
+    )  # fmt: skip
+    return spec.build(context)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from pipeline.simulate import grammar as g
 from pipeline.simulate import prompts as p
 from pipeline.simulate import vocab
 from pipeline.simulate.emit import Content
@@ -84,6 +85,8 @@ class Dev(Style):
         r = self.r
         model = self.models[int(r() * len(self.models))]
         text = p.dev_question(r)
+        if r() < 0.1:  # people ask for reasoning in the same words harvesters use
+            text = f"{text} {g.ask(r)}"
         completion = int(CONV_GENERATED.draw(r()) * (0.8 + 1.5 * r()))
         n = 1 if r() > 0.03 else 2 + int(r() * 3)
         reasoning = int(completion * (0.5 + 2.5 * r())) if model == REASON else None
@@ -100,9 +103,13 @@ class Dev(Style):
 class Chat(Style):
     """A consumer chat app: many end users, diverse prompts, conversation history as context."""
 
-    def __init__(self, rng: random.Random, system: str | None = None) -> None:
+    def __init__(
+        self, rng: random.Random, system: str | None = None, reasoning: bool = False
+    ) -> None:
         super().__init__(rng, system or system_hash(f"chat {rng.random()}"))
         self.model = LARGE if rng.random() < 0.6 else MINI
+        if reasoning:
+            self.model = REASON
         self.temperature = rng.choice((None, 0.7, 0.8, 1.0))
         self.max_tokens = rng.choice((None, 512, 1024, 2048))
         self.ctx = _loguniform(rng, 0.5, 1.6)
@@ -113,10 +120,11 @@ class Chat(Style):
         completion = int(CONV_GENERATED.draw(r()) * self.gen)
         if self.max_tokens is not None:
             completion = min(completion, self.max_tokens)
+        reasoning = int(completion * (0.3 + 2 * r())) if self.model == REASON else None
         return (
             self.model, self.endpoint, p.chat_message(r),
-            int(CONV_CONTEXT.draw(r()) * self.ctx) + 20, completion, None, 1, self.temperature,
-            self.max_tokens, self.system,
+            int(CONV_CONTEXT.draw(r()) * self.ctx) + 20, completion, reasoning, 1,
+            self.temperature, self.max_tokens, self.system,
         )  # fmt: skip
 
 
@@ -152,19 +160,24 @@ _EVAL_TEMPLATES = (
 class Eval(Style):
     """An eval harness: sweeps a topic taxonomy in order; some ask to think step by step."""
 
-    def __init__(self, rng: random.Random, public: bool) -> None:
+    def __init__(self, rng: random.Random, public: bool, reasoning: bool = False) -> None:
         super().__init__(rng, None)
         self.template = p.PUBLIC_BENCHMARK_TEMPLATE if public else rng.choice(_EVAL_TEMPLATES)
         self.cot = rng.random() < 0.45
+        # A public benchmark's chain-of-thought prompt is the benchmark's own; a private
+        # harness words its own (from the same pool harvesters draw their asks from).
+        self.cue = "Let's think step by step." if public else g.ask(rng.random)
         self.index = 0 if public else rng.randrange(vocab.TOPIC_COUNT)
-        self.model = rng.choice((LARGE, MINI, REASON))
+        self.model = REASON if reasoning else rng.choice((LARGE, MINI))
         self.n = 5 if rng.random() < 0.12 else 1
         self.temperature = 0.8 if self.n > 1 else rng.choice((None, 0.0))
         self.max_tokens = rng.choice((None, 1024, 4096)) if self.cot else rng.choice((1, 5, 16))
 
     def __call__(self) -> Content:
         r = self.r
-        text = p.eval_item(r, self.index, self.template, self.cot)
+        text = p.eval_item(r, self.index, self.template, False)
+        if self.cot:
+            text = f"{text} {self.cue}"
         self.index += 1
         # With a reasoning cue the answer is an explanation; without, a letter or two.
         completion = int(CONV_GENERATED.draw(r()) * 2.5) if self.cot else 1 + int(r() * 4)
@@ -180,14 +193,16 @@ class Eval(Style):
 class Tutor(Style):
     """A tutoring app: students asking for step-by-step explanations (benign reasoning asks)."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, reasoning: bool = False) -> None:
         super().__init__(rng, system_hash(f"tutor {rng.random()}"))
-        self.model = rng.choice((LARGE, REASON))
+        self.model = REASON if reasoning else LARGE
         self.temperature = rng.choice((0.3, 0.5, 0.7))
 
     def __call__(self) -> Content:
         r = self.r
         text = p.tutoring_request(r)
+        if r() < 0.3:
+            text = f"{text} {g.ask(r)}"
         completion = 120 + int(CONV_GENERATED.draw(r()) * 1.6)
         reasoning = int(completion * (0.5 + 2 * r())) if self.model == REASON else None
         return (
@@ -256,10 +271,12 @@ class Rag(Style):
 class Agent(Style):
     """A coding agent: big and growing prompts, code-sized outputs, tool loops."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(
+        self, rng: random.Random, reasoning: bool = False, base: tuple[int, int] = (3000, 20000)
+    ) -> None:
         super().__init__(rng, system_hash(f"agent {rng.random()}"))
-        self.model = rng.choice((LARGE, REASON))
-        self.base = rng.randint(3000, 20000)
+        self.model = REASON if reasoning else LARGE
+        self.base = rng.randint(*base)
         self.context = self.base
 
     def turn(self, step: int) -> Content:
@@ -286,7 +303,8 @@ class Reseller(Style):
     def __init__(self, rng: random.Random) -> None:
         super().__init__(rng, None)
         self.parts: Sequence[Style] = (
-            Chat(rng), Chat(rng), Dev(rng), Rag(rng), Tutor(rng), Longform(rng), Agent(rng),
+            Chat(rng), Chat(rng), Dev(rng), Rag(rng), Tutor(rng, rng.random() < 0.5),
+            Longform(rng), Agent(rng, rng.random() < 0.5),
         )  # fmt: skip
 
     def __call__(self) -> Content:
@@ -294,24 +312,22 @@ class Reseller(Style):
 
 
 class Extraction(Style):
-    """A harvester: few templates times a taxonomy sweep, reasoning asks, long outputs, n>1,
-    high max_tokens, temperature sweeps; optionally paraphrased per request."""
+    """A harvester: prompts from its prompt source (templates, grammar or paraphrased),
+    long outputs, n>1, high max_tokens, temperature sweeps; on a reasoning model the
+    hidden ``reasoning_tokens`` are billed on top."""
 
     def __init__(
         self,
         rng: random.Random,
-        templates: Sequence[str],
-        paraphrase: bool = False,
+        prompts: Callable[[], str],
+        reasoning: bool,
         system: str | None = None,
         output_scale: tuple[float, float] = (2.5, 8.0),
     ) -> None:
         super().__init__(rng, system)
-        self.templates = tuple(templates)
-        self.paraphrase = paraphrase
-        self.index = rng.randrange(vocab.TOPIC_COUNT)
-        self.stride = rng.choice((1, 1, 7, 31))
-        self.models = (LARGE, REASON) if rng.random() < 0.5 else (LARGE,)
-        self.ns = rng.choice(((1,), (1, 1, 1, 2), (1, 2, 4), (4, 8)))
+        self.prompts = prompts
+        self.model = REASON if reasoning else (LARGE if rng.random() < 0.8 else MINI)
+        self.ns = rng.choice(((1,), (1,), (1, 1, 1, 2), (1, 2, 4), (4, 8)))
         self.temps = rng.choice(((0.0, 0.3, 0.7, 1.0, 1.2), (0.7,), (1.0,), (0.2, 0.6, 1.0)))
         self.max_tokens = rng.choice((4096, 8192, 16384))
         self.scale = rng.uniform(*output_scale)
@@ -320,42 +336,36 @@ class Extraction(Style):
     def __call__(self) -> Content:
         r = self.r
         self.turn += 1
-        template = self.templates[int(r() * len(self.templates))]
-        if self.paraphrase:
-            template = p.paraphrase(r, template)
-        text = p.extraction(r, template, self.index)
-        self.index += self.stride
-        model = self.models[int(r() * len(self.models))]
+        text = self.prompts()
         n = self.ns[int(r() * len(self.ns))]
         completion = min(int(CONV_GENERATED.draw(r()) * self.scale), self.max_tokens)
-        reasoning = int(completion * (1 + 2 * r())) if model == REASON else None
+        reasoning = int(completion * (1 + 2 * r())) if self.model == REASON else None
         temps = self.temps
         return (
-            model, self.endpoint, text, len(text) // 4 + 12, completion * n, reasoning, n,
+            self.model, self.endpoint, text, len(text) // 4 + 12, completion * n, reasoning, n,
             temps[self.turn % len(temps)], self.max_tokens, self.system,
         )  # fmt: skip
 
 
 class Capped(Style):
-    """Output-capped sweep: short answers that always hit ``max_tokens``, over a huge taxonomy."""
+    """Output-capped sweep: short answers that always hit ``max_tokens``, over a huge
+    taxonomy (on a reasoning model, hidden reasoning comes on top of the capped answer)."""
 
-    def __init__(self, rng: random.Random) -> None:
-        super().__init__(rng, None)
-        self.labels = rng.randint(2_000, 50_000)
+    def __init__(
+        self, rng: random.Random, prompts: Callable[[], str], reasoning: bool,
+        system: str | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(rng, system)
+        self.prompts = prompts
         self.caps = rng.choice(((1, 2, 4), (8, 16), (16, 32, 64)))
-        self.index = rng.randrange(vocab.TOPIC_COUNT)
-        self.explain = self.caps[0] >= 16
-        self.model = rng.choice((LARGE, MINI))
+        self.model = REASON if reasoning else rng.choice((LARGE, MINI))
 
     def __call__(self) -> Content:
         r = self.r
         cap = self.caps[int(r() * len(self.caps))]
-        if self.explain:
-            text = p.extraction(r, "Give a concise but complete answer about {t}.", self.index)
-        else:
-            text = p.capped_classification(r, self.index, self.labels)
-        self.index += 1
+        text = self.prompts()
+        reasoning = int(60 + 400 * r()) if self.model == REASON else None
         return (
-            self.model, self.endpoint, text, len(text) // 4 + 8, cap, None, 1, 0.0, cap,
+            self.model, self.endpoint, text, len(text) // 4 + 8, cap, reasoning, 1, 0.0, cap,
             self.system,
         )  # fmt: skip

@@ -13,8 +13,10 @@ is plain Unix seconds, so nothing here reads a clock.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from math import exp, log
+from itertools import accumulate
+from math import cos, exp, log, pi
 
 __all__ = [
     "BUSINESS",
@@ -22,15 +24,21 @@ __all__ = [
     "FLAT",
     "Segment",
     "agent_loops",
+    "bursts",
+    "curve",
     "daily_quota",
     "diurnal",
+    "duty_cycle",
     "flat",
     "jobs",
     "local_hour",
     "paced",
     "poisson",
+    "quota_in",
     "rounds",
+    "rounds_in",
     "sessions",
+    "working_hours",
 ]
 
 Draw = Callable[[], float]
@@ -95,6 +103,85 @@ def diurnal(
 def flat(r: Draw, start: float, end: float, per_second: float, noise: float) -> Iterator[Segment]:
     """24/7 hourly segments around a constant rate (``noise`` = hour-to-hour log spread)."""
     return diurnal(r, start, end, per_second * DAY, 0.0, FLAT, 1.0, noise)
+
+
+def curve(peak_hour: float, amplitude: float) -> tuple[float, ...]:
+    """A smooth daily load curve: one peak at ``peak_hour``, trough 12 hours later.
+
+    >>> c = curve(14.0, 0.8)
+    >>> max(range(24), key=c.__getitem__), round(min(c), 2)
+    (14, 0.2)
+    """
+    return tuple(1.0 + amplitude * cos(2.0 * pi * (h - peak_hour) / 24.0) for h in range(24))
+
+
+def working_hours(
+    r: Draw,
+    start: float,
+    end: float,
+    per_second: float,
+    tz_hours: float,
+    hours: tuple[float, float],
+    lunch: float,
+    weekend_share: float,
+) -> Iterator[Segment]:
+    """Local office hours ``hours`` (begin, end) on weekdays at ``per_second``.
+
+    The hour after noon runs at ``lunch`` times the rate; weekend days at
+    ``weekend_share`` times it (0: nothing at weekends).
+    """
+    begin, finish = hours
+    day = (start + tz_hours * HOUR) // DAY * DAY - tz_hours * HOUR  # local midnight
+    while day < end:
+        rate = per_second * _lognormal(r, 0.1)
+        if _weekend(day + HOUR, tz_hours):
+            rate *= weekend_share
+        if rate > 0.0:
+            parts = (
+                (begin, 12.0, rate),
+                (12.0, 13.0, rate * lunch),
+                (13.0, finish, rate),
+            )
+            for a, b, x in parts:
+                s, e = day + a * HOUR, day + b * HOUR
+                if b > a and x > 0.0 and e > start and s < end:
+                    yield max(s, start), min(e, end), x
+        day += DAY
+
+
+def duty_cycle(
+    r: Draw,
+    start: float,
+    end: float,
+    per_second: float,
+    on_hours: float,
+    off_hours: float,
+    phase: float,
+) -> Iterator[Segment]:
+    """Hours of work at ``per_second``, then idle hours, over and over (lengths +-20 %).
+
+    ``phase`` in [0, 1) shifts where in the first cycle the span starts.
+    """
+    t = start - phase * (on_hours + off_hours) * HOUR
+    while t < end:
+        e = t + on_hours * HOUR * (0.8 + 0.4 * r())
+        if e > start:
+            yield max(t, start), min(e, end), per_second * _lognormal(r, 0.1)
+        t = e + off_hours * HOUR * (0.8 + 0.4 * r())
+
+
+def bursts(
+    r: Draw, start: float, end: float, per_day: float, minutes: float, per_second: float
+) -> Iterator[Segment]:
+    """Bursty sessions at any hour: about ``per_day`` a day, each about ``minutes`` long."""
+    t = start
+    while True:
+        t -= log(1.0 - r()) * DAY / per_day
+        if t >= end:
+            return
+        e = t + 60.0 * minutes * _lognormal(r, 0.5)
+        yield t, min(e, end), per_second * _lognormal(r, 0.3)
+        t = e
 
 
 def sessions(
@@ -226,6 +313,76 @@ def rounds(
                 if start <= t < end:
                     yield t
         tick += period
+
+
+def rounds_in(
+    campaign: Draw,
+    r: Draw,
+    segments: Iterable[Segment],
+    period: float,
+    offset: float,
+    per_round: int,
+    participation: float,
+) -> Iterator[float]:
+    """Synchronized rounds (as :func:`rounds`) only while the campaign's ``segments`` run.
+
+    ``segments`` must be the same for every member (drawn from the campaign's seed);
+    a segment's rate relative to ``peak`` (its largest rate so far, at least the first
+    one's) scales each key's participation, so a daily curve thins rounds at night.
+    """
+    peak = 0.0
+    for s, e, rate in segments:
+        peak = max(peak, rate)
+        share = participation * (rate / peak if peak > 0.0 else 0.0)
+        tick = s + period * campaign()
+        while tick < e:
+            slip = 10.0 * campaign()
+            if r() < share:
+                t = tick + slip + offset
+                for _ in range(per_round):
+                    t += 0.2 + 3.0 * r()
+                    if s <= t < e:
+                        yield t
+            tick += period
+
+
+def quota_in(
+    r: Draw, segments: Iterable[Segment], start: float, end: float, low: int, high: int
+) -> Iterator[float]:
+    """``low``-``high`` requests per 24 h block from ``start`` (a partial block gets its
+    share), placed inside the block's ``segments`` in proportion to rate x duration.
+
+    ``segments`` must be in time order; a segment crossing a block edge is split.
+    """
+    pending = iter(segments)
+    carry: Segment | None = None
+    day = start
+    while day < end:
+        edge = min(day + DAY, end)
+        block: list[Segment] = []
+        seg = carry if carry is not None else next(pending, None)
+        carry = None
+        while seg is not None and seg[0] < edge:
+            s, e, rate = seg
+            if e > edge:
+                block.append((s, edge, rate))
+                carry = (edge, e, rate)
+                break
+            block.append(seg)
+            seg = next(pending, None)
+        else:
+            carry = seg
+        count = int((low + int(r() * (high - low + 1))) * min(1.0, (end - day) / DAY))
+        weights = list(accumulate((e - s) * rate for s, e, rate in block))
+        if weights and weights[-1] > 0.0:
+            total = weights[-1]
+            times = []
+            for _ in range(count):
+                i = min(bisect_right(weights, r() * total), len(block) - 1)
+                s, e, _rate = block[i]
+                times.append(s + (e - s) * r())
+            yield from sorted(times)
+        day += DAY
 
 
 def daily_quota(

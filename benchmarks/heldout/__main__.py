@@ -20,12 +20,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale-tokens", type=float, default=1.0, help="multiply all token counts")
     parser.add_argument("--scale-rate", type=float, default=1.0, help="multiply all request rates")
     parser.add_argument("--gzip", action="store_true", help="write events.jsonl.gz")
-    parser.add_argument("--start", help="log start, RFC 3339 (default: a midnight UTC drawn from the seed)")
     parser.add_argument(
-        "--account-age", choices=("auto", "present", "absent"), default="auto",
+        "--start", help="log start, RFC 3339 (default: a midnight UTC drawn from the seed)"
+    )
+    parser.add_argument(
+        "--account-age",
+        choices=("auto", "present", "absent"),
+        default="auto",
         help="whether events carry account_created_at (auto: drawn from the seed)",
-    )  # fmt: skip
-    parser.add_argument("--benign-scale", type=float, default=1.0, help="multiply benign key counts")
+    )
+    parser.add_argument(
+        "--benign-scale", type=float, default=1.0, help="multiply benign key counts"
+    )
     args = parser.parse_args(argv)
     start = None
     if args.start:
@@ -34,10 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--start needs a UTC offset")
         start = parsed.timestamp()
     config = Config(
-        seed=args.seed, days=args.days, prompts=not args.no_prompts, scale_tokens=args.scale_tokens,
-        scale_rate=args.scale_rate, gzip=args.gzip, start=start, account_age=args.account_age,
+        seed=args.seed,
+        days=args.days,
+        prompts=not args.no_prompts,
+        scale_tokens=args.scale_tokens,
+        scale_rate=args.scale_rate,
+        gzip=args.gzip,
+        start=start,
+        account_age=args.account_age,
         benign_scale=args.benign_scale,
-    )  # fmt: skip
+    )
     manifest = generate(config, args.out)
     print(
         f"{manifest['lines']} event lines, {manifest['keys']} keys, "
@@ -45,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     for row in manifest["scenarios"]:
-        print(f"{row['label']:7} {row['scenario']:28} keys={row['keys']:5} events={row['events']:9}", file=sys.stderr)
+        print(
+            f"{row['label']:7} {row['scenario']:28} keys={row['keys']:5} events={row['events']:9}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -22,9 +22,21 @@ from benchmarks.heldout.timing import Timing
 
 #: Optional EVENTS.md fields a client's log lines may carry.
 OPTIONAL_FIELDS: tuple[str, ...] = (
-    "request_id", "account_id", "model", "endpoint", "status", "latency_ms", "reasoning_tokens",
-    "n", "temperature", "max_tokens", "client_ip", "user_agent", "system_prompt_hash", "prompt_text",
-)  # fmt: skip
+    "request_id",
+    "account_id",
+    "model",
+    "endpoint",
+    "status",
+    "latency_ms",
+    "reasoning_tokens",
+    "n",
+    "temperature",
+    "max_tokens",
+    "client_ip",
+    "user_agent",
+    "system_prompt_hash",
+    "prompt_text",
+)
 
 #: Fields that a single log line sometimes lacks even when its client logs them.
 FLAKY_FIELDS: tuple[str, ...] = ("latency_ms", "user_agent", "endpoint", "model", "client_ip")
@@ -157,7 +169,7 @@ def _fmt_ts(epoch: float) -> str:
     import time
 
     whole = int(epoch)
-    ms = int(round((epoch - whole) * 1000.0))
+    ms = round((epoch - whole) * 1000.0)
     if ms == 1000:
         whole, ms = whole + 1, 0
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{ms:03d}Z"

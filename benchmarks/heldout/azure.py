@@ -81,7 +81,9 @@ class Quantiles:
             if p <= LEVELS[i]:
                 lo_p, hi_p = LEVELS[i - 1], LEVELS[i]
                 frac = 0.0 if hi_p == lo_p else (p - lo_p) / (hi_p - lo_p)
-                return round(math.exp(self._logs[i - 1] + frac * (self._logs[i] - self._logs[i - 1])), 3)
+                return round(
+                    math.exp(self._logs[i - 1] + frac * (self._logs[i] - self._logs[i - 1])), 3
+                )
         return float(self.values[-1])
 
     def sample(self, rng: random.Random) -> float:

@@ -97,7 +97,14 @@ def _params(rng: random.Random) -> Request:
     )
 
 
-def _structure(timing: Timing, pool: Pool | None, ua: str, models: tuple[str, ...], fields: frozenset[str], **more: object) -> dict[str, object]:
+def _structure(
+    timing: Timing,
+    pool: Pool | None,
+    ua: str,
+    models: tuple[str, ...],
+    fields: frozenset[str],
+    **more: object,
+) -> dict[str, object]:
     return {
         "timing": timing.describe(),
         "infrastructure": pool.kind if pool else "none",
@@ -122,25 +129,39 @@ def chat_apps(w: World, count: int) -> None:
         rng = w.sub(f"chat/{i}")
         rate = lognorm(rng, 4.0, 1.1) * w.scale_rate
         timing = draw_timing(rng, "daily_curve", rate)
-        system = f"You are {rng.choice(V.NAMES)}, the assistant of {rng.choice(V.COMPANIES)}'s app. Be concise."
+        system = (
+            f"You are {rng.choice(V.NAMES)}, the assistant of {rng.choice(V.COMPANIES)}'s app. "
+            "Be concise."
+        )
         req = _params(rng)
         req.system_hash = prompt_hash(system)
-        models = (rng.choice(CHAT_MODELS),) if rng.random() < 0.8 else tuple(rng.sample(CHAT_MODELS, 2))
+        models = (
+            (rng.choice(CHAT_MODELS),) if rng.random() < 0.8 else tuple(rng.sample(CHAT_MODELS, 2))
+        )
         pool = make_pool(rng.choice(("single", "few", "few")), rng)
         ua_kind = rng.choice(("sdk_default", "script", "sdk_default"))
         fields = w.fields(rng)
         work = ConvWorkload(
-            tokens_of(system) + rng.randint(0, 600), H.chat_opener,
-            lambda r: H.casual(r, r.choice(V.CHAT_FOLLOWUPS)), rng.uniform(2.0, 6.0), (15.0, 400.0),
-            _conv_output(rng.uniform(0.8, 1.8)), _no_reasoning, req,
-        )  # fmt: skip
+            tokens_of(system) + rng.randint(0, 600),
+            H.chat_opener,
+            lambda r: H.casual(r, r.choice(V.CHAT_FOLLOWUPS)),
+            rng.uniform(2.0, 6.0),
+            (15.0, 400.0),
+            _conv_output(rng.uniform(0.8, 1.8)),
+            _no_reasoning,
+            req,
+        )
         start, created = _start_for(w, rng, 0.04)
         w.add(
-            rng, scenario="chat_app", label=BENIGN,
+            rng,
+            scenario="chat_app",
+            label=BENIGN,
             structure=_structure(timing, pool, ua_kind, models, fields, multi_turn=True),
-            behaviours=[(timing, work, client(models, user_agent(ua_kind, rng), pool, fields), start, w.t1)],
+            behaviours=[
+                (timing, work, client(models, user_agent(ua_kind, rng), pool, fields), start, w.t1)
+            ],
             created=created,
-        )  # fmt: skip
+        )
 
 
 def support_bots(w: World, count: int) -> None:
@@ -151,8 +172,10 @@ def support_bots(w: World, count: int) -> None:
         timing = draw_timing(rng, rng.choice(("daily_curve", "flat")), rate)
         timing.params["amp"] = rng.uniform(0.15, 0.5)
         company = rng.choice(V.COMPANIES)
-        system = (f"You are the support assistant for {company}. Policies: refunds within 30 days; "
-                  f"escalate safety issues. Tools: order lookup, refund, ticket. Always be polite.")  # fmt: skip
+        system = (
+            f"You are the support assistant for {company}. Policies: refunds within 30 days; "
+            f"escalate safety issues. Tools: order lookup, refund, ticket. Always be polite."
+        )
         reasoning_model = rng.random() < 0.7
         models = (rng.choice(REASONING_MODELS),) if reasoning_model else (rng.choice(CHAT_MODELS),)
         req = _params(rng)
@@ -161,16 +184,26 @@ def support_bots(w: World, count: int) -> None:
         ua_kind = rng.choice(("sdk_default", "script"))
         fields = w.fields(rng)
         work = ConvWorkload(
-            tokens_of(system) * rng.randint(3, 12), H.support_message,
-            lambda r: H.casual(r, r.choice(H.SUPPORT_FOLLOWUPS)), rng.uniform(1.5, 4.0), (20.0, 240.0),
+            tokens_of(system) * rng.randint(3, 12),
+            H.support_message,
+            lambda r: H.casual(r, r.choice(H.SUPPORT_FOLLOWUPS)),
+            rng.uniform(1.5, 4.0),
+            (20.0, 240.0),
             lambda r: clamp(lognorm(r, 140, 0.5), 15, 900),
-            _reasoning(rng.uniform(150, 700)) if reasoning_model else _no_reasoning, req,
-        )  # fmt: skip
+            _reasoning(rng.uniform(150, 700)) if reasoning_model else _no_reasoning,
+            req,
+        )
         w.add(
-            rng, scenario="support_bot", label=BENIGN,
-            structure=_structure(timing, pool, ua_kind, models, fields, reasoning_model=reasoning_model),
-            behaviours=[(timing, work, client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)],
-        )  # fmt: skip
+            rng,
+            scenario="support_bot",
+            label=BENIGN,
+            structure=_structure(
+                timing, pool, ua_kind, models, fields, reasoning_model=reasoning_model
+            ),
+            behaviours=[
+                (timing, work, client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)
+            ],
+        )
 
 
 def smart_replies(w: World, count: int) -> None:
@@ -182,28 +215,56 @@ def smart_replies(w: World, count: int) -> None:
         n = rng.choice((3, 3, 3, 2, 4, 5))
         cap = rng.choice((40, 60, 80, 120))
         temp = rng.choice((0.7, 0.8, 0.9, 1.0))
-        frame = rng.choice((
-            "Suggest {n} short replies to this message:\n{msg}",
-            "Reply options ({n}), max one sentence each. Message: {msg}",
-            "Write a brief reply to the email below.\n\n{msg}",
-        ))  # fmt: skip
+        frame = rng.choice(
+            (
+                "Suggest {n} short replies to this message:\n{msg}",
+                "Reply options ({n}), max one sentence each. Message: {msg}",
+                "Write a brief reply to the email below.\n\n{msg}",
+            )
+        )
         system_hash = prompt_hash(f"smart-reply-{i}") if rng.random() < 0.6 else None
         models = (rng.choice(("gpt-4o-mini", "gpt-4.1-nano", "gpt-4.1-mini", "gpt-3.5-turbo")),)
 
-        def make(r: random.Random, frame: str = frame, n: int = n, cap: int = cap, temp: float = temp, sh: str | None = system_hash) -> Request:
+        def make(
+            r: random.Random,
+            frame: str = frame,
+            n: int = n,
+            cap: int = cap,
+            temp: float = temp,
+            sh: str | None = system_hash,
+        ) -> Request:
             msg = f"{r.choice(V.NAMES)}: {sentence(r)} {H.everyday(r)}"
             text = frame.format(n=n, msg=msg)
             thread = clamp(lognorm(r, 180, 0.8), 20, 4000)
-            return Request(tokens_of(text) + thread, clamp(lognorm(r, 24, 0.5), 3, 200), text, 0, n, temp, cap, sh)
+            return Request(
+                tokens_of(text) + thread,
+                clamp(lognorm(r, 24, 0.5), 3, 200),
+                text,
+                0,
+                n,
+                temp,
+                cap,
+                sh,
+            )
 
         pool = make_pool(rng.choice(("single", "few")), rng)
         fields = w.fields(rng)
         ua_kind = rng.choice(("sdk_default", "script"))
         w.add(
-            rng, scenario="smart_reply", label=BENIGN,
+            rng,
+            scenario="smart_reply",
+            label=BENIGN,
             structure=_structure(timing, pool, ua_kind, models, fields, n=n, max_tokens=cap),
-            behaviours=[(timing, SingleRequests(make), client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)],
-        )  # fmt: skip
+            behaviours=[
+                (
+                    timing,
+                    SingleRequests(make),
+                    client(models, user_agent(ua_kind, rng), pool, fields),
+                    w.t0,
+                    w.t1,
+                )
+            ],
+        )
 
 
 _TUTOR_TOPICS: dict[str, tuple[str, ...]] = {
@@ -221,7 +282,10 @@ def tutoring_apps(w: World, count: int) -> None:
         rate = lognorm(rng, 5.0, 0.9) * w.scale_rate
         timing = draw_timing(rng, "daily_curve", rate)
         timing.params["peak"] = rng.uniform(16.0, 21.0)
-        system = "You are a friendly tutor. Guide the student; explain step by step; check understanding."
+        system = (
+            "You are a friendly tutor. Guide the student; explain step by step; "
+            "check understanding."
+        )
         req = _params(rng)
         req.system_hash = prompt_hash(system + str(i % 3))
 
@@ -237,18 +301,26 @@ def tutoring_apps(w: World, count: int) -> None:
         ua_kind = rng.choice(("sdk_default", "script"))
         fields = w.fields(rng)
         work = ConvWorkload(
-            tokens_of(system) + 200, opener,
+            tokens_of(system) + 200,
+            opener,
             lambda r: H.casual(r, r.choice(P.TUTOR_FOLLOWUPS).format(guess=r.randint(2, 90))),
-            rng.uniform(2.5, 6.0), (30.0, 300.0), lambda r: clamp(lognorm(r, 380, 0.5), 40, 2500),
-            _reasoning(500) if reasoning_model else _no_reasoning, req,
-        )  # fmt: skip
+            rng.uniform(2.5, 6.0),
+            (30.0, 300.0),
+            lambda r: clamp(lognorm(r, 380, 0.5), 40, 2500),
+            _reasoning(500) if reasoning_model else _no_reasoning,
+            req,
+        )
         start, created = _start_for(w, rng, 0.03)
         w.add(
-            rng, scenario="tutoring_app", label=BENIGN,
+            rng,
+            scenario="tutoring_app",
+            label=BENIGN,
             structure=_structure(timing, pool, ua_kind, models, fields, multi_turn=True),
-            behaviours=[(timing, work, client(models, user_agent(ua_kind, rng), pool, fields), start, w.t1)],
+            behaviours=[
+                (timing, work, client(models, user_agent(ua_kind, rng), pool, fields), start, w.t1)
+            ],
             created=created,
-        )  # fmt: skip
+        )
 
 
 FRAMEWORK_SYSTEM = (
@@ -289,36 +361,57 @@ def framework_customers(w: World, count: int) -> None:
 
         fields = w.fields(rng, drop=("prompt_text",) if rng.random() < 0.1 else ())
         work = ConvWorkload(
-            tokens_of(FRAMEWORK_SYSTEM) + rng.randint(0, 400), opener,
-            lambda r: H.casual(r, r.choice(V.CHAT_FOLLOWUPS)), rng.uniform(1.2, 4.0), (20.0, 300.0),
-            _conv_output(rng.uniform(1.2, 2.2)), _reasoning(400) if reasoning else _no_reasoning, req,
-        )  # fmt: skip
+            tokens_of(FRAMEWORK_SYSTEM) + rng.randint(0, 400),
+            opener,
+            lambda r: H.casual(r, r.choice(V.CHAT_FOLLOWUPS)),
+            rng.uniform(1.2, 4.0),
+            (20.0, 300.0),
+            _conv_output(rng.uniform(1.2, 2.2)),
+            _reasoning(400) if reasoning else _no_reasoning,
+            req,
+        )
         start, created = _start_for(w, rng, 0.06)
         w.add(
-            rng, scenario="framework_app_customer", label=BENIGN,
-            structure=_structure(timing, pool, "framework", models, fields, hosted=hosted, custom_prompt=custom),
+            rng,
+            scenario="framework_app_customer",
+            label=BENIGN,
+            structure=_structure(
+                timing, pool, "framework", models, fields, hosted=hosted, custom_prompt=custom
+            ),
             behaviours=[(timing, work, client(models, FRAMEWORK_UA, pool, fields), start, w.t1)],
             created=created,
-        )  # fmt: skip
+        )
 
 
 LIBRARY_FRAMES: tuple[tuple[str, str], ...] = (
-    ("qa", "Answer the question using only the context below. If the answer is not in the context, "
-           "reply that you don't know.\n\nContext:\n{ctx}\n\nQuestion: {q}\nHelpful answer:"),
-    ("summary", "Write a concise summary of the following text:\n\n\"{ctx}\"\n\nCONCISE SUMMARY:"),
-    ("condense", "Given the chat history and a follow-up question, rewrite the follow-up as a "
-                 "standalone question.\n\nChat history:\n{ctx}\nFollow-up: {q}\nStandalone question:"),
-    ("extract", "Extract the entities mentioned in the text as JSON with keys people, places, "
-                "organisations.\n\nText: {ctx}"),
-)  # fmt: skip
+    (
+        "qa",
+        "Answer the question using only the context below. If the answer is not in the context, "
+        "reply that you don't know.\n\nContext:\n{ctx}\n\nQuestion: {q}\nHelpful answer:",
+    ),
+    ("summary", 'Write a concise summary of the following text:\n\n"{ctx}"\n\nCONCISE SUMMARY:'),
+    (
+        "condense",
+        "Given the chat history and a follow-up question, rewrite the follow-up as a "
+        "standalone question.\n\nChat history:\n{ctx}\nFollow-up: {q}\nStandalone question:",
+    ),
+    (
+        "extract",
+        "Extract the entities mentioned in the text as JSON with keys people, places, "
+        "organisations.\n\nText: {ctx}",
+    ),
+)
 
 
 def library_defaults(w: World, count: int) -> None:
-    """Users of a popular client library sending its default prompt frames with their own content."""
+    """Users of a popular client library sending its default prompt frames with their own "
+    "content."""
     for i in range(count):
         rng = w.sub(f"library/{i}")
         rate = lognorm(rng, 6.0, 1.2) * w.scale_rate
-        timing = draw_timing(rng, rng.choice(("daily_curve", "working_hours", "bursty", "flat")), rate)
+        timing = draw_timing(
+            rng, rng.choice(("daily_curve", "working_hours", "bursty", "flat")), rate
+        )
         frames = rng.sample(LIBRARY_FRAMES, rng.randint(1, 3))
         models = (rng.choice(CHAT_MODELS),)
 
@@ -327,44 +420,85 @@ def library_defaults(w: World, count: int) -> None:
             ctx = document(r, r.randint(2, 6))
             text = frame.format(ctx=ctx, q=H.everyday(r))
             out = {"qa": 120, "summary": 110, "condense": 25, "extract": 90}[kind]
-            return Request(tokens_of(text) + clamp(lognorm(r, 900, 0.8), 0, 12000) * (kind != "condense"),
-                           clamp(lognorm(r, out, 0.5), 3, 1500), text, temperature=0.0 if r.random() < 0.5 else None)  # fmt: skip
+            return Request(
+                tokens_of(text) + clamp(lognorm(r, 900, 0.8), 0, 12000) * (kind != "condense"),
+                clamp(lognorm(r, out, 0.5), 3, 1500),
+                text,
+                temperature=0.0 if r.random() < 0.5 else None,
+            )
 
         pool = make_pool(rng.choice(("single", "few", "home")), rng)
         fields = w.fields(rng)
         w.add(
-            rng, scenario="client_library_default", label=BENIGN,
-            structure=_structure(timing, pool, "library", models, fields, frames=[k for k, _ in frames]),
-            behaviours=[(timing, SingleRequests(make), client(models, LIBRARY_UA, pool, fields), w.t0, w.t1)],
-        )  # fmt: skip
+            rng,
+            scenario="client_library_default",
+            label=BENIGN,
+            structure=_structure(
+                timing, pool, "library", models, fields, frames=[k for k, _ in frames]
+            ),
+            behaviours=[
+                (timing, SingleRequests(make), client(models, LIBRARY_UA, pool, fields), w.t0, w.t1)
+            ],
+        )
 
 
 def content_generators(w: World, count: int) -> None:
     """Long-form content generators: short templated prompts, long outputs."""
-    kinds = ("blog post", "product page", "newsletter", "landing page copy", "how-to guide", "listicle")
+    kinds = (
+        "blog post",
+        "product page",
+        "newsletter",
+        "landing page copy",
+        "how-to guide",
+        "listicle",
+    )
     for i in range(count):
         rng = w.sub(f"content/{i}")
         rate = lognorm(rng, 10.0, 1.0) * w.scale_rate
-        timing = draw_timing(rng, rng.choice(("daily_curve", "working_hours", "duty_cycle", "flat")), rate)
+        timing = draw_timing(
+            rng, rng.choice(("daily_curve", "working_hours", "duty_cycle", "flat")), rate
+        )
         cap = rng.choice((None, 4096, 4096, 8192, 3000))
         models = (rng.choice(("gpt-4o", "gpt-4.1", "gpt-4o-mini", "gpt-4.1-mini")),)
 
         def make(r: random.Random, cap: int | None = cap) -> Request:
             words = r.choice((600, 800, 1000, 1200, 1500, 2000))
-            text = (f"Write a {words}-word {r.choice(kinds)} about {r.choice(V.CHAT_TOPICS + V.PRODUCTS)} "
-                    f"for {r.choice(H._WHO)}. Tone: {r.choice(('friendly', 'expert', 'playful', 'formal'))}. "
-                    f"Include {r.randint(3, 6)} subheadings and a call to action.")  # fmt: skip
-            return Request(tokens_of(text) + 150, clamp(lognorm(r, words * 1.35, 0.2), 200, 6000), text,
-                           0, None, 0.8, cap, prompt_hash("seo-writer"))  # fmt: skip
+            text = (
+                f"Write a {words}-word {r.choice(kinds)} about "
+                f"{r.choice(V.CHAT_TOPICS + V.PRODUCTS)} "
+                f"for {r.choice(H._WHO)}. Tone: "
+                f"{r.choice(('friendly', 'expert', 'playful', 'formal'))}. "
+                f"Include {r.randint(3, 6)} subheadings and a call to action."
+            )
+            return Request(
+                tokens_of(text) + 150,
+                clamp(lognorm(r, words * 1.35, 0.2), 200, 6000),
+                text,
+                0,
+                None,
+                0.8,
+                cap,
+                prompt_hash("seo-writer"),
+            )
 
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("sdk_default", "script"))
         fields = w.fields(rng)
         w.add(
-            rng, scenario="content_generator", label=BENIGN,
+            rng,
+            scenario="content_generator",
+            label=BENIGN,
             structure=_structure(timing, pool, ua_kind, models, fields),
-            behaviours=[(timing, SingleRequests(make), client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)],
-        )  # fmt: skip
+            behaviours=[
+                (
+                    timing,
+                    SingleRequests(make),
+                    client(models, user_agent(ua_kind, rng), pool, fields),
+                    w.t0,
+                    w.t1,
+                )
+            ],
+        )
 
 
 def translators(w: World, count: int) -> None:
@@ -372,24 +506,40 @@ def translators(w: World, count: int) -> None:
     for i in range(count):
         rng = w.sub(f"translate/{i}")
         rate = lognorm(rng, 30.0, 1.1) * w.scale_rate
-        timing = draw_timing(rng, rng.choice(("daily_curve", "flat", "bursty", "working_hours")), rate)
+        timing = draw_timing(
+            rng, rng.choice(("daily_curve", "flat", "bursty", "working_hours")), rate
+        )
         target = rng.sample(V.LANGUAGES, rng.randint(1, 4))
         models = (rng.choice(CHAT_MODELS),)
 
         def make(r: random.Random, target: list[str] = target) -> Request:
             src = " ".join(sentence(r) for _ in range(r.randint(1, 8)))
-            text = f"Translate the following text into {r.choice(target)}. Keep formatting.\n\n{src}"
+            text = (
+                f"Translate the following text into {r.choice(target)}. Keep formatting.\n\n{src}"
+            )
             size = tokens_of(src) * clamp(lognorm(r, 3.0, 0.9), 1, 60)
-            return Request(size + 40, clamp(size * r.uniform(1.0, 1.6), 5, 16000), text, temperature=0.2)
+            return Request(
+                size + 40, clamp(size * r.uniform(1.0, 1.6), 5, 16000), text, temperature=0.2
+            )
 
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("sdk_default", "script"))
         fields = w.fields(rng)
         w.add(
-            rng, scenario="translation", label=BENIGN,
+            rng,
+            scenario="translation",
+            label=BENIGN,
             structure=_structure(timing, pool, ua_kind, models, fields),
-            behaviours=[(timing, SingleRequests(make), client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)],
-        )  # fmt: skip
+            behaviours=[
+                (
+                    timing,
+                    SingleRequests(make),
+                    client(models, user_agent(ua_kind, rng), pool, fields),
+                    w.t0,
+                    w.t1,
+                )
+            ],
+        )
 
 
 def rag_assistants(w: World, count: int) -> None:
@@ -407,19 +557,29 @@ def rag_assistants(w: World, count: int) -> None:
             return f"Context:\n{document(r, r.randint(3, 8))}\n\nQuestion: {H.everyday(r)}"
 
         work = ConvWorkload(
-            clamp(lognorm(rng, retrieved, 0.3), 300, 30000), opener,
-            lambda r: f"Context:\n{document(r, 3)}\n\nQuestion: {H.casual(r, r.choice(V.CHAT_FOLLOWUPS))}",
-            rng.uniform(1.2, 3.0), (20.0, 200.0), lambda r: clamp(lognorm(r, 220, 0.5), 20, 1500),
-            _reasoning(300) if models[0] in REASONING_MODELS else _no_reasoning, req,
-        )  # fmt: skip
+            clamp(lognorm(rng, retrieved, 0.3), 300, 30000),
+            opener,
+            lambda r: (
+                f"Context:\n{document(r, 3)}\n\nQuestion: {H.casual(r, r.choice(V.CHAT_FOLLOWUPS))}"
+            ),
+            rng.uniform(1.2, 3.0),
+            (20.0, 200.0),
+            lambda r: clamp(lognorm(r, 220, 0.5), 20, 1500),
+            _reasoning(300) if models[0] in REASONING_MODELS else _no_reasoning,
+            req,
+        )
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("sdk_default", "script"))
         fields = w.fields(rng)
         w.add(
-            rng, scenario="rag_assistant", label=BENIGN,
+            rng,
+            scenario="rag_assistant",
+            label=BENIGN,
             structure=_structure(timing, pool, ua_kind, models, fields),
-            behaviours=[(timing, work, client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)],
-        )  # fmt: skip
+            behaviours=[
+                (timing, work, client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)
+            ],
+        )
 
 
 def resellers(w: World, count: int) -> None:
@@ -430,7 +590,9 @@ def resellers(w: World, count: int) -> None:
         add_reseller_key(w, rng, spec_rate)
 
 
-def reseller_behaviour(w: World, rng: random.Random, rate: float) -> tuple[Timing, Workload, Pool, frozenset[str], tuple[str, ...], str]:
+def reseller_behaviour(
+    w: World, rng: random.Random, rate: float
+) -> tuple[Timing, ConvWorkload, Pool, frozenset[str], tuple[str, ...], str]:
     """The benign part of a reseller's traffic (also used under a reseller blend attack)."""
     timing = draw_timing(rng, "daily_curve", rate)
     timing.params["amp"] = rng.uniform(0.2, 0.6)
@@ -438,12 +600,24 @@ def reseller_behaviour(w: World, rng: random.Random, rate: float) -> tuple[Timin
 
     def opener(r: random.Random) -> str:
         roll = r.random()
-        return H.chat_opener(r) if roll < 0.5 else H.support_message(r) if roll < 0.7 else H.everyday(r)
+        return (
+            H.chat_opener(r)
+            if roll < 0.5
+            else H.support_message(r)
+            if roll < 0.7
+            else H.everyday(r)
+        )
 
     work = ConvWorkload(
-        rng.randint(50, 900), opener, lambda r: H.casual(r, r.choice(V.CHAT_FOLLOWUPS)),
-        rng.uniform(1.5, 3.5), (15.0, 300.0), _conv_output(rng.uniform(1.0, 1.6)), _no_reasoning, req,
-    )  # fmt: skip
+        rng.randint(50, 900),
+        opener,
+        lambda r: H.casual(r, r.choice(V.CHAT_FOLLOWUPS)),
+        rng.uniform(1.5, 3.5),
+        (15.0, 300.0),
+        _conv_output(rng.uniform(1.0, 1.6)),
+        _no_reasoning,
+        req,
+    )
     pool = make_pool("few", rng)
     fields = w.fields(rng)
     models = tuple(rng.sample(CHAT_MODELS, rng.randint(2, 4)))
@@ -454,8 +628,12 @@ def add_reseller_key(w: World, rng: random.Random, rate: float) -> None:
     """A benign reseller key (the blend attack in ``abuse.py`` builds its own)."""
     timing, work, pool, fields, models, ua_kind = reseller_behaviour(w, rng, rate)
     w.add(
-        rng, scenario="reseller", label=BENIGN,
+        rng,
+        scenario="reseller",
+        label=BENIGN,
         structure=_structure(timing, pool, ua_kind, models, fields),
-        behaviours=[(timing, work, client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)],
+        behaviours=[
+            (timing, work, client(models, user_agent(ua_kind, rng), pool, fields), w.t0, w.t1)
+        ],
         created=w.t0 - DAY * rng.uniform(200, 1500),
-    )  # fmt: skip
+    )

@@ -14,7 +14,7 @@ import copy
 import random
 
 from benchmarks.heldout.abuse import ABUSE, _domains
-from benchmarks.heldout.infra import Pool, _residential, user_agent
+from benchmarks.heldout.infra import Pool, _residential, make_pool, user_agent
 from benchmarks.heldout.plan import Deck, Harvest, attack_client, build_style, draw_plan, timing_for
 from benchmarks.heldout.prompts import draw_languages, make_style
 from benchmarks.heldout.tasks import TaskSpace
@@ -37,17 +37,20 @@ def hydra(w: World, deck: Deck, index: int) -> str:
     if proxies == "proxy_list":
         pool = Pool("few", [_residential(rng) for _ in range(rng.randint(20, 80))])
     else:
-        pool = attack_client(w, plan, rng).pool
-        assert pool is not None
+        pool = make_pool(proxies, rng)
     plan.infra = f"shared_{proxies}"
     domains = _domains(rng)
     space = TaskSpace(domains, cid, block=rng.randint(10, 50))
     split = rng.random() < 0.6
     style = build_style(plan, rng)  # one style object: the same frames for every key
-    daily = lognorm(rng, 500.0, 0.5)
+    daily = lognorm(rng, 300.0, 0.5)
     base_timing = timing_for(plan, rng, daily, w.scale_rate)
     ua = user_agent(plan.ua_kind, rng)
-    cohort = w.t0 - DAY * rng.uniform(0.0, 4.0) if rng.random() < 0.6 else w.t0 + rng.uniform(0.0, 0.4) * (w.t1 - w.t0)
+    cohort = (
+        w.t0 - DAY * rng.uniform(0.0, 4.0)
+        if rng.random() < 0.6
+        else w.t0 + rng.uniform(0.0, 0.4) * (w.t1 - w.t0)
+    )
     per_account = rng.choice((1, 1, 2, 3))
     account = ""
     for j in range(size):
@@ -61,10 +64,23 @@ def hydra(w: World, deck: Deck, index: int) -> str:
             account = w.new_id("org_", krng)
         kplan.extra.update(domains=list(domains), split_space=split, size=size, daily=round(daily))
         w.add(
-            krng, scenario="hydra_cluster", label=ABUSE, structure=kplan.describe(base_timing),
-            behaviours=[(copy.deepcopy(base_timing), SingleRequests(harvest.request), cl, created + krng.uniform(60, 1800), w.t1)],
-            account_id=account, created=created, campaign_id=cid,
-        )  # fmt: skip
+            krng,
+            scenario="hydra_cluster",
+            label=ABUSE,
+            structure=kplan.describe(base_timing),
+            behaviours=[
+                (
+                    copy.deepcopy(base_timing),
+                    SingleRequests(harvest.request),
+                    cl,
+                    created + krng.uniform(60, 1800),
+                    w.t1,
+                )
+            ],
+            account_id=account,
+            created=created,
+            campaign_id=cid,
+        )
     return cid
 
 
@@ -73,7 +89,7 @@ def key_rotation(w: World, deck: Deck, index: int) -> str:
     rng = w.sub(f"rotation/{index}")
     cid = _campaign_id("rotation", rng)
     plan = draw_plan(deck, "key_rotation", rng, shape="flat")
-    pool = attack_client(w, plan, rng).pool
+    pool = make_pool(plan.infra, rng)
     ua = user_agent(plan.ua_kind, rng)
     style = build_style(plan, rng)
     domains = _domains(rng)
@@ -90,13 +106,20 @@ def key_rotation(w: World, deck: Deck, index: int) -> str:
         timing = timing_for(kplan, krng, daily, w.scale_rate)
         harvest = Harvest(Walk(space, start=j * 100_000), style, kplan, krng)
         cl = attack_client(w, kplan, krng, pool=pool, ua=ua, throttle=0.01)
-        kplan.extra.update(domains=list(domains), hours=round(hours, 1), position=j, daily=round(daily))
+        kplan.extra.update(
+            domains=list(domains), hours=round(hours, 1), position=j, daily=round(daily)
+        )
         created = t - krng.uniform(600.0, 2 * DAY)
         w.add(
-            krng, scenario="key_rotation", label=ABUSE, structure=kplan.describe(timing),
+            krng,
+            scenario="key_rotation",
+            label=ABUSE,
+            structure=kplan.describe(timing),
             behaviours=[(timing, SingleRequests(harvest.request), cl, t, t + hours * 3600.0)],
-            account_id=account if same_account else None, created=created, campaign_id=cid,
-        )  # fmt: skip
+            account_id=account if same_account else None,
+            created=created,
+            campaign_id=cid,
+        )
         t += hours * 3600.0 + krng.uniform(0.0, 1800.0)
         j += 1
     return cid
@@ -110,7 +133,9 @@ def swarm(w: World, deck: Deck, index: int) -> str:
     domains = _domains(rng)
     space = TaskSpace(domains, cid, block=rng.randint(10, 60))
     interleaved = rng.random() < 0.5
-    models = rng.sample(("o4-mini", "o3-mini", "gpt-4o", "gpt-4.1", "gpt-4o-mini", "o3"), rng.randint(1, 3))
+    models = rng.sample(
+        ("o4-mini", "o3-mini", "gpt-4o", "gpt-4.1", "gpt-4o-mini", "o3"), rng.randint(1, 3)
+    )
     opened_from = w.t0 - DAY * rng.uniform(2.0, 6.0)
     opened_to = w.t1 - 4 * 3600.0
     for j in range(size):
@@ -118,21 +143,45 @@ def swarm(w: World, deck: Deck, index: int) -> str:
         model = krng.choice(models)
         kind = "reasoning" if model.startswith("o") else "chat"
         plan = draw_plan(
-            deck, "swarm", krng, infra="sticky_residential", ua_kind="browser_common",
-            shape=deck.deal("swarm", "shape", ("flat", "working_hours", "duty_cycle", "daily_curve", "bursty")),
-            model_kind=kind, model=model, style=krng.choice(("template", "paraphrase", "grammar")),
-        )  # fmt: skip
+            deck,
+            "swarm",
+            krng,
+            infra="sticky_residential",
+            ua_kind="browser_common",
+            shape=deck.deal(
+                "swarm", "shape", ("flat", "working_hours", "duty_cycle", "daily_curve", "bursty")
+            ),
+            model_kind=kind,
+            model=model,
+            style=krng.choice(("template", "paraphrase", "grammar")),
+        )
         plan.langs = draw_languages(krng)
-        source: ItemSource = Walk(space, start=j, step=size) if interleaved else Walk(space, start=j * 5000)
+        source: ItemSource = (
+            Walk(space, start=j, step=size) if interleaved else Walk(space, start=j * 5000)
+        )
         harvest = Harvest(source, make_style(plan.style, krng, plan.langs), plan, krng)
         daily = krng.uniform(15.0, 40.0)
         timing = timing_for(plan, krng, daily, w.scale_rate)
         cl = attack_client(w, plan, krng)
         created = opened_from + krng.random() * (opened_to - opened_from)
-        plan.extra.update(domains=list(domains), interleaved=interleaved, size=size, daily=round(daily, 1))
+        plan.extra.update(
+            domains=list(domains), interleaved=interleaved, size=size, daily=round(daily, 1)
+        )
         w.add(
-            krng, scenario="swarm", label=ABUSE, structure=plan.describe(timing),
-            behaviours=[(timing, SingleRequests(harvest.request), cl, created + krng.uniform(120, 7200), w.t1)],
-            created=created, campaign_id=cid,
-        )  # fmt: skip
+            krng,
+            scenario="swarm",
+            label=ABUSE,
+            structure=plan.describe(timing),
+            behaviours=[
+                (
+                    timing,
+                    SingleRequests(harvest.request),
+                    cl,
+                    created + krng.uniform(120, 7200),
+                    w.t1,
+                )
+            ],
+            created=created,
+            campaign_id=cid,
+        )
     return cid

@@ -29,19 +29,39 @@ from benchmarks.heldout.world import DAY, World
 
 #: Default mix: benign builders and their key counts.
 BENIGN_MIX: tuple[tuple[str, int], ...] = (
-    ("chat_apps", 120), ("support_bots", 30), ("smart_replies", 30), ("tutoring_apps", 40),
-    ("framework_customers", 300), ("library_defaults", 80), ("content_generators", 40),
-    ("translators", 40), ("rag_assistants", 60), ("resellers", 10), ("label_pipelines", 40),
-    ("batch_summarizers", 40), ("declared_benchmarks", 6), ("benchmark_labs", 40),
-    ("coding_agents", 80), ("ops_agents", 30), ("eval_teams", 40), ("developers", 250),
-)  # fmt: skip
+    ("chat_apps", 120),
+    ("support_bots", 30),
+    ("smart_replies", 30),
+    ("tutoring_apps", 40),
+    ("framework_customers", 300),
+    ("library_defaults", 80),
+    ("content_generators", 40),
+    ("translators", 40),
+    ("rag_assistants", 60),
+    ("resellers", 10),
+    ("label_pipelines", 40),
+    ("batch_summarizers", 40),
+    ("declared_benchmarks", 6),
+    ("benchmark_labs", 40),
+    ("coding_agents", 80),
+    ("ops_agents", 30),
+    ("eval_teams", 40),
+    ("developers", 250),
+)
 
 #: Default mix: single-key attack families and their instance counts.
 ABUSE_MIX: tuple[tuple[str, int], ...] = (
-    ("bulk_harvest", 6), ("curriculum_walk", 6), ("paraphrase_harvest", 6), ("grammar_harvest", 6),
-    ("label_harvest", 6), ("reseller_blend", 6), ("stolen_key", 6), ("drip_harvest", 8),
-    ("agentic_harvest", 6), ("multiturn_harvest", 6),
-)  # fmt: skip
+    ("bulk_harvest", 6),
+    ("curriculum_walk", 6),
+    ("paraphrase_harvest", 6),
+    ("grammar_harvest", 6),
+    ("label_harvest", 6),
+    ("reseller_blend", 6),
+    ("stolen_key", 6),
+    ("drip_harvest", 8),
+    ("agentic_harvest", 6),
+    ("multiturn_harvest", 6),
+)
 
 #: Default mix: campaigns (builder, how many).
 CAMPAIGN_MIX: tuple[tuple[str, int], ...] = (("hydra", 2), ("key_rotation", 2), ("swarm", 2))
@@ -65,16 +85,24 @@ class Config:
 
 
 def start_of(config: Config) -> float:
-    """Log start: midnight UTC on a weekday drawn from the seed (unless given)."""
+    """Log start (unless given): midnight UTC on a Friday or a Sunday drawn from the seed.
+
+    So a two-day log always holds one weekend day and one working day (longer
+    logs start on any day of the week).
+    """
     if config.start is not None:
         return config.start
-    return BASE_START + DAY * random.Random(f"{config.seed}/start").randrange(7)
+    rng = random.Random(f"{config.seed}/start")
+    weekday = rng.choice((4, 6)) if config.days < 7 else rng.randrange(7)
+    return BASE_START + DAY * (7 * rng.randrange(4) + weekday)
 
 
 def build(config: Config) -> World:
     """All keys of the dataset, with their behaviours (nothing generated yet)."""
     t0 = start_of(config)
-    world = World(config.seed, t0, t0 + config.days * DAY, config.scale_rate, random.Random(config.seed))
+    world = World(
+        config.seed, t0, t0 + config.days * DAY, config.scale_rate, random.Random(config.seed)
+    )
     for name, count in BENIGN_MIX:
         n = max(1, round(count * config.benign_scale))
         if name == "ops_agents":
@@ -102,7 +130,13 @@ def _delivered(
         while heap and heap[0][0] <= ts:
             yield heapq.heappop(heap)[2]
         roll = rng.random()
-        delay = 0.0 if roll < 0.9 else min(8.0, rng.expovariate(1 / 1.5)) if roll < 0.995 else rng.uniform(2.0, 8.0)
+        delay = (
+            0.0
+            if roll < 0.9
+            else min(8.0, rng.expovariate(1 / 1.5))
+            if roll < 0.995
+            else rng.uniform(2.0, 8.0)
+        )
         heapq.heappush(heap, (ts + delay, seq, event))
         seq += 1
         rate = dup_keys.get(event["api_key_id"], 0.0)
@@ -124,7 +158,11 @@ def generate(config: Config, out_dir: Path) -> dict[str, Any]:
     began = time.monotonic()
     world = build(config)
     mode_rng = random.Random(f"{config.seed}/account-age")
-    account_age = config.account_age if config.account_age != "auto" else mode_rng.choice(("present", "absent"))
+    account_age = (
+        config.account_age
+        if config.account_age != "auto"
+        else mode_rng.choice(("present", "absent"))
+    )
     out = Output(config.scale_tokens, config.prompts, account_age == "present")
     specs: dict[str, KeySpec] = {k.key_id: k for k in world.keys}
     drng = random.Random(f"{config.seed}/delivery")
@@ -189,7 +227,16 @@ def scenario_table(specs: dict[str, KeySpec], counts: Counter[str]) -> list[dict
     for key_id, spec in specs.items():
         if not counts[key_id]:
             continue
-        row = rows.setdefault(spec.scenario, {"scenario": spec.scenario, "label": spec.label, "keys": 0, "events": 0, "campaigns": set()})
+        row = rows.setdefault(
+            spec.scenario,
+            {
+                "scenario": spec.scenario,
+                "label": spec.label,
+                "keys": 0,
+                "events": 0,
+                "campaigns": set(),
+            },
+        )
         row["keys"] += 1
         row["events"] += counts[key_id]
         if spec.campaign_id:

@@ -23,18 +23,85 @@ from __future__ import annotations
 import random
 
 CLOUD_PREFIXES: tuple[str, ...] = (
-    "3.208", "18.204", "34.82", "35.196", "52.14", "54.236", "20.81", "40.112", "104.196",
-    "13.57", "44.201", "146.148", "130.211", "159.65", "167.99", "65.108", "95.216", "51.79",
-    "141.94", "139.59", "172.105", "45.77", "64.225", "138.68", "157.230", "178.128",
-)  # fmt: skip
+    "3.208",
+    "18.204",
+    "34.82",
+    "35.196",
+    "52.14",
+    "54.236",
+    "20.81",
+    "40.112",
+    "104.196",
+    "13.57",
+    "44.201",
+    "146.148",
+    "130.211",
+    "159.65",
+    "167.99",
+    "65.108",
+    "95.216",
+    "51.79",
+    "141.94",
+    "139.59",
+    "172.105",
+    "45.77",
+    "64.225",
+    "138.68",
+    "157.230",
+    "178.128",
+)
 
 RESIDENTIAL_FIRST: tuple[int, ...] = (
-    73, 24, 98, 71, 76, 68, 86, 92, 81, 2, 79, 188, 177, 189, 187, 201, 101, 112, 121, 14,
-    49, 110, 182, 115, 39, 109, 178, 37, 90, 93, 62, 84, 85, 94, 95, 122, 175, 180, 190,
-)  # fmt: skip
+    73,
+    24,
+    98,
+    71,
+    76,
+    68,
+    86,
+    92,
+    81,
+    2,
+    79,
+    188,
+    177,
+    189,
+    187,
+    201,
+    101,
+    112,
+    121,
+    14,
+    49,
+    110,
+    182,
+    115,
+    39,
+    109,
+    178,
+    37,
+    90,
+    93,
+    62,
+    84,
+    85,
+    94,
+    95,
+    122,
+    175,
+    180,
+    190,
+)
 
 CLOUD_V6: tuple[str, ...] = ("2600:1f18", "2a05:d014", "2600:1900", "2a01:4f8", "2604:a880")
-RESIDENTIAL_V6: tuple[str, ...] = ("2a02:8108", "2601:645", "2003:e7", "240e:3b2", "2804:14c", "2409:8a1e")
+RESIDENTIAL_V6: tuple[str, ...] = (
+    "2a02:8108",
+    "2601:645",
+    "2003:e7",
+    "240e:3b2",
+    "2804:14c",
+    "2409:8a1e",
+)
 
 #: The most common desktop browser user agent.
 BROWSER_COMMON = (
@@ -45,20 +112,33 @@ BROWSERS_OTHER: tuple[str, ...] = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/17.4 Safari/605.1.15",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) "
     "Version/17.4 Mobile/15E148 Safari/604.1",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 "
     "Safari/537.36",
 )
 SCRIPT_UAS: tuple[str, ...] = (
-    "python-requests/2.31.0", "python-requests/2.32.3", "curl/8.4.0", "curl/7.81.0",
-    "aiohttp/3.9.5", "Go-http-client/2.0", "Go-http-client/1.1", "axios/1.6.8", "okhttp/4.12.0",
-    "python-httpx/0.27.0", "Java-http-client/17.0.9", "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)",
-)  # fmt: skip
+    "python-requests/2.31.0",
+    "python-requests/2.32.3",
+    "curl/8.4.0",
+    "curl/7.81.0",
+    "aiohttp/3.9.5",
+    "Go-http-client/2.0",
+    "Go-http-client/1.1",
+    "axios/1.6.8",
+    "okhttp/4.12.0",
+    "python-httpx/0.27.0",
+    "Java-http-client/17.0.9",
+    "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)",
+)
 #: A popular SDK's default user agents.
 SDK_UAS: tuple[str, ...] = (
-    "OpenAI/Python 1.35.10", "OpenAI/Python 1.30.1", "OpenAI/Python 1.51.0", "OpenAI/JS 4.52.0",
-)  # fmt: skip
+    "OpenAI/Python 1.35.10",
+    "OpenAI/Python 1.30.1",
+    "OpenAI/Python 1.51.0",
+    "OpenAI/JS 4.52.0",
+)
 #: The framework app's header (one product used by hundreds of customers).
 FRAMEWORK_UA = "Pallet/2.8.1 (pallet-ai; python 3.11)"
 #: A popular open-source client library (its default prompts are shared by many users).
@@ -68,11 +148,19 @@ UA_KINDS: tuple[str, ...] = ("script", "browser_common", "sdk_default")
 
 #: name -> (reasoning model?, output tokens per second)
 MODELS: dict[str, tuple[bool, float]] = {
-    "gpt-4o": (False, 80.0), "gpt-4o-2024-08-06": (False, 80.0), "gpt-4o-mini": (False, 110.0),
-    "gpt-4.1": (False, 75.0), "gpt-4.1-mini": (False, 105.0), "gpt-4.1-nano": (False, 160.0),
-    "gpt-3.5-turbo": (False, 120.0), "o1": (True, 55.0), "o1-mini": (True, 90.0),
-    "o3": (True, 50.0), "o3-mini": (True, 95.0), "o4-mini": (True, 100.0),
-}  # fmt: skip
+    "gpt-4o": (False, 80.0),
+    "gpt-4o-2024-08-06": (False, 80.0),
+    "gpt-4o-mini": (False, 110.0),
+    "gpt-4.1": (False, 75.0),
+    "gpt-4.1-mini": (False, 105.0),
+    "gpt-4.1-nano": (False, 160.0),
+    "gpt-3.5-turbo": (False, 120.0),
+    "o1": (True, 55.0),
+    "o1-mini": (True, 90.0),
+    "o3": (True, 50.0),
+    "o3-mini": (True, 95.0),
+    "o4-mini": (True, 100.0),
+}
 REASONING_MODELS: tuple[str, ...] = tuple(m for m, (r, _) in MODELS.items() if r)
 CHAT_MODELS: tuple[str, ...] = tuple(m for m, (r, _) in MODELS.items() if not r)
 
@@ -95,7 +183,8 @@ def _cloud_host(rng: random.Random) -> str:
 
 
 def _residential(rng: random.Random) -> str:
-    return f"{rng.choice(RESIDENTIAL_FIRST)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+    first = rng.choice(RESIDENTIAL_FIRST)
+    return f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
 
 
 def _v6(prefix: str, rng: random.Random) -> str:
@@ -138,10 +227,16 @@ def make_pool(kind: str, rng: random.Random) -> Pool:
     if kind == "single":
         return Pool(kind, [_cloud_host(rng)])
     if kind == "few":
-        base = f"{rng.choice(CLOUD_PREFIXES + ('81.2', '62.40', '194.9'))}.{rng.randrange(256)}"
+        base = f"{rng.choice((*CLOUD_PREFIXES, '81.2', '62.40', '194.9'))}.{rng.randrange(256)}"
         return Pool(kind, [f"{base}.{h}" for h in rng.sample(range(2, 250), rng.randint(2, 6))])
     if kind == "rotating_dc":
-        return Pool(kind, [f"{rng.choice(CLOUD_PREFIXES)}.{rng.randrange(256)}" for _ in range(rng.randint(3, 12))])
+        return Pool(
+            kind,
+            [
+                f"{rng.choice(CLOUD_PREFIXES)}.{rng.randrange(256)}"
+                for _ in range(rng.randint(3, 12))
+            ],
+        )
     if kind == "residential":
         return Pool(kind, [])
     if kind == "sticky_residential":

@@ -40,7 +40,7 @@ _ATTACK_SYSTEMS: tuple[str, ...] = (
     "You are a world-class problem solver. Be complete and rigorous.",
     "You are an expert assistant. Provide exhaustive, high-quality answers.",
     "Answer as a senior specialist would in a textbook.",
-)  # fmt: skip
+)
 
 
 class Deck:
@@ -97,9 +97,10 @@ def draw_plan(deck: Deck, family: str, rng: random.Random, **fixed: Any) -> Plan
     model_kind = pick("model_kind", MODEL_KINDS)
     model = rng.choice(REASONING_MODELS if model_kind == "reasoning" else CHAT_MODELS)
     absent = tuple(
-        f for f in ("max_tokens", "temperature", "n", "reasoning_tokens", "user_agent", "client_ip")
+        f
+        for f in ("max_tokens", "temperature", "n", "reasoning_tokens", "user_agent", "client_ip")
         if rng.random() < 0.15
-    )  # fmt: skip
+    )
     return Plan(
         shape=pick("shape", SHAPES),
         infra=pick("infra", INFRA_KINDS),
@@ -114,12 +115,22 @@ def draw_plan(deck: Deck, family: str, rng: random.Random, **fixed: Any) -> Plan
     )
 
 
-def cap_for(policy: str, rng: random.Random) -> int | None:
-    """``max_tokens`` under a policy: high, unset, or a typical customer's value."""
+def cap_for(
+    policy: str, rng: random.Random, reasoning: bool, usual: int | None = None
+) -> int | None:
+    """``max_tokens`` under a policy: high, unset, or a typical customer's value.
+
+    On a reasoning model the cap also bounds the hidden reasoning, so even the
+    "usual" values an attacker copies are the larger ones used with such models.
+    """
     if policy == "high":
         return rng.choice((4096, 8192, 16000, 16384, 32000))
     if policy == "usual":
-        return rng.choice((1024, 1024, 2048, 2048, 4096))
+        if usual is None:
+            usual = rng.choice(
+                (4096, 8192, 8192, 16384) if reasoning else (1024, 1024, 2048, 2048, 4096)
+            )
+        return max(usual, 4096) if reasoning else usual
     return None
 
 
@@ -131,16 +142,29 @@ def timing_for(plan: Plan, rng: random.Random, daily: float, scale_rate: float) 
     if plan.shape == "sparse":
         daily = min(daily, rng.uniform(3.0, 12.0))
     probe = draw_timing(rng, plan.shape, 1.0)
+    if plan.shape == "bursty":
+        probe.params["burst_size"] = min(
+            probe.params["burst_size"], max(2.0, daily / rng.uniform(3.0, 12.0))
+        )
     probe.rate = daily * scale_rate / 24.0 / mean_intensity(probe)
     return probe
 
 
-def attack_client(w: World, plan: Plan, rng: random.Random, pool: Pool | None = None, ua: str | None = None, throttle: float = 0.0) -> Client:
+def attack_client(
+    w: World,
+    plan: Plan,
+    rng: random.Random,
+    pool: Pool | None = None,
+    ua: str | None = None,
+    throttle: float = 0.0,
+) -> Client:
     """The client of an attacker following ``plan``."""
     drop = [*plan.absent]
     if plan.prompt_field == "without_prompt":
         drop.append("prompt_text")
-    fields = w.fields(rng, keep=("prompt_text",) if plan.prompt_field == "with_prompt" else (), drop=tuple(drop))
+    fields = w.fields(
+        rng, keep=("prompt_text",) if plan.prompt_field == "with_prompt" else (), drop=tuple(drop)
+    )
     plan.extra["fields_absent"] = fields_note(fields)
     return Client(
         models=(plan.model,),
@@ -154,14 +178,26 @@ def attack_client(w: World, plan: Plan, rng: random.Random, pool: Pool | None = 
 class Harvest:
     """Single-turn harvesting requests: next item, wrapped by the style, long answers."""
 
-    def __init__(self, source: ItemSource, style: Style, plan: Plan, rng: random.Random, system: str | None = None) -> None:
+    def __init__(
+        self,
+        source: ItemSource,
+        style: Style,
+        plan: Plan,
+        rng: random.Random,
+        system: str | None = None,
+        usual_cap: int | None = None,
+    ) -> None:
         self.source = source
         self.style = style
         self.reasoning_model = plan.model_kind == "reasoning"
         self.verbosity = rng.uniform(0.9, 1.7)
-        self.cap = cap_for(plan.max_tokens, rng)
+        self.cap = cap_for(plan.max_tokens, rng, self.reasoning_model, usual_cap)
         self.temperature = rng.choice((None, None, 0.0, 0.7, 1.0))
-        self.n = rng.choice((None, None, None, None, 1, 2, 3)) if plan.extra.get("variants", True) else None
+        self.n = (
+            rng.choice((None, None, None, None, 1, 2, 3))
+            if plan.extra.get("variants", True)
+            else None
+        )
         if system is None and rng.random() < 0.35:
             system = rng.choice(_ATTACK_SYSTEMS)
         self.system_hash = prompt_hash(system) if system else None
@@ -173,11 +209,17 @@ class Harvest:
         text = self.style.render(item, r)
         depth = item.depth * self.verbosity
         visible = depth * (0.7 if self.reasoning_model else 1.0) * lognorm(r, 1.0, 0.3)
-        hidden = lognorm(r, item.depth * 2.2, 0.5) if self.reasoning_model else 0.0
+        hidden = lognorm(r, item.depth * 1.4, 0.5) if self.reasoning_model else 0.0
         return Request(
-            tokens_of(text) + self.system_tokens, clamp(visible, 30, 12000), text, clamp(hidden, 0, 40000),
-            self.n, self.temperature, self.cap, self.system_hash,
-        )  # fmt: skip
+            tokens_of(text) + self.system_tokens,
+            clamp(visible, 30, 12000),
+            text,
+            clamp(hidden, 0, 40000),
+            self.n,
+            self.temperature,
+            self.cap,
+            self.system_hash,
+        )
 
 
 def build_style(plan: Plan, rng: random.Random) -> Style:

@@ -31,19 +31,33 @@ from benchmarks.heldout import vocab as V
 from benchmarks.heldout.tasks import Item
 
 _FIELD_OF = {
-    "math_word": "mathematics", "competition_math": "olympiad mathematics", "coding": "software",
-    "science": "physics and biology", "law": "law", "medicine": "medicine", "finance": "finance",
-    "agentic": "automation", "creative": "creative writing", "translation": "translation",
-    "classification": "linguistics", "summarization": "editing", "support": "customer service",
+    "math_word": "mathematics",
+    "competition_math": "olympiad mathematics",
+    "coding": "software",
+    "science": "physics and biology",
+    "law": "law",
+    "medicine": "medicine",
+    "finance": "finance",
+    "agentic": "automation",
+    "creative": "creative writing",
+    "translation": "translation",
+    "classification": "linguistics",
+    "summarization": "editing",
+    "support": "customer service",
     "logic": "logic",
-}  # fmt: skip
+}
 
 _LOCAL_INTROS: dict[str, tuple[str, ...]] = {
-    "es": ("Problema:", "Pregunta:", "Ejercicio:"), "fr": ("Problème :", "Question :", "Exercice :"),
-    "de": ("Aufgabe:", "Frage:"), "pt": ("Problema:", "Questão:"), "it": ("Problema:", "Domanda:"),
-    "zh": ("题目：", "问题："), "ja": ("問題：", "質問："), "ru": ("Задача:", "Вопрос:"),
+    "es": ("Problema:", "Pregunta:", "Ejercicio:"),
+    "fr": ("Problème :", "Question :", "Exercice :"),
+    "de": ("Aufgabe:", "Frage:"),
+    "pt": ("Problema:", "Questão:"),
+    "it": ("Problema:", "Domanda:"),
+    "zh": ("题目：", "问题："),  # noqa: RUF001
+    "ja": ("問題：", "質問："),  # noqa: RUF001
+    "ru": ("Задача:", "Вопрос:"),
     "ko": ("문제:", "질문:"),
-}  # fmt: skip
+}
 
 
 def _ask(rng: random.Random, langs: tuple[str, ...]) -> tuple[str, str]:
@@ -94,7 +108,7 @@ class ParaphraseStyle(Style):
         self.variant_rate = rng.choice((0.0, 0.0, 0.2, 0.5))
 
     def render(self, item: Item, rng: random.Random) -> str:
-        lang, ask = _ask(rng, self.langs)
+        ask = _ask(rng, self.langs)[1]
         if rng.random() < self.variant_rate:
             ask = f"{ask} {rng.choice(P.VARIANT_ASKS)}"
         sep = rng.choice(("\n\n", "\n", " "))
@@ -195,7 +209,7 @@ def taxonomy(kind: str, rng: random.Random) -> tuple[str, ...]:
     if kind == "intent":
         return V.INTENT_LABELS
     if kind == "sentiment":
-        return V.SENTIMENT_LABELS + ("mixed", "sarcastic")
+        return (*V.SENTIMENT_LABELS, "mixed", "sarcastic")
     if kind == "topic":
         return V.NEWS_TOPICS
     base = [p.replace(" ", "_") for p in V.PRODUCTS]

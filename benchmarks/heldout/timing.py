@@ -33,7 +33,21 @@ BIN = 300.0
 DAY = 86400.0
 
 #: Local UTC offsets (hours) used for human schedules.
-TIME_ZONES: tuple[float, ...] = (-8.0, -7.0, -5.0, -3.0, 0.0, 1.0, 2.0, 3.0, 5.5, 7.0, 8.0, 9.0, 10.0)
+TIME_ZONES: tuple[float, ...] = (
+    -8.0,
+    -7.0,
+    -5.0,
+    -3.0,
+    0.0,
+    1.0,
+    2.0,
+    3.0,
+    5.5,
+    7.0,
+    8.0,
+    9.0,
+    10.0,
+)
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -171,8 +185,13 @@ class Timing:
 
 
 SHAPES: tuple[str, ...] = (
-    "flat", "working_hours", "duty_cycle", "daily_curve", "sparse", "bursty",
-)  # fmt: skip
+    "flat",
+    "working_hours",
+    "duty_cycle",
+    "daily_curve",
+    "sparse",
+    "bursty",
+)
 
 
 def draw_timing(rng: random.Random, shape: str, rate: float) -> Timing:

@@ -14,11 +14,21 @@ DAY = 86400.0
 
 #: Probability that a key's log lines lack each optional field.
 FIELD_DROP: dict[str, float] = {
-    "request_id": 0.03, "account_id": 0.08, "model": 0.02, "endpoint": 0.2, "status": 0.25,
-    "latency_ms": 0.15, "reasoning_tokens": 0.15, "n": 0.1, "temperature": 0.1,
-    "max_tokens": 0.1, "client_ip": 0.07, "user_agent": 0.1, "system_prompt_hash": 0.1,
+    "request_id": 0.03,
+    "account_id": 0.08,
+    "model": 0.02,
+    "endpoint": 0.2,
+    "status": 0.25,
+    "latency_ms": 0.15,
+    "reasoning_tokens": 0.15,
+    "n": 0.1,
+    "temperature": 0.1,
+    "max_tokens": 0.1,
+    "client_ip": 0.07,
+    "user_agent": 0.1,
+    "system_prompt_hash": 0.1,
     "prompt_text": 0.15,
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -44,10 +54,15 @@ class World:
                 self._ids.add(ident)
                 return ident
 
-    def fields(self, rng: random.Random, keep: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> frozenset[str]:
-        """Optional fields a key's lines carry: each may be missing, ``keep`` never, ``drop`` always."""
+    def fields(
+        self, rng: random.Random, keep: tuple[str, ...] = (), drop: tuple[str, ...] = ()
+    ) -> frozenset[str]:
+        """Optional fields a key's lines carry: each may be missing, ``keep`` never, ``drop`` "
+        "always."""
         present = {
-            f for f in OPTIONAL_FIELDS if f in keep or (f not in drop and rng.random() >= FIELD_DROP[f])
+            f
+            for f in OPTIONAL_FIELDS
+            if f in keep or (f not in drop and rng.random() >= FIELD_DROP[f])
         }
         return frozenset(present)
 

@@ -407,7 +407,7 @@ def stolen_key(w: World, deck: Deck, count: int) -> None:
     """A stolen or resold key: the owner's modest use, then a harvester overnight."""
     for i in range(count):
         rng = w.sub(f"stolen/{i}")
-        owner_timing = draw_timing(rng, "working_hours", lognorm(rng, 4.0, 0.7) * w.scale_rate)
+        owner_timing = draw_timing(rng, "daily_curve", lognorm(rng, 5.0, 0.5) * w.scale_rate)
         owner_models = (rng.choice(("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini")),)
         owner_pool = make_pool("few", rng)
         owner_fields = w.fields(rng)

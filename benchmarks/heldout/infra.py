@@ -188,7 +188,7 @@ def _residential(rng: random.Random) -> str:
 
 
 def _v6(prefix: str, rng: random.Random) -> str:
-    groups = [f"{rng.getrandbits(16):x}" for _ in range(6 - prefix.count(":"))]
+    groups = [f"{rng.getrandbits(16):x}" for _ in range(7 - prefix.count(":"))]
     return ":".join([prefix, *groups])
 
 

@@ -182,7 +182,13 @@ def label_harvest(w: World, deck: Deck, count: int) -> None:
     for i in range(count):
         rng = w.sub(f"labelharvest/{i}")
         plan = draw_plan(
-            deck, "label_harvest", rng, max_tokens="capped", model_kind="chat", style="taxonomy"
+            deck,
+            "label_harvest",
+            rng,
+            max_tokens="capped",
+            model_kind="chat",
+            style="taxonomy",
+            langs=("en",),
         )
         kind = rng.choice(("intent", "sentiment", "topic", "product"))
         labels = taxonomy(kind, rng)

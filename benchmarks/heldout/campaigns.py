@@ -32,7 +32,9 @@ def hydra(w: World, deck: Deck, index: int) -> str:
     rng = w.sub(f"hydra/{index}")
     cid = _campaign_id("hydra", rng)
     size = rng.randint(15, 45)
-    plan = draw_plan(deck, "hydra", rng)
+    shape = deck.deal("hydra", "shape", ("flat", "duty_cycle", "working_hours", "daily_curve"))
+    plan = draw_plan(deck, "hydra", rng, shape=shape)
+    fields = attack_client(w, plan, rng, pool=make_pool("single", rng)).fields
     proxies = rng.choice(("proxy_list", "rotating_dc", "ipv6"))
     if proxies == "proxy_list":
         pool = Pool("few", [_residential(rng) for _ in range(rng.randint(20, 80))])
@@ -58,7 +60,7 @@ def hydra(w: World, deck: Deck, index: int) -> str:
         source: ItemSource = Walk(space, start=j, step=size) if split else Draw(domains)
         kplan = copy.deepcopy(plan)
         harvest = Harvest(source, style, kplan, krng)
-        cl = attack_client(w, kplan, krng, pool=pool, ua=ua, throttle=0.0)
+        cl = attack_client(w, kplan, krng, pool=pool, ua=ua, fields=fields)
         created = cohort + krng.uniform(0.0, 6 * 3600.0)
         if j % per_account == 0:
             account = w.new_id("org_", krng)
@@ -90,6 +92,8 @@ def key_rotation(w: World, deck: Deck, index: int) -> str:
     cid = _campaign_id("rotation", rng)
     plan = draw_plan(deck, "key_rotation", rng, shape="flat")
     pool = make_pool(plan.infra, rng)
+    fields = attack_client(w, plan, rng, pool=pool).fields
+    base_timing = timing_for(plan, rng, 1.0, 1.0)
     ua = user_agent(plan.ua_kind, rng)
     style = build_style(plan, rng)
     domains = _domains(rng)
@@ -103,9 +107,10 @@ def key_rotation(w: World, deck: Deck, index: int) -> str:
         krng = w.sub(f"rotation/{index}/{j}")
         hours = krng.uniform(3.0, 10.0)
         kplan = copy.deepcopy(plan)
-        timing = timing_for(kplan, krng, daily, w.scale_rate)
+        timing = copy.deepcopy(base_timing)
+        timing.rate = daily * w.scale_rate / 24.0
         harvest = Harvest(Walk(space, start=j * 100_000), style, kplan, krng)
-        cl = attack_client(w, kplan, krng, pool=pool, ua=ua, throttle=0.01)
+        cl = attack_client(w, kplan, krng, pool=pool, ua=ua, throttle=0.01, fields=fields)
         kplan.extra.update(
             domains=list(domains), hours=round(hours, 1), position=j, daily=round(daily)
         )

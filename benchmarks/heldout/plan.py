@@ -157,14 +157,15 @@ def attack_client(
     pool: Pool | None = None,
     ua: str | None = None,
     throttle: float = 0.0,
+    fields: frozenset[str] | None = None,
 ) -> Client:
-    """The client of an attacker following ``plan``."""
-    drop = [*plan.absent]
-    if plan.prompt_field == "without_prompt":
-        drop.append("prompt_text")
-    fields = w.fields(
-        rng, keep=("prompt_text",) if plan.prompt_field == "with_prompt" else (), drop=tuple(drop)
-    )
+    """The client of an attacker following ``plan`` (``fields``: shared by a campaign)."""
+    if fields is None:
+        drop = [*plan.absent]
+        if plan.prompt_field == "without_prompt":
+            drop.append("prompt_text")
+        keep = ("prompt_text",) if plan.prompt_field == "with_prompt" else ()
+        fields = w.fields(rng, keep=keep, drop=tuple(drop))
     plan.extra["fields_absent"] = fields_note(fields)
     return Client(
         models=(plan.model,),

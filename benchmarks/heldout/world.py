@@ -42,6 +42,7 @@ class World:
     rng: random.Random
     keys: list[KeySpec] = field(default_factory=list)
     _ids: set[str] = field(default_factory=set)
+    _benign_accounts: list[tuple[str, float]] = field(default_factory=list)
 
     def sub(self, name: str) -> random.Random:
         """A random stream for ``name`` (independent of build order)."""
@@ -85,6 +86,14 @@ class World:
     ) -> KeySpec:
         """Register a key with its behaviours ``(timing, workload, client, start, end)``."""
         key_id = self.new_id("key_", rng)
+        if account_id is None and label == "benign" and created is None:
+            # an established organisation often holds several keys (dev, prod, products)
+            if self._benign_accounts and rng.random() < 0.12:
+                account_id, created = rng.choice(self._benign_accounts)
+            else:
+                created = self.established(rng)
+                account_id = self.new_id("org_", rng)
+                self._benign_accounts.append((account_id, created))
         account = account_id or self.new_id("org_", rng)
         spec = KeySpec(
             key_id=key_id,

@@ -11,12 +11,8 @@ import random
 
 from benchmarks.heldout import phrases as P
 from benchmarks.heldout.actor import Request, Session, Workload, tokens_of
-from benchmarks.heldout.benign_apps import (
-    ConvWorkload,
-    _conv_output,
-    _no_reasoning,
-    reseller_behaviour,
-)
+from benchmarks.heldout.benign_common import ConvWorkload, conv_output, no_reasoning
+from benchmarks.heldout.benign_services import reseller_behaviour
 from benchmarks.heldout.human import casual, chat_opener
 from benchmarks.heldout.infra import make_pool, user_agent
 from benchmarks.heldout.plan import (
@@ -423,8 +419,8 @@ def stolen_key(w: World, deck: Deck, count: int) -> None:
             lambda r: casual(r, r.choice(P.TUTOR_FOLLOWUPS).format(guess=3)),
             rng.uniform(1.5, 3.0),
             (20.0, 300.0),
-            _conv_output(1.0),
-            _no_reasoning,
+            conv_output(1.0),
+            no_reasoning,
             Request(0, 0, temperature=rng.choice((None, 0.7)), max_tokens=rng.choice((None, 1024))),
         )
         # the switch: a night in the owner's time zone, somewhere in the middle of the log

@@ -9,7 +9,7 @@ from benchmarks.heldout import human as H
 from benchmarks.heldout import vocab as V
 from benchmarks.heldout.actor import Client, Request, Session, Workload, tokens_of
 from benchmarks.heldout.azure import CODE_CONTEXT, Quantiles
-from benchmarks.heldout.benign_apps import BENIGN, _start_for, _structure
+from benchmarks.heldout.benign_common import BENIGN, start_for, structure_of
 from benchmarks.heldout.infra import MODELS, REASONING_MODELS, make_pool, user_agent
 from benchmarks.heldout.tasks import Item, TaskSpace, document, review
 from benchmarks.heldout.timing import Timing, draw_timing
@@ -73,7 +73,9 @@ def label_pipelines(w: World, count: int) -> None:
             rng,
             scenario="label_pipeline",
             label=BENIGN,
-            structure=_structure(timing, pool, ua_kind, models, fields, max_tokens=cap, task=kind),
+            structure=structure_of(
+                timing, pool, ua_kind, models, fields, max_tokens=cap, task=kind
+            ),
             behaviours=[
                 (
                     timing,
@@ -126,7 +128,7 @@ def batch_summarizers(w: World, count: int) -> None:
             rng,
             scenario="batch_summarization",
             label=BENIGN,
-            structure=_structure(timing, pool, ua_kind, models, fields),
+            structure=structure_of(timing, pool, ua_kind, models, fields),
             behaviours=[
                 (
                     timing,
@@ -225,7 +227,7 @@ def declared_benchmarks(w: World, count: int) -> None:
                     w.t1,
                 )
             )
-        structure = _structure(
+        structure = structure_of(
             behaviours[0][0],
             pool,
             ua_kind,
@@ -268,7 +270,7 @@ def benchmark_labs(w: World, count: int) -> None:
             rng,
             scenario="public_benchmark_lab",
             label=BENIGN,
-            structure=_structure(
+            structure=structure_of(
                 timing, pool, ua_kind, (model,), fields, harness=HARNESSES.index(harness)
             ),
             behaviours=[
@@ -406,12 +408,12 @@ def coding_agents(w: World, count: int, ops: bool = False) -> None:
             )
         )
         fields = w.fields(rng)
-        start, created = _start_for(w, rng, 0.04)
+        start, created = start_for(w, rng, 0.04)
         w.add(
             rng,
             scenario=name,
             label=BENIGN,
-            structure=_structure(timing, pool, ua, models, fields),
+            structure=structure_of(timing, pool, ua, models, fields),
             behaviours=[(timing, work, client(models, ua, pool, fields), start, w.t1)],
             created=created,
         )
@@ -461,7 +463,7 @@ def eval_teams(w: World, count: int) -> None:
             rng,
             scenario="eval_team",
             label=BENIGN,
-            structure=_structure(timing, pool, ua_kind, models, fields, judge=judge),
+            structure=structure_of(timing, pool, ua_kind, models, fields, judge=judge),
             behaviours=[
                 (
                     timing,
@@ -531,12 +533,12 @@ def developers(w: World, count: int) -> None:
         pool = make_pool(rng.choice(("home", "home", "few", "single", "ipv6")), rng)
         ua_kind = rng.choice(("script", "sdk_default", "sdk_default", "browser_other"))
         fields = w.fields(rng)
-        start, created = _start_for(w, rng, 0.1)
+        start, created = start_for(w, rng, 0.1)
         w.add(
             rng,
             scenario="individual_developer",
             label=BENIGN,
-            structure=_structure(timing, pool, ua_kind, models, fields),
+            structure=structure_of(timing, pool, ua_kind, models, fields),
             behaviours=[
                 (
                     timing,

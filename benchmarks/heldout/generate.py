@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from benchmarks.heldout import abuse, benign_apps, benign_jobs, campaigns
+from benchmarks.heldout import abuse, benign_apps, benign_jobs, benign_services, campaigns
 from benchmarks.heldout.actor import KeySpec, Output, format_ts, key_events
 from benchmarks.heldout.plan import Deck
 from benchmarks.heldout.world import DAY, World
@@ -107,10 +107,9 @@ def build(config: Config) -> World:
         n = max(1, round(count * config.benign_scale))
         if name == "ops_agents":
             benign_jobs.coding_agents(world, n, ops=True)
-        elif hasattr(benign_apps, name):
-            getattr(benign_apps, name)(world, n)
-        else:
-            getattr(benign_jobs, name)(world, n)
+            continue
+        module = next(m for m in (benign_apps, benign_services, benign_jobs) if hasattr(m, name))
+        getattr(module, name)(world, n)
     deck = Deck(world.sub("deck"))
     for name, count in ABUSE_MIX:
         getattr(abuse, name)(world, deck, count)

@@ -90,7 +90,8 @@ class TemplateStyle(Style):
             if rng.random() < 0.5:
                 self.frames.append((head + f"{intro}\n", f"\n\n{ask} {fmt}".rstrip()))
             else:
-                self.frames.append((head + f"{ask} {fmt}".strip() + f"\n\n{intro} ", ""))
+                sep = "\n" if intro.startswith("#") or rng.random() < 0.5 else " "
+                self.frames.append((head + f"{ask} {fmt}".strip() + f"\n\n{intro}{sep}", ""))
 
     def render(self, item: Item, rng: random.Random) -> str:
         before, after = rng.choice(self.frames)

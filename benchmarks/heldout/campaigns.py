@@ -22,6 +22,9 @@ from benchmarks.heldout.timing import DAY
 from benchmarks.heldout.workloads import Draw, ItemSource, SingleRequests, Walk, lognorm
 from benchmarks.heldout.world import World
 
+_REASONING = ("o4-mini", "o3-mini", "o3")
+_CHAT = ("gpt-4o", "gpt-4.1", "gpt-4o-mini")
+
 
 def _campaign_id(kind: str, rng: random.Random) -> str:
     return f"{kind}-{rng.getrandbits(32):08x}"
@@ -138,9 +141,9 @@ def swarm(w: World, deck: Deck, index: int) -> str:
     domains = _domains(rng)
     space = TaskSpace(domains, cid, block=rng.randint(10, 60))
     interleaved = rng.random() < 0.5
-    models = rng.sample(
-        ("o4-mini", "o3-mini", "gpt-4o", "gpt-4.1", "gpt-4o-mini", "o3"), rng.randint(1, 3)
-    )
+    # an even-numbered swarm mainly harvests a reasoning model, an odd one a chat model
+    first, second = (_REASONING, _CHAT) if index % 2 == 0 else (_CHAT, _REASONING)
+    models = [rng.choice(first)] + ([rng.choice(second)] if rng.random() < 0.4 else [])
     opened_from = w.t0 - DAY * rng.uniform(2.0, 6.0)
     opened_to = w.t1 - 4 * 3600.0
     for j in range(size):

@@ -405,6 +405,20 @@ def reseller_blend(w: World, deck: Deck, count: int) -> None:
         )
 
 
+def _overnight(w: World, rng: random.Random, tz: float) -> float:
+    """A switch time between 00:30 and 04:00 local, in the middle part of the log."""
+    span = w.t1 - w.t0
+    lo, hi = w.t0 + 0.2 * span, w.t1 - 0.15 * span
+    offset = tz * 3600.0
+    first_day = int((w.t0 + offset) // DAY) - 1
+    nights = [
+        day * DAY - offset + rng.uniform(0.5, 4.0) * 3600.0
+        for day in range(first_day, first_day + int(span // DAY) + 3)
+    ]
+    nights = [t for t in nights if lo <= t <= hi]
+    return rng.choice(nights) if nights else lo + rng.random() * (hi - lo)
+
+
 def stolen_key(w: World, deck: Deck, count: int) -> None:
     """A stolen or resold key: the owner's modest use, then a harvester overnight."""
     for i in range(count):
@@ -423,11 +437,7 @@ def stolen_key(w: World, deck: Deck, count: int) -> None:
             no_reasoning,
             Request(0, 0, temperature=rng.choice((None, 0.7)), max_tokens=rng.choice((None, 1024))),
         )
-        # the switch: a night in the owner's time zone, somewhere in the middle of the log
-        night = w.t0 + rng.uniform(0.25, 0.6) * (w.t1 - w.t0)
-        local_hour = ((night / 3600.0) + owner_timing.tz) % 24.0
-        attack_start = night + ((rng.uniform(0.5, 4.0) - local_hour) % 24.0) * 3600.0
-        attack_start = min(attack_start, w.t1 - 6 * 3600.0)
+        attack_start = _overnight(w, rng, owner_timing.tz)
         owner_end = w.t1 if rng.random() < 0.3 else attack_start
         plan = draw_plan(deck, "stolen_key", rng)
         domains = _domains(rng)

@@ -171,11 +171,12 @@ def generate(config: Config, out_dir: Path) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     name = "events.jsonl.gz" if config.gzip else "events.jsonl"
     counts: Counter[str] = Counter()
+    last: dict[str, float] = {}
     lines = 0
     dumps = orjson.dumps
     with _open(out_dir / name, config.gzip) as handle:
         batch: list[bytes] = []
-        for event in _delivered(merged, drng, dup_keys):
+        for event in _delivered(_track_last(merged, last), drng, dup_keys):
             counts[event["api_key_id"]] += 1
             batch.append(dumps(event))
             if len(batch) >= 4096:
@@ -186,6 +187,7 @@ def generate(config: Config, out_dir: Path) -> dict[str, Any]:
             handle.write(b"\n".join(batch) + b"\n")
             lines += len(batch)
     labelled = [k for k in sorted(specs) if counts[k] > 0]
+    not_yet = _not_yet_abusive(specs, last)
     with (out_dir / "labels.jsonl").open("wb") as handle:
         for key_id in labelled:
             spec = specs[key_id]
@@ -200,11 +202,37 @@ def generate(config: Config, out_dir: Path) -> dict[str, Any]:
         "lines": lines,
         "keys": len(labelled),
         "keys_without_events": len(specs) - len(labelled),
+        "keys_abusive_only_after_the_log": not_yet,
         "scenarios": scenario_table(specs, counts),
         "seconds": round(time.monotonic() - began, 1),
     }
     (out_dir / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return manifest
+
+
+def _track_last(
+    events: Iterator[tuple[float, dict[str, Any]]], last: dict[str, float]
+) -> Iterator[tuple[float, dict[str, Any]]]:
+    for ts, event in events:
+        last[event["api_key_id"]] = ts
+        yield ts, event
+
+
+def _not_yet_abusive(specs: dict[str, KeySpec], last: dict[str, float]) -> int:
+    """Relabel keys whose switch to abuse came after their last event: benign in this log.
+
+    (Short logs or sparse thieves: the owner's traffic is all the log holds.)
+    """
+    count = 0
+    for key_id, spec in specs.items():
+        start = spec.attack_start
+        if start is not None and key_id in last and last[key_id] < start:
+            spec.label = "benign"
+            spec.scenario = f"{spec.scenario}_before_switch"
+            spec.structure["switch_after_last_event"] = format_ts(start)
+            spec.attack_start = None
+            count += 1
+    return count
 
 
 def label_line(spec: KeySpec) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from benchmarks.heldout.plan import (
 )
 from benchmarks.heldout.prompts import taxonomy
 from benchmarks.heldout.tasks import REASONING_DOMAINS, TaskSpace
-from benchmarks.heldout.timing import DAY, draw_timing
+from benchmarks.heldout.timing import DAY, TIME_ZONES, Timing, draw_timing
 from benchmarks.heldout.workloads import (
     Conversation,
     Draw,
@@ -405,18 +405,37 @@ def reseller_blend(w: World, deck: Deck, count: int) -> None:
         )
 
 
-def _overnight(w: World, rng: random.Random, tz: float) -> float:
-    """A switch time between 00:30 and 04:00 local, in the middle part of the log."""
+def _overnight(w: World, rng: random.Random, tz: float, thief: Timing) -> float:
+    """A switch time between 00:30 and 04:00 owner-local, in the middle part of the log.
+
+    Among such nights, one after which the thief's schedule still has some
+    active hours in the log (a working-hours thief does not start on a
+    Saturday night of a log that ends on Sunday).
+    """
     span = w.t1 - w.t0
-    lo, hi = w.t0 + 0.2 * span, w.t1 - 0.15 * span
+    lo, hi = w.t0 + 0.12 * span, w.t1 - 0.15 * span
     offset = tz * 3600.0
     first_day = int((w.t0 + offset) // DAY) - 1
     nights = [
         day * DAY - offset + rng.uniform(0.5, 4.0) * 3600.0
         for day in range(first_day, first_day + int(span // DAY) + 3)
     ]
-    nights = [t for t in nights if lo <= t <= hi]
-    return rng.choice(nights) if nights else lo + rng.random() * (hi - lo)
+    nights = [t for t in nights if lo <= t <= hi] or [lo + rng.random() * (hi - lo)]
+    if thief.shape in ("sparse", "bursty"):
+        return rng.choice(nights)
+
+    def active_hours(t: float) -> float:
+        return sum(thief.intensity(t + 1800.0 * k) for k in range(int((w.t1 - t) / 1800.0))) / 2
+
+    busy = [t for t in nights if active_hours(t) >= 3.0]
+    if not busy and thief.shape in ("working_hours", "daily_curve"):
+        # the owner's night is the thief's working day somewhere else
+        for zone in rng.sample(TIME_ZONES, len(TIME_ZONES)):
+            thief.tz = zone
+            busy = [t for t in nights if active_hours(t) >= 3.0]
+            if busy:
+                break
+    return rng.choice(busy) if busy else max(nights, key=active_hours)
 
 
 def stolen_key(w: World, deck: Deck, count: int) -> None:
@@ -437,8 +456,6 @@ def stolen_key(w: World, deck: Deck, count: int) -> None:
             no_reasoning,
             Request(0, 0, temperature=rng.choice((None, 0.7)), max_tokens=rng.choice((None, 1024))),
         )
-        attack_start = _overnight(w, rng, owner_timing.tz)
-        owner_end = w.t1 if rng.random() < 0.3 else attack_start
         plan = draw_plan(deck, "stolen_key", rng)
         domains = _domains(rng)
         harvest = Harvest(
@@ -450,6 +467,8 @@ def stolen_key(w: World, deck: Deck, count: int) -> None:
         daily = lognorm(rng, 3000.0, 0.8)
         thief_timing = timing_for(plan, rng, daily, w.scale_rate)
         thief = attack_client(w, plan, rng, throttle=_throttle(daily))
+        attack_start = _overnight(w, rng, owner_timing.tz, thief_timing)
+        owner_end = w.t1 if rng.random() < 0.3 else attack_start
         plan.extra.update(
             domains=list(domains), owner_continues=owner_end == w.t1, per_day=round(daily)
         )

@@ -1,0 +1,1 @@
+"""Independent labelled traffic generator (held-out test set); see README.md here."""

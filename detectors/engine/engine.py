@@ -137,7 +137,11 @@ class Engine:
             event.model
         )
         hit = harvest_like(
-            event.prompt_tokens, event.completion_tokens, event.n, self._scorer.thresholds
+            event.prompt_tokens,
+            event.completion_tokens,
+            event.reasoning_tokens,
+            event.n,
+            self._scorer.thresholds,
         )
         state.add(event, fp, ip, agent, model, seen, hit)
         if hit and state.slice is not None:

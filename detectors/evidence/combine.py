@@ -7,7 +7,8 @@ and model choice raise confidence in what the content shows, never create it.
 A family without input adds exactly 0.
 
 The caps are what make the combination safe. With the defaults, the strongest
-single family adds 3, the strongest pair 5.5, and ``critical`` needs 7.5: no
+single family adds 3, the strongest pair 5.5, ``warning`` needs 6 and ``critical``
+7.5: no
 family and no pair can reach it alone, while any sufficient set can — e.g.
 yield, elicitation and coverage with prompt text, or yield far above the
 population, single-turn structure, a large harvest per day and machine timing
@@ -35,7 +36,7 @@ __all__ = [
     "score_to_evidence",
 ]
 
-WARNING_EVIDENCE = 5.0
+WARNING_EVIDENCE = 6.0
 CRITICAL_EVIDENCE = 7.5
 # The logistic through (WARNING_EVIDENCE, 0.6) and (CRITICAL_EVIDENCE, 0.85).
 _SLOPE = (math.log(0.85 / 0.15) - math.log(0.6 / 0.4)) / (CRITICAL_EVIDENCE - WARNING_EVIDENCE)
@@ -82,7 +83,7 @@ class EvidenceCombiner:
     --------
     >>> from detectors.evidence.families import Evidence
     >>> comb = EvidenceCombiner()
-    >>> full = Support(1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0)
+    >>> full = Support(1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0)
     >>> total, added = comb.total([Evidence("yield", 9.0, ())], full)  # one family, capped
     >>> total - added, round(added, 3)  # support counts two thirds: core 3 is in the gate
     (3.0, 1.333)
@@ -99,7 +100,7 @@ class EvidenceCombiner:
     ) -> None:
         self.caps = dict(CAPS if caps is None else caps)
         self.support_weights = dict(
-            {"timing": 1.5, "infrastructure": 0.75, "model": 0.25}
+            {"timing": 1.5, "infrastructure": 0.75, "model": 0.25, "change": 1.0}
             if support_weights is None
             else support_weights
         )

@@ -80,8 +80,24 @@ CAPS: dict[str, tuple[float, float]] = {
     "quantity": (1.5, 0.0),
     "elicitation": (2.5, -1.5),
     "coverage": (1.0, -2.5),
-    "structure": (1.0, -2.5),
+    "structure": (1.5, -2.5),
 }
+
+
+LN2 = math.log(2.0)
+
+
+def credible(n: float) -> float:
+    """How far a family may speak on ``n`` observations: not at all on three, fully on 12.
+
+    The bounds of a key's statistics already widen for few requests, but population
+    spreads can be narrow (most keys never ask for reasoning): a key's first two or
+    three requests must not be "far above" anyone.
+
+    >>> credible(2), credible(7.5), credible(40)
+    (0.0, 0.5, 1.0)
+    """
+    return ramp(n, 3.0, 12.0)
 
 
 def _tokens(log_value: float) -> float:
@@ -98,9 +114,11 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     ans_hi = scales.answer.position(st.answer.high)
     yld_hi = scales.yield_.position(st.yield_.high)
     # Output per input token is scale-free (both are tokens); answer length sharpens it.
-    up = ramp(yld_lo, 1.5, 4.0) * (0.5 + 0.5 * ramp(ans_lo, 0.5, 2.5))
+    # A key that gets back less than it sends collects nothing, however it compares.
+    receives = ramp(st.yield_.low, 0.0, LN2)
+    up = ramp(yld_lo, 1.5, 4.0) * (0.5 + 0.5 * ramp(ans_lo, 0.5, 2.5)) * receives
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
-    value = cap * up + floor * down
+    value = (cap * up + floor * down) * credible(st.n)
     parts = (
         Part("answer_tokens", _tokens(st.answer.value), _tokens(scales.answer.median),
              scales.answer.position(st.answer.value), cap * up * 0.5 + floor * down * 0.5),
@@ -120,7 +138,7 @@ def quantity_family(st: KeyStatistics, scales: Scales, span_seconds: float) -> E
         return Evidence("quantity", 0.0, ())
     per_day = output_per_day(st.output_tokens, span_seconds)
     position = scales.output_day.position(per_day)
-    value = cap * ramp(position, 1.0, 3.0)
+    value = cap * ramp(position, 1.0, 3.0) * credible(st.n)
     part = Part("output_tokens_per_day", _tokens(per_day), _tokens(scales.output_day.median),
                 position, value)  # fmt: skip
     return Evidence("quantity", value, (part,))
@@ -141,8 +159,10 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
         return Evidence("elicitation", 0.0, ())
     up = ramp(scale.position(st.cue_share.low), 1.0, 3.0)
     limited = ramp(st.limit_share.low, 0.2, 0.6)
-    absent = ramp(st.prompts, 20.0, 60.0) * (1.0 - ramp(scale.position(st.cue_share.high), 0.0, 1.0))
-    value = cap * up * (1.0 - limited) + floor * max(absent, limited)
+    # Many prompts and hardly any asking for more than an answer (a share of prompts:
+    # no traffic scale in it).
+    absent = ramp(st.prompts, 15.0, 40.0) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
+    value = (cap * up * (1.0 - limited) + floor * max(absent, limited)) * credible(st.prompts)
     parts = (
         Part("elicitation_share", st.cue_share.value, scale.median,
              scale.position(st.cue_share.value), cap * up * (1.0 - limited)),
@@ -168,7 +188,7 @@ def coverage_family(st: KeyStatistics, scales: Scales) -> Evidence:
     repeats = ramp(st.repeat_share.low, 0.05, 0.3)
     shared = ramp(st.shared_share.low, 0.05, 0.3)
     down = max(repeats, shared)
-    value = cap * up + floor * down
+    value = (cap * up + floor * down) * credible(st.prompts)
     parts = (
         Part("sweep_share", st.sweep_share.value, sweep.median,
              sweep.position(st.sweep_share.value), cap * up),

@@ -31,6 +31,10 @@ class PopulationScale:
     min_spread
         Smallest spread (median minus lower quartile) used by :meth:`position`:
         on a population that barely varies, a tiny difference must not count as far.
+    max_spread
+        Largest spread: a population whose lower half is another kind of traffic
+        altogether (classifiers with one-token answers below chat apps) must not
+        make every difference above the median look small. ``inf`` by default.
     bins
         Histogram resolution.
     half_life
@@ -55,6 +59,7 @@ class PopulationScale:
         low: float,
         high: float,
         min_spread: float,
+        max_spread: float = math.inf,
         bins: int = 128,
         half_life: float = 2 * 86400.0,
         min_weight: float = 20.0,
@@ -62,6 +67,7 @@ class PopulationScale:
         self.low = low
         self.high = high
         self.min_spread = min_spread
+        self.max_spread = max_spread
         self.bins = bins
         self.half_life = half_life
         self.min_weight = min_weight
@@ -121,7 +127,7 @@ class PopulationScale:
 
     @property
     def spread(self) -> float:
-        return max(self.median - self.lower, self.min_spread)
+        return min(max(self.median - self.lower, self.min_spread), self.max_spread)
 
     def position(self, x: float) -> float:
         """How far ``x`` sits above the median, in spreads (1: as far above as the lower

@@ -22,6 +22,7 @@ from detectors.evidence.statistics import KeyStatistics
 
 __all__ = ["MIN_REQUESTS", "Scales", "output_per_day", "span"]
 
+LN2 = math.log(2.0)
 #: Day-horizon requests before a key teaches the population.
 MIN_REQUESTS = 20.0
 #: Prompts with text before a key teaches the content scales.
@@ -70,12 +71,16 @@ class Scales:
     def __init__(self, min_weight: float = 20.0) -> None:
         self.min_weight = min_weight
 
-        def scale(low: float, high: float, spread: float) -> PopulationScale:
-            return PopulationScale(low, high, min_spread=spread, min_weight=min_weight)
+        def scale(
+            low: float, high: float, spread: float, most: float = math.inf
+        ) -> PopulationScale:
+            return PopulationScale(low, high, spread, most, min_weight=min_weight)
 
-        self.answer = scale(0.0, 12.0, 0.25)
-        self.yield_ = scale(-12.0, 12.0, 0.4)
-        self.output_day = scale(0.0, 25.0, 0.5)
+        # Token statistics are natural logs: a spread of 1 is a factor e. At most that
+        # much per spread, whatever sits in the population's lower half.
+        self.answer = scale(0.0, 12.0, 0.25, 1.0)
+        self.yield_ = scale(-12.0, 12.0, 0.4, 1.0)
+        self.output_day = scale(0.0, 25.0, 0.5, 1.5)
         self.cue_share = scale(0.0, 1.0, 0.1)
         self.novelty = scale(0.0, 1.0, 0.08)
         self.sweep_share = scale(0.0, 1.0, 0.1)
@@ -123,13 +128,14 @@ class Scales:
     def thresholds(self) -> tuple[float, float]:
         """(log output per input, log answer length) from which one request is harvest-like.
 
-        Three spreads above the population's keys in output per input, two in answer
-        length; never while the scales are cold.
+        Three spreads above the population's keys in output per input, and at least
+        twice as much out as in (the ratio is scale-free: tokens over tokens); two
+        spreads above them in answer length; never while the scales are cold.
         """
         if not (self.yield_.warm and self.answer.warm):
             return (float("inf"), float("inf"))
         return (
-            self.yield_.median + 3.0 * self.yield_.spread,
+            max(self.yield_.median + 3.0 * self.yield_.spread, LN2),
             self.answer.median + 2.0 * self.answer.spread,
         )
 

@@ -1,4 +1,4 @@
-"""Supporting evidence: timing, infrastructure and model choice.
+"""Supporting evidence: timing, infrastructure, model choice and change.
 
 Harvesters choose their timing (flat 24/7, office hours, duty cycles, a drip),
 their infrastructure and their model, and benign customers make every one of
@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from detectors.evidence.families import ramp
 from detectors.evidence.scales import Scales
-from detectors.evidence.statistics import KeyStatistics
+from detectors.evidence.statistics import KeyStatistics, share_bounds
 from detectors.pacing import hourly_flatness
 from detectors.sketches import linear_count
 from detectors.state import layout as L
@@ -30,12 +30,14 @@ class Support(NamedTuple):
     timing: float
     infrastructure: float
     model: float
+    change: float
     hourly_volume_cv: float
     active_hours: float
     interarrival_cv: float
     prefixes_per_request: float
     new_infrastructure_share: float
     reasoned_share: float
+    harvest_like_change: float
 
 
 def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> Support:
@@ -65,5 +67,14 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
         new_share = max(sums[L.NEW_IP], sums[L.NEW_UA]) / n
     infrastructure = max(rotation, ramp(new_share, 0.3, 0.7))
     model = ramp(scales.reasoned.position(day.reasoned_share), 1.0, 2.0)
-    return Support(timing, infrastructure, model, cv, active, day.gap_cv, per_request,
-                   new_share, day.reasoned_share)  # fmt: skip
+    # A change from the key's own week: far more harvest-like requests in the last hour
+    # than over its history (a stolen key, extraction starting inside a reseller's
+    # traffic). Only for keys old enough to have a history.
+    week = state.sums(2, now)
+    hour = state.sums(0, now)
+    before = week[L.HARVESTLIKE] / max(week[L.N], 1.0)
+    recent = share_bounds(hour[L.HARVESTLIKE], hour[L.N]).low
+    history = ramp(now - state.first_ts, 6 * 3600.0, 24 * 3600.0)
+    change = ramp(recent - before, 0.1, 0.3) * history
+    return Support(timing, infrastructure, model, change, cv, active, day.gap_cv, per_request,
+                   new_share, day.reasoned_share, recent - before)  # fmt: skip

@@ -170,6 +170,10 @@ class KeyState:
                 if item not in ring:
                     new += 1
             v[L.NOVEL] += new / len(items)
+            b = self.bits
+            for item in items:
+                bit = item & 255
+                b[L.TOPIC_TODAY + (bit >> 6)] |= 1 << (bit & 63)
             t = self.times
             slot = int(t[ITEM_NEXT])
             for item in items:
@@ -245,6 +249,7 @@ class KeyState:
             (L.UA_TODAY, L.UA_YESTERDAY, 1),
             (L.MODEL_TODAY, L.MODEL_YESTERDAY, 1),
             (L.TEMP_TODAY, L.TEMP_YESTERDAY, 1),
+            (L.TOPIC_TODAY, L.TOPIC_YESTERDAY, L.TOPIC_WORDS),
         ):
             for i in range(words):
                 b[yesterday + i] = b[today + i] if keep else 0
@@ -296,17 +301,24 @@ class KeyState:
 
 
 def harvest_like(
-    prompt_tokens: int, completion_tokens: int, n: int, thresholds: tuple[float, float]
+    prompt_tokens: int,
+    completion_tokens: int,
+    reasoning_tokens: int,
+    n: int,
+    thresholds: tuple[float, float],
 ) -> bool:
     """Whether one request's output per input and answer length both pass ``thresholds``.
 
     ``thresholds`` are (log output per input, log answer length), from the population
-    scales (:meth:`detectors.engine.scoring.Scorer.thresholds`).
+    scales (:meth:`detectors.engine.scoring.Scorer.thresholds`); output is what was
+    delivered (see :func:`observe`).
 
-    >>> harvest_like(50, 2000, 1, (2.0, 6.0)), harvest_like(2000, 50, 1, (2.0, 6.0))
+    >>> harvest_like(50, 2000, 0, 1, (2.0, 6.0)), harvest_like(2000, 50, 0, 1, (2.0, 6.0))
     (True, False)
     """
     c = float(completion_tokens)
+    if 0 < reasoning_tokens <= completion_tokens:
+        c -= reasoning_tokens
     lp = _LOG1P(float(prompt_tokens))
     return _LOG1P(c) - lp >= thresholds[0] and _LOG1P(c / n) >= thresholds[1]
 
@@ -330,14 +342,20 @@ def observe(
     t = state.times
     b = state.bits
     p = float(prompt_tokens)
+    # What the key received: hidden reasoning is billed, never delivered. Gateways log
+    # completion tokens with the reasoning inside (OpenAI's usage) or beside it; when
+    # the reasoning fits inside the completion it is taken to be inside (the reading
+    # that credits the key with less output), else beside.
     c = float(completion_tokens)
+    if 0 < reasoning_tokens <= completion_tokens:
+        c -= reasoning_tokens
     per_choice = c / n
     ans = _LOG1P(per_choice)
     lp = _LOG1P(p)
     yld = _LOG1P(c) - lp
     v[L.N] += 1
     v[L.PTOK] += p
-    v[L.CTOK] += c
+    v[L.CTOK] += c  # delivered
     v[L.ANS] += ans
     v[L.ANS2] += ans * ans
     v[L.YLD] += yld
@@ -349,7 +367,7 @@ def observe(
         v[L.REASONED] += 1
     if n > 1:
         v[L.MULTI] += 1
-    if max_tokens is not None and per_choice >= L.CAP_SHARE * max_tokens:
+    if max_tokens is not None and completion_tokens / n >= L.CAP_SHARE * max_tokens:
         v[L.CAPPED] += 1
     if status >= 400:
         v[L.ERR] += 1

@@ -9,8 +9,8 @@ A key's state is four flat arrays owned by Python (:class:`~detectors.state.KeyS
   minute); the weights of the frame clusters (:data:`FRAMES`).
 * ``times`` (``array('d')``): event times and small integers (:data:`T_FIELDS`).
 * ``bits`` (``array('Q')``): two-generation bitmaps of IP prefixes, user agents,
-  models and temperatures, the long-term IP and user-agent history, and the
-  frame clusters' signatures.
+  models, temperatures and topics (item hashes), the long-term IP and user-agent
+  history, and the frame clusters' signatures.
 * ``items`` (``array('I')``, only for keys with prompt text): a ring of the item
   hashes of the latest prompts, which novelty is measured against.
 
@@ -132,7 +132,10 @@ MODEL_TODAY = UA_HISTORY + 1
 MODEL_YESTERDAY = MODEL_TODAY + 1
 TEMP_TODAY = MODEL_YESTERDAY + 1
 TEMP_YESTERDAY = TEMP_TODAY + 1
-FRAME_SIGS = TEMP_YESTERDAY + 1
+TOPIC_WORDS = 4  # 256-bit bitmap of the prompts' item hashes: what the key asks about
+TOPIC_TODAY = TEMP_YESTERDAY + 1
+TOPIC_YESTERDAY = TOPIC_TODAY + TOPIC_WORDS
+FRAME_SIGS = TOPIC_YESTERDAY + TOPIC_WORDS
 BITS_SIZE = FRAME_SIGS + FRAMES
 IP_PREFIX_BITS = 64 * IP_WORDS
 

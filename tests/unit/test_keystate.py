@@ -98,6 +98,15 @@ def test_new_prefixes_count_only_once_the_key_has_a_history() -> None:
     assert state.values[L.NEW_IP] == 1
 
 
+def test_hidden_reasoning_is_not_delivered_output() -> None:
+    inside = KeyState(T0, 300.0)
+    inside.add(_ev(0, 100, 1000, reasoning_tokens=800), None)  # usage with reasoning inside
+    beside = KeyState(T0, 300.0)
+    beside.add(_ev(0, 100, 200, reasoning_tokens=800), None)  # reasoning logged beside
+    assert inside.values[L.CTOK] == 200 and beside.values[L.CTOK] == 200
+    assert inside.values[L.RTOK] == beside.values[L.RTOK] == 800
+
+
 def test_huge_temperatures_land_in_the_last_bin() -> None:
     state = KeyState(T0, 300.0)
     state.add(_ev(0, 10, 10, temperature=1e300), None)
@@ -106,6 +115,7 @@ def test_huge_temperatures_land_in_the_last_bin() -> None:
 
 def test_harvest_like_needs_both_yield_and_length() -> None:
     limits = (math.log(5.0), math.log(500.0))
-    assert harvest_like(100, 1200, 1, limits)
-    assert not harvest_like(100, 1200, 4, limits)  # 300 a choice: too short
-    assert not harvest_like(1000, 1200, 1, limits)  # long, but not for a short prompt
+    assert harvest_like(100, 1200, 0, 1, limits)
+    assert not harvest_like(100, 1200, 0, 4, limits)  # 300 a choice: too short
+    assert not harvest_like(1000, 1200, 0, 1, limits)  # long, but not for a short prompt
+    assert not harvest_like(100, 1200, 1100, 1, limits)  # mostly hidden reasoning

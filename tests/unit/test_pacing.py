@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 
 from detectors.events import Event
+from detectors.state import layout as L
 from detectors.state.keystate import KeyState
 from detectors.pacing import hourly_flatness
 
@@ -29,7 +30,7 @@ def _cvs(
             state.fold(state.window_end)
             now = state.window_end
             out.append(((now - start) / HOUR, hourly_flatness(state, now)[0]))
-            state.window_end += 300.0
+            state.times[L.WINDOW_END] += 300.0
         state.add(Event(t, "k", 10, 500), None)
     return out
 

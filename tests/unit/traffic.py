@@ -37,11 +37,11 @@ def harvester(
         topic = rng.choice(TOPICS)
         template = i % 2
         text = (
-            f"You are an expert teacher. Explain {topic} in depth. Think step by step and show "
-            "your full reasoning before the final answer."
+            f"You are an expert teacher. Explain {topic} (case {i}) in depth. Think step by step "
+            "and show your full reasoning before the final answer."
             if template == 0
-            else f"Give a rigorous, step-by-step derivation about {topic}, showing all work, then "
-            "summarise the key result."
+            else f"Give a rigorous, step-by-step derivation about {topic}, problem {i}, showing "
+            "all work, then summarise the key result."
         )
         i += 1
         yield Event(
@@ -119,13 +119,42 @@ def classifier(
         )
 
 
-def small_traffic(seed: int = 7, hours: float = 30.0) -> list[Event]:
-    """One harvester, two chat apps, one classifier, merged in event-time order."""
+def rag_app(
+    rng: random.Random, key: str, start: float, hours: float, rate: float
+) -> Iterator[Event]:
+    """Retrieved documents in every prompt, short answers (a long-context hard negative)."""
+    ts = start
+    i = 0
+    while ts < start + hours * 3600:
+        ts += rng.expovariate(rate)
+        i += 1
+        yield Event(
+            ts,
+            key,
+            rng.randint(1500, 6000),
+            rng.randint(40, 300),
+            request_id=f"{key}-{i}",
+            account_id=f"acct-{key}",
+            model="small",
+            client_ip="192.0.2.44",
+            user_agent="rag-service/0.9",
+            prompt_text=f"{rng.choice(CHAT)} (see the attached policy {rng.randint(0, 10**6)})",
+        )
+
+
+def small_traffic(seed: int = 7, hours: float = 12.0) -> list[Event]:
+    """One harvester among a small population of benign keys, in event-time order.
+
+    The engine measures every key against the keys around it, so the fixture holds
+    a population: 12 chat apps, 6 classifiers and 6 RAG apps beside the harvester.
+    """
     rng = random.Random(seed)
-    streams = [
-        harvester(random.Random(rng.random()), "harvester-1", START, hours, rate=0.12),
-        chat_app(random.Random(rng.random()), "chat-1", START, hours, peak=0.05),
-        chat_app(random.Random(rng.random()), "chat-2", START, hours, peak=0.03),
-        classifier(random.Random(rng.random()), "classifier-1", START, hours, rate=0.1),
-    ]
+    streams = [harvester(random.Random(rng.random()), "harvester-1", START, hours, rate=0.12)]
+    for i in range(12):
+        peak = 0.01 + 0.03 * rng.random()
+        streams.append(chat_app(random.Random(rng.random()), f"chat-{i}", START, hours, peak))
+    for i in range(6):
+        rate = 0.005 + 0.02 * rng.random()
+        streams.append(classifier(random.Random(rng.random()), f"classifier-{i}", START, hours, rate))
+        streams.append(rag_app(random.Random(rng.random()), f"rag-{i}", START, hours, rate))
     return list(heapq.merge(*streams, key=lambda e: e.ts))

@@ -8,7 +8,7 @@ Replay also runs the cross-key stage here. The summaries each engine produces
 are tagged ``(watermark, partition, seq)`` and go through a
 :class:`~detectors.summary_merge.SummaryMerger`, which hands them to one
 :class:`~detectors.campaigns.CampaignStage` in tag order, the order streaming
-workers reproduce (pipeline/campaign_stage.py), not in the input file's
+workers reproduce (pipeline/runtime/campaign_stage.py), not in the input file's
 interleaving of partitions. A summary is released once every partition's engine
 has moved past its watermark, so campaign alerts come a little after the event
 that caused them; :meth:`ShardedEngine.finish` releases the rest at end of input.

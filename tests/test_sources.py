@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import sources
+from pipeline.runtime import log_files as sources
 
 
 @settings(max_examples=200, deadline=None)
@@ -51,7 +51,7 @@ def test_blocks_read_gzip_and_name_a_truncated_stream(tmp_path: Path) -> None:
 def test_batch_gc_restores_the_collector_thresholds() -> None:
     import gc
 
-    from pipeline.replay import batch_gc
+    from pipeline.runtime.replay import batch_gc
 
     before = gc.get_threshold()
     with batch_gc(young=12_345):

@@ -21,8 +21,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.cli import main as distillwatch
+from pipeline.cli.main import main as distillwatch
+from pipeline.devtools.embedded_broker import EmbeddedBroker
 from pipeline.hook import audit
 from pipeline.hook.policy import load_policy
 from pipeline.hook.runner import CRASH_ENV, RunSettings, run_hook

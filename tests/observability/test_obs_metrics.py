@@ -13,8 +13,9 @@ from detectors.alerts import Alert
 from detectors.config import EngineConfig
 from detectors.engine import Engine
 from detectors.events import Event, Rejection, decode_value
-from pipeline.metrics import PipelineMetrics, serve, write_snapshot
-from pipeline.metrics_topk import OTHER, key_label
+from pipeline.metrics.pipeline_metrics import PipelineMetrics
+from pipeline.metrics.serving import serve, write_snapshot
+from pipeline.metrics.topk import OTHER, key_label
 
 from .traffic import FAST_CONFIG, events, records
 

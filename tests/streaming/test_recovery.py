@@ -18,8 +18,9 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.config import Settings
-from pipeline.kafka_io import ensure_topics, push_file
-from pipeline.processes import stop_process
+from pipeline.devtools.processes import stop_process
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
 from tests.streaming.conftest import BIN
 from tests.streaming.helpers import alert_ids, test_settings
 

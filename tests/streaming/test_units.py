@@ -11,10 +11,12 @@ import pytest
 from detectors.config import EngineConfig
 from detectors.engine import Engine
 from detectors.partitioning import PartitionCache, partition_for
-from pipeline.app_partition import SOURCE_HEADER, PartitionState
-from pipeline.broker import BrokerError, EmbeddedBroker, metadata_ok
-from pipeline.checkpoint import Checkpoint, _newest_complete, decode_chunks, encode_chunks
 from pipeline.config import load_settings
+from pipeline.devtools.embedded_broker import BrokerError, EmbeddedBroker, metadata_ok
+from pipeline.kafka.checkpoint_store import _newest_complete
+from pipeline.runtime.partition_state import PartitionState
+from pipeline.wire.checkpoint import Checkpoint, decode_chunks, encode_chunks
+from pipeline.wire.forwarding import SOURCE_HEADER
 
 Record = namedtuple("Record", "offset value headers")
 
@@ -165,8 +167,9 @@ def test_checkpoints_of_another_deployment_are_never_restored(embedded_broker):
     """Two groups (or requests topics) sharing a checkpoint topic keep their own state."""
     import asyncio
 
-    from pipeline.checkpoint import CheckpointStore
-    from pipeline.kafka_io import aio_producer, ensure_topics
+    from pipeline.kafka.checkpoint_store import CheckpointStore
+    from pipeline.kafka.clients import aio_producer
+    from pipeline.kafka.topics import ensure_topics
 
     servers = embedded_broker.bootstrap_servers
     first = load_settings(None, kafka_bootstrap_servers=servers, group_id="a", partitions=2,
@@ -197,7 +200,7 @@ class TestCampaignSummaries:
         from detectors.events import Event, parse_line
         from detectors.sharded import ShardedEngine
         from detectors.summaries import KeySummary
-        from pipeline.summaries_io import decode_record, encode_records
+        from pipeline.wire.summaries import decode_record, encode_records
         from tests.unit.test_campaigns import swarm_events
 
         events = swarm_events(6, 4)

@@ -1,9 +1,9 @@
 """The streaming campaign stage: summaries topic in, campaign alerts out.
 
 Per-partition engines publish tagged summaries and watermark heartbeats to the
-one-partition summaries topic (pipeline/summaries_io.py). Every worker with
+one-partition summaries topic (pipeline/wire/summaries.py). Every worker with
 ``campaign_stage`` on, and every ``distillwatch campaigns`` process
-(pipeline/campaigns_cli.py), runs a :class:`CampaignProcessor` in the consumer
+(pipeline/cli/campaigns.py), runs a :class:`CampaignProcessor` in the consumer
 group ``<group_id>-campaigns``; the one that is assigned the topic's partition
 runs the stage, the others stand by and take over (from its checkpoint) when it
 leaves or dies. It:
@@ -17,7 +17,7 @@ leaves or dies. It:
   key ``api_key_id``, like per-key alerts), and waits for their
   acknowledgement before any checkpoint that covers them;
 - checkpoints stage + merger + the summaries offset + the alerts offsets to
-  scan from to a compacted one-partition topic (pipeline/checkpoint.py);
+  scan from to a compacted one-partition topic (pipeline/wire/checkpoint.py);
 - after a crash, its successor restores the checkpoint, scans the alerts
   topic from the recorded offsets for campaign alerts already published,
   re-reads the summaries from the checkpoint's offset and does not publish
@@ -51,10 +51,13 @@ from detectors.alerts import Alert
 from detectors.campaigns import CampaignStage
 from detectors.partitioning import router
 from detectors.summary_merge import SummaryMerger
-from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
 from pipeline.config import Settings
-from pipeline.kafka_io import aio_consumer
-from pipeline.summaries_io import decode_record, ensure_campaign_topics
+from pipeline.kafka.checkpoint_store import CheckpointStore
+from pipeline.kafka.clients import aio_consumer
+from pipeline.kafka.log_reads import end_offsets, published_alert_ids
+from pipeline.kafka.topics import ensure_campaign_topics
+from pipeline.wire.checkpoint import Checkpoint
+from pipeline.wire.summaries import decode_record
 
 __all__ = ["CampaignProcessor"]
 
@@ -107,7 +110,8 @@ class CampaignProcessor:
         self.sequence = 0
         self.dirty = False
         self.alerts_published = 0
-        #: numbers for /metrics, refreshed on the event loop (pipeline/campaign_metrics.py)
+        #: numbers for /metrics, refreshed on the event loop
+        #: (pipeline/metrics/campaign_collector.py)
         self.readings: dict[str, float] = {}
         self._moved: dict[int, float] = {}
         self._caught_up: dict[int, bool] = {}

@@ -28,29 +28,9 @@ from detectors.engine import Engine
 from detectors.events import Event, Rejection, decode_value
 from detectors.partitioning import Router
 from detectors.summaries import KeySummary
-from pipeline.kafka_io import encode_event
+from pipeline.wire.forwarding import SOURCE_HEADER, encode_event, source_of
 
-__all__ = ["SOURCE_HEADER", "BatchOutput", "PartitionState", "source_of"]
-
-#: Header of forwarded records: ``b"<source partition>:<source offset>"``.
-SOURCE_HEADER = "dw-source"
-
-
-def source_of(headers: Any) -> tuple[int, int] | None:
-    """The ``(partition, offset)`` a forwarded record came from, or ``None``.
-
-    Examples
-    --------
-    >>> source_of([("dw-source", b"3:1200")])
-    (3, 1200)
-    >>> source_of([]) is None
-    True
-    """
-    for name, value in headers or ():
-        if name == SOURCE_HEADER:
-            partition, offset = bytes(value).split(b":")
-            return int(partition), int(offset)
-    return None
+__all__ = ["BatchOutput", "PartitionState"]
 
 
 @dataclass

@@ -102,7 +102,8 @@ def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, A
     """A ``PipelineMetrics`` on a fresh registry, served on the configured port."""
     from prometheus_client import CollectorRegistry
 
-    from pipeline.metrics import PipelineMetrics, serve
+    from pipeline.metrics.pipeline_metrics import PipelineMetrics
+    from pipeline.metrics.serving import serve
 
     config = settings.engine_config()
     registry = CollectorRegistry()
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import faust
 
-    from pipeline.app import create_app
+    from pipeline.runtime.faust_app import create_app
 
     metrics, server = build_metrics(settings)
     stage = "in this worker" if settings.campaign_stage else "in `distillwatch campaigns`"
@@ -138,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     )
     app = create_app(settings, metrics)
     if settings.campaigns and settings.campaign_stage:
-        from pipeline.campaign_metrics import register_campaign_metrics
+        from pipeline.metrics.campaign_collector import register_campaign_metrics
 
         def campaign_processor() -> Any:
             processor = getattr(app, "distillwatch_processor", None)

@@ -15,24 +15,19 @@ The worker (and replay) builds one :class:`PipelineMetrics` on an injected
 
 Cardinality is bounded by construction (docs/METRICS.md gives the bound): no
 label ever carries an API key; label values that come from data (reasons,
-detectors) pass through :class:`~pipeline.metrics_topk.BoundedLabel`; the
+detectors) pass through :class:`~pipeline.metrics.topk.BoundedLabel`; the
 hottest keys are exposed by a fixed-size top-K of hashed ids. Serving happens
-in prometheus-client's own thread (:func:`serve`), never in the event loop.
+in prometheus-client's own thread (:func:`pipeline.metrics.serving.serve`), never in the event loop.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import platform
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
-from threading import Thread
 from typing import Any, Protocol
-from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CollectorRegistry,
@@ -43,9 +38,8 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
-from prometheus_client.exposition import generate_latest, start_http_server
 
-from pipeline.metrics_topk import OTHER, BoundedLabel, TopKCollector, merge_top
+from pipeline.metrics.topk import OTHER, BoundedLabel, TopKCollector, merge_top
 
 OUTCOMES = ("valid", "rejected", "duplicate", "late")
 SEVERITIES = ("warning", "critical")
@@ -444,51 +438,3 @@ class PipelineMetrics:
             return 0.0
         # Below 1 until the engine itself says warm, whatever the window count suggests.
         return min(0.99, part.scored / self.population_warmup)
-
-
-# -- exposition --------------------------------------------------------------------------------
-
-
-@dataclass
-class MetricsServer:
-    """A running ``/metrics`` endpoint (prometheus-client's thread); ``close()`` stops it."""
-
-    server: WSGIServer
-    thread: Thread
-
-    @property
-    def port(self) -> int:
-        """The bound port (useful when started on port 0)."""
-        return int(self.server.server_port)
-
-    def close(self) -> None:
-        """Stop serving and wait for the thread (bounded)."""
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
-def serve(registry: CollectorRegistry, host: str = "127.0.0.1", port: int = 0) -> MetricsServer:
-    """Serve ``registry`` on ``http://host:port/metrics`` from a daemon thread.
-
-    prometheus-client's own server runs outside the asyncio loop, so a slow
-    scrape never stalls processing (faust's web server would; DESIGN.md).
-    Binds loopback by default; ``port=0`` picks a free port (see ``.port``).
-    """
-    server, thread = start_http_server(port, addr=host, registry=registry)
-    return MetricsServer(server, thread)
-
-
-def write_snapshot(registry: CollectorRegistry, path: str | os.PathLike[str]) -> Path:
-    """Write the registry in the text exposition format to ``path``, atomically.
-
-    Replay calls this at the end of a run so its counters can be inspected (or
-    pushed to a textfile collector) like a live worker's.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".metrics-", dir=target.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(generate_latest(registry))
-    os.replace(tmp, target)
-    return target

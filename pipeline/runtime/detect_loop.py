@@ -5,13 +5,13 @@ nothing at ~10k records/s on this machine, while a bare aiokafka ``getmany``
 loop reads 200-300k/s (DESIGN.md; ``python -m benchmarks.streaming`` measures
 both). faust also owns offsets and acks, which makes "resume exactly at the
 checkpoint" hard to guarantee. So :class:`StreamProcessor` runs a raw
-consumer, and the faust app (pipeline/app.py) hosts it as a service.
+consumer, and the faust app (pipeline/runtime/faust_app.py) hosts it as a service.
 
 Guarantees (tested in tests/streaming):
 
 - per partition, events reach the engine in offset order, so a worker's
   alerts equal replay's (``ShardedEngine`` with the same partition count);
-- state: each partition's engine is checkpointed (pipeline/checkpoint.py)
+- state: each partition's engine is checkpointed (pipeline/wire/checkpoint.py)
   every ``checkpoint_interval_seconds``, on revocation and on shutdown; a
   worker that gets the partition restores it and seeks to the checkpoint;
 - alerts: published before the checkpoint that covers them; alerts a crashed
@@ -20,9 +20,9 @@ Guarantees (tested in tests/streaming):
 - campaigns (``settings.campaigns``): each partition's summaries and watermark
   go to the summaries topic after every batch, acknowledged before the
   checkpoint that covers them; with ``settings.campaign_stage`` the worker
-  also hosts a :class:`~pipeline.campaign_stage.CampaignProcessor`, which runs
+  also hosts a :class:`~pipeline.runtime.campaign_stage.CampaignProcessor`, which runs
   the campaign stage while this worker holds the summaries topic (without it,
-  ``distillwatch campaigns`` processes run the stage: pipeline/campaigns_cli.py).
+  ``distillwatch campaigns`` processes run the stage: pipeline/cli/campaigns.py).
 """
 
 from __future__ import annotations
@@ -37,12 +37,15 @@ from aiokafka import ConsumerRebalanceListener
 
 from detectors.engine import Engine
 from detectors.partitioning import router
-from pipeline.app_partition import BatchOutput, PartitionState
-from pipeline.campaign_stage import CampaignProcessor
-from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
 from pipeline.config import Settings
-from pipeline.kafka_io import aio_consumer, aio_producer
-from pipeline.summaries_io import encode_records, ensure_campaign_topics
+from pipeline.kafka.checkpoint_store import CheckpointStore
+from pipeline.kafka.clients import aio_consumer, aio_producer
+from pipeline.kafka.log_reads import end_offsets, published_alert_ids
+from pipeline.kafka.topics import ensure_campaign_topics
+from pipeline.runtime.campaign_stage import CampaignProcessor
+from pipeline.runtime.partition_state import BatchOutput, PartitionState
+from pipeline.wire.checkpoint import Checkpoint
+from pipeline.wire.summaries import encode_records
 
 __all__ = ["StreamProcessor"]
 

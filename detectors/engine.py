@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import heapq
 import math
-import pickle
 import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from detectors import statecodec
 from detectors.alerts import Alert, Episode, EpisodeTracker, Reason, alert_id
 from detectors.attributes import prefix_bit
 from detectors.config import EngineConfig
@@ -48,7 +48,8 @@ __all__ = ["DETECTOR", "Engine", "EngineStats"]
 DETECTOR = "extraction_ensemble"
 # 2: per-key counters gained reasoned-output tokens (a longer array per key).
 # 3: per-key high-max_tokens slice (detectors/slices.py).
-SNAPSHOT_VERSION = 3
+# 4: detectors/statecodec.py instead of pickle (nothing read can execute).
+SNAPSHOT_VERSION = 4
 # Content, harvesting and infrastructure features a stolen or resold key changes.
 # Volume is left out on purpose: diurnal apps swing in volume every night and
 # must not look like a takeover.
@@ -472,22 +473,27 @@ class Engine:
     def snapshot(self) -> bytes:
         """All state as bytes. Restoring it and continuing gives the same alerts as never stopping.
 
-        The format is pickle: only restore snapshots this deployment wrote (keep the
-        checkpoint topic writable by the workers alone).
+        The format is :mod:`detectors.statecodec`: data only, classes from
+        :mod:`detectors.state_classes`; restoring never runs code named in the blob.
         """
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
         state = {k: v for k, v in self.__dict__.items() if k not in _DERIVED}
-        return pickle.dumps((SNAPSHOT_VERSION, state), protocol=5)
+        return statecodec.encode(state, "engine", SNAPSHOT_VERSION)
 
     @classmethod
     def restore(cls, blob: bytes, config: EngineConfig | None = None) -> Engine:
-        """Rebuild an engine from :meth:`snapshot` output."""
-        version, state = pickle.loads(blob)
-        if version != SNAPSHOT_VERSION:
-            raise ValueError(
-                f"engine snapshot format {version} was written by another distillwatch version"
-                f" (this one reads format {SNAPSHOT_VERSION}): start the workers on a new"
-                " checkpoint topic (or delete the old one) and replay the history they need"
-            )
+        """Rebuild an engine from :meth:`snapshot` output.
+
+        Raises :class:`~detectors.statecodec.StateError` (a ``ValueError``) on an old,
+        forged or damaged snapshot: start the workers on a new checkpoint topic (or
+        delete the old one) and replay the history they need.
+        """
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
+        state = statecodec.decode(blob, "engine", SNAPSHOT_VERSION)
+        if type(state) is not dict or any(type(k) is not str or k in _DERIVED for k in state):
+            raise statecodec.StateError("engine snapshot: not an engine's state")
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
         engine.config = config or EngineConfig()

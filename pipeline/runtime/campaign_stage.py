@@ -41,12 +41,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import pickle
 import time
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener
 
+from detectors import statecodec
 from detectors.alerts import Alert
 from detectors.campaigns import CampaignStage
 from detectors.partitioning import router
@@ -63,7 +63,8 @@ __all__ = ["CampaignProcessor"]
 
 log = logging.getLogger("distillwatch.campaigns")
 
-STATE_VERSION = 1
+# 2: detectors/statecodec.py instead of pickle (nothing read from a topic can execute)
+STATE_VERSION = 2
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -262,12 +263,11 @@ class CampaignProcessor:
     def _state_blob(self) -> bytes:
         assert self.stage is not None and self.merger is not None
         state = {
-            "version": STATE_VERSION,
             "stage": self.stage.snapshot(),
             "merger": self.merger.snapshot(),
             "alerts_offsets": dict(self.alerts_offsets),
         }
-        return pickle.dumps(state, protocol=5)
+        return statecodec.encode(state, "campaign-checkpoint", STATE_VERSION)
 
     def _refresh_readings(self, full: bool = True) -> None:
         """Copy the stage's numbers for the metrics thread (it must not walk live state).
@@ -344,9 +344,7 @@ class CampaignProcessor:
                 else:
                     await self._consumer.seek_to_end(tps[0])
             else:
-                state = pickle.loads(checkpoint.engine)
-                if state.get("version") != STATE_VERSION:
-                    raise ValueError(f"campaign checkpoint version {state.get('version')!r}")
+                state = statecodec.decode(checkpoint.engine, "campaign-checkpoint", STATE_VERSION)
                 self.stage = CampaignStage.restore(state["stage"], self.settings.campaign_config())
                 self.merger = SummaryMerger.restore(state["merger"])
                 self.alerts_offsets = {int(k): int(v) for k, v in state["alerts_offsets"].items()}

@@ -112,6 +112,7 @@ def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, A
         keys_limit=config.max_keys,
         population_warmup=config.population_warmup,
         component=component,
+        partitions=settings.partitions,
     )
     server = serve(registry, settings.metrics_host, settings.metrics_port)
     return metrics, server

@@ -53,8 +53,15 @@ class CheckpointStore:
         ]
         await asyncio.gather(*futures)
 
-    async def load(self, partitions: Iterable[int]) -> dict[int, Checkpoint]:
-        """Newest complete checkpoint of each partition (partitions without one are absent)."""
+    async def load(
+        self, partitions: Iterable[int], errors: dict[int, str] | None = None
+    ) -> dict[int, Checkpoint]:
+        """Newest complete checkpoint of each partition (partitions without one are absent).
+
+        A newest checkpoint that cannot be read raises ``ValueError``, or, when
+        ``errors`` is given, is left out and its partition's reason put there: it
+        is never silently replaced by a fresh state.
+        """
         wanted = sorted(set(partitions))
         if not wanted:
             return {}
@@ -70,7 +77,7 @@ class CheckpointStore:
             last = tail[-1]
             count = int(last.meta["chunks"])
             if count == 1 and int(last.meta["index"]) == 0:
-                found[partition] = decode_chunks([last])
+                _decode_into(found, errors, partition, [last])
             else:
                 needs_more[partition] = count
         if needs_more:
@@ -82,19 +89,31 @@ class CheckpointStore:
             )
             for partition in needs_more:
                 chunks = self._mine(more.get(partition, []))
-                checkpoint = _newest_complete(chunks)
-                if checkpoint is None:
+                group = _newest_complete(chunks)
+                if group is None:
                     full = await read_tails(
                         self.settings, self.settings.checkpoint_topic, [partition], None
                     )
                     chunks = self._mine(full.get(partition, []))
-                    checkpoint = _newest_complete(chunks)
-                if checkpoint is not None:
-                    found[partition] = checkpoint
+                    group = _newest_complete(chunks)
+                if group is not None:
+                    _decode_into(found, errors, partition, group)
         return found
 
 
-def _newest_complete(chunks: list[Chunk]) -> Checkpoint | None:
+def _decode_into(
+    found: dict[int, Checkpoint], errors: dict[int, str] | None, partition: int, chunks: list[Chunk]
+) -> None:
+    try:
+        found[partition] = decode_chunks(chunks)
+    except ValueError as exc:
+        if errors is None:
+            raise
+        errors[partition] = str(exc)
+
+
+def _newest_complete(chunks: list[Chunk]) -> list[Chunk] | None:
+    """The chunks of the newest checkpoint whose chunks are all there (torn writes skipped)."""
     by_sequence: dict[int, dict[int, Chunk]] = {}
     for chunk in chunks:
         by_sequence.setdefault(int(chunk.meta["sequence"]), {})[int(chunk.meta["index"])] = chunk
@@ -102,5 +121,5 @@ def _newest_complete(chunks: list[Chunk]) -> Checkpoint | None:
         group = by_sequence[sequence]
         any_chunk = next(iter(group.values()))
         if len(group) == int(any_chunk.meta["chunks"]):
-            return decode_chunks(group.values())
+            return list(group.values())
     return None

@@ -33,6 +33,8 @@ _COUNTERS = (
      "summaries whose sequence skipped ahead (a predecessor's output went missing)"),
     ("summaries_duplicates", "distillwatch_campaign_summaries_duplicates",
      "re-sent summaries dropped (a restarted worker re-emitting)"),
+    ("summaries_skipped", "distillwatch_campaign_summaries_skipped",
+     "summaries records that could not be read (skipped, logged)"),
 )  # fmt: skip
 
 

@@ -39,6 +39,7 @@ from prometheus_client import (
     ProcessCollector,
 )
 
+from pipeline.metrics.health import HealthMetrics
 from pipeline.metrics.topk import OTHER, BoundedLabel, TopKCollector, merge_top
 
 OUTCOMES = ("valid", "rejected", "duplicate", "late")
@@ -166,6 +167,8 @@ class PipelineMetrics:
     process_metrics
         Also register prometheus-client's process and platform collectors
         (``process_resident_memory_bytes``, CPU, open fds, ``python_info``).
+    partitions
+        The settings' partition count (``distillwatch_partitions_configured``).
     """
 
     def __init__(
@@ -178,6 +181,7 @@ class PipelineMetrics:
         population_warmup: int = 0,
         component: str = "worker",
         process_metrics: bool = True,
+        partitions: int = 0,
     ) -> None:
         self.registry = registry
         self.population_warmup = population_warmup
@@ -270,6 +274,8 @@ class PipelineMetrics:
         )
         self.top = TopKCollector(top_k)
         registry.register(self.top)
+        #: restore failures and held partitions (pipeline/metrics/health.py)
+        self.health = HealthMetrics(registry, partitions)
         register_build_info(registry, component)
         if process_metrics:
             ProcessCollector(registry=registry)

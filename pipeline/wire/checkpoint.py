@@ -100,28 +100,52 @@ def encode_chunks(checkpoint: Checkpoint, chunk_bytes: int) -> list[Chunk]:
     ]
 
 
+#: Largest engine state a checkpoint may expand to: a forged record must not be a zip bomb.
+MAX_STATE_BYTES = 4 * 1024**3
+
+
 def decode_chunks(chunks: Iterable[Chunk]) -> Checkpoint:
-    """Rebuild a checkpoint from its chunks (in index order)."""
-    ordered = sorted(chunks, key=lambda chunk: int(chunk.meta["index"]))
-    if not ordered or len(ordered) != int(ordered[0].meta["chunks"]):
-        raise ValueError("incomplete checkpoint")
-    meta = ordered[0].meta
-    if any(chunk.meta["sequence"] != meta["sequence"] for chunk in ordered):
-        raise ValueError("checkpoint chunks from different checkpoints")
-    return Checkpoint(
-        partition=int(meta["partition"]),
-        offset=int(meta["offset"]),
-        alerts_offset=int(meta["alerts_offset"]),
-        engine=zlib.decompress(b"".join(chunk.value for chunk in ordered)),
-        forwarded={int(k): int(v) for k, v in meta["forwarded"].items()},
-        sequence=int(meta["sequence"]),
-        owner=str(meta.get("owner", "")),
-        summary_seq=int(meta.get("summary_seq", 0)),
-    )
+    """Rebuild a checkpoint from its chunks (in index order); ``ValueError`` if unreadable."""
+    try:
+        ordered = sorted(chunks, key=lambda chunk: int(chunk.meta["index"]))
+        if not ordered or len(ordered) != int(ordered[0].meta["chunks"]):
+            raise ValueError("incomplete checkpoint")
+        meta = ordered[0].meta
+        if any(chunk.meta["sequence"] != meta["sequence"] for chunk in ordered):
+            raise ValueError("checkpoint chunks from different checkpoints")
+        inflater = zlib.decompressobj()
+        engine = inflater.decompress(b"".join(c.value for c in ordered), MAX_STATE_BYTES)
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise ValueError("state truncated, or larger than MAX_STATE_BYTES")
+        return Checkpoint(
+            partition=int(meta["partition"]),
+            offset=int(meta["offset"]),
+            alerts_offset=int(meta["alerts_offset"]),
+            engine=engine,
+            forwarded={int(k): int(v) for k, v in meta["forwarded"].items()},
+            sequence=int(meta["sequence"]),
+            owner=str(meta.get("owner", "")),
+            summary_seq=int(meta.get("summary_seq", 0)),
+        )
+    except (zlib.error, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"unreadable checkpoint: {type(exc).__name__}: {exc}") from None
+
+
+_META_INTS = ("partition", "offset", "alerts_offset", "sequence", "chunks", "index")
 
 
 def chunk_of(record: Any) -> Chunk | None:
+    """The checkpoint chunk a record carries, or ``None`` (no header, or a malformed one)."""
     for name, value in record.headers or ():
-        if name == _HEADER:
-            return Chunk(record.key or b"", record.value or b"", orjson.loads(value))
+        if name != _HEADER:
+            continue
+        try:
+            meta = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+        if type(meta) is not dict or not all(type(meta.get(k)) is int for k in _META_INTS):
+            return None
+        if type(meta.get("forwarded", {})) is not dict or meta["chunks"] < 1:
+            return None
+        return Chunk(record.key or b"", record.value or b"", meta)
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections import namedtuple
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pipeline.config import load_settings
 from pipeline.devtools.embedded_broker import BrokerError, EmbeddedBroker, metadata_ok
 from pipeline.kafka.checkpoint_store import _newest_complete
 from pipeline.runtime.partition_state import PartitionState
-from pipeline.wire.checkpoint import Checkpoint, decode_chunks, encode_chunks
+from pipeline.wire.checkpoint import Checkpoint, Chunk, chunk_of, decode_chunks, encode_chunks
 from pipeline.wire.forwarding import SOURCE_HEADER
 
 Record = namedtuple("Record", "offset value headers")
@@ -54,8 +55,25 @@ class TestCheckpointCodec:
         torn = [*old, *new[:-1]]  # a crash while writing the newer checkpoint
         survivor = _newest_complete(torn)
         newest = _newest_complete([*old, *new])
-        assert survivor is not None and survivor.offset == 10
-        assert newest is not None and newest.offset == 20
+        assert survivor is not None and decode_chunks(survivor).offset == 10
+        assert newest is not None and decode_chunks(newest).offset == 20
+
+    def test_forged_chunks_are_refused_or_ignored_never_raise_elsewhere(self):
+        good = encode_chunks(Checkpoint(1, 10, 0, b"state", sequence=1), chunk_bytes=1024)[0]
+        for value in (b"not zlib", b"", zlib.compress(b"x" * 100)[:-3]):
+            with pytest.raises(ValueError, match="unreadable checkpoint"):
+                decode_chunks([Chunk(good.key, value, good.meta)])
+        for header in (b"[1, 2]", b"{oops", b'{"chunks": "1"}', b"null"):
+            assert chunk_of(Record(0, b"", [("dw-checkpoint", header)])) is None
+        bomb = zlib.compress(bytes(64 * 1024), 9)
+        import pipeline.wire.checkpoint as wire
+
+        limit, wire.MAX_STATE_BYTES = wire.MAX_STATE_BYTES, 1024
+        try:
+            with pytest.raises(ValueError, match="MAX_STATE_BYTES"):
+                decode_chunks([Chunk(good.key, bomb, good.meta)])
+        finally:
+            wire.MAX_STATE_BYTES = limit
 
 
 class TestPartitionState:
@@ -100,10 +118,10 @@ class TestPartitionState:
         state = _state()
         state.alerts_offset = 3
         state.suppress = {"a1"}
-        state.published(10)
+        state.acknowledged(10)
         assert state.alerts_offset == 3  # a successor must still see the predecessor's alerts
         state.suppress.clear()
-        state.published(10)
+        state.acknowledged(10)
         assert state.alerts_offset == 10
 
 

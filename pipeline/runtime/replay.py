@@ -76,8 +76,11 @@ def replay_files(
 ) -> ReplayResult:
     """Replay ``paths`` through a :class:`ShardedEngine`; write outputs when ``out_dir`` is set.
 
-    Raises :class:`~pipeline.runtime.log_files.InputError` if an input cannot be opened;
-    a read error mid-way is reported in ``ReplayResult.error`` with what was read so far.
+    Raises :class:`~pipeline.runtime.log_files.InputError` if an input cannot be opened
+    before the start. An input that breaks off mid-way (a truncated gzip) is reported in
+    ``ReplayResult.error`` with what was read of it, and the remaining inputs are still
+    read. No line stops a replay: a line the engine cannot take is a rejected row
+    (``processing_error``), and the outputs are written whatever happens.
     """
     check_inputs(paths)
     engine = ShardedEngine(config, campaign_config, campaigns=campaigns)
@@ -85,7 +88,7 @@ def replay_files(
         engine.enable_trace()
     alerts: list[Alert] = []
     total = valid = rejected = 0
-    error: str | None = None
+    errors: list[str] = []
     keys: set[str] = set()
     bar = LineProgress("replaying", total_size(paths)) if progress else None
     read_bytes = 0
@@ -100,6 +103,15 @@ def replay_files(
             scores_file = files.enter_context(open(out_dir / "scores.jsonl", "wb"))  # noqa: SIM115
     rejected_rows: list[dict[str, Any]] = []
     with files, batch_gc():
+        rows = rejected_file.write if rejected_file is not None else None
+
+        def reject(path: str, number: int, code: str, message: str) -> None:
+            row = {"source": path, "line": number, "reason": code, "message": message}
+            if rows is not None:
+                rows(orjson.dumps(row) + b"\n")
+            else:
+                rejected_rows.append(row)
+
         for path in paths:
             number = 0
             try:
@@ -110,21 +122,19 @@ def replay_files(
                     if type(item) is Event:
                         valid += 1
                         keys.add(item.api_key_id)
-                        raised = engine.process(item)
+                        # The one guard of this driver: no line stops a replay.
+                        try:
+                            raised = engine.process(item)
+                        except Exception as exc:  # its type only: the text may quote the event
+                            rejected += 1
+                            message = f"engine raised {type(exc).__name__}"
+                            reject(path, number, "processing_error", message)
+                            continue
                         if raised:
                             alerts.extend(raised)
                     else:
                         rejected += 1
-                        row = {
-                            "source": path,
-                            "line": number,
-                            "reason": item.code,  # type: ignore[union-attr]
-                            "message": item.message,  # type: ignore[union-attr]
-                        }
-                        if rejected_file is not None:
-                            rejected_file.write(orjson.dumps(row) + b"\n")
-                        else:
-                            rejected_rows.append(row)
+                        reject(path, number, item.code, item.message)  # type: ignore[union-attr]
                     if bar is not None:
                         read_bytes += len(line) + 1
                         if total % PROGRESS_EVERY == 0:
@@ -132,13 +142,15 @@ def replay_files(
                     if scores_file is not None and total % 4096 == 0:
                         _write_trace(scores_file, engine.drain_trace())
             except InputError as exc:
-                error = str(exc)
-                break
+                errors.append(str(exc))  # what was read of it counts; the next input is read
         if bar is not None:
             bar.close()
         # End of input: the campaign stage runs the summaries it was holding back until
         # every partition had moved past them (a live worker waits for more events).
-        alerts.extend(engine.finish())
+        try:
+            alerts.extend(engine.finish())
+        except Exception as exc:
+            errors.append(f"campaign stage failed at the end of input: {type(exc).__name__}")
         if scores_file is not None:
             _write_trace(scores_file, engine.drain_trace())
     wall = time.perf_counter() - started
@@ -172,6 +184,7 @@ def replay_files(
         "config": config.to_dict(),
         "campaign_config": None if engine.campaigns is None else engine.campaigns.config.to_dict(),
     }
+    error = "; ".join(errors) if errors else None
     if error is not None:
         summary["error"] = error
     if out_dir is not None:

@@ -124,7 +124,7 @@ def push_file(
         max_request_size=8 * 1024 * 1024,
         # One request in flight per connection: retries cannot reorder a key's events.
         max_in_flight_requests_per_connection=1,
-        **settings.kafka_client_options(),
+        **settings.kafka_python_options(),
     )
     topic = settings.requests_topic
     route = router(settings.partitions)

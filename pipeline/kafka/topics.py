@@ -78,7 +78,7 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     admin = KafkaAdminClient(
         client_id=f"{settings.app_id}-admin",
         request_timeout_ms=int(timeout * 1000),
-        **settings.kafka_client_options(),
+        **settings.kafka_python_options(),
     )
     created: list[str] = []
     try:
@@ -144,7 +144,7 @@ def ensure_campaign_topics(settings: Settings, timeout: float = 30.0) -> list[st
     admin = KafkaAdminClient(
         client_id=f"{settings.app_id}-admin",
         request_timeout_ms=int(timeout * 1000),
-        **settings.kafka_client_options(),
+        **settings.kafka_python_options(),
     )
     try:
         existing = set(admin.list_topics())

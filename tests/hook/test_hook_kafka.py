@@ -155,7 +155,7 @@ def test_labels_travel_through_the_feedback_topic(
     policy = load_policy(write_policy(tmp_path, provider.url))
     settings = RunSettings(
         db_path=tmp_path / "hook.db",
-        bootstrap_servers=bootstrap,
+        kafka={"bootstrap_servers": bootstrap},
         alerts_topic=topic,
         group_id="hook-feedback-test",
         until_idle=1.5,

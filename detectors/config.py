@@ -27,10 +27,17 @@ class EngineConfig:
     allowed_lateness_seconds
         Events older than the newest event time minus this are counted as late
         (they still update the key's open window).
+    allowed_skew_seconds
+        Events further ahead of the partition's watermark than this are early:
+        counted, and taken at the watermark unless the next event confirms the
+        jump (``detectors/clock.py``): one far-future timestamp cannot move a
+        partition's clock.
     key_ttl_seconds
         Keys idle for longer than this (event time) are forgotten.
     max_keys
-        Hard cap on tracked keys; the least recently active key is evicted first.
+        Hard cap on tracked keys, per process (all the partition engines of a
+        worker, or of a replay, share it: ``detectors/keybudget.py``); the engine
+        adding a key past it evicts its least recently active one.
     dedup_capacity
         How many recent ``request_id`` fingerprints are remembered for de-duplication.
     content_full_events, content_stride
@@ -57,6 +64,7 @@ class EngineConfig:
     score_interval_seconds: float = 900.0
     idle_score_seconds: float = 3600.0
     allowed_lateness_seconds: float = 300.0
+    allowed_skew_seconds: float = 6 * 3600.0
     key_ttl_seconds: float = 3 * 86400.0
     max_keys: int = 1_000_000
     dedup_capacity: int = 200_000
@@ -98,6 +106,8 @@ class EngineConfig:
             raise ValueError("partitions must be >= 1")
         if self.content_stride < 1:
             raise ValueError("content_stride must be >= 1")
+        if not self.allowed_skew_seconds > 0:
+            raise ValueError("allowed_skew_seconds must be > 0")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for a replay summary."""

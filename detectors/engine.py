@@ -18,6 +18,7 @@ from typing import Any
 from detectors import statecodec
 from detectors.alerts import Alert, Episode, EpisodeTracker, Reason, alert_id
 from detectors.attributes import prefix_bit
+from detectors.clock import EARLY, LATE, EventClock
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.ensemble import ExtractionEnsemble, ramp
@@ -31,6 +32,7 @@ from detectors.features import (
     key_features,
 )
 from detectors.fingerprints import fingerprint_fields
+from detectors.keybudget import KeyBudget
 from detectors.models import (
     KeyChangeDetector,
     PopulationBaseline,
@@ -49,7 +51,8 @@ DETECTOR = "extraction_ensemble"
 # 2: per-key counters gained reasoned-output tokens (a longer array per key).
 # 3: per-key high-max_tokens slice (detectors/slices.py).
 # 4: detectors/statecodec.py instead of pickle (nothing read can execute).
-SNAPSHOT_VERSION = 4
+# 5: request ids de-duplicated by a 64-bit BLAKE2b hash (was two CRC-32s: 32 bits).
+SNAPSHOT_VERSION = 5
 # Content, harvesting and infrastructure features a stolen or resold key changes.
 # Volume is left out on purpose: diurnal apps swing in volume every night and
 # must not look like a takeover.
@@ -69,11 +72,15 @@ CHANGE_FEATURES = (
 add_event: Callable[..., None] = NATIVE.add_event if NATIVE is not None else KeyState.add
 MAX_REASONS = 5
 EXPIRY_EVERY = 4096
+#: Unexpired keys an expiry pass may look past: one key with a recent last event at the
+#: front of the order must not shield the expired keys behind it.
+EXPIRY_SCAN = 1024
 _NO_ALERTS: list[Alert] = []
 # Attributes rebuilt from config and state on restore (see ``Engine._bind``), never pickled.
 _DERIVED = frozenset(
-    {"config", "_settings", "_seen", "_ip_bit", "_text_bits", "process", "hot_path"}
-)
+    {"config", "_settings", "_seen", "_ip_bit", "_text_bits", "process", "hot_path", "_clock",
+     "_budget"}
+)  # fmt: skip
 
 
 @dataclass
@@ -83,6 +90,8 @@ class EngineStats:
     events_valid: int = 0
     events_duplicate: int = 0
     events_late: int = 0
+    #: events more than ``allowed_skew_seconds`` ahead of the watermark (detectors/clock.py)
+    events_early: int = 0
     keys_tracked: int = 0
     keys_expired: int = 0
     windows_folded: int = 0
@@ -135,6 +144,9 @@ class Engine:
         self._summaries: list[KeySummary] | None = None
         self._since_expiry = 0
         self._stats = EngineStats()
+        #: (event time, events_valid) of the last early event (detectors/clock.py)
+        self._early: tuple[float, int] | None = None
+        self._budget: KeyBudget | None = None
         self._bind()
 
     # -- the hot path -------------------------------------------------------------------
@@ -148,12 +160,15 @@ class Engine:
             stats.events_duplicate += 1
             return _NO_ALERTS
         stats.events_valid += 1
-        lateness, full_events, stride = self._settings
+        lateness, full_events, stride, skew = self._settings
         ts = event.ts
-        if ts > self._max_ts:
-            self._max_ts = ts
-        elif ts < self._max_ts - lateness:
-            stats.events_late += 1
+        max_ts = self._max_ts
+        if max_ts - lateness <= ts <= max_ts + skew:
+            if ts > max_ts:
+                self._max_ts = ts
+        else:  # the first event, a late or an early one: the clock rule decides
+            event = self._place(event)
+            ts = event.ts
         key = event.api_key_id
         state = self._keys.get(key)
         alerts = _NO_ALERTS
@@ -183,6 +198,20 @@ class Engine:
             self._expire()
         return alerts
 
+    def _place(self, event: Event) -> Event:
+        """Put an event outside the usual band on the partition's clock (detectors/clock.py)."""
+        stats = self._stats
+        early = self._early
+        previous = early[0] if early is not None and early[1] == stats.events_valid - 1 else None
+        self._max_ts, ts, verdict = self._clock.place(self._max_ts, event.ts, previous)
+        if verdict == LATE:
+            stats.events_late += 1
+        elif verdict == EARLY:
+            stats.events_early += 1
+            self._early = (event.ts, stats.events_valid)
+            return event._replace(ts=ts)
+        return event
+
     def _open_state(
         self, key: str, state: KeyState | None, ts: float
     ) -> tuple[KeyState, list[Alert]]:
@@ -190,14 +219,20 @@ class Engine:
         if state is not None:
             return state, self._close_window(key, state, ts)
         state = self._keys[key] = KeyState(ts, self.config.window_seconds)
-        if len(self._keys) > self.config.max_keys:
+        budget = self._budget
+        if budget is None:
+            if len(self._keys) > self.config.max_keys:
+                self._evict(next(iter(self._keys)))
+        elif budget.take() and len(self._keys) > 1:  # over the process's one cap
             self._evict(next(iter(self._keys)))
         return state, _NO_ALERTS
 
     def _bind(self) -> None:
         """Hot-path shortcuts derived from config and state (rebuilt on restore, never saved)."""
         c = self.config
-        self._settings = (c.allowed_lateness_seconds, c.content_full_events, c.content_stride)
+        lateness, skew = c.allowed_lateness_seconds, c.allowed_skew_seconds
+        self._settings = (lateness, c.content_full_events, c.content_stride, skew)
+        self._clock = EventClock(skew, lateness)
         self._seen = self._recent_ids.seen
         # Compiled, an address's bit costs less than looking it up in the memo (which
         # misses on every new IPv6 caller); the pure-Python path keeps the memo.
@@ -210,7 +245,7 @@ class Engine:
             self.hot_path = NATIVE.HotPath(
                 self, self._recent_ids.ids, self._keys, self._text_bits, self._bits,
                 self._stats, _NO_ALERTS, c.allowed_lateness_seconds, c.content_full_events,
-                c.content_stride, KeyState,
+                c.content_stride, KeyState, c.allowed_skew_seconds,
             )  # fmt: skip
             self.process = self.hot_path.process  # type: ignore[method-assign]
 
@@ -392,15 +427,28 @@ class Engine:
         if state.episode is not None and state.episode.severity is not None:
             self._hot.pop(key, None)
         self._stats.keys_expired += 1
+        if self._budget is not None:
+            self._budget.give()
 
     def _expire(self) -> None:
+        """Forget keys idle past the TTL, whatever their place in the order.
+
+        Keys are roughly in order of last activity, so expired ones sit at the front;
+        up to ``EXPIRY_SCAN`` unexpired keys are looked past, so one key whose last
+        event is recent (a late or clamped one) cannot shield those behind it.
+        """
         self._since_expiry = 0
         horizon = self._max_ts - self.config.key_ttl_seconds
-        keys = self._keys
-        while keys:
-            key, state = next(iter(keys.items()))
-            if state.last_ts >= horizon:
-                break
+        expired = []
+        kept = 0
+        for key, state in self._keys.items():
+            if state.last_ts < horizon:
+                expired.append(key)
+            else:
+                kept += 1
+                if kept > EXPIRY_SCAN:
+                    break
+        for key in expired:
             self._evict(key)
 
     # -- read-outs for drivers ----------------------------------------------------------
@@ -436,6 +484,19 @@ class Engine:
         """Scores computed since the last call (for score histograms)."""
         scores, self._scores = self._scores, []
         return scores
+
+    def share_key_budget(self, budget: KeyBudget | None) -> None:
+        """Count this engine's keys against one cap shared by the process's engines.
+
+        ``max_keys`` is a cap per process, not per partition: a worker holding eight
+        partitions tracks at most ``max_keys`` keys in all. ``None`` detaches (a
+        revoked partition's keys leave the budget).
+        """
+        if self._budget is not None:
+            self._budget.give(len(self._keys))
+        self._budget = budget
+        if budget is not None:
+            budget.take(len(self._keys))
 
     def enable_summaries(self) -> None:
         """Start collecting per-key summaries for a campaign stage (off by default)."""
@@ -497,5 +558,6 @@ class Engine:
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
         engine.config = config or EngineConfig()
+        engine._budget = None
         engine._bind()
         return engine

@@ -43,7 +43,7 @@ from detectors.models import (
     PopulationModel,
     RankCalibrator,
 )
-from detectors.statecodec import register
+from detectors.statecodec import StateError, register
 from detectors.summaries import KeySummary
 from detectors.summary_merge import MergeStats
 
@@ -58,6 +58,43 @@ def _random_from(state: Any) -> random.Random:
     rng = random.Random()
     rng.setstate(state)  # checks the shape: a forged state raises, nothing runs
     return rng
+
+
+def _bits_state(bits: AttributeBits) -> dict[str, Any]:
+    # The memos are a cache of a pure function: left out, a snapshot stays small
+    # whatever user agents a key sent.
+    return {"capacity": bits.capacity, "capacity_bytes": bits.capacity_bytes}
+
+
+def _bits_from(state: dict[str, Any]) -> AttributeBits:
+    return AttributeBits(int(state["capacity"]), int(state["capacity_bytes"]))
+
+
+def _fields(cls: type, names: tuple[str, ...]) -> tuple[Any, Any]:
+    """Compact to/from-state functions for objects that hold exactly ``names``.
+
+    A forest has ~5,000 nodes per engine: their values in a fixed order, without
+    attribute names, keep a snapshot near pickle's size. A node with other
+    attributes (a river upgrade) is refused when writing, never silently cut.
+    """
+
+    def to_state(obj: Any) -> list[Any]:
+        if tuple(sorted(obj.__dict__)) != tuple(sorted(names)):
+            raise StateError(f"{cls.__qualname__} holds {sorted(obj.__dict__)}, not {names}")
+        return [obj.__dict__[name] for name in names]
+
+    def from_state(values: Any) -> Any:
+        if type(values) is not list or len(values) != len(names):
+            raise StateError(f"{cls.__qualname__}: expected {len(names)} values")
+        obj: Any = object.__new__(cls)
+        obj.__dict__.update(zip(names, values, strict=True))
+        return obj
+
+    return to_state, from_state
+
+
+_BRANCH = _fields(PaddedBranch, ("children", "feature", "threshold", "l_mass", "r_mass"))
+_LEAF = _fields(PaddedLeaf, ("l_mass", "r_mass"))
 
 
 def _forest_state(forest: anomaly.HalfSpaceTrees) -> dict[str, Any]:
@@ -79,7 +116,7 @@ def _forest_from(state: dict[str, Any]) -> anomaly.HalfSpaceTrees:
 register(KeyState)
 register(Episode)
 register(EpisodeTracker)
-register(AttributeBits)
+register(AttributeBits, to_state=_bits_state, from_state=_bits_from)
 register(RecentIds)
 register(EngineStats)
 register(EngineConfig)
@@ -91,8 +128,8 @@ register(RankCalibrator)
 register(KeySummary)
 # -- river, inside the engine's models ----------------------------------------------------
 register(anomaly.HalfSpaceTrees, to_state=_forest_state, from_state=_forest_from)
-register(PaddedBranch)
-register(PaddedLeaf)
+register(PaddedBranch, to_state=_BRANCH[0], from_state=_BRANCH[1])
+register(PaddedLeaf, to_state=_LEAF[0], from_state=_LEAF[1])
 register(stats.Quantile)
 register(type(stats.Quantile()._quantile))  # river's compiled quantile: its own get/setstate
 register(random.Random, to_state=_random_state, from_state=_random_from)

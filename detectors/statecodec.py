@@ -74,7 +74,7 @@ MAGIC = b"DWS\x01"
 
 # Extension type codes (msgpack "ext"): the only non-JSON shapes the format knows.
 _TUPLE, _SET, _FROZENSET, _ODICT, _PAIRS, _ARRAY, _BIGINT = 1, 2, 3, 4, 5, 6, 7
-_DEQUE, _BYTEARRAY, _OBJECT, _REF = 8, 9, 10, 11
+_DEQUE, _BYTEARRAY, _OBJECT, _REF, _UNSET = 8, 9, 10, 11, 12
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _SIMPLE_KEYS = (str, int, float, bytes, bool, type(None))
 _encode = msgspec.msgpack.Encoder().encode
@@ -82,6 +82,13 @@ _encode = msgspec.msgpack.Encoder().encode
 
 class StateError(ValueError):
     """A snapshot that cannot be written or read: unknown class, wrong version, forged."""
+
+
+class _Unset:
+    """An empty slot of a ``__slots__`` object (written so positions keep their meaning)."""
+
+
+UNSET = _Unset()
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,23 @@ def _default_codec(cls: type) -> tuple[Callable[[Any], Any], Callable[[Any], Any
         return (lambda obj: obj.__getstate__()), restore_custom
     slots = _slot_names(cls)
     has_dict = any("__dict__" in klass.__dict__ for klass in cls.__mro__[:-1]) or not slots
+    if not has_dict:
+        # Slots only: values in slot order, no names (a hundred thousand keys would
+        # otherwise carry their 25 slot names each). A changed slot list needs a
+        # version bump of whatever holds the class, as any change of state does.
+        def slots_state(obj: Any) -> list[Any]:
+            return [getattr(obj, name, UNSET) for name in slots]
+
+        def from_slots(state: Any) -> Any:
+            if type(state) is not list or len(state) != len(slots):
+                raise StateError(f"{cls.__qualname__}: expected {len(slots)} slot values")
+            obj = make(cls)
+            for name, value in zip(slots, state, strict=True):
+                if value is not UNSET:
+                    object.__setattr__(obj, name, value)
+            return obj
+
+        return slots_state, from_slots
 
     def to_state(obj: Any) -> Any:
         state = {name: getattr(obj, name) for name in slots if hasattr(obj, name)}
@@ -188,6 +212,7 @@ class _Packer:
     """One encoding pass: turns state into msgpack-native values and ``Ext`` records."""
 
     def __init__(self) -> None:
+        self.names: dict[str, int] = {}  # class name -> its number, written once per snapshot
         self.done: dict[int, int] = {}  # id of a registered object -> its reference number
         self.active: set[int] = set()
         self.seen: set[int] = set()  # ids of plain mutable containers already written
@@ -207,6 +232,8 @@ class _Packer:
         kind = type(value)
         if kind is str or kind is float or kind is bool or value is None or kind is bytes:
             return value
+        if value is UNSET:
+            return Ext(_UNSET, b"")
         if kind is int:
             if _INT_MIN <= value <= _INT_MAX:
                 return value
@@ -269,7 +296,17 @@ class _Packer:
             raise StateError(f"a {codec.name} contains itself: cycles cannot be snapshot")
         self.active.add(key)
         self.alive.append(value)
-        body = _encode([codec.name, self.pack(codec.to_state(value))])
+        # The class name goes first, as a header, and once per snapshot: later objects
+        # of the class refer to it by number. It is numbered before the object's state
+        # is packed, which is also the order a reader meets names in.
+        number = self.names.get(codec.name)
+        if number is None:
+            self.names[codec.name] = len(self.names)
+            raw = codec.name.encode()
+            head = b"\x00" + len(raw).to_bytes(2, "big") + raw
+        else:
+            head = b"\x01" + number.to_bytes(4, "big")
+        body = head + _encode(self.pack(codec.to_state(value)))
         self.active.discard(key)
         self.done[key] = len(self.done)
         return Ext(_OBJECT, body)
@@ -280,17 +317,34 @@ class _Unpacker:
 
     def __init__(self) -> None:
         self.objects: list[Any] = []
+        self.names: list[str] = []
         self.decoder = msgspec.msgpack.Decoder(ext_hook=self.ext)
+
+    def header(self, data: memoryview) -> tuple[str, memoryview]:
+        """The class name an object record starts with, and the rest (its state)."""
+        if data[:1] == b"\x00":
+            size = int.from_bytes(data[1:3], "big")
+            name = bytes(data[3 : 3 + size]).decode()  # UnicodeDecodeError: refused
+            if len(name.encode()) != size:
+                raise StateError("truncated class name")
+            self.names.append(name)
+            return name, data[3 + size :]
+        if data[:1] == b"\x01" and len(data) >= 5:
+            number = int.from_bytes(data[1:5], "big")
+            if number >= len(self.names):
+                raise StateError(f"class number {number} not named yet")
+            return self.names[number], data[5:]
+        raise StateError("malformed object record")
 
     def ext(self, code: int, data: memoryview) -> Any:
         if code == _TUPLE:
             return tuple(self.read_list(data))
         if code == _OBJECT:
-            name, state = self.read_list(data, 2)
-            codec = REGISTRY.get(name) if type(name) is str else None
+            name, rest = self.header(data)
+            codec = REGISTRY.get(name)
             if codec is None:
                 raise StateError(f"class {name!r} is not allowed in state (not registered)")
-            obj = codec.from_state(state)
+            obj = codec.from_state(self.decoder.decode(rest))
             self.objects.append(obj)
             return obj
         if code == _REF:
@@ -322,6 +376,8 @@ class _Unpacker:
             return deque(self.items(items), maxlen)
         if code == _BYTEARRAY:
             return bytearray(data)
+        if code == _UNSET:
+            return UNSET
         raise StateError(f"unknown value type {code} in state")
 
     def read_list(self, data: memoryview, size: int | None = None) -> list[Any]:

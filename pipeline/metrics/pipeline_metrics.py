@@ -42,7 +42,7 @@ from prometheus_client import (
 from pipeline.metrics.health import HealthMetrics
 from pipeline.metrics.topk import OTHER, BoundedLabel, TopKCollector, merge_top
 
-OUTCOMES = ("valid", "rejected", "duplicate", "late")
+OUTCOMES = ("valid", "rejected", "duplicate", "late", "early")
 SEVERITIES = ("warning", "critical")
 REASON_LIMIT = 32
 DETECTOR_LIMIT = 16
@@ -107,6 +107,7 @@ class _PartitionState:
     valid: int
     duplicate: int
     late: int
+    early: int = 0
     keys: int = 0
     state_bytes: int = 0
     anomalous: int = 0
@@ -154,8 +155,9 @@ class PipelineMetrics:
     top_k
         Number of hottest keys exposed by ``distillwatch_top_key_score``.
     keys_limit
-        The engine's ``max_keys`` (per partition engine); ``distillwatch_keys_limit``
-        exposes it times the partitions assigned, the cap on ``distillwatch_keys_tracked``.
+        The engine's ``max_keys``: one cap for the whole process (all its partition
+        engines share it), exposed as ``distillwatch_keys_limit``, the cap on
+        ``distillwatch_keys_tracked``.
         0 when unknown.
     state_limit_bytes
         Memory budget for engine state (``distillwatch_state_limit_bytes``); 0 = none.
@@ -244,7 +246,7 @@ class PipelineMetrics:
         )
         self.keys_limit = Gauge(
             "distillwatch_keys_limit",
-            "Cap on tracked keys: max_keys times the partition engines assigned",
+            "Cap on tracked keys in this process (max_keys, shared by its partition engines)",
             registry=r,
         )
         self.state_bytes = Gauge(
@@ -389,13 +391,17 @@ class PipelineMetrics:
                 engine, stats.events_valid, stats.events_duplicate, stats.events_late
             )
             self._partitions[partition] = last
+            last.early = getattr(stats, "events_early", 0)
+        early = getattr(stats, "events_early", 0)  # the clock rule's (detectors/clock.py)
         for outcome, now, before in (
             ("valid", stats.events_valid, last.valid),
             ("duplicate", stats.events_duplicate, last.duplicate),
             ("late", stats.events_late, last.late),
+            ("early", early, last.early),
         ):
             if now > before:
                 self.events.labels(outcome).inc(now - before)
+        last.early = early
         last.valid, last.duplicate, last.late = (
             stats.events_valid,
             stats.events_duplicate,
@@ -431,7 +437,7 @@ class PipelineMetrics:
         self.state_bytes.set(sum(p.state_bytes for p in parts))
         self.anomalous_keys.set(sum(p.anomalous for p in parts))
         self.partitions_assigned.set(len(self._partitions))
-        self.keys_limit.set(self._keys_limit_per_engine * len(self._partitions))
+        self.keys_limit.set(self._keys_limit_per_engine)
         top = merge_top([p.top for p in parts], self.top.k)
         self.top.update(top)
         if partition is not None:

@@ -47,6 +47,7 @@ import time
 from typing import Any
 
 from detectors.engine import Engine
+from detectors.keybudget import KeyBudget
 from detectors.partitioning import router
 from pipeline.config import Settings
 from pipeline.kafka.checkpoint_store import CheckpointStore
@@ -85,6 +86,8 @@ class StreamProcessor(ConsumerLoop):
         super().__init__(settings, clock)
         self.metrics = metrics
         self.engine_config = settings.engine_config()
+        #: ``max_keys`` is one cap for every partition this worker holds
+        self.key_budget = KeyBudget(self.engine_config.max_keys)
         self.router = router(settings.partitions)
         self.states: dict[int, PartitionState] = {}
         #: partitions held paused because their checkpoint could not be restored -> why
@@ -335,7 +338,9 @@ class StreamProcessor(ConsumerLoop):
             return
         await self._checkpoint(partitions)
         for partition in partitions:
-            self.states.pop(partition, None)
+            state = self.states.pop(partition, None)
+            if state is not None:
+                state.engine.share_key_budget(None)  # its keys leave this worker's count
             if self.metrics is not None:
                 self.metrics.forget_partition(partition)
         log.info("partitions revoked: %s", partitions)
@@ -372,6 +377,7 @@ class StreamProcessor(ConsumerLoop):
             if partition in errors:
                 continue
             state = restored.get(partition) or self._fresh(partition)
+            state.engine.share_key_budget(self.key_budget)
             state.suppress = set(scans.get(partition, set()))
             state.alerts_offset = max(state.alerts_offset, alert_ends.get(partition, 0))
             self.states[partition] = state

@@ -164,6 +164,7 @@ def replay_files(
         "events_rejected": rejected,
         "events_duplicate": stats.events_duplicate,
         "events_late": stats.events_late,
+        "events_early": stats.events_early,
         "keys_seen": len(keys),
         "keys_tracked": stats.keys_tracked,
         "alerts": {

@@ -102,7 +102,7 @@ def test_partitions_sum_and_forget(registry: CollectorRegistry) -> None:
     metrics.set_lag(0, 7)
     metrics.set_lag(3, -2)  # a stale end offset never shows negative lag
     assert value(registry, "distillwatch_keys_tracked") == 3.0
-    assert value(registry, "distillwatch_keys_limit") == 100.0
+    assert value(registry, "distillwatch_keys_limit") == 50.0  # one cap per process
     assert value(registry, "distillwatch_consumer_lag_records", partition="3") == 0.0
     assert value(registry, "distillwatch_engine_warmup_ratio", partition="3") == 0.0
     metrics.forget_partition(3)

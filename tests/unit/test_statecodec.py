@@ -135,24 +135,34 @@ def test_a_forged_pickle_executes_nothing(tmp_path: Path) -> None:
 def test_unregistered_classes_are_refused() -> None:
     forged = encode({"x": 1}, "engine", 4).replace(b"\xa1x", b"\xa1y")  # still readable
     assert decode(forged, "engine", 4) == {"y": 1}
-    body = statecodec._encode(
-        statecodec.Ext(statecodec._OBJECT, statecodec._encode(["os.system", "touch /tmp/x"]))
-    )
-    blob = MAGIC + statecodec._encode(["engine", 4, body])
+    blob = forged_object("os.system", "touch /tmp/x")
     with pytest.raises(StateError, match=r"'os\.system' is not allowed"):
         decode(blob, "engine", 4)
     with pytest.raises(StateError, match="cannot snapshot"):
         encode({"f": _Marker("x")}, "t", 1)
 
 
+def forged_object(name: str, state: Any, kind: str = "engine", version: int = 4) -> bytes:
+    """A snapshot holding one object record, as a forger would write it."""
+    raw = name.encode()
+    record = b"\x00" + len(raw).to_bytes(2, "big") + raw + statecodec._encode(state)
+    body = statecodec._encode(statecodec.Ext(statecodec._OBJECT, record))
+    return MAGIC + statecodec._encode([kind, version, body])
+
+
 def test_registered_classes_accept_only_their_attributes() -> None:
     from detectors.features import KeyState
+    from detectors.models import RankCalibrator
 
     good = encode(KeyState(0.0, 300.0), "t", 1)
     assert isinstance(decode(good, "t", 1), KeyState)
-    bad = good.replace(b"first_ts", b"bogus_ts")
-    with pytest.raises(StateError, match="no attribute 'bogus_ts'"):
-        decode(bad, "t", 1)
+    with pytest.raises(StateError, match="expected 25 slot values"):
+        decode(forged_object("detectors.features.KeyState", [1, 2], "t", 1), "t", 1)
+    name = "detectors.models.RankCalibrator"
+    with pytest.raises(StateError, match="bad attribute name '__class__'"):
+        decode(forged_object(name, {"__class__": 1}, "t", 1), "t", 1)
+    assert decode(forged_object(name, {"bins": 3}, "t", 1), "t", 1).bins == 3
+    assert isinstance(decode(forged_object(name, {}, "t", 1), "t", 1), RankCalibrator)
 
 
 def test_shared_objects_stay_shared_and_cycles_are_refused() -> None:

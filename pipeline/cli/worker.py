@@ -114,6 +114,8 @@ def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, A
         component=component,
         partitions=settings.partitions,
     )
+    if component == "worker":  # the "campaign stage absent" rule needs to know it is wanted
+        metrics.health.campaigns_enabled.set(1 if settings.campaigns else 0)
     server = serve(registry, settings.metrics_host, settings.metrics_port)
     return metrics, server
 

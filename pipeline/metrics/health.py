@@ -51,6 +51,11 @@ class HealthMetrics:
             registry=registry,
         )
         self.partitions_configured.set(partitions)
+        self.campaigns_enabled = Gauge(
+            "distillwatch_campaigns_enabled",
+            "1 when this worker publishes campaign summaries (some process must run the stage)",
+            registry=registry,
+        )
         self._failed: dict[str, set[int]] = {stage: set() for stage in STAGES}
         for stage in STAGES:
             self.restore_failures.labels(stage)

@@ -57,11 +57,11 @@ def _wait_progress(settings: Settings, fraction: float, timeout: float) -> None:
     raise AssertionError(f"worker did not reach {fraction:.0%} within {timeout}s")
 
 
-def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def _start_worker(settings: Settings, log: Path, metrics_port: int = 0) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
-        "DISTILLWATCH_METRICS_PORT": "0",
+        "DISTILLWATCH_METRICS_PORT": str(metrics_port),
         "DISTILLWATCH_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),
         "DISTILLWATCH_HEARTBEAT_INTERVAL_MS": str(settings.heartbeat_interval_ms),
         "DISTILLWATCH_REBALANCE_TIMEOUT_MS": str(settings.rebalance_timeout_ms),

@@ -145,3 +145,67 @@ def test_detect_loop_checkpoints_when_its_clock_says_so(embedded_broker) -> None
             await asyncio.wait_for(task, 30)
 
     asyncio.run(scenario())
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(120)
+def test_a_batch_that_failed_to_publish_is_never_checkpointed(embedded_broker) -> None:
+    """Publishing fails mid-batch: run() stops with the error, and the checkpoint written
+    on the way out does not cover the failed batch (its successor redoes it)."""
+    from pipeline.kafka.checkpoint_store import CheckpointStore
+    from pipeline.kafka.clients import aio_producer
+
+    settings = test_settings(
+        embedded_broker.bootstrap_servers,
+        requests_topic="fail-req",
+        alerts_topic="fail-alerts",
+        checkpoint_topic="fail-cp",
+        dead_letter_topic="fail-dl",
+        group_id="fail",
+        partitions=1,
+        campaigns=False,
+    )
+    ensure_topics(settings)
+    clock = Clock()
+    event = {"ts": 1791205451.0, "api_key_id": "k", "prompt_tokens": 1, "completion_tokens": 2}
+
+    async def send(producer: object, count: int, start: int) -> None:
+        for i in range(start, start + count):
+            value = orjson.dumps({**event, "request_id": f"r{i}"})
+            await producer.send_and_wait(settings.requests_topic, value, key=b"k")  # type: ignore[attr-defined]
+
+    async def scenario() -> tuple[int, int]:
+        processor = StreamProcessor(settings, clock=clock)
+        await processor.start()
+        task = asyncio.create_task(processor.run())
+        producer = aio_producer(settings)
+        await producer.start()
+        try:
+            await wait_for(lambda: 0 in processor.states, 60, "the partition")
+            await send(producer, 10, 0)
+            await wait_for(lambda: processor.events_processed == 10, 30, "10 events")
+            safe = processor.states[0].next_offset
+            sink = processor._sink
+            assert sink is not None
+
+            async def broken_flush() -> None:
+                raise ConnectionError("the broker went away mid-batch")
+
+            sink.flush = broken_flush  # type: ignore[method-assign]
+            await send(producer, 10, 10)
+            with pytest.raises(ConnectionError):
+                await asyncio.wait_for(task, 30)
+            assert processor.states[0].next_offset > safe  # processed, never published
+        finally:
+            await producer.stop()
+            await processor.stop()  # the way out: a forced checkpoint of every partition
+        store_producer = aio_producer(settings)
+        await store_producer.start()
+        try:
+            checkpoint = (await CheckpointStore(settings, store_producer).load([0]))[0]
+        finally:
+            await store_producer.stop()
+        return safe, checkpoint.offset
+
+    safe, covered = asyncio.run(scenario())
+    assert covered <= safe  # the failed batch is not covered: a successor redoes it

@@ -4,7 +4,8 @@ Contenders, each timed in its own subprocess pinned to one CPU:
 
 (a) ``bare``        read lines + ``orjson.loads`` (the floor: what any JSON replay costs)
 (b) ``parse``       read lines + :func:`detectors.events.parse_line` (decode and validate)
-(c) ``replay``      :func:`pipeline.replay.replay_files` (ShardedEngine, outputs to a temp dir)
+(c) ``replay``      :func:`pipeline.runtime.replay.replay_files` (ShardedEngine, outputs to
+                    a temp dir)
 (d) ``replay_meta`` the same replay over the same events with ``prompt_text`` removed
 (e) ``bare_meta``   the bare loop over that metadata-only file (the fair floor for d)
 
@@ -140,7 +141,7 @@ def _parse(path: Path) -> int:
 
 def _replay(path: Path) -> int:
     from detectors.config import EngineConfig
-    from pipeline.replay import replay_files
+    from pipeline.runtime.replay import replay_files
 
     with tempfile.TemporaryDirectory(prefix="dw-bench-replay-") as tmp:
         result = replay_files([str(path)], EngineConfig(), out_dir=Path(tmp))
@@ -166,7 +167,7 @@ def _child(name: str, path: Path, repeat: int, cpu: int) -> dict[str, Any]:
     # Import everything a contender touches before the clock starts (river alone takes
     # a noticeable fraction of a second), so repeat 1 times the same work as repeat 3.
     import detectors.events  # noqa: F401
-    import pipeline.replay  # noqa: F401
+    import pipeline.runtime.replay  # noqa: F401
 
     runner = _RUNNERS[name]
     walls: list[float] = []
@@ -311,7 +312,7 @@ def profile_replay(quick: bool = False, top: int = 15, cpu: int | None = None) -
     import cProfile
     import pstats
 
-    import pipeline.replay  # noqa: F401 - import outside the profile, as the timed runs do
+    import pipeline.runtime.replay  # noqa: F401 - import outside the profile, as the timed runs do
 
     prompts, _ = ensure_dataset(QUICK_DATASET if quick else FULL_DATASET)
     os.sched_setaffinity(0, {pick_cpu() if cpu is None else cpu})

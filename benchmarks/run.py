@@ -83,7 +83,7 @@ def _streaming(quick: bool, out: Path, timeout: float, console: Any) -> str:
     if not (REPO_ROOT / "benchmarks" / "streaming" / "__main__.py").exists():
         return "skipped: benchmarks/streaming/__main__.py does not exist yet"
     try:
-        from pipeline.broker import BrokerError, EmbeddedBroker
+        from pipeline.devtools.embedded_broker import BrokerError, EmbeddedBroker
 
         with EmbeddedBroker():
             pass

@@ -27,7 +27,7 @@ def key_drilldown() -> Dashboard:
                 text=(
                     "Metrics never carry API key ids. The `key` label is the first 12 hex "
                     'characters of sha256(api_key_id): compute it with `python -c "from '
-                    "pipeline.metrics_topk import key_label; print(key_label('KEY'))\"`. Only "
+                    "pipeline.metrics.topk import key_label; print(key_label('KEY'))\"`. Only "
                     "keys that reached a worker's top-K have series; the full history of any "
                     "key is in the alerts topic and in `distillwatch replay`."
                 ),

@@ -1,5 +1,5 @@
 """The three distillwatch dashboards, as code. Every query uses only metrics that
-``pipeline.metrics.PipelineMetrics`` or the hook (``distillwatch_hook_*``) expose;
+``pipeline.metrics.pipeline_metrics.PipelineMetrics`` or the hook (``distillwatch_hook_*``) expose;
 tests/observability runs each one against a live Prometheus.
 """
 
@@ -148,7 +148,7 @@ def overview() -> Dashboard:
                 kind="table",
                 description=(
                     "The 10 highest-scoring keys across workers. key = first 12 hex chars of "
-                    "sha256(api_key_id) (pipeline.metrics_topk.key_label); open one in the "
+                    "sha256(api_key_id) (pipeline.metrics.topk.key_label); open one in the "
                     "Key drill-down dashboard."
                 ),
             ),

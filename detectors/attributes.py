@@ -44,17 +44,26 @@ class AttributeBits:
     """Memoised bitmap bits of IP prefixes, user agents and models.
 
     The same few thousand values repeat across millions of events; hashing each
-    once saves a split, an encode and a crc32 per event and attribute.
+    once saves a split, an encode and a crc32 per event and attribute. The memos
+    are bounded in bytes, not only in entries (10 KB user agents once grew them
+    to ~1 GB), and are a cache: snapshots leave them out (a restored engine
+    recomputes a value's bit on first sight, the same bit).
 
     Examples
     --------
-    >>> bits = AttributeBits()
+    >>> bits = AttributeBits(capacity_bytes=30_000)
     >>> bits.ip("203.0.113.7") == bits.ip("203.0.113.99") != bits.ip("198.51.100.7")
+    True
+    >>> for i in range(10):
+    ...     _ = bits.text(f"agent-{i} " + "x" * 10_000)
+    >>> bits.text_bytes <= 30_000
     True
     """
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(self, capacity: int = 100_000, capacity_bytes: int = 8 * 1024 * 1024) -> None:
         self.capacity = capacity
+        self.capacity_bytes = capacity_bytes
+        self.text_bytes = 0
         self._ip: dict[str, int] = {}
         self._text: dict[str, int] = {}
 
@@ -83,10 +92,14 @@ class AttributeBits:
             return 0
         bit = self._text.get(value)
         if bit is None:
-            if len(self._text) >= self.capacity:
-                self._text.clear()
+            size = len(value) + 64  # the string and its dict entry, roughly
+            if len(self._text) >= self.capacity or self.text_bytes + size > self.capacity_bytes:
+                self._text.clear()  # in place: the compiled hot path holds this dict
+                self.text_bytes = 0
             bit = 1 << (crc32(value.encode()) & 63)
-            self._text[value] = bit
+            if size <= self.capacity_bytes:  # a value larger than the whole memo is not kept
+                self._text[value] = bit
+                self.text_bytes += size
         return bit
 
 
@@ -105,8 +118,10 @@ class AttributeIndex:
     True
     """
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(self, capacity: int = 100_000, capacity_bytes: int = 8 * 1024 * 1024) -> None:
         self.capacity = capacity
+        self.capacity_bytes = capacity_bytes
+        self.text_bytes = 0
         self._ip: dict[str, int] = {}
         self._text: dict[str, int] = {}
 
@@ -126,8 +141,12 @@ class AttributeIndex:
             return -1
         position = self._text.get(value)
         if position is None:
-            if len(self._text) >= self.capacity:
+            size = len(value) + 64  # the string and its dict entry, roughly
+            if len(self._text) >= self.capacity or self.text_bytes + size > self.capacity_bytes:
                 self._text.clear()
+                self.text_bytes = 0
             position = crc32(value.encode("utf-8", "replace")) & 63
-            self._text[value] = position
+            if size <= self.capacity_bytes:  # a value larger than the whole memo is not kept
+                self._text[value] = position
+                self.text_bytes += size
         return position

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-import pickle
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from detectors import statecodec
 from detectors.alerts import Alert, Episode, EpisodeTracker, alert_id
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import TemplateIndex
@@ -39,7 +39,8 @@ from detectors.summaries import KeySummary
 __all__ = ["DETECTOR", "CampaignStage", "CampaignStats", "campaign_id_of", "fragment_score"]
 
 DETECTOR = "campaign"
-SNAPSHOT_VERSION = 1
+# 2: detectors/statecodec.py instead of pickle (nothing read can execute).
+SNAPSHOT_VERSION = 2
 EXPIRY_EVERY = 1024
 # A key's campaign moves to another group only when that group scores clearly higher,
 # or when its current group has not scored it for a while: ids stay stable.
@@ -422,18 +423,20 @@ class CampaignStage:
     # -- persistence ----------------------------------------------------------------------
 
     def snapshot(self) -> bytes:
-        """All state as bytes (pickle: restore only snapshots this deployment wrote)."""
+        """All state as bytes (:mod:`detectors.statecodec`: data only, never executed)."""
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
         state = {k: v for k, v in self.__dict__.items() if k != "config"}
-        return pickle.dumps((SNAPSHOT_VERSION, state), protocol=5)
+        return statecodec.encode(state, "campaigns", SNAPSHOT_VERSION)
 
     @classmethod
     def restore(cls, blob: bytes, config: CampaignConfig | None = None) -> CampaignStage:
-        """Rebuild a stage from :meth:`snapshot` output."""
-        version, state = pickle.loads(blob)
-        if version != SNAPSHOT_VERSION:
-            raise ValueError(
-                f"campaign snapshot version {version} is not supported (need {SNAPSHOT_VERSION})"
-            )
+        """Rebuild a stage from :meth:`snapshot` output (``StateError`` when refused)."""
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
+        state = statecodec.decode(blob, "campaigns", SNAPSHOT_VERSION)
+        if type(state) is not dict or any(type(k) is not str or k == "config" for k in state):
+            raise statecodec.StateError("campaign snapshot: not a campaign stage's state")
         stage = cls.__new__(cls)
         stage.__dict__.update(state)
         stage.config = config or CampaignConfig()

@@ -32,10 +32,17 @@ class EngineConfig:
     allowed_lateness_seconds
         Events older than the newest event time minus this are counted as late
         (they still update the key's open window).
+    allowed_skew_seconds
+        Events further ahead of the partition's watermark than this are early:
+        counted, and taken at the watermark unless the next event confirms the
+        jump (``detectors/clock.py``): one far-future timestamp cannot move a
+        partition's clock.
     key_ttl_seconds
         Keys idle for longer than this (event time) are forgotten.
     max_keys
-        Hard cap on tracked keys; the least recently active key is evicted first.
+        Hard cap on tracked keys, per process (all the partition engines of a
+        worker, or of a replay, share it: ``detectors/keybudget.py``); the engine
+        adding a key past it evicts its least recently active one.
     dedup_capacity
         How many recent ``request_id`` fingerprints are remembered for de-duplication.
     content_full_events, content_stride
@@ -43,7 +50,7 @@ class EngineConfig:
         prompts of a key's window are fingerprinted, then one in ``content_stride``.
     prompt_memory_bits
         log2 of the size in bits of each generation of the engine's prompt memory
-        (four generations: 2**bits / 2 bytes in all; 22 gives 2 MiB per engine).
+        (four generations: 2**bits / 2 bytes in all; 20 gives 512 KiB per engine).
     warning_threshold, critical_threshold
         Ensemble score at which an episode opens with a warning / escalates to critical.
     recover_threshold, recovery_seconds
@@ -65,12 +72,13 @@ class EngineConfig:
     score_interval_seconds: float = 900.0
     idle_score_seconds: float = 3600.0
     allowed_lateness_seconds: float = 300.0
+    allowed_skew_seconds: float = 6 * 3600.0
     key_ttl_seconds: float = 3 * 86400.0
     max_keys: int = 1_000_000
     dedup_capacity: int = 200_000
     content_full_events: int = 4
     content_stride: int = 8
-    prompt_memory_bits: int = 22
+    prompt_memory_bits: int = 20
     warning_threshold: float = 0.6
     critical_threshold: float = 0.85
     recover_threshold: float = 0.4
@@ -108,6 +116,8 @@ class EngineConfig:
             raise ValueError("content_stride must be >= 1")
         if not 10 <= self.prompt_memory_bits <= 30:
             raise ValueError("prompt_memory_bits must be in [10, 30]")
+        if not self.allowed_skew_seconds > 0:
+            raise ValueError("allowed_skew_seconds must be > 0")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for a replay summary."""

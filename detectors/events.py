@@ -2,6 +2,14 @@
 
 Nothing here logs or echoes ``prompt_text``: rejection messages name the field
 and the expected type, never the offending value of a text field.
+
+No input raises: :func:`parse_line` and :func:`decode_value` turn anything
+wrong with an item (bad JSON, nesting deeper than the decoders go, numbers
+out of range, any unexpected error) into a :class:`Rejection` with its
+reason, and the drivers dead-letter it. Numbers are bounded at decode so
+features stay finite downstream: token counts, ``n`` and ``max_tokens`` above
+``MAX_COUNT`` (2**53, where floats stop counting exactly) and ``temperature``
+above ``MAX_TEMPERATURE`` are rejected as ``out_of_range``.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from detectors.native import NATIVE
 from detectors.timestamps import EventRejected, format_ts, parse_ts, type_name
 
 __all__ = [
+    "MAX_COUNT",
+    "MAX_TEMPERATURE",
     "Event",
     "EventRejected",
     "Rejection",
@@ -79,7 +89,18 @@ REASON_CODES = (
     "out_of_range",
     "invalid_timestamp",
     "empty",
+    # no exception escapes a decoder or the engine: these name what went wrong instead
+    "undecodable",
+    "processing_error",
 )
+
+#: Largest token count, ``n`` or ``max_tokens`` accepted: floats count integers exactly
+#: up to here, so sums and ratios of counts stay finite and exact enough.
+MAX_COUNT = 2**53
+#: Largest ``temperature`` accepted (APIs use 0-2): a value near float's limit made
+#: ``temperature * 20`` infinite downstream.
+MAX_TEMPERATURE = 100.0
+_NESTED = "nested deeper than the decoder's limit"
 
 
 def _req_int(obj: dict[str, Any], name: str) -> int:
@@ -90,6 +111,8 @@ def _req_int(obj: dict[str, Any], name: str) -> int:
         raise EventRejected("wrong_type", f"{name} must be an integer, got {type_name(value)}")
     if value < 0:
         raise EventRejected("out_of_range", f"{name} must be >= 0")
+    if value > MAX_COUNT:
+        raise EventRejected("out_of_range", f"{name} must be <= 2**53")
     return value
 
 
@@ -99,22 +122,28 @@ def _opt_int(obj: dict[str, Any], name: str, low: int, high: int | None = None) 
         return None
     if type(value) is not int:
         raise EventRejected("wrong_type", f"{name} must be an integer, got {type_name(value)}")
-    if value < low or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise EventRejected("out_of_range", f"{name} must be {bound}")
+    if value < low or value > (MAX_COUNT if high is None else high):
+        bound = f">= {low}" if value < low else "<= 2**53"
+        raise EventRejected(
+            "out_of_range", f"{name} must be {bound if high is None else f'in [{low}, {high}]'}"
+        )
     return value
 
 
-def _opt_number(obj: dict[str, Any], name: str) -> float | None:
+def _opt_number(obj: dict[str, Any], name: str, high: float = math.inf) -> float | None:
     value = obj.get(name)
     if value is None:
         return None
     kind = type(value)
     if kind is not int and kind is not float:
         raise EventRejected("wrong_type", f"{name} must be a number, got {type_name(value)}")
-    number = float(value)
-    if not number >= 0 or number == math.inf:  # also rejects NaN
-        raise EventRejected("out_of_range", f"{name} must be a finite number >= 0")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        number = math.inf
+    if not 0 <= number <= high or number == math.inf:  # also rejects NaN
+        bound = "a finite number >= 0" if high == math.inf else f"in [0, {high:g}]"
+        raise EventRejected("out_of_range", f"{name} must be {bound}")
     return number
 
 
@@ -193,22 +222,22 @@ def _parse_optional(
     reasoning = g("reasoning_tokens")
     if reasoning is None:
         reasoning = 0
-    elif type(reasoning) is not int or reasoning < 0:
+    elif type(reasoning) is not int or not 0 <= reasoning <= MAX_COUNT:
         _opt_int(obj, "reasoning_tokens", 0)
     n = g("n")
     if n is None:
         n = 1
-    elif type(n) is not int or n < 1:
+    elif type(n) is not int or not 1 <= n <= MAX_COUNT:
         _opt_int(obj, "n", 1)
     max_tokens = g("max_tokens")
-    if max_tokens is not None and (type(max_tokens) is not int or max_tokens < 1):
+    if max_tokens is not None and (type(max_tokens) is not int or not 1 <= max_tokens <= MAX_COUNT):
         _opt_int(obj, "max_tokens", 1)
     latency = g("latency_ms")
     if latency is not None:
         latency = _opt_number(obj, "latency_ms")
     temperature = g("temperature")
     if temperature is not None:
-        temperature = _opt_number(obj, "temperature")
+        temperature = _opt_number(obj, "temperature", MAX_TEMPERATURE)
     return Event(
         ts,
         key,
@@ -276,18 +305,18 @@ def parse_event(obj: object) -> Event:
 class _Wire(msgspec.Struct, gc=False):
     ts: str | float
     api_key_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-    prompt_tokens: Annotated[int, msgspec.Meta(ge=0)]
-    completion_tokens: Annotated[int, msgspec.Meta(ge=0)]
+    prompt_tokens: Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
+    completion_tokens: Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
     request_id: str | None = None
     account_id: str | None = None
     model: str | None = None
     endpoint: str | None = None
     status: Annotated[int, msgspec.Meta(ge=100, le=599)] | None = None
     latency_ms: Annotated[float, msgspec.Meta(ge=0)] | None = None
-    reasoning_tokens: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    n: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    temperature: Annotated[float, msgspec.Meta(ge=0)] | None = None
-    max_tokens: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    reasoning_tokens: Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)] | None = None
+    n: Annotated[int, msgspec.Meta(ge=1, le=MAX_COUNT)] | None = None
+    temperature: Annotated[float, msgspec.Meta(ge=0, le=MAX_TEMPERATURE)] | None = None
+    max_tokens: Annotated[int, msgspec.Meta(ge=1, le=MAX_COUNT)] | None = None
     client_ip: str | None = None
     user_agent: str | None = None
     system_prompt_hash: str | None = None
@@ -352,6 +381,8 @@ def _wire_item(w: _Wire, index: int) -> Event | Rejection:
         return _from_wire(w)
     except EventRejected as exc:
         return Rejection(exc.code, exc.message, index, w.api_key_id)
+    except Exception as exc:
+        return Rejection("undecodable", type(exc).__name__, index, w.api_key_id)
 
 
 def _key_hint(obj: object) -> str | None:
@@ -367,6 +398,8 @@ def _parse_obj(obj: object, index: int) -> Event | Rejection:
         return parse_event(obj)
     except EventRejected as exc:
         return Rejection(exc.code, exc.message, index, _key_hint(obj))
+    except Exception as exc:  # a check that itself failed: still one rejected item
+        return Rejection("undecodable", type(exc).__name__, index, _key_hint(obj))
 
 
 def parse_line(line: bytes | str, index: int = 0) -> Event | Rejection:
@@ -381,19 +414,27 @@ def parse_line(line: bytes | str, index: int = 0) -> Event | Rejection:
         wire = _WIRE.decode(line)
     except _WIRE_ERRORS:
         return _parse_line_checked(line, index)
+    except RecursionError:  # an unknown field nested ~1,000 levels deep
+        return Rejection("invalid_json", _NESTED, index)
     try:  # _wire_item, inlined: one call less per replayed line
         return _from_wire(wire)
     except EventRejected as exc:
         return Rejection(exc.code, exc.message, index, wire.api_key_id)
+    except Exception as exc:
+        return Rejection("undecodable", type(exc).__name__, index, wire.api_key_id)
 
 
 def _parse_line_checked(line: bytes | str, index: int) -> Event | Rejection:
     # The slow path: decode to plain objects and check field by field for the reason.
     try:
         obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if "infinity" in str(exc):  # valid JSON, but a number no float can hold
+            return Rejection("out_of_range", "a number is beyond float range", index)
         code = "empty" if not line.strip() else "invalid_json"
         return Rejection(code, "not valid JSON" if code == "invalid_json" else "empty line", index)
+    except RecursionError:
+        return Rejection("invalid_json", _NESTED, index)
     return _parse_obj(obj, index)
 
 
@@ -411,6 +452,15 @@ def decode_value(data: bytes) -> list[Event | Rejection]:
     >>> decode_value(event + b'\\n{oops}')[1].code
     'invalid_json'
     """
+    try:
+        return _decode_value(data)
+    except RecursionError:
+        return [Rejection("invalid_json", _NESTED, 0)]
+    except Exception as exc:  # the backstop: one record, one rejection, never a crash
+        return [Rejection("undecodable", type(exc).__name__, 0)]
+
+
+def _decode_value(data: bytes) -> list[Event | Rejection]:
     stripped = data.strip()
     if not stripped:
         return [Rejection("empty", "empty record value", 0)]

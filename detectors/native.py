@@ -18,7 +18,7 @@ from types import ModuleType
 __all__ = ["NATIVE", "PROTOCOL", "describe"]
 
 #: The protocol of ``native/src/lib.rs`` this code was written against.
-PROTOCOL = 13
+PROTOCOL = 14
 
 
 def _load() -> ModuleType | None:

@@ -8,7 +8,7 @@ Replay also runs the cross-key stage here. The summaries each engine produces
 are tagged ``(watermark, partition, seq)`` and go through a
 :class:`~detectors.summary_merge.SummaryMerger`, which hands them to one
 :class:`~detectors.campaigns.CampaignStage` in tag order, the order streaming
-workers reproduce (pipeline/campaign_stage.py), not in the input file's
+workers reproduce (pipeline/runtime/campaign_stage.py), not in the input file's
 interleaving of partitions. A summary is released once every partition's engine
 has moved past its watermark, so campaign alerts come a little after the event
 that caused them; :meth:`ShardedEngine.finish` releases the rest at end of input.
@@ -22,6 +22,7 @@ from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.engine import Engine, EngineStats
 from detectors.events import Event
+from detectors.keybudget import KeyBudget
 from detectors.native import NATIVE
 from detectors.partitioning import router
 from detectors.summary_merge import SummaryMerger
@@ -61,6 +62,10 @@ class ShardedEngine:
     ) -> None:
         self.config = config or EngineConfig()
         self.engines = [Engine(self.config) for _ in range(self.config.partitions)]
+        #: ``max_keys`` is one cap for all the shards, as for a worker's partitions
+        self.key_budget = KeyBudget(self.config.max_keys)
+        for engine in self.engines:
+            engine.share_key_budget(self.key_budget)
         self._route = router(self.config.partitions)
         self.campaigns: CampaignStage | None = None
         self.merger: SummaryMerger | None = None
@@ -137,6 +142,7 @@ class ShardedEngine:
             total.events_valid += s.events_valid
             total.events_duplicate += s.events_duplicate
             total.events_late += s.events_late
+            total.events_early += s.events_early
             total.keys_tracked += s.keys_tracked
             total.keys_expired += s.keys_expired
             total.windows_folded += s.windows_folded

@@ -33,14 +33,15 @@ from __future__ import annotations
 
 import heapq
 import math
-import pickle
 from dataclasses import dataclass
 
+from detectors import statecodec
 from detectors.summaries import KeySummary
 
 __all__ = ["MergeStats", "SummaryMerger"]
 
-SNAPSHOT_VERSION = 1
+# 2: detectors/statecodec.py instead of pickle (nothing read can execute).
+SNAPSHOT_VERSION = 2
 
 
 @dataclass
@@ -211,17 +212,19 @@ class SummaryMerger:
     # -- persistence ------------------------------------------------------------------
 
     def snapshot(self) -> bytes:
-        """All state as bytes (pickle, like the engines: restore only what you wrote)."""
-        return pickle.dumps((SNAPSHOT_VERSION, self.__dict__), protocol=5)
+        """All state as bytes (:mod:`detectors.statecodec`: data only, never executed)."""
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
+        return statecodec.encode(self.__dict__, "merger", SNAPSHOT_VERSION)
 
     @classmethod
     def restore(cls, blob: bytes) -> SummaryMerger:
-        """Rebuild a merger from :meth:`snapshot` output."""
-        version, state = pickle.loads(blob)
-        if version != SNAPSHOT_VERSION:
-            raise ValueError(
-                f"merger snapshot version {version} is not supported (need {SNAPSHOT_VERSION})"
-            )
+        """Rebuild a merger from :meth:`snapshot` output (``StateError`` when refused)."""
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
+        state = statecodec.decode(blob, "merger", SNAPSHOT_VERSION)
+        if type(state) is not dict or any(type(k) is not str for k in state):
+            raise statecodec.StateError("merger snapshot: not a merger's state")
         merger = cls.__new__(cls)
         merger.__dict__.update(state)
         return merger

@@ -49,6 +49,8 @@ def parse_ts(value: object) -> float:
     --------
     >>> parse_ts("2026-10-05T13:04:11.250Z"), parse_ts(1791205451)
     (1791205451.25, 1791205451.0)
+    >>> parse_ts("2016-12-31T23:59:60Z") == parse_ts("2017-01-01T00:00:00Z")  # leap second
+    True
     """
     kind = type(value)
     if kind is str:
@@ -68,6 +70,11 @@ def parse_ts(value: object) -> float:
                     return ts
         if len(text) < 20 or text[10] not in "Tt ":
             raise EventRejected("invalid_timestamp", "ts must be an RFC 3339 date-time with offset")
+        # A leap second (RFC 3339 allows second 60, inserted at 23:59:60) is the same
+        # Unix time as the next second's start: Unix time has no leap seconds.
+        leap = 1.0 if text[11:19] == "23:59:60" else 0.0
+        if leap:
+            text = text[:17] + "59" + text[19:]
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
@@ -76,7 +83,7 @@ def parse_ts(value: object) -> float:
             ) from None
         if parsed.tzinfo is None:
             raise EventRejected("invalid_timestamp", "ts has no UTC offset (RFC 3339 needs one)")
-        ts = parsed.timestamp()
+        ts = parsed.timestamp() + leap
     elif kind is int or kind is float:
         ts = float(value)  # type: ignore[arg-type]
         if not math.isfinite(ts):

@@ -133,6 +133,14 @@ class Settings(BaseSettings):
         """The campaign stage's config (replay and the streaming stage use the same)."""
         return CampaignConfig.from_mapping(self.campaign)
 
+    def kafka_python_options(self) -> dict[str, Any]:
+        """:meth:`kafka_client_options` plus the CA file, as kafka-python clients take it
+        (admin, ``replay --to-kafka``, the hook, ``distillwatch label``)."""
+        options = self.kafka_client_options()
+        if self.ssl_cafile is not None:
+            options["ssl_cafile"] = str(self.ssl_cafile)
+        return options
+
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection options shared by aiokafka and kafka-python clients."""
         if self.kafka_bootstrap_servers is None:

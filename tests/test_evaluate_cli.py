@@ -14,7 +14,7 @@ from typing import Any
 import matplotlib.image
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 T0 = 1_800_000_000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -16,7 +16,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def replay(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "replay", *args, "--no-progress"],
+        [sys.executable, "-m", "pipeline.cli.main", "replay", *args, "--no-progress"],
         cwd=cwd,
         input=stdin,
         capture_output=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 # Tiny but complete: one instance of every abuse scenario (a swarm is still 100+ keys).
 BASE = ["simulate", "--days", "0.03", "--benign-keys", "24", "--attack-instances", "1"]

@@ -1,4 +1,4 @@
-"""Reading replay inputs in blocks gives exactly the lines iterating the file gives."""
+"""Reading replay inputs in blocks gives exactly the lines of the whole input."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import sources
+from pipeline.runtime import log_files as sources
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     pieces=st.lists(
-        st.sampled_from([b"{}", b"\n", b"\r\n", b"\r", b"abc", b"", b" "]), max_size=40
+        st.sampled_from([b"{}", b"\n", b"\r\n", b"\r", b"\r\r", b"abc", b"", b" "]), max_size=40
     ),
     block=st.integers(1, 9),
 )
@@ -26,8 +26,7 @@ def test_blocks_split_lines_like_file_iteration(
     data = b"".join(pieces)
     path = tmp_path_factory.mktemp("blocks") / "events.jsonl"
     path.write_bytes(data)
-    with path.open("rb") as handle:
-        by_file = [line.rstrip(b"\r\n") for line in handle]
+    by_file = data.splitlines()  # \n, \r\n and a lone \r all end a line
     original = sources.BLOCK_BYTES
     sources.BLOCK_BYTES = block  # lines straddle blocks
     try:
@@ -51,7 +50,7 @@ def test_blocks_read_gzip_and_name_a_truncated_stream(tmp_path: Path) -> None:
 def test_batch_gc_restores_the_collector_thresholds() -> None:
     import gc
 
-    from pipeline.replay import batch_gc
+    from pipeline.runtime.replay import batch_gc
 
     before = gc.get_threshold()
     with batch_gc(young=12_345):
@@ -60,3 +59,19 @@ def test_batch_gc_restores_the_collector_thresholds() -> None:
     with pytest.raises(RuntimeError), batch_gc():
         raise RuntimeError("a replay that fails half-way")
     assert gc.get_threshold() == before
+
+
+def test_gzip_by_magic_bom_and_cr_only_endings(tmp_path: Path) -> None:
+    lines = [b'{"n": %d}' % i for i in range(3)]
+    unnamed = tmp_path / "events.log"  # gzip without .gz
+    unnamed.write_bytes(gzip.compress(b"\n".join(lines)))
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\r\n")
+    mac = tmp_path / "mac.jsonl"
+    mac.write_bytes(b"\r".join(lines) + b"\r")
+    for path in (unnamed, bom, mac):
+        got = list(itertools.chain.from_iterable(sources.iter_input_blocks(str(path))))
+        assert got == lines, path.name
+    named = tmp_path / "plain.jsonl.gz"  # named .gz but not gzip: read as it is
+    named.write_bytes(b"\n".join(lines))
+    assert list(itertools.chain.from_iterable(sources.iter_input_blocks(str(named)))) == lines

@@ -29,9 +29,10 @@ from typing import Any
 import orjson
 
 from benchmarks.streaming import latency, throughput
-from pipeline.broker import EmbeddedBroker
 from pipeline.config import Settings, load_settings
-from pipeline.kafka_io import ensure_topics, push_file
+from pipeline.devtools.embedded_broker import EmbeddedBroker
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
 
 ENGINE = {"population_warmup": 30, "key_warmup_seconds": 600.0}
 

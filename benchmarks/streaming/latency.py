@@ -39,8 +39,9 @@ import orjson
 from detectors.events import Event, parse_line
 from detectors.partitioning import PartitionCache
 from pipeline.config import Settings
-from pipeline.kafka_io import aio_consumer, aio_producer, ensure_topics
-from pipeline.processes import stop_process
+from pipeline.devtools.processes import stop_process
+from pipeline.kafka.clients import aio_consumer, aio_producer
+from pipeline.kafka.topics import ensure_topics
 
 #: Quantiles reported (besides the maximum).
 QUANTILES = (0.50, 0.90, 0.99)

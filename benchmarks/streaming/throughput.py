@@ -26,9 +26,9 @@ from typing import Any, Literal
 import orjson
 
 from pipeline.config import Settings
-from pipeline.kafka_io import aio_consumer
-from pipeline.processes import stop_process
-from pipeline.stream import StreamProcessor
+from pipeline.devtools.processes import stop_process
+from pipeline.kafka.clients import aio_consumer
+from pipeline.runtime.detect_loop import StreamProcessor
 
 
 @dataclass
@@ -180,7 +180,7 @@ def campaigns_process(
         log = Path(tmp) / "campaigns.log"
         with log.open("wb") as handle:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "pipeline.cli", "campaigns"],
+                [sys.executable, "-m", "pipeline.cli.main", "campaigns"],
                 env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
             )  # fmt: skip
         try:
@@ -222,7 +222,7 @@ async def worker(
     )
     with contextlib.ExitStack() as stack:
         if stage == "process" and run_settings.campaigns:
-            from pipeline.summaries_io import ensure_campaign_topics
+            from pipeline.kafka.topics import ensure_campaign_topics
 
             ensure_campaign_topics(run_settings)
             stack.enter_context(campaigns_process(run_settings))

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import heapq
 import math
-import pickle
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from detectors import statecodec
 from detectors.alerts import Alert, Episode, EpisodeTracker, alert_id
 from detectors.attributes import AttributeIndex
+from detectors.clock import EARLY, LATE, EventClock
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.engine.explain import reasons
 from detectors.engine.scoring import Scorer, Verdict
 from detectors.events import Event, format_ts
 from detectors.fingerprints import fingerprint_fields
+from detectors.keybudget import KeyBudget
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState, harvest_like
 from detectors.state.slices import PREFIX, wants_slice
@@ -32,16 +34,21 @@ from detectors.summaries import KeySummary
 __all__ = ["DETECTOR", "MILESTONES", "Engine", "EngineStats"]
 
 DETECTOR = "extraction_ensemble"
-# 4: evidence families and population scales (detectors/evidence), typed-array key state.
-SNAPSHOT_VERSION = 4
+# 4: detectors/statecodec.py instead of pickle (nothing read can execute).
+# 5: request ids de-duplicated by a 64-bit BLAKE2b hash (was two CRC-32s: 32 bits).
+# 6: evidence families and population scales (detectors/evidence), typed-array key state.
+SNAPSHOT_VERSION = 6
 #: Request counts at which a key is scored at once, whatever its window: a heavy
 #: harvester is judged minutes after it starts, a drip harvester after a few requests.
 MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})
 EXPIRY_EVERY = 4096
+#: Unexpired keys an expiry pass may look past: one key with a recent last event at the
+#: front of the order must not shield the expired keys behind it.
+EXPIRY_SCAN = 1024
 _NO_ALERTS: list[Alert] = []
 _NOT_SEEN = (False, False)
 # Attributes rebuilt from config on restore (see ``Engine._bind``), never saved.
-_DERIVED = frozenset({"config", "_settings", "_seen"})
+_DERIVED = frozenset({"config", "_settings", "_seen", "_clock", "_budget"})
 
 
 @dataclass
@@ -51,6 +58,8 @@ class EngineStats:
     events_valid: int = 0
     events_duplicate: int = 0
     events_late: int = 0
+    #: events more than ``allowed_skew_seconds`` ahead of the watermark (detectors/clock.py)
+    events_early: int = 0
     keys_tracked: int = 0
     keys_expired: int = 0
     windows_folded: int = 0
@@ -101,6 +110,9 @@ class Engine:
         self._summaries: list[KeySummary] | None = None
         self._since_expiry = 0
         self._stats = EngineStats()
+        #: (event time, events_valid) of the last early event (detectors/clock.py)
+        self._early: tuple[float, int] | None = None
+        self._budget: KeyBudget | None = None
         self._bind()
 
     # -- the per-event step -------------------------------------------------------------
@@ -112,12 +124,15 @@ class Engine:
             stats.events_duplicate += 1
             return _NO_ALERTS
         stats.events_valid += 1
-        lateness, full_events, stride = self._settings
+        lateness, full_events, stride, skew = self._settings
         ts = event.ts
-        if ts > self._max_ts:
-            self._max_ts = ts
-        elif ts < self._max_ts - lateness:
-            stats.events_late += 1
+        max_ts = self._max_ts
+        if max_ts - lateness <= ts <= max_ts + skew:
+            if ts > max_ts:
+                self._max_ts = ts
+        else:  # the first event, a late or an early one: the clock rule decides
+            event = self._place(event)
+            ts = event.ts
         key = event.api_key_id
         state = self._keys.get(key)
         alerts = _NO_ALERTS
@@ -153,6 +168,20 @@ class Engine:
             self._expire()
         return alerts
 
+    def _place(self, event: Event) -> Event:
+        """Put an event outside the usual band on the partition's clock (detectors/clock.py)."""
+        stats = self._stats
+        early = self._early
+        previous = early[0] if early is not None and early[1] == stats.events_valid - 1 else None
+        self._max_ts, ts, verdict = self._clock.place(self._max_ts, event.ts, previous)
+        if verdict == LATE:
+            stats.events_late += 1
+        elif verdict == EARLY:
+            stats.events_early += 1
+            self._early = (event.ts, stats.events_valid)
+            return event._replace(ts=ts)
+        return event
+
     def _open_state(
         self, key: str, state: KeyState | None, ts: float
     ) -> tuple[KeyState, list[Alert]]:
@@ -162,14 +191,20 @@ class Engine:
         state = self._keys[key] = KeyState(ts, self.config.window_seconds)
         if self._scorer.start is None:
             self._scorer.start = ts
-        if len(self._keys) > self.config.max_keys:
+        budget = self._budget
+        if budget is None:
+            if len(self._keys) > self.config.max_keys:
+                self._evict(next(iter(self._keys)))
+        elif budget.take() and len(self._keys) > 1:  # over the process's one cap
             self._evict(next(iter(self._keys)))
         return state, _NO_ALERTS
 
     def _bind(self) -> None:
         """Shortcuts derived from config and state (rebuilt on restore, never saved)."""
         c = self.config
-        self._settings = (c.allowed_lateness_seconds, c.content_full_events, c.content_stride)
+        lateness, skew = c.allowed_lateness_seconds, c.allowed_skew_seconds
+        self._settings = (lateness, c.content_full_events, c.content_stride, skew)
+        self._clock = EventClock(skew, lateness)
         self._seen = self._recent_ids.seen
 
     # -- windows and scoring ------------------------------------------------------------
@@ -282,15 +317,28 @@ class Engine:
         if state.episode is not None and state.episode.severity is not None:
             self._hot.pop(key, None)
         self._stats.keys_expired += 1
+        if self._budget is not None:
+            self._budget.give()
 
     def _expire(self) -> None:
+        """Forget keys idle past the TTL, whatever their place in the order.
+
+        Keys are roughly in order of last activity, so expired ones sit at the front;
+        up to ``EXPIRY_SCAN`` unexpired keys are looked past, so one key whose last
+        event is recent (a late or clamped one) cannot shield those behind it.
+        """
         self._since_expiry = 0
         horizon = self._max_ts - self.config.key_ttl_seconds
-        keys = self._keys
-        while keys:
-            key, state = next(iter(keys.items()))
-            if state.times[L.LAST_TS] >= horizon:
-                break
+        expired = []
+        kept = 0
+        for key, state in self._keys.items():
+            if state.times[L.LAST_TS] < horizon:
+                expired.append(key)
+            else:
+                kept += 1
+                if kept > EXPIRY_SCAN:
+                    break
+        for key in expired:
             self._evict(key)
 
     # -- read-outs for drivers ----------------------------------------------------------
@@ -327,6 +375,19 @@ class Engine:
         scores, self._scores = self._scores, []
         return scores
 
+    def share_key_budget(self, budget: KeyBudget | None) -> None:
+        """Count this engine's keys against one cap shared by the process's engines.
+
+        ``max_keys`` is a cap per process, not per partition: a worker holding eight
+        partitions tracks at most ``max_keys`` keys in all. ``None`` detaches (a
+        revoked partition's keys leave the budget).
+        """
+        if self._budget is not None:
+            self._budget.give(len(self._keys))
+        self._budget = budget
+        if budget is not None:
+            budget.take(len(self._keys))
+
     def enable_summaries(self) -> None:
         """Start collecting per-key summaries for a campaign stage (off by default)."""
         if self._summaries is None:
@@ -361,23 +422,33 @@ class Engine:
     # -- persistence ----------------------------------------------------------------------
 
     def snapshot(self) -> bytes:
-        """All state as bytes. Restoring it and continuing gives the same alerts as never stopping."""
+        """All state as bytes. Restoring it and continuing gives the same alerts as never stopping.
+
+        The format is :mod:`detectors.statecodec`: data only, classes from
+        :mod:`detectors.state_classes`; restoring never runs code named in the blob.
+        """
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
         state = {k: v for k, v in self.__dict__.items() if k not in _DERIVED}
-        return pickle.dumps((SNAPSHOT_VERSION, state), protocol=5)
+        return statecodec.encode(state, "engine", SNAPSHOT_VERSION)
 
     @classmethod
     def restore(cls, blob: bytes, config: EngineConfig | None = None) -> Engine:
-        """Rebuild an engine from :meth:`snapshot` output."""
-        version, state = pickle.loads(blob)
-        if version != SNAPSHOT_VERSION:
-            raise ValueError(
-                f"engine snapshot format {version} was written by another distillwatch version"
-                f" (this one reads format {SNAPSHOT_VERSION}): start the workers on a new"
-                " checkpoint topic (or delete the old one) and replay the history they need"
-            )
+        """Rebuild an engine from :meth:`snapshot` output.
+
+        Raises :class:`~detectors.statecodec.StateError` (a ``ValueError``) on an old,
+        forged or damaged snapshot: start the workers on a new checkpoint topic (or
+        delete the old one) and replay the history they need.
+        """
+        import detectors.state_classes  # noqa: F401  (registers what the state holds)
+
+        state = statecodec.decode(blob, "engine", SNAPSHOT_VERSION)
+        if type(state) is not dict or any(type(k) is not str or k in _DERIVED for k in state):
+            raise statecodec.StateError("engine snapshot: not an engine's state")
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
         engine.config = config or EngineConfig()
+        engine._budget = None
         engine._bind()
         return engine
 

@@ -96,8 +96,8 @@ class KeyStatistics(NamedTuple):
     cues_mean: float
     novelty: Bounded
     frame_share: float
-    repeat_share: Bounded  # prompts this key sent before
-    shared_share: Bounded  # prompts other keys sent before
+    repeat_share: Bounded  # tracked prompts this key sent before
+    shared_share: Bounded  # sampled prompts other keys of the partition sent before
     sweep_share: Bounded  # prompts in a known frame with new items
     limit_share: Bounded  # prompts that constrain the answer
     hidden: Bounded  # log(32 + prompt tokens beyond the visible prompt)
@@ -143,8 +143,8 @@ def key_statistics(s: list[float]) -> KeyStatistics:
         cues_mean=s[L.CUES] / fp if fp > 0 else 0.0,
         novelty=novelty,
         frame_share=s[L.FRAME] / fp if fp > 0 else 0.0,
-        repeat_share=share_bounds(s[L.REPEAT], fp),
-        shared_share=share_bounds(s[L.SHARED], fp),
+        repeat_share=share_bounds(s[L.REPEAT], s[L.TRACKED]),
+        shared_share=share_bounds(s[L.SHARED], s[L.SAMPLED]),
         sweep_share=share_bounds(s[L.SWEEP], fp),
         limit_share=share_bounds(s[L.LIMIT], fp),
         hidden=mean_bounds(s[L.HIDDEN], s[L.HIDDEN2], fp, 0.5),

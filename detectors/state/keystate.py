@@ -126,8 +126,9 @@ class KeyState:
         ``ip_bit`` (0-255), ``ua_bit`` and ``model_bit`` (0-63) are the event's IP
         prefix, user agent and model as bitmap positions; -1 when absent. ``fp`` is
         the prompt's fingerprint fields (detectors.fingerprints) or None; ``seen``
-        says whether this key, or only other keys, sent the same prompt before
-        (:class:`~detectors.state.prompt_memory.PromptMemory`); ``harvestlike`` whether
+        says whether the prompt is in the partition's sample and whether only other
+        keys sent it before (:class:`~detectors.state.prompt_memory.PromptMemory`);
+        ``harvestlike`` whether
         the request on its own looks like harvesting (:func:`harvest_like`).
         """
         observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
@@ -144,13 +145,13 @@ class KeyState:
         prompt_tokens: int,
         seen: tuple[bool, bool],
     ) -> None:
-        signature, items, cues, _exact, tokens = fp
+        signature, items, cues, exact, tokens = fp
         v = self.values
         v[L.FP] += 1
         if seen[0]:
-            v[L.REPEAT] += 1
-        elif seen[1]:
-            v[L.SHARED] += 1
+            v[L.SAMPLED] += 1
+            if seen[1]:
+                v[L.SHARED] += 1
         groups = cues & 15
         if groups:
             v[L.CUE] += 1
@@ -161,13 +162,14 @@ class KeyState:
         v[L.HIDDEN] += hidden
         v[L.HIDDEN2] += hidden * hidden
         v[L.TOKENS_SEEN] += tokens
+        ring = self.items
+        if ring is None:
+            ring = self.items = array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
+        self._track(ring, min(exact, L.SKETCH_EMPTY - 1))
         new = 0
         if items:
-            ring = self.items
-            if ring is None:
-                ring = self.items = array("I", bytes(4 * ITEMS))
             for item in items:
-                if item not in ring:
+                if item not in ring[:ITEMS]:
                     new += 1
             v[L.NOVEL] += new / len(items)
             b = self.bits
@@ -182,6 +184,24 @@ class KeyState:
             t[ITEM_NEXT] = slot
         if signature and self._add_frame(signature) and new:
             v[L.SWEEP] += 1
+
+    def _track(self, ring: array, exact: int) -> None:
+        # The key's bottom-k sketch of prompt hashes: a prompt whose hash is in the range
+        # the sketch covers is tracked, and a repeat when the sketch holds it already. The
+        # range only narrows, so the same prompts are tracked every time they come back.
+        v = self.values
+        top = ITEMS + L.SKETCH - 1
+        if exact > ring[top]:
+            return
+        v[L.TRACKED] += 1
+        at = ITEMS
+        while ring[at] < exact:
+            at += 1
+        if ring[at] == exact:
+            v[L.REPEAT] += 1
+            return
+        ring[at + 1 : top + 1] = ring[at:top]
+        ring[at] = exact
 
     def _add_frame(self, signature: int) -> bool:
         """File ``signature`` under the key's frames; True when it matched one."""

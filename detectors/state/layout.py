@@ -12,7 +12,9 @@ A key's state is four flat arrays owned by Python (:class:`~detectors.state.KeyS
   models, temperatures and topics (item hashes), the long-term IP and user-agent
   history, and the frame clusters' signatures.
 * ``items`` (``array('I')``, only for keys with prompt text): a ring of the item
-  hashes of the latest prompts, which novelty is measured against.
+  hashes of the latest prompts, which novelty is measured against, then the
+  key's bottom-k sketch of prompt hashes (the :data:`SKETCH` smallest it ever
+  sent, ascending), which repeats are counted against.
 
 The compiled hot path (``native/``) reads and writes these arrays through the
 buffer protocol with the same indices; ``native_layout()`` in Rust returns its
@@ -67,8 +69,10 @@ COUNTER_NAMES: tuple[str, ...] = (
     "HIDDEN",  # sum of log(HIDDEN_FLOOR + prompt tokens beyond the visible prompt)
     "HIDDEN2",
     "TOKENS_SEEN",  # sum of the visible prompts' estimated tokens
-    "REPEAT",  # prompts this key sent before (detectors.state.prompt_memory)
-    "SHARED",  # prompts other keys sent before, this one not
+    "REPEAT",  # tracked prompts this key sent before (its bottom-k sketch of prompts)
+    "TRACKED",  # prompts whose hash falls in the range the sketch tracks
+    "SHARED",  # sampled prompts other keys of the partition sent before, this one not
+    "SAMPLED",  # prompts in the partition's sample (detectors.state.prompt_memory)
     "SWEEP",  # prompts in one of the key's frames with new items in it
     "LIMIT",  # prompts that constrain the answer (options, a label, a format)
     "HARVESTLIKE",  # requests whose own output per input and answer length are far up
@@ -77,7 +81,8 @@ COUNTERS = len(COUNTER_NAMES)
 (
     N, PTOK, CTOK, RTOK, ANS, ANS2, YLD, YLD2, PLEN, PLEN2, CAPPED, MULTI, CONT, PLACEBO,
     REASONED, ERR, THROTTLED, GAP_N, GAP_SUM, GAP_SQ, NEW_IP, NEW_UA, FP, CUE, CUES, NOVEL,
-    FRAME, HIDDEN, HIDDEN2, TOKENS_SEEN, REPEAT, SHARED, SWEEP, LIMIT, HARVESTLIKE,
+    FRAME, HIDDEN, HIDDEN2, TOKENS_SEEN, REPEAT, TRACKED, SHARED, SAMPLED, SWEEP, LIMIT,
+    HARVESTLIKE,
 ) = range(COUNTERS)  # fmt: skip
 
 HOUR = 3600.0
@@ -140,7 +145,11 @@ BITS_SIZE = FRAME_SIGS + FRAMES
 IP_PREFIX_BITS = 64 * IP_WORDS
 
 #: Item hashes remembered for novelty (``items`` ring).
-ITEMS = 48
+ITEMS = 32
+#: Prompt hashes in the key's bottom-k sketch (after the ring in ``items``).
+SKETCH = 32
+#: An empty sketch slot (hashes are clamped below it).
+SKETCH_EMPTY = 0xFFFFFFFF
 #: A request continues one of the ring's when its prompt is that request's prompt plus
 #: its answer plus at most this many tokens (the next user message).
 TURN_SLACK = 256.0

@@ -1,24 +1,28 @@
-"""Which prompts an engine has seen recently: per key, and from any key.
+"""Which prompts other keys of the partition sent recently.
 
-Benign use repeats itself: an application retries, a user asks the same thing
-again, an eval team runs its benchmark on a second model, and a public
-benchmark or a client library's default prompt is sent by many unrelated
-customers. A harvester asks each item once. Remembering every prompt per key
-would cost kilobytes per key; instead one engine keeps two Bloom filters over
-prompt hashes (:attr:`PromptFingerprint.exact
-<detectors.fingerprints.PromptFingerprint.exact>`), one keyed by (key, prompt)
-and one by prompt alone, in two generations each: when a generation has taken
-its share of insertions, the older one is dropped. Memory is fixed per engine
-(``2 * 2 * 2**bits / 8`` bytes), not per key, and the false-positive rate stays
-near 3 % while a generation fills.
+A public benchmark, or a client library's default prompt, is sent by many
+unrelated customers; a harvester's curriculum is its own. One engine keeps two
+Bloom filters over a deterministic sample of prompt hashes
+(:attr:`PromptFingerprint.exact <detectors.fingerprints.PromptFingerprint.exact>`
+``% SAMPLE == 0``), one keyed by (key, prompt) and one by prompt alone, each in
+two generations: when a generation has taken its share of insertions, the older
+one is dropped. Sampling stretches the memory: a generation remembers
+``SAMPLE`` times as many prompts as it holds. Memory is fixed per engine
+(``2 * 2 * 2**bits / 8`` bytes: 512 KiB at the default), not per key; the
+false-positive rate stays near 3 % while a generation fills.
+
+A key's repeats of its *own* prompts are kept per key, over its whole history
+(:meth:`detectors.state.keystate.KeyState.add`).
 """
 
 from __future__ import annotations
 
 from zlib import crc32
 
-__all__ = ["PromptMemory", "key_hash"]
+__all__ = ["SAMPLE", "BloomGenerations", "PromptMemory", "key_hash"]
 
+#: One prompt hash in SAMPLE is remembered (and answered for).
+SAMPLE = 8
 _MASK64 = (1 << 64) - 1
 
 
@@ -31,15 +35,19 @@ def key_hash(api_key_id: str) -> int:
     return crc32(api_key_id.encode("utf-8", "replace"))
 
 
-def _mix(value: int) -> int:
-    # splitmix64's finaliser: spreads a 64-bit value over all bits.
+def mix64(value: int) -> int:
+    """splitmix64's finaliser: spreads a 64-bit value over all bits.
+
+    >>> mix64(0) != mix64(1)
+    True
+    """
     value = (value + 0x9E3779B97F4A7C15) & _MASK64
     value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
     return value ^ (value >> 31)
 
 
-class _Generations:
+class BloomGenerations:
     """A Bloom filter (k = 2) in two generations of ``2**bits`` bits each."""
 
     def __init__(self, bits: int) -> None:
@@ -50,14 +58,13 @@ class _Generations:
         self.inserted = 0
 
     def check_and_add(self, value: int) -> bool:
-        h = _mix(value)
+        """Whether ``value`` was (probably) added before; adds it."""
+        h = mix64(value)
         mask = (1 << self.bits) - 1
         a, b = h & mask, (h >> 32) & mask
         cur, prev = self.current, self.previous
         in_cur = cur[a >> 3] >> (a & 7) & 1 and cur[b >> 3] >> (b & 7) & 1
-        found = bool(in_cur) or bool(
-            prev[a >> 3] >> (a & 7) & 1 and prev[b >> 3] >> (b & 7) & 1
-        )
+        found = bool(in_cur) or bool(prev[a >> 3] >> (a & 7) & 1 and prev[b >> 3] >> (b & 7) & 1)
         if not in_cur:
             cur[a >> 3] |= 1 << (a & 7)
             cur[b >> 3] |= 1 << (b & 7)
@@ -69,32 +76,37 @@ class _Generations:
 
 
 class PromptMemory:
-    """Recently seen prompts, per key and from any key.
+    """Recently seen prompts of a partition, on a sample of prompt hashes.
 
     Parameters
     ----------
     bits
-        log2 of each generation's size in bits (default 22: 512 KiB a generation,
-        2 MiB per engine, ~260k prompts remembered per generation).
+        log2 of each generation's size in bits (default 20: 128 KiB a generation,
+        512 KiB per engine, ~65k sampled prompts, about half a million prompts, per
+        generation).
 
     Examples
     --------
     >>> memory = PromptMemory(bits=12)
-    >>> memory.observe(key_hash("k1"), 42)
-    (False, False)
-    >>> memory.observe(key_hash("k1"), 42)  # the same key again: a repeat
+    >>> memory.observe(key_hash("k1"), 40)  # 40 % 8 == 0: sampled, new
     (True, False)
-    >>> memory.observe(key_hash("k2"), 42)  # another key sent it: shared
-    (False, True)
+    >>> memory.observe(key_hash("k1"), 40)  # the same key again: not "shared"
+    (True, False)
+    >>> memory.observe(key_hash("k2"), 40)  # another key sent it
+    (True, True)
+    >>> memory.observe(key_hash("k2"), 41)  # not in the sample: nothing to say
+    (False, False)
     """
 
-    def __init__(self, bits: int = 22) -> None:
+    def __init__(self, bits: int = 20) -> None:
         self.bits = bits
-        self._own = _Generations(bits)
-        self._any = _Generations(bits)
+        self.own = BloomGenerations(bits)
+        self.anyone = BloomGenerations(bits)
 
     def observe(self, key: int, exact: int) -> tuple[bool, bool]:
-        """Remember a prompt; return (this key sent it before, only other keys did)."""
-        repeat = self._own.check_and_add((key << 32) | exact)
-        anyone = self._any.check_and_add(exact)
-        return repeat, anyone and not repeat
+        """Remember a prompt; return (it is in the sample, only other keys sent it before)."""
+        if exact % SAMPLE:
+            return False, False
+        again = self.own.check_and_add((key << 32) | exact)
+        anyone = self.anyone.check_and_add(exact)
+        return True, anyone and not again

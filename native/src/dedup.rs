@@ -61,13 +61,104 @@ impl RecentIds {
     }
 }
 
-/// `detectors.dedup._id_hash`: crc32 and crc32 seeded 0x9E3779B9 of "key\x1frequest", as zlib.
-fn id_hash(api_key_id: &str, request_id: &str) -> u64 {
-    let mut plain = crc32fast::Hasher::new();
-    let mut seeded = crc32fast::Hasher::new_with_initial(0x9E37_79B9);
-    for part in [api_key_id.as_bytes(), b"\x1f", request_id.as_bytes()] {
-        plain.update(part);
-        seeded.update(part);
+/// `detectors.dedup.id_hash`: BLAKE2b with an 8-byte digest of "key\x1frequest", as
+/// `hashlib.blake2b(data, digest_size=8)`, read little-endian. A real 64-bit hash: the
+/// two seeded CRC-32s this replaced differed by a function of the length only (32 bits).
+pub(crate) fn id_hash(api_key_id: &str, request_id: &str) -> u64 {
+    let mut data = Vec::with_capacity(api_key_id.len() + 1 + request_id.len());
+    data.extend_from_slice(api_key_id.as_bytes());
+    data.push(0x1f);
+    data.extend_from_slice(request_id.as_bytes());
+    blake2b_64(&data)
+}
+
+const IV: [u64; 8] = [
+    0x6a09_e667_f3bc_c908,
+    0xbb67_ae85_84ca_a73b,
+    0x3c6e_f372_fe94_f82b,
+    0xa54f_f53a_5f1d_36f1,
+    0x510e_527f_ade6_82d1,
+    0x9b05_688c_2b3e_6c1f,
+    0x1f83_d9ab_fb41_bd6b,
+    0x5be0_cd19_137e_2179,
+];
+
+const SIGMA: [[usize; 16]; 12] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+    [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+    [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+    [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+    [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+    [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+    [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+    [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+    [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+];
+
+#[inline(always)]
+fn mix(v: &mut [u64; 16], (a, b, c, d): (usize, usize, usize, usize), x: u64, y: u64) {
+    v[a] = v[a].wrapping_add(v[b]).wrapping_add(x);
+    v[d] = (v[d] ^ v[a]).rotate_right(32);
+    v[c] = v[c].wrapping_add(v[d]);
+    v[b] = (v[b] ^ v[c]).rotate_right(24);
+    v[a] = v[a].wrapping_add(v[b]).wrapping_add(y);
+    v[d] = (v[d] ^ v[a]).rotate_right(16);
+    v[c] = v[c].wrapping_add(v[d]);
+    v[b] = (v[b] ^ v[c]).rotate_right(63);
+}
+
+fn compress(h: &mut [u64; 8], block: &[u8; 128], counter: u128, last: bool) {
+    let mut m = [0u64; 16];
+    for (i, word) in m.iter_mut().enumerate() {
+        *word = u64::from_le_bytes(block[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
     }
-    (u64::from(plain.finalize()) << 32) | u64::from(seeded.finalize())
+    let mut v = [0u64; 16];
+    v[..8].copy_from_slice(h);
+    v[8..].copy_from_slice(&IV);
+    v[12] ^= counter as u64;
+    v[13] ^= (counter >> 64) as u64;
+    if last {
+        v[14] = !v[14];
+    }
+    for s in &SIGMA {
+        mix(&mut v, (0, 4, 8, 12), m[s[0]], m[s[1]]);
+        mix(&mut v, (1, 5, 9, 13), m[s[2]], m[s[3]]);
+        mix(&mut v, (2, 6, 10, 14), m[s[4]], m[s[5]]);
+        mix(&mut v, (3, 7, 11, 15), m[s[6]], m[s[7]]);
+        mix(&mut v, (0, 5, 10, 15), m[s[8]], m[s[9]]);
+        mix(&mut v, (1, 6, 11, 12), m[s[10]], m[s[11]]);
+        mix(&mut v, (2, 7, 8, 13), m[s[12]], m[s[13]]);
+        mix(&mut v, (3, 4, 9, 14), m[s[14]], m[s[15]]);
+    }
+    for i in 0..8 {
+        h[i] ^= v[i] ^ v[i + 8];
+    }
+}
+
+/// BLAKE2b (RFC 7693), unkeyed, 8-byte digest, as a little-endian u64.
+pub(crate) fn blake2b_64(data: &[u8]) -> u64 {
+    let mut h = IV;
+    h[0] ^= 0x0101_0000 ^ 8; // depth 1, fanout 1, no key, digest length 8
+    let mut block = [0u8; 128];
+    let mut offset = 0;
+    // Every full block but the last goes through as not-final.
+    while data.len() - offset > 128 {
+        block.copy_from_slice(&data[offset..offset + 128]);
+        offset += 128;
+        compress(&mut h, &block, offset as u128, false);
+    }
+    let rest = &data[offset..];
+    block = [0u8; 128];
+    block[..rest.len()].copy_from_slice(rest);
+    compress(&mut h, &block, data.len() as u128, true);
+    h[0]
+}
+
+#[pyfunction]
+/// `id_hash`, for tests that compare it with the Python reference.
+pub fn request_id_hash(api_key_id: &str, request_id: &str) -> u64 {
+    id_hash(api_key_id, request_id)
 }

@@ -40,6 +40,8 @@ pub struct HotPath {
     full_events: i64,
     stride: i64,
     slots: Slots,
+    // detectors.config.EngineConfig.allowed_skew_seconds (the clock rule, detectors/clock.py)
+    skew: f64,
 }
 
 #[pymethods]
@@ -58,6 +60,7 @@ impl HotPath {
         full_events: i64,
         stride: i64,
         key_state: &Bound<'_, PyType>,
+        skew: f64,
     ) -> PyResult<Self> {
         if stride < 1 {
             return Err(pyo3::exceptions::PyValueError::new_err(
@@ -76,6 +79,7 @@ impl HotPath {
             full_events,
             stride,
             slots: Slots::of(key_state)?,
+            skew,
         })
     }
 
@@ -119,6 +123,16 @@ impl HotPath {
                     .call_method1(intern!(py, "process"), (engine, event))
             }
         };
+        let ts_obj = fields.get_item(0)?;
+        let ts: f64 = ts_obj.extract()?;
+        let max_ts: f64 = engine.getattr(intern!(py, "_max_ts"))?.extract()?;
+        // Outside [watermark - lateness, watermark + skew] (the first, a late or an early
+        // event): the clock rule decides, in the reference (detectors/clock.py).
+        if !(max_ts - self.lateness <= ts && ts <= max_ts + self.skew) {
+            return engine
+                .get_type()
+                .call_method1(intern!(py, "process"), (engine, event));
+        }
         let stats = self.stats.bind(py);
         let key_obj = fields.get_item(1)?;
         let key = key_obj.cast::<PyString>()?;
@@ -136,13 +150,8 @@ impl HotPath {
             }
         }
         bump(stats, intern!(py, "events_valid"))?;
-        let ts_obj = fields.get_item(0)?;
-        let ts: f64 = ts_obj.extract()?;
-        let max_ts: f64 = engine.getattr(intern!(py, "_max_ts"))?.extract()?;
         if ts > max_ts {
             engine.setattr(intern!(py, "_max_ts"), &ts_obj)?;
-        } else if ts < max_ts - self.lateness {
-            bump(stats, intern!(py, "events_late"))?;
         }
         let keys = self.keys.bind(py);
         let mut alerts = self.no_alerts.bind(py).clone();

@@ -18,7 +18,7 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 12;
+const PROTOCOL: u32 = 13;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -27,6 +27,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint::stopwords, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint::reasoning_cues, m)?)?;
     m.add_class::<dedup::RecentIds>()?;
+    m.add_function(wrap_pyfunction!(dedup::request_id_hash, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::keystate_layout, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::fold_values, m)?)?;

@@ -11,18 +11,26 @@ import argparse
 import getpass
 import logging
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import orjson
 
+from pipeline.config import Settings, load_settings
 from pipeline.hook import audit, outbox
-from pipeline.hook.policy import PolicyError, load_policy, parse_duration, parse_rfc3339
+from pipeline.hook.policy import (
+    ACTION_STRENGTH,
+    PolicyError,
+    load_policy,
+    parse_duration,
+    parse_rfc3339,
+)
 from pipeline.hook.signing import SecretError, load_secret
 from pipeline.hook.store import Store
 
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["add_arguments", "broker_settings", "main", "run"]
 
 HMAC_ENV = "DISTILLWATCH_HOOK_HMAC_KEY"
 TOKEN_ENV = "DISTILLWATCH_HOOK_AM_TOKEN"
@@ -36,12 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run_p = actions.add_parser("run", help="consume alerts, apply the policy, deliver actions")
     run_p.add_argument("--policy", required=True, type=Path, help="policy file (.toml or .json)")
     _db(run_p)
-    run_p.add_argument(
-        "--bootstrap-servers",
-        default=os.environ.get("DISTILLWATCH_BOOTSTRAP_SERVERS"),
-        help="Kafka bootstrap servers (default $DISTILLWATCH_BOOTSTRAP_SERVERS; none: no Kafka)",
-    )
-    run_p.add_argument("--alerts-topic", default="alerts")
+    _broker(run_p)
+    run_p.add_argument("--alerts-topic", help="default: the settings' alerts_topic")
     run_p.add_argument("--group-id", default="distillwatch-hook")
     run_p.add_argument(
         "--session-timeout",
@@ -67,6 +71,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="[HOST:]PORT",
         default="127.0.0.1:9109",
         help="Prometheus metrics address (default 127.0.0.1:9109; 'off' to disable)",
+    )
+    run_p.add_argument(
+        "--listen-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="receiver: seconds a connection may take per request before it is closed",
+    )
+    run_p.add_argument(
+        "--listen-max-connections",
+        type=int,
+        default=512,
+        help="receiver: connections served at once; more are answered 503 and closed",
     )
     run_p.add_argument("--endpoint-url", help="override delivery.url of the policy file")
     run_p.add_argument(
@@ -137,10 +154,11 @@ def _run(args: argparse.Namespace) -> int:
         raise SecretError(f"--listen needs ${TOKEN_ENV} (or ${TOKEN_ENV}_FILE): auth is required")
     for rule in policy.rules:
         logging.getLogger("distillwatch.hook").info("policy %s: %s mode", rule.name, rule.mode)
+    broker = broker_settings(args)
     settings = RunSettings(
         db_path=args.db,
-        bootstrap_servers=args.bootstrap_servers or None,
-        alerts_topic=args.alerts_topic,
+        kafka=broker.kafka_python_options() if broker.kafka_bootstrap_servers else None,
+        alerts_topic=args.alerts_topic or broker.alerts_topic,
         group_id=args.group_id,
         session_timeout=args.session_timeout,
         feedback_topic=args.feedback_topic or None,
@@ -149,8 +167,26 @@ def _run(args: argparse.Namespace) -> int:
         metrics=None if args.metrics == "off" else _address(args.metrics),
         until_idle=args.until_idle,
         max_seconds=args.max_seconds,
+        listen_timeout=args.listen_timeout,
+        listen_max_connections=args.listen_max_connections,
     )
     return run_hook(settings, policy, hmac_key, token)
+
+
+def _broker(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PATH", help="TOML config file (docs/CONFIG.md)")
+    parser.add_argument(
+        "--bootstrap-servers",
+        help="Kafka brokers (default: the workers' setting, $KAFKA_BOOTSTRAP_SERVERS or the "
+        "config file; none: no Kafka)",
+    )
+
+
+def broker_settings(args: argparse.Namespace) -> Settings:
+    """The one settings object the workers read: broker address, SASL and TLS alike."""
+    return load_settings(
+        getattr(args, "config", None), kafka_bootstrap_servers=args.bootstrap_servers
+    )
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -177,13 +213,32 @@ def _audit(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.buffer.write(orjson.dumps(row.to_dict()) + b"\n")
         else:
+            # Key ids, policy names and reasons come from alerts and analysts: a control
+            # character must not reach the terminal (escape sequences, forged lines).
+            key, policy, reason = (_printable(v) for v in (row.api_key_id, row.policy, row.reason))
             print(
                 f"{row.seq:>6} {audit.rfc3339(row.decided_at)} {row.outcome:<13} "
-                f"{row.action or '-':<8} {row.api_key_id or '-':<24} {row.policy or '-':<16} "
-                f"{'outbox=' + str(row.outbox_id) + ' ' if row.outbox_id else ''}{row.reason}"
+                f"{_printable(row.action) or '-':<8} {key or '-':<24} {policy or '-':<16} "
+                f"{'outbox=' + str(row.outbox_id) + ' ' if row.outbox_id else ''}{reason}"
             )
     sys.stdout.flush()
     return 0
+
+
+def _printable(text: str | None) -> str:
+    r"""``text`` with non-printable characters escaped (``\x1b``, ``\u2028``).
+
+    >>> _printable("key\x1b[31m\n"), _printable("clé")
+    ('key\\x1b[31m\\x0a', 'clé')
+    """
+    if text is None:
+        return ""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}")
+        for c in text
+    )
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -195,6 +250,13 @@ def _release(args: argparse.Namespace) -> int:
             now = time.time()
             with store.transaction() as conn:
                 before = outbox.get(conn, row_id)
+                weaker = _not_stronger(conn, before) if before else None
+                if before is not None and weaker is not None:
+                    # Released now it would reach the provider after a stronger action:
+                    # an action on a key only ever climbs (docs/HOOK.md).
+                    print(f"outbox {row_id}: not released: {weaker}", file=sys.stderr)
+                    failed += 1
+                    continue
                 row = outbox.release(conn, row_id, now) if before else None
                 if before is None or row is None:
                     status = "missing" if before is None else before.status
@@ -224,8 +286,34 @@ def _release(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _not_stronger(conn: sqlite3.Connection, row: outbox.OutboxRow) -> str | None:
+    """Why releasing ``row`` would break the climb, or ``None`` when it would not."""
+    if row.target != "action" or row.api_key_id is None:
+        return None
+    taken = [
+        action
+        for (action,) in conn.execute(
+            "SELECT action FROM audit WHERE api_key_id = ? AND outcome IN ('acted', 'released')"
+            " AND (outbox_id IS NOT ? ) AND action IS NOT NULL",
+            (row.api_key_id, row.id),
+        )
+    ]
+    if not taken:
+        return None
+    strongest = max(taken, key=lambda a: ACTION_STRENGTH.get(a, -1))
+    if ACTION_STRENGTH.get(row.action or "", -1) > ACTION_STRENGTH.get(strongest, -1):
+        return None
+    return f"the key already got {strongest}; {row.action} would follow a stronger action"
+
+
 def _check(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
+    if policy.any_enforcing and not policy.delivery.url:
+        enforcing = [rule.name for rule in policy.rules if not rule.dry_run]
+        raise PolicyError(
+            f"policies {enforcing} enforce, but delivery.url is not set: nothing could act "
+            "(set it, or run them in shadow mode)"
+        )
     print(f"{args.policy}: OK")
     for rule in policy.rules:
         print(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
@@ -26,7 +27,7 @@ class AlertConsumer:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        client_options: dict[str, Any],
         topic: str,
         group_id: str,
         processor: Processor,
@@ -39,7 +40,7 @@ class AlertConsumer:
         self.max_records = max_records
         self._consumer = KafkaConsumer(
             topic,
-            bootstrap_servers=bootstrap_servers,
+            **client_options,  # the workers' broker settings: servers, SASL, TLS
             group_id=group_id,
             client_id="distillwatch-hook",
             enable_auto_commit=False,
@@ -85,11 +86,11 @@ class AlertConsumer:
 class FeedbackConsumer:
     """Reads the whole compacted feedback topic, then follows it (no consumer group)."""
 
-    def __init__(self, bootstrap_servers: str, topic: str) -> None:
+    def __init__(self, client_options: dict[str, Any], topic: str) -> None:
         self.topic = topic
         self.bad_records = 0
         self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
+            **client_options,
             client_id="distillwatch-hook-feedback",
             group_id=None,
             enable_auto_commit=False,

@@ -5,6 +5,16 @@ a fresh timestamp and signature, then record the result. Failures that may
 pass (connection errors, timeouts, 408, 425, 429, 5xx) are retried with
 exponential backoff and jitter, honouring ``Retry-After``; other 4xx answers
 and exhausted attempts dead-letter the row.
+
+Redirects are failures, never followed: a 3xx (a login page, a moved endpoint)
+would turn the signed POST into a GET elsewhere and answer 200 without acting.
+They are retried (the endpoint may be fixed) and dead-lettered when attempts
+run out.
+
+Before sending, an action is checked against what its key already got: one
+not stronger than an action delivered to the key is superseded, never sent
+(ordering across policies, retries and releases), and one due within
+``cooldown`` of the key's last delivered action waits for the cooldown.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ from pathlib import Path
 
 from pipeline.hook import audit, outbox
 from pipeline.hook.metrics import HookMetrics
-from pipeline.hook.policy import DeliverySettings
+from pipeline.hook.policy import ACTION_STRENGTH, DeliverySettings
 from pipeline.hook.signing import Secret, sign_headers
 from pipeline.hook.store import Store
 
@@ -47,21 +57,42 @@ class Attempt:
 
     @property
     def retryable(self) -> bool:
-        """Whether trying again later may succeed."""
-        return self.status is None or self.status >= 500 or self.status in RETRYABLE_STATUS
+        """Whether trying again later may succeed (a redirect: once the endpoint is fixed)."""
+        return (
+            self.status is None
+            or self.status >= 500
+            or 300 <= self.status < 400
+            or self.status in RETRYABLE_STATUS
+        )
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Answer a 3xx as what it is: urllib raises it as an HTTPError instead of following."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
-    """POST ``body`` and classify the answer (never raises for network errors)."""
+    """POST ``body`` and classify the answer (never raises for network errors).
+
+    Redirects are not followed: a 3xx is returned as a failed attempt.
+    """
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             response.read(65536)
             return Attempt(int(response.status))
     except urllib.error.HTTPError as exc:
         retry_after = _retry_after(exc.headers.get("Retry-After"))
+        error = f"HTTP {exc.code}"
+        if 300 <= exc.code < 400:
+            error += " redirect (not followed)"
         exc.close()
-        return Attempt(exc.code, f"HTTP {exc.code}", retry_after)
+        return Attempt(exc.code, error, retry_after)
     except (OSError, ValueError) as exc:  # URLError, timeouts, refused, reset
         reason = getattr(exc, "reason", exc)
         return Attempt(None, f"{type(exc).__name__}: {reason}")
@@ -99,9 +130,12 @@ class Deliverer:
         *,
         rng: random.Random | None = None,
         post: Callable[[str, bytes, dict[str, str], float], Attempt] = http_post,
+        cooldown: float = 0.0,
     ) -> None:
         self.db_path = db_path
         self.settings = settings
+        #: the policy's ``limits.cooldown``, held again at delivery (releases, retries)
+        self.cooldown = cooldown
         self._key = key
         self.metrics = metrics
         self.clock = clock
@@ -141,6 +175,8 @@ class Deliverer:
         if not url:
             self._dead(store, row, f"no delivery URL configured for {row.target}")
             return 0
+        if row.target == "action" and row.api_key_id is not None and not self._in_order(store, row):
+            return 0
         now = self.clock()
         headers = {
             "Content-Type": "application/json",
@@ -173,6 +209,29 @@ class Deliverer:
         self.metrics.deliveries.labels(result="retry").inc()
         self.metrics.retries.inc()
         return 0
+
+    def _in_order(self, store: Store, row: outbox.OutboxRow) -> bool:
+        """Whether ``row`` may be sent now: stronger than the key's delivered actions, and
+        past the cooldown after the last one (else superseded, or postponed)."""
+        assert row.api_key_id is not None
+        done = outbox.last_delivered(store.conn, row.api_key_id, exclude=row.id)
+        if not done:
+            return True
+        strongest = max(done, key=lambda item: ACTION_STRENGTH.get(item[0], -1))[0]
+        now = self.clock()
+        if ACTION_STRENGTH.get(row.action or "", -1) <= ACTION_STRENGTH.get(strongest, -1):
+            why = f"superseded: the key already got {strongest} (an action only ever climbs)"
+            with store.transaction() as conn:
+                outbox.mark_superseded(conn, row.id, now, why)
+                self._audit(conn, row, now, "superseded", why)
+            self.metrics.deliveries.labels(result="superseded").inc()
+            return False
+        ready = done[-1][1] + self.cooldown
+        if now < ready:
+            with store.transaction() as conn:
+                outbox.postpone(conn, row.id, now, ready)
+            return False
+        return True
 
     def _dead(self, store: Store, row: outbox.OutboxRow, error: str) -> None:
         now = self.clock()

@@ -150,12 +150,12 @@ class FileFollower:
         return count
 
 
-def ensure_topic(bootstrap_servers: str, topic: str) -> None:
+def ensure_topic(client_options: dict[str, Any], topic: str) -> None:
     """Create the compacted feedback topic unless it exists."""
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="distillwatch-label")
+    admin = KafkaAdminClient(**client_options, client_id="distillwatch-label")
     try:
         if topic in admin.list_topics():
             return
@@ -166,14 +166,14 @@ def ensure_topic(bootstrap_servers: str, topic: str) -> None:
         admin.close()
 
 
-def produce(bootstrap_servers: str, topic: str, record: FeedbackRecord, timeout: float) -> None:
+def produce(
+    client_options: dict[str, Any], topic: str, record: FeedbackRecord, timeout: float
+) -> None:
     """Produce ``record`` keyed by its ``api_key_id`` and wait for the broker's ack."""
     from kafka import KafkaProducer
 
-    ensure_topic(bootstrap_servers, topic)
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", client_id="distillwatch-label"
-    )
+    ensure_topic(client_options, topic)
+    producer = KafkaProducer(**client_options, acks="all", client_id="distillwatch-label")
     try:
         future = producer.send(topic, key=record.api_key_id.encode(), value=record.to_json())
         future.get(timeout=timeout)

@@ -37,10 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path(os.environ.get("DISTILLWATCH_FEEDBACK_FILE") or DEFAULT_FILE),
         help=f"JSON Lines file (default $DISTILLWATCH_FEEDBACK_FILE or ./{DEFAULT_FILE})",
     )
+    parser.add_argument("--config", metavar="PATH", help="TOML config file (docs/CONFIG.md)")
     parser.add_argument(
         "--bootstrap-servers",
-        default=os.environ.get("DISTILLWATCH_BOOTSTRAP_SERVERS"),
-        help="also produce to Kafka (default $DISTILLWATCH_BOOTSTRAP_SERVERS)",
+        help="also produce to Kafka (default: the workers' setting, $KAFKA_BOOTSTRAP_SERVERS or "
+        "the config file)",
     )
     parser.add_argument("--topic", default=DEFAULT_TOPIC, help="compacted feedback topic")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for Kafka")
@@ -59,9 +60,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"distillwatch label: cannot write {args.feedback_file}: {exc}", file=sys.stderr)
         return 1
     print(f"{record.api_key_id}: labelled {record.label} in {args.feedback_file}")
-    if args.bootstrap_servers:
+    from pipeline.hook.cli import broker_settings
+
+    try:
+        broker = broker_settings(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"distillwatch label: written to the file; bad settings: {exc}", file=sys.stderr)
+        return 1
+    if broker.kafka_bootstrap_servers:
         try:
-            produce(args.bootstrap_servers, args.topic, record, args.timeout)
+            produce(broker.kafka_python_options(), args.topic, record, args.timeout)
         except Exception as exc:  # kafka-python raises many unrelated types
             print(
                 f"distillwatch label: written to the file, but not to topic {args.topic}: {exc}",

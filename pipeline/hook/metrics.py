@@ -51,7 +51,7 @@ class HookMetrics:
         )
         self.deliveries = Counter(
             "distillwatch_hook_deliveries",
-            "Delivery attempts, by result (delivered, retry, dead).",
+            "Delivery attempts, by result (delivered, retry, dead, superseded).",
             ["result"],
             registry=registry,
         )
@@ -67,7 +67,7 @@ class HookMetrics:
         )
         self.outbox_depth = Gauge(
             "distillwatch_hook_outbox_depth",
-            "Outbox rows by status (pending, held, dead, delivered).",
+            "Outbox rows by status (pending, held, dead, delivered, superseded).",
             ["status"],
             registry=registry,
         )

@@ -6,6 +6,12 @@ Row life cycle::
        |  \\--retryable failure--> pending (attempts+1, next_attempt_at later)
        |   \\--permanent failure or attempts exhausted--> dead
     held --(hook release)--> pending          dead --(hook release)--> pending
+    pending/held --a stronger action already delivered to the key--> superseded
+
+One key only ever climbs (docs/HOOK.md): a row whose action is not stronger
+than an action already delivered to its key is *superseded*, never sent, whichever
+policy decided it and whether it waited in the limiter, in retries or for a
+``hook release``. Cooldowns hold at delivery too (:func:`last_delivered`).
 
 ``idempotency_key`` is unique: deciding the same alert twice can never queue
 two deliveries. Sending happens only after the row is committed, so a crash
@@ -25,9 +31,12 @@ __all__ = [
     "due",
     "enqueue",
     "get",
+    "last_delivered",
     "mark_dead",
     "mark_delivered",
     "mark_retry",
+    "mark_superseded",
+    "postpone",
     "release",
 ]
 
@@ -138,9 +147,36 @@ def release(conn: sqlite3.Connection, row_id: int, now: float) -> OutboxRow | No
     return get(conn, row_id) if cur.rowcount else None
 
 
+def last_delivered(
+    conn: sqlite3.Connection, api_key_id: str, exclude: int | None = None
+) -> list[tuple[str, float]]:
+    """``(action, delivered at)`` of the actions delivered to a key, oldest first."""
+    rows = conn.execute(
+        "SELECT action, updated_at FROM outbox WHERE target = 'action' AND status = 'delivered'"
+        " AND api_key_id = ? AND id IS NOT ? ORDER BY updated_at, id",
+        (api_key_id, exclude),
+    )
+    return [(str(action), float(at)) for action, at in rows]
+
+
+def mark_superseded(conn: sqlite3.Connection, row_id: int, now: float, why: str) -> None:
+    """Never send a row: its key already got an action at least as strong."""
+    conn.execute(
+        "UPDATE outbox SET status = 'superseded', last_error = ?, updated_at = ? WHERE id = ?",
+        (why, now, row_id),
+    )
+
+
+def postpone(conn: sqlite3.Connection, row_id: int, now: float, until: float) -> None:
+    """Keep a pending row waiting (a cooldown), without counting an attempt."""
+    conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE id = ?", (until, now, row_id)
+    )
+
+
 def depth(conn: sqlite3.Connection) -> dict[str, int]:
     """Row counts by status."""
     rows = conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-    counts = {"pending": 0, "held": 0, "delivered": 0, "dead": 0}
+    counts = {"pending": 0, "held": 0, "delivered": 0, "dead": 0, "superseded": 0}
     counts.update({status: int(n) for status, n in rows})
     return counts

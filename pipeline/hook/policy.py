@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -71,8 +72,8 @@ def parse_duration(value: object, where: str = "duration") -> float:
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     else:
         raise PolicyError(f"{where}: expected a duration such as '30s' or '2h', got {value!r}")
-    if seconds < 0:
-        raise PolicyError(f"{where}: must not be negative, got {value!r}")
+    if not 0 <= seconds < math.inf:  # also NaN: TOML has inf and nan floats
+        raise PolicyError(f"{where}: must be a finite duration >= 0, got {value!r}")
     return seconds
 
 

@@ -7,15 +7,26 @@ durable, 5xx when it could not store them (Alertmanager then re-sends), and is
 idempotent: a re-sent alert keeps its ``alert_id`` and is audited as a
 duplicate. A malformed payload gets a 400 naming the problem, and its bytes
 are kept in the ``rejected`` table.
+
+Bounded: every connection has ``timeout`` seconds per request (idle, slow
+headers or a trickled body alike) before it is closed, and at most
+``max_connections`` are served at once; more get a 503 and are closed at once,
+so idle connections cannot starve Alertmanager. A bad request (timeout,
+unauthorised, malformed, over the cap, a dropped connection) is one log line,
+never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
+import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import orjson
 
@@ -27,6 +38,48 @@ __all__ = ["AlertmanagerReceiver"]
 
 log = logging.getLogger(__name__)
 MAX_BODY = 4 * 1024 * 1024
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+    b"Connection: close\r\n\r\n"
+)
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` at once; errors in one line."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: Any, max_connections: int) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            log.warning(
+                "alertmanager receiver: %s refused: too many connections", client_address[0]
+            )
+            with contextlib.suppress(OSError):  # it may be gone already
+                request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        log.warning(
+            "alertmanager receiver: %s dropped: %s", client_address[0], type(error).__name__
+        )
 
 
 class AlertmanagerReceiver:
@@ -42,12 +95,15 @@ class AlertmanagerReceiver:
         host: str = "127.0.0.1",
         port: int = 0,
         path: str = "/alertmanager",
+        *,
+        timeout: float = 10.0,
+        max_connections: int = 512,
     ) -> None:
         self.processor = processor
         self.path = path
+        self.timeout = timeout
         self._expected = b"Bearer " + token.reveal()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _BoundedServer((host, port), self._handler_class(), max_connections)
         self._thread: threading.Thread | None = None
 
     @property
@@ -85,10 +141,39 @@ class AlertmanagerReceiver:
         class Handler(BaseHTTPRequestHandler):
             server_version = "distillwatch-hook"
             sys_version = ""
+            # Socket timeout of every read: an idle or slow connection is closed.
+            timeout = receiver.timeout
+
+            def setup(self) -> None:
+                super().setup()
+                self.deadline = time.monotonic() + receiver.timeout
 
             def log_message(self, format: str, *args: object) -> None:
                 # The default writes every request line to stderr; keep it at debug.
                 log.debug("alertmanager receiver: " + format, *args)
+
+            def log_error(self, format: str, *args: object) -> None:
+                # Timeouts and malformed request lines: one line each, at warning.
+                log.warning("alertmanager receiver: %s: " + format, self.client_address[0], *args)
+
+            def _read_body(self, length: int) -> bytes | None:
+                """The body, read before the request's deadline (a trickle cannot hold on)."""
+                chunks: list[bytes] = []
+                left = length
+                while left > 0:
+                    remaining = self.deadline - time.monotonic()
+                    if remaining <= 0:
+                        return None
+                    self.connection.settimeout(remaining)
+                    try:
+                        chunk = self.rfile.read1(min(left, 65536))
+                    except TimeoutError:
+                        return None
+                    if not chunk:
+                        return None
+                    chunks.append(chunk)
+                    left -= len(chunk)
+                return b"".join(chunks)
 
             def do_GET(self) -> None:
                 if self.path == "/healthz":
@@ -110,7 +195,11 @@ class AlertmanagerReceiver:
                 if int(length) > MAX_BODY:
                     self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "body too large"})
                     return
-                body = self.rfile.read(int(length))
+                body = self._read_body(int(length))
+                if body is None:
+                    self.close_connection = True
+                    self._reply(HTTPStatus.REQUEST_TIMEOUT, {"error": "body not received in time"})
+                    return
                 self._handle(body)
 
             def _handle(self, body: bytes) -> None:
@@ -142,6 +231,9 @@ class AlertmanagerReceiver:
                 )
 
             def _reply(self, status: HTTPStatus, payload: object) -> None:
+                if status >= 400:
+                    self.log_error("%d %s", int(status), status.phrase)
+                self.deadline = time.monotonic() + receiver.timeout  # the next request's
                 data = orjson.dumps(payload)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

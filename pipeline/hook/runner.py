@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 
@@ -46,7 +47,8 @@ class RunSettings:
     """Everything ``distillwatch hook run`` needs besides the policy and secrets."""
 
     db_path: Path
-    bootstrap_servers: str | None = None
+    #: kafka-python options from the one settings object (servers, SASL, TLS); None: no Kafka
+    kafka: dict[str, Any] | None = None
     alerts_topic: str = "alerts"
     group_id: str = "distillwatch-hook"
     feedback_topic: str | None = "distillwatch-feedback"
@@ -56,6 +58,10 @@ class RunSettings:
     session_timeout: float = 10.0
     until_idle: float | None = None
     max_seconds: float | None = None
+    #: Alertmanager receiver: seconds a connection may take per request, and at most
+    #: this many connections at once (more are answered 503 and closed)
+    listen_timeout: float = 10.0
+    listen_max_connections: int = 512
 
 
 def run_hook(
@@ -74,7 +80,14 @@ def run_hook(
     metrics = HookMetrics(registry)
     crash = os.environ.get(CRASH_ENV) == "after-outbox-commit"
     deliverer = (
-        Deliverer(settings.db_path, policy.delivery, hmac_key, metrics, clock)
+        Deliverer(
+            settings.db_path,
+            policy.delivery,
+            hmac_key,
+            metrics,
+            clock,
+            cooldown=policy.limits.cooldown,
+        )
         if hmac_key is not None
         else None
     )
@@ -108,9 +121,9 @@ def run_hook(
         if follower is not None:
             follower.poll(lambda record: _apply(processor, record))
         alerts = feedback = None
-        if settings.bootstrap_servers:
+        if settings.kafka:
             alerts = AlertConsumer(
-                settings.bootstrap_servers,
+                settings.kafka,
                 settings.alerts_topic,
                 settings.group_id,
                 processor,
@@ -118,13 +131,19 @@ def run_hook(
             )
             closers.append(alerts.close)
             if settings.feedback_topic:
-                feedback = FeedbackConsumer(settings.bootstrap_servers, settings.feedback_topic)
+                feedback = FeedbackConsumer(settings.kafka, settings.feedback_topic)
                 closers.append(feedback.close)
         if feedback is not None:
             feedback.catch_up(lambda record: _apply(processor, record))
         if settings.listen is not None:
             assert am_token is not None  # checked by the CLI
-            receiver = AlertmanagerReceiver(processor, am_token, *settings.listen).start()
+            receiver = AlertmanagerReceiver(
+                processor,
+                am_token,
+                *settings.listen,
+                timeout=settings.listen_timeout,
+                max_connections=settings.listen_max_connections,
+            ).start()
             closers.append(receiver.stop)
             log.info("alertmanager receiver on http://%s:%d%s", *receiver.address, receiver.path)
         _loop(settings, processor, alerts, feedback, follower, stop)

@@ -50,7 +50,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "pipeline.cli",
+                "pipeline.cli.main",
                 "replay",
                 "input.jsonl.gz",
                 "--out",

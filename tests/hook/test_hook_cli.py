@@ -11,8 +11,8 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from pipeline.broker import free_port
-from pipeline.cli import main as distillwatch
+from pipeline.cli.main import main as distillwatch
+from pipeline.devtools.embedded_broker import free_port
 from pipeline.hook.policy import parse_policy
 from pipeline.hook.runner import RunSettings, run_hook
 from pipeline.hook.signing import Secret

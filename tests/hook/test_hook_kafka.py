@@ -21,8 +21,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from pipeline.broker import EmbeddedBroker
-from pipeline.cli import main as distillwatch
+from pipeline.cli.main import main as distillwatch
+from pipeline.devtools.embedded_broker import EmbeddedBroker
 from pipeline.hook import audit
 from pipeline.hook.policy import load_policy
 from pipeline.hook.runner import CRASH_ENV, RunSettings, run_hook
@@ -155,7 +155,7 @@ def test_labels_travel_through_the_feedback_topic(
     policy = load_policy(write_policy(tmp_path, provider.url))
     settings = RunSettings(
         db_path=tmp_path / "hook.db",
-        bootstrap_servers=bootstrap,
+        kafka={"bootstrap_servers": bootstrap},
         alerts_topic=topic,
         group_id="hook-feedback-test",
         until_idle=1.5,

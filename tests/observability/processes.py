@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from detectors.config import EngineConfig
-from pipeline.processes import stop_process
+from pipeline.devtools.processes import stop_process
 
 BIN = Path(sys.executable).parent
 METRICS_LINE = re.compile(rb"metrics http://127\.0\.0\.1:(\d+)/metrics")

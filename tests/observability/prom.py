@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
-from pipeline.processes import stop_process
+from pipeline.devtools.processes import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "dashboards" / "prometheus" / "rules" / "distillwatch.rules.yml"

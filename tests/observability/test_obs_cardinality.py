@@ -15,7 +15,8 @@ from detectors.alerts import Alert
 from detectors.config import EngineConfig
 from detectors.engine import Engine
 from detectors.events import Event
-from pipeline.metrics import PipelineMetrics, serve
+from pipeline.metrics.pipeline_metrics import PipelineMetrics
+from pipeline.metrics.serving import serve
 
 PARTITIONS = 8
 BOUND = 300 + 2 * PARTITIONS

@@ -102,6 +102,14 @@ def test_compose_services_mounts_and_loopback_ports() -> None:
     for name in stage_hosts:
         assert f'"{name}:9308"' in scrape, f"Prometheus does not scrape {name}"
     assert "KAFKA_PROCESS_ROLES" in services["kafka"]["environment"]  # KRaft, no ZooKeeper
+    # Kafka writes its log where its volume is mounted (else topics die with the container).
+    mounts = {str(v).split(":")[1] for v in services["kafka"]["volumes"] if ":" in str(v)}
+    assert services["kafka"]["environment"]["KAFKA_LOG_DIRS"] in mounts
+    # Every long-running service says whether it is healthy (one-shot jobs excepted).
+    for name, service in services.items():
+        if service.get("restart") == "no":
+            continue
+        assert "test" in service.get("healthcheck", {}), f"{name} has no healthcheck"
     for name, service in services.items():
         for port in service.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"

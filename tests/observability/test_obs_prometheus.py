@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.broker import EmbeddedBroker
 from pipeline.config import load_settings
-from pipeline.kafka_io import ensure_topics, push_file
+from pipeline.devtools.embedded_broker import EmbeddedBroker
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
 
 from .processes import Receiver, running_hook, running_worker
 from .prom import REPO, RULES, Prometheus, free_port, require_binary, running_prometheus

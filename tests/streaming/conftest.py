@@ -18,7 +18,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.devtools.embedded_broker import EmbeddedBroker
 from tests.streaming.helpers import EMBEDDED
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     # Replay runs in this process (replay's own function, as `distillwatch replay`
     # calls it), so it uses exactly the detector code the in-process workers use.
     from detectors.config import EngineConfig
-    from pipeline.replay import replay_files
+    from pipeline.runtime.replay import replay_files
 
     config = EngineConfig.from_mapping(ENGINE_OVERRIDES)
     replay_files([str(root / "sim" / "events.jsonl")], config, out_dir=root / "replay")

@@ -11,7 +11,7 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.config import Settings, load_settings
-from pipeline.stream import StreamProcessor
+from pipeline.runtime.detect_loop import StreamProcessor
 
 FAST = {
     # short group timings: a handover must not wait for faust/Kafka defaults

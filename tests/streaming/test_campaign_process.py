@@ -1,6 +1,7 @@
 """The campaign stage in its own process: workers with ``campaign_stage`` off + ``campaigns``.
 
-Workers publish summaries but host no stage; :class:`pipeline.campaigns_cli.CampaignService`
+Workers publish summaries but host no stage;
+:class:`pipeline.runtime.campaign_service.CampaignService`
 (what ``distillwatch campaigns`` runs) holds it. Alerts, per-key and campaign, must equal
 replay's, as when the workers host the stage (test_parity.py). On the embedded broker:
 in-process (two services, one standing by, which takes over when the holder stops), and
@@ -20,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from detectors.summary_merge import MergeStats
-from pipeline.campaigns_cli import CampaignService
 from pipeline.config import Settings
-from pipeline.kafka_io import ensure_topics, push_file
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
+from pipeline.runtime.campaign_service import CampaignService
 from tests.streaming.conftest import BIN, ENGINE_TOML, Dataset
 from tests.streaming.helpers import Harness, alert_ids, test_settings, wait_alerts, wait_for
 

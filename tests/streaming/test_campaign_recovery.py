@@ -22,7 +22,8 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.config import Settings
-from pipeline.kafka_io import ensure_topics, push_file
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
 from tests.streaming.helpers import Harness, alert_ids, test_settings, wait_alerts, wait_for
 from tests.streaming.test_recovery import _start_worker, _stop, _wait_progress, wait_alert_count
 

@@ -2,7 +2,7 @@
 
 Against the embedded broker and Apache Kafka (when it can be fetched). The
 worker runs in this process (StreamProcessor, the loop the faust app hosts,
-with its campaign stage); replay runs ``pipeline.replay.replay_files``, what
+with its campaign stage); replay runs ``pipeline.runtime.replay.replay_files``, what
 ``distillwatch replay`` runs. Per-key and campaign alerts both count.
 """
 
@@ -16,7 +16,8 @@ import pytest
 from kafka import KafkaProducer
 
 from detectors.summary_merge import MergeStats
-from pipeline.kafka_io import ensure_topics, push_file
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
 from tests.streaming.conftest import Dataset
 from tests.streaming.helpers import (
     Harness,

@@ -18,8 +18,9 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.config import Settings
-from pipeline.kafka_io import ensure_topics, push_file
-from pipeline.processes import stop_process
+from pipeline.devtools.processes import stop_process
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
 from tests.streaming.conftest import BIN
 from tests.streaming.helpers import alert_ids, test_settings
 
@@ -56,11 +57,11 @@ def _wait_progress(settings: Settings, fraction: float, timeout: float) -> None:
     raise AssertionError(f"worker did not reach {fraction:.0%} within {timeout}s")
 
 
-def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def _start_worker(settings: Settings, log: Path, metrics_port: int = 0) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
-        "DISTILLWATCH_METRICS_PORT": "0",
+        "DISTILLWATCH_METRICS_PORT": str(metrics_port),
         "DISTILLWATCH_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),
         "DISTILLWATCH_HEARTBEAT_INTERVAL_MS": str(settings.heartbeat_interval_ms),
         "DISTILLWATCH_REBALANCE_TIMEOUT_MS": str(settings.rebalance_timeout_ms),

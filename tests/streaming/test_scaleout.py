@@ -10,7 +10,8 @@ import asyncio
 
 import pytest
 
-from pipeline.kafka_io import ensure_topics, push_file
+from pipeline.kafka.push import push_file
+from pipeline.kafka.topics import ensure_topics
 from tests.streaming.helpers import Harness, alert_ids, test_settings, wait_alerts, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections import namedtuple
 from pathlib import Path
 
@@ -11,10 +12,12 @@ import pytest
 from detectors.config import EngineConfig
 from detectors.engine import Engine
 from detectors.partitioning import PartitionCache, partition_for
-from pipeline.app_partition import SOURCE_HEADER, PartitionState
-from pipeline.broker import BrokerError, EmbeddedBroker, metadata_ok
-from pipeline.checkpoint import Checkpoint, _newest_complete, decode_chunks, encode_chunks
 from pipeline.config import load_settings
+from pipeline.devtools.embedded_broker import BrokerError, EmbeddedBroker, metadata_ok
+from pipeline.kafka.checkpoint_store import _newest_complete
+from pipeline.runtime.partition_state import PartitionState
+from pipeline.wire.checkpoint import Checkpoint, Chunk, chunk_of, decode_chunks, encode_chunks
+from pipeline.wire.forwarding import SOURCE_HEADER
 
 Record = namedtuple("Record", "offset value headers")
 
@@ -52,8 +55,25 @@ class TestCheckpointCodec:
         torn = [*old, *new[:-1]]  # a crash while writing the newer checkpoint
         survivor = _newest_complete(torn)
         newest = _newest_complete([*old, *new])
-        assert survivor is not None and survivor.offset == 10
-        assert newest is not None and newest.offset == 20
+        assert survivor is not None and decode_chunks(survivor).offset == 10
+        assert newest is not None and decode_chunks(newest).offset == 20
+
+    def test_forged_chunks_are_refused_or_ignored_never_raise_elsewhere(self):
+        good = encode_chunks(Checkpoint(1, 10, 0, b"state", sequence=1), chunk_bytes=1024)[0]
+        for value in (b"not zlib", b"", zlib.compress(b"x" * 100)[:-3]):
+            with pytest.raises(ValueError, match="unreadable checkpoint"):
+                decode_chunks([Chunk(good.key, value, good.meta)])
+        for header in (b"[1, 2]", b"{oops", b'{"chunks": "1"}', b"null"):
+            assert chunk_of(Record(0, b"", [("dw-checkpoint", header)])) is None
+        bomb = zlib.compress(bytes(64 * 1024), 9)
+        import pipeline.wire.checkpoint as wire
+
+        limit, wire.MAX_STATE_BYTES = wire.MAX_STATE_BYTES, 1024
+        try:
+            with pytest.raises(ValueError, match="MAX_STATE_BYTES"):
+                decode_chunks([Chunk(good.key, bomb, good.meta)])
+        finally:
+            wire.MAX_STATE_BYTES = limit
 
 
 class TestPartitionState:
@@ -98,10 +118,10 @@ class TestPartitionState:
         state = _state()
         state.alerts_offset = 3
         state.suppress = {"a1"}
-        state.published(10)
+        state.acknowledged(10)
         assert state.alerts_offset == 3  # a successor must still see the predecessor's alerts
         state.suppress.clear()
-        state.published(10)
+        state.acknowledged(10)
         assert state.alerts_offset == 10
 
 
@@ -165,8 +185,9 @@ def test_checkpoints_of_another_deployment_are_never_restored(embedded_broker):
     """Two groups (or requests topics) sharing a checkpoint topic keep their own state."""
     import asyncio
 
-    from pipeline.checkpoint import CheckpointStore
-    from pipeline.kafka_io import aio_producer, ensure_topics
+    from pipeline.kafka.checkpoint_store import CheckpointStore
+    from pipeline.kafka.clients import aio_producer
+    from pipeline.kafka.topics import ensure_topics
 
     servers = embedded_broker.bootstrap_servers
     first = load_settings(None, kafka_bootstrap_servers=servers, group_id="a", partitions=2,
@@ -197,7 +218,7 @@ class TestCampaignSummaries:
         from detectors.events import Event, parse_line
         from detectors.sharded import ShardedEngine
         from detectors.summaries import KeySummary
-        from pipeline.summaries_io import decode_record, encode_records
+        from pipeline.wire.summaries import decode_record, encode_records
         from tests.unit.test_campaigns import swarm_events
 
         events = swarm_events(6, 4)

@@ -79,10 +79,10 @@ def test_snapshot_restore_continues_identically(events: list[Event]) -> None:
 
 
 def test_restore_rejects_unknown_version() -> None:
-    import pickle
+    from detectors import statecodec
 
-    with pytest.raises(ValueError, match="version"):
-        Engine.restore(pickle.dumps((99, {})))
+    with pytest.raises(ValueError, match="format 99 is not supported"):
+        Engine.restore(statecodec.encode({}, "engine", 99))
 
 
 def test_sharded_engine_equals_one_engine_per_partition(events: list[Event]) -> None:

@@ -66,10 +66,13 @@ def test_frames_sweeps_and_repeats() -> None:
     state = KeyState(T0, 300.0)
     for i, topic in enumerate(["glaciers", "inflation", "recursion", "vaccines", "entropy"]):
         text = f"You are an expert teacher. Explain {topic} in depth for a university course."
-        state.add(_ev(i, 30, 900), fingerprint_fields(text), seen=(i == 4, False))
+        state.add(_ev(i, 30, 900), fingerprint_fields(text), seen=(True, i == 4))
+    again = "You are an expert teacher. Explain glaciers in depth for a university course."
+    state.add(_ev(9, 30, 900), fingerprint_fields(again))
     v = state.values
-    assert v[L.FP] == 5 and v[L.FRAME] == 4 and v[L.SWEEP] == 4
-    assert v[L.REPEAT] == 1 and v[L.CUE] == 5
+    assert v[L.FP] == 6 and v[L.FRAME] == 5 and v[L.SWEEP] == 4
+    assert v[L.REPEAT] == 1 and v[L.TRACKED] == 6 and v[L.CUE] == 6
+    assert v[L.SAMPLED] == 5 and v[L.SHARED] == 1
     assert len(state.frames(2.0)) == 1
 
 
@@ -119,3 +122,21 @@ def test_harvest_like_needs_both_yield_and_length() -> None:
     assert not harvest_like(100, 1200, 0, 4, limits)  # 300 a choice: too short
     assert not harvest_like(1000, 1200, 0, 1, limits)  # long, but not for a short prompt
     assert not harvest_like(100, 1200, 1100, 1, limits)  # mostly hidden reasoning
+
+
+def test_the_repeat_sketch_tracks_a_fixed_range_of_prompts() -> None:
+    state = KeyState(T0, 300.0)
+    items = [f"Solve problem number {i} of the benchmark, step by step." for i in range(500)]
+    for t, text in enumerate(items):  # a first pass over one benchmark
+        state.add(_ev(t, 30, 400), fingerprint_fields(text))
+    v = state.values
+    assert L.SKETCH <= v[L.TRACKED] < 200 and v[L.REPEAT] == 0  # the range narrows as it fills
+    state.fold(T0 + 600)
+    state.open_window(T0 + 600, 300.0)
+    for t, text in enumerate(items):  # the second pass: every tracked prompt is a repeat
+        state.add(_ev(600 + t, 30, 400), fingerprint_fields(text))
+    assert v[L.TRACKED] == v[L.REPEAT] == L.SKETCH
+    fresh = KeyState(T0, 300.0)
+    for t, text in enumerate(items):
+        fresh.add(_ev(t, 30, 400), fingerprint_fields(text))
+    assert fresh.values[L.REPEAT] == 0

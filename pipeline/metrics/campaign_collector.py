@@ -1,7 +1,7 @@
 """/metrics of the campaign stage, for any process that may run it.
 
 A prometheus-client custom collector: at scrape time it reads the numbers the
-stage's :class:`~pipeline.campaign_stage.CampaignProcessor` copied on its event
+stage's :class:`~pipeline.runtime.campaign_stage.CampaignProcessor` copied on its event
 loop (``readings``), never the live stage (the metrics server is another thread).
 No labels: nothing here is per key.
 """
@@ -33,6 +33,8 @@ _COUNTERS = (
      "summaries whose sequence skipped ahead (a predecessor's output went missing)"),
     ("summaries_duplicates", "distillwatch_campaign_summaries_duplicates",
      "re-sent summaries dropped (a restarted worker re-emitting)"),
+    ("summaries_skipped", "distillwatch_campaign_summaries_skipped",
+     "summaries records that could not be read (skipped, logged)"),
 )  # fmt: skip
 
 

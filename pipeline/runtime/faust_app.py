@@ -1,7 +1,7 @@
 """The faust app: built by a factory, never configured at import time.
 
 :func:`create_app` returns a ``faust.App`` that hosts the detect loop
-(:class:`pipeline.stream.StreamProcessor`) as a service started and stopped
+(:class:`pipeline.runtime.detect_loop.StreamProcessor`) as a service started and stopped
 with the app, so ``distillwatch worker`` gets faust's worker lifecycle
 (signals, logging, graceful shutdown). The hot path is an aiokafka consumer
 rather than a faust agent: faust's per-record dispatch caps an agent at
@@ -10,7 +10,7 @@ measures it side by side), and the worker must resume each partition exactly
 at its checkpoint, which needs control of the consumer's position.
 
 Topics (names in the settings; created on start by
-:func:`pipeline.kafka_io.ensure_topics`):
+:func:`pipeline.kafka.topics.ensure_topics`):
 
 ========================  ==================  =========================================
 topic                     partitions          content
@@ -24,7 +24,7 @@ campaign checkpoints      1                   ``distillwatch-campaign-checkpoint
 ========================  ==================  =========================================
 
 The campaign topics are created by the campaign stage on start
-(:mod:`pipeline.campaign_stage`: every worker hosts it unless run with
+(:mod:`pipeline.runtime.campaign_stage`: every worker hosts it unless run with
 ``campaign_stage = false``, when ``distillwatch campaigns`` processes do; one runs it).
 """
 
@@ -38,41 +38,13 @@ import faust
 from mode import Service
 
 from pipeline.config import Settings
-from pipeline.kafka_io import ensure_topics
-from pipeline.stream import StreamProcessor
+from pipeline.kafka.clients import faust_broker_options
+from pipeline.kafka.topics import ensure_topics
+from pipeline.runtime.detect_loop import StreamProcessor
 
-__all__ = ["create_app", "faust_broker_options"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("distillwatch.app")
-
-
-def faust_broker_options(settings: Settings) -> dict[str, Any]:
-    """faust settings for the broker connection and consumer-group timing.
-
-    Short session and heartbeat timeouts (from the settings) let a restarted
-    worker rejoin quickly: with faust's defaults a restart after a crash
-    waited ~108 s (DESIGN.md).
-    """
-    if settings.kafka_bootstrap_servers is None:
-        raise ValueError("kafka_bootstrap_servers is not set")
-    options: dict[str, Any] = {
-        "broker": [f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(",")],
-        "broker_session_timeout": settings.session_timeout_ms / 1000,
-        "broker_heartbeat_interval": settings.heartbeat_interval_ms / 1000,
-        "broker_rebalance_timeout": settings.rebalance_timeout_ms / 1000,
-        "consumer_auto_offset_reset": settings.start_offset,
-        "topic_partitions": settings.partitions,
-        "topic_replication_factor": settings.replication_factor,
-    }
-    if settings.sasl_mechanism is not None:
-        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
-        options["broker_credentials"] = faust.SASLCredentials(
-            username=settings.sasl_username or "",
-            password=password,
-            mechanism=settings.sasl_mechanism,
-            ssl_context=None,
-        )
-    return options
 
 
 def create_app(settings: Settings, metrics: Any | None = None) -> faust.App:
@@ -95,7 +67,8 @@ def create_app(settings: Settings, metrics: Any | None = None) -> faust.App:
     app = faust.App(
         settings.app_id,
         autodiscover=False,
-        web_enabled=False,  # /metrics is prometheus-client's own thread (pipeline/metrics.py)
+        # /metrics is prometheus-client's own thread (pipeline/metrics/serving.py)
+        web_enabled=False,
         store="memory://",  # no faust tables: engine state goes to the checkpoint topic
         **faust_broker_options(settings),
     )

@@ -1,9 +1,9 @@
 """The streaming campaign stage: summaries topic in, campaign alerts out.
 
 Per-partition engines publish tagged summaries and watermark heartbeats to the
-one-partition summaries topic (pipeline/summaries_io.py). Every worker with
+one-partition summaries topic (pipeline/wire/summaries.py). Every worker with
 ``campaign_stage`` on, and every ``distillwatch campaigns`` process
-(pipeline/campaigns_cli.py), runs a :class:`CampaignProcessor` in the consumer
+(pipeline/cli/campaigns.py), runs a :class:`CampaignProcessor` in the consumer
 group ``<group_id>-campaigns``; the one that is assigned the topic's partition
 runs the stage, the others stand by and take over (from its checkpoint) when it
 leaves or dies. It:
@@ -17,7 +17,7 @@ leaves or dies. It:
   key ``api_key_id``, like per-key alerts), and waits for their
   acknowledgement before any checkpoint that covers them;
 - checkpoints stage + merger + the summaries offset + the alerts offsets to
-  scan from to a compacted one-partition topic (pipeline/checkpoint.py);
+  scan from to a compacted one-partition topic (pipeline/wire/checkpoint.py);
 - after a crash, its successor restores the checkpoint, scans the alerts
   topic from the recorded offsets for campaign alerts already published,
   re-reads the summaries from the checkpoint's offset and does not publish
@@ -34,47 +34,47 @@ one wall-clock decision here: it changes the order only if such a partition
 later emits summaries older than what was released meanwhile (counted as
 ``late``). When the whole stream stops, every partition goes idle and the
 stage releases everything, as replay does at the end of its input.
+
+A checkpoint that cannot be restored (old format, forged, damaged) is refused
+and reported (``distillwatch_checkpoint_restore_failures_total{stage="campaigns"}``);
+the stage is not run from a fresh state, so ``distillwatch_campaign_stage_held``
+stays 0 everywhere and the "campaign stage absent" rule fires. A summaries
+record that cannot be decoded is skipped and counted (``summaries_skipped``).
+The group machinery is :class:`~pipeline.kafka.consumer_loop.ConsumerLoop`;
+idle release is :class:`~pipeline.runtime.cadence.IdleWatch` on its clock.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import pickle
 import time
 from typing import Any
 
-from aiokafka import ConsumerRebalanceListener
-
+from detectors import statecodec
 from detectors.alerts import Alert
 from detectors.campaigns import CampaignStage
 from detectors.partitioning import router
 from detectors.summary_merge import SummaryMerger
-from pipeline.checkpoint import Checkpoint, CheckpointStore, end_offsets, published_alert_ids
 from pipeline.config import Settings
-from pipeline.kafka_io import aio_consumer
-from pipeline.summaries_io import decode_record, ensure_campaign_topics
+from pipeline.kafka.checkpoint_store import CheckpointStore
+from pipeline.kafka.consumer_loop import Clock, ConsumerLoop
+from pipeline.kafka.log_reads import end_offsets, published_alert_ids
+from pipeline.kafka.topics import ensure_campaign_topics
+from pipeline.runtime.cadence import IdleWatch
+from pipeline.runtime.sinks import TopicSink
+from pipeline.wire.checkpoint import Checkpoint
+from pipeline.wire.summaries import decode_record
 
 __all__ = ["CampaignProcessor"]
 
 log = logging.getLogger("distillwatch.campaigns")
 
-STATE_VERSION = 1
+# 2: detectors/statecodec.py instead of pickle (nothing read from a topic can execute)
+STATE_VERSION = 2
 
 
-class _Rebalance(ConsumerRebalanceListener):
-    def __init__(self, processor: CampaignProcessor) -> None:
-        self.processor = processor
-
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        await self.processor.on_revoked(revoked)
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        await self.processor.on_assigned(assigned)
-
-
-class CampaignProcessor:
+class CampaignProcessor(ConsumerLoop):
     """Run the campaign stage on the summaries topic while this worker holds it.
 
     Parameters
@@ -86,10 +86,18 @@ class CampaignProcessor:
         (shared; stopped by its owner).
     metrics
         A ``PipelineMetrics`` counting published campaign alerts, or ``None``.
+    clock
+        Monotonic seconds for checkpoint cadence and idle release.
     """
 
-    def __init__(self, settings: Settings, producer: Any, metrics: Any | None = None) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        settings: Settings,
+        producer: Any,
+        metrics: Any | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        super().__init__(settings, clock)
         self.producer = producer
         self.metrics = metrics
         self.router = router(settings.partitions)
@@ -98,6 +106,7 @@ class CampaignProcessor:
         )
         self._store = CheckpointStore(store_settings, producer)
         self._store.owner = f"{settings.group_id}/{settings.requests_topic}/campaigns"
+        self._sink = TopicSink(producer)
         self.stage: CampaignStage | None = None
         self.merger: SummaryMerger | None = None
         self.next_offset = 0
@@ -107,17 +116,15 @@ class CampaignProcessor:
         self.sequence = 0
         self.dirty = False
         self.alerts_published = 0
-        #: numbers for /metrics, refreshed on the event loop (pipeline/campaign_metrics.py)
+        #: summaries records skipped as unreadable (counted, logged once each)
+        self.summaries_skipped = 0
+        #: why the last checkpoint could not be restored (the stage is then not run)
+        self.restore_error: str | None = None
+        #: numbers for /metrics, refreshed on the event loop
+        #: (pipeline/metrics/campaign_collector.py)
         self.readings: dict[str, float] = {}
-        self._moved: dict[int, float] = {}
-        self._caught_up: dict[int, bool] = {}
-        self._assigned_at = time.monotonic()
-        self._last_checkpoint = time.monotonic()
-        self._consumer: Any = None
-        self._lock = asyncio.Lock()
-        self._stopping = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.idle = IdleWatch(settings.campaign_idle_seconds, clock())
+        self._last_checkpoint = clock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -128,66 +135,28 @@ class CampaignProcessor:
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
-        self._consumer = aio_consumer(
-            self.settings,
-            group_id=f"{self.settings.group_id}-campaigns",
-            max_poll_records=self.settings.max_poll_records,
-            session_timeout_ms=self.settings.session_timeout_ms,
-            heartbeat_interval_ms=self.settings.heartbeat_interval_ms,
-            rebalance_timeout_ms=self.settings.rebalance_timeout_ms,
-            max_poll_interval_ms=max(60_000, self.settings.rebalance_timeout_ms),
-        )
-        await self._consumer.start()
-        self._consumer.subscribe([self.settings.summaries_topic], listener=_Rebalance(self))
+        await self.join(self.settings.summaries_topic, f"{self.settings.group_id}-campaigns")
 
-    async def run(self) -> None:
-        """Consume and process until :meth:`stop`."""
-        from aiokafka.errors import ConsumerStoppedError
-
-        assert self._consumer is not None, "start() first"
-        self._idle.clear()
-        try:
-            while not self._stopping.is_set():
-                try:
-                    batch = await self._consumer.getmany(
-                        timeout_ms=self.settings.poll_timeout_ms,
-                        max_records=self.settings.max_poll_records,
-                    )
-                except ConsumerStoppedError:
-                    return
-                await self._step(batch)
-        finally:
-            self._idle.set()
-
-    async def stop(self) -> None:
-        """Finish the current step, checkpoint, leave the group (the producer stays up)."""
-        self._stopping.set()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout=30)
-        if self._consumer is not None:
-            async with self._lock:
-                await self._checkpoint(force=True)
-            await self._consumer.stop()
-            self._consumer = None
+    async def on_stop(self) -> None:
+        await self._checkpoint(force=True)
 
     # ------------------------------------------------------------------ processing
 
-    async def _step(self, batch: dict[Any, list[Any]]) -> None:
-        async with self._lock:
-            merger, stage = self.merger, self.stage
-            if merger is None or stage is None:
-                return  # not ours (or revoked while the batch was in flight)
-            now = time.monotonic()
-            for records in batch.values():
-                for record in records:
-                    self._absorb(merger, record, now)
-            self._mark_idle(merger, now)
-            released = merger.release()
-            if released:
-                await self._publish(stage.process_many(released))
-            if now - self._last_checkpoint >= self.settings.checkpoint_interval_seconds:
-                await self._checkpoint()
-            self._refresh_readings(full=False)
+    async def step(self, batch: dict[Any, list[Any]]) -> None:
+        merger, stage = self.merger, self.stage
+        if merger is None or stage is None:
+            return  # not ours (or revoked while the batch was in flight)
+        now = self.clock()
+        for records in batch.values():
+            for record in records:
+                self._absorb(merger, record, now)
+        self._mark_idle(merger, now)
+        released = merger.release()
+        if released:
+            await self._publish(stage.process_many(released))
+        if now - self._last_checkpoint >= self.settings.checkpoint_interval_seconds:
+            await self._checkpoint()
+        self._refresh_readings(full=False)
 
     def _absorb(self, merger: SummaryMerger, record: Any, now: float) -> None:
         if record.offset < self.next_offset:
@@ -197,6 +166,7 @@ class CampaignProcessor:
         try:
             item = decode_record(record.value or b"")
         except ValueError as exc:
+            self.summaries_skipped += 1
             log.warning("summaries offset %d skipped: %s", record.offset, exc)
             return
         p = item.partition
@@ -207,19 +177,15 @@ class CampaignProcessor:
         for seq, watermark, summary in item.summaries:
             merger.offer(p, seq, watermark, summary)
         merger.advance(p, item.watermark)
-        if item.summaries or merger.watermark(p) > before:
-            self._moved[p] = now
-        self._caught_up[p] = item.caught_up
+        moved = bool(item.summaries) or merger.watermark(p) > before
+        self.idle.heard(p, moved, item.caught_up, now)
 
     def _mark_idle(self, merger: SummaryMerger, now: float) -> None:
         if not merger.pending:
             return  # nothing waits: no reason to give up on anyone
-        limit = self.settings.campaign_idle_seconds
-        idle = merger.idle
-        for p in range(merger.partitions):
-            if p in idle or not self._caught_up.get(p, False):
-                continue
-            if now - self._moved.get(p, self._assigned_at) >= limit:
+        quiet = merger.idle
+        for p in self.idle.idle(range(merger.partitions), now):
+            if p not in quiet:
                 merger.set_idle(p)
                 log.info("partition %d idle: campaign summaries no longer wait for it", p)
 
@@ -232,21 +198,20 @@ class CampaignProcessor:
                 fresh.append(alert)
         if not fresh:
             return
-        futures = []
-        for alert in fresh:
-            futures.append(
-                await self.producer.send(
-                    self.settings.alerts_topic,
-                    value=alert.to_json(),
-                    key=alert.api_key_id.encode("utf-8"),
-                    partition=self.router(alert.api_key_id),
-                )
+        futures = [
+            await self._sink.add(
+                self.settings.alerts_topic,
+                alert.to_json(),
+                key=alert.api_key_id.encode("utf-8"),
+                partition=self.router(alert.api_key_id),
             )
+            for alert in fresh
+        ]
         # Acknowledged before the next checkpoint can cover them.
-        metadata = await asyncio.gather(*futures)
+        await self._sink.flush()
         self.alerts_published += len(fresh)
         if not self.suppress:
-            for m in metadata:
+            for m in (f.result() for f in futures):
                 self.alerts_offsets[m.partition] = max(
                     self.alerts_offsets.get(m.partition, 0), m.offset + 1
                 )
@@ -258,12 +223,11 @@ class CampaignProcessor:
     def _state_blob(self) -> bytes:
         assert self.stage is not None and self.merger is not None
         state = {
-            "version": STATE_VERSION,
             "stage": self.stage.snapshot(),
             "merger": self.merger.snapshot(),
             "alerts_offsets": dict(self.alerts_offsets),
         }
-        return pickle.dumps(state, protocol=5)
+        return statecodec.encode(state, "campaign-checkpoint", STATE_VERSION)
 
     def _refresh_readings(self, full: bool = True) -> None:
         """Copy the stage's numbers for the metrics thread (it must not walk live state).
@@ -280,6 +244,7 @@ class CampaignProcessor:
             summaries_late=merger.stats.late,
             summaries_gaps=merger.stats.gaps,
             summaries_duplicates=merger.stats.duplicates,
+            summaries_skipped=self.summaries_skipped,
             partitions_idle=len(merger.idle),
         )
         if full or "campaigns_active" not in readings:
@@ -292,7 +257,7 @@ class CampaignProcessor:
         self.readings = readings  # one reference swap: the reader sees old or new, whole
 
     async def _checkpoint(self, force: bool = False) -> None:
-        self._last_checkpoint = time.monotonic()
+        self._last_checkpoint = self.clock()
         self._refresh_readings()
         if self.stage is None or not (self.dirty or force):
             return
@@ -310,56 +275,89 @@ class CampaignProcessor:
 
     # ------------------------------------------------------------------ rebalance
 
-    async def on_revoked(self, revoked: Any) -> None:
-        if not any(tp.partition == 0 for tp in revoked) or self.stage is None:
+    async def on_revoked(self, revoked: list[Any]) -> None:
+        if not any(tp.partition == 0 for tp in revoked):
             return
-        async with self._lock:
-            await self._checkpoint(force=True)
-            self.stage = self.merger = None
+        if self.restore_error is not None and self.metrics is not None:
+            self.metrics.health.restored("campaigns", 0)
+        self.restore_error = None
+        if self.stage is None:
+            return
+        await self._checkpoint(force=True)
+        self.stage = self.merger = None
         log.info("campaign stage handed over")
 
-    async def on_assigned(self, assigned: Any) -> None:
+    async def on_assigned(self, assigned: list[Any]) -> None:
         tps = [tp for tp in assigned if tp.partition == 0]
         if not tps or self.stage is not None:
             return
-        async with self._lock:
-            checkpoint = (await self._store.load([0])).get(0)
-            partitions = list(range(self.settings.partitions))
-            if checkpoint is None:
-                self.stage = CampaignStage(self.settings.campaign_config())
-                self.merger = SummaryMerger(self.settings.partitions)
-                # Alerts already on the topic are an older deployment's: scan only from here.
-                self.alerts_offsets = await end_offsets(
-                    self.settings, self.settings.alerts_topic, partitions
-                )
-                self.suppress = set()
-                self.next_offset = 0
-                self.sequence = 0
-                if self.settings.start_offset == "earliest":
-                    await self._consumer.seek_to_beginning(tps[0])
-                else:
-                    await self._consumer.seek_to_end(tps[0])
+        errors: dict[int, str] = {}
+        checkpoint = (await self._store.load([0], errors=errors)).get(0)
+        state: dict[str, Any] | None = None
+        try:
+            if checkpoint is not None:
+                state = _read_state(checkpoint.engine, self.settings)
+        except ValueError as exc:
+            errors[0] = str(exc)
+        if errors:
+            self._refuse(tps[0], errors[0])
+            return
+        partitions = list(range(self.settings.partitions))
+        if checkpoint is None or state is None:
+            self.stage = CampaignStage(self.settings.campaign_config())
+            self.merger = SummaryMerger(self.settings.partitions)
+            # Alerts already on the topic are an older deployment's: scan only from here.
+            self.alerts_offsets = await end_offsets(
+                self.settings, self.settings.alerts_topic, partitions
+            )
+            self.suppress = set()
+            self.next_offset = 0
+            self.sequence = 0
+            if self.settings.start_offset == "earliest":
+                await self.consumer.seek_to_beginning(tps[0])
             else:
-                state = pickle.loads(checkpoint.engine)
-                if state.get("version") != STATE_VERSION:
-                    raise ValueError(f"campaign checkpoint version {state.get('version')!r}")
-                self.stage = CampaignStage.restore(state["stage"], self.settings.campaign_config())
-                self.merger = SummaryMerger.restore(state["merger"])
-                self.alerts_offsets = {int(k): int(v) for k, v in state["alerts_offsets"].items()}
-                scans = await published_alert_ids(self.settings, self.alerts_offsets, campaign=True)
-                self.suppress = set().union(*scans.values()) if scans else set()
-                self.next_offset = checkpoint.offset
-                self.sequence = checkpoint.sequence
-                self._consumer.seek(tps[0], checkpoint.offset)
-            self._assigned_at = time.monotonic()
-            self._moved.clear()
-            self._caught_up.clear()
-            self.dirty = False
-            if checkpoint is None:
-                # At once: a successor of a stage that dies before its first periodic
-                # checkpoint must still know where this one's alerts start.
-                await self._checkpoint(force=True)
+                await self.consumer.seek_to_end(tps[0])
+        else:
+            self.stage, self.merger = state["stage"], state["merger"]
+            self.alerts_offsets = state["alerts_offsets"]
+            scans = await published_alert_ids(self.settings, self.alerts_offsets, campaign=True)
+            self.suppress = set().union(*scans.values()) if scans else set()
+            self.next_offset = checkpoint.offset
+            self.sequence = checkpoint.sequence
+            self.consumer.seek(tps[0], checkpoint.offset)
+        self.idle.reset(self.clock())
+        self.dirty = False
+        if checkpoint is None:
+            # At once: a successor of a stage that dies before its first periodic
+            # checkpoint must still know where this one's alerts start.
+            await self._checkpoint(force=True)
         log.info(
             "campaign stage assigned (%s)",
             "restored from checkpoint" if checkpoint is not None else "fresh",
         )
+
+    def _refuse(self, tp: Any, reason: str) -> None:
+        """Hold the summaries partition without running the stage, and say so loudly."""
+        self.consumer.pause(tp)
+        self.restore_error = reason
+        if self.metrics is not None:
+            self.metrics.health.restore_failed("campaigns", 0)
+        log.error(
+            "campaign stage not run: its checkpoint was refused: %s "
+            "(docs/STREAMING.md, 'A checkpoint that cannot be restored')",
+            reason,
+        )
+
+
+def _read_state(blob: bytes, settings: Settings) -> dict[str, Any]:
+    """Stage, merger and alert offsets from a campaign checkpoint (``StateError`` if refused)."""
+    state = statecodec.decode(blob, "campaign-checkpoint", STATE_VERSION)
+    if type(state) is not dict or type(state.get("alerts_offsets")) is not dict:
+        raise statecodec.StateError("campaign checkpoint: not a campaign stage's state")
+    if not all(type(k) is int and type(v) is int for k, v in state["alerts_offsets"].items()):
+        raise statecodec.StateError("campaign checkpoint: bad alert offsets")
+    return {
+        "stage": CampaignStage.restore(state["stage"], settings.campaign_config()),
+        "merger": SummaryMerger.restore(state["merger"]),
+        "alerts_offsets": dict(state["alerts_offsets"]),
+    }

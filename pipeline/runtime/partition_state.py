@@ -28,29 +28,9 @@ from detectors.engine import Engine
 from detectors.events import Event, Rejection, decode_value
 from detectors.partitioning import Router
 from detectors.summaries import KeySummary
-from pipeline.kafka_io import encode_event
+from pipeline.wire.forwarding import SOURCE_HEADER, encode_event, source_of
 
-__all__ = ["SOURCE_HEADER", "BatchOutput", "PartitionState", "source_of"]
-
-#: Header of forwarded records: ``b"<source partition>:<source offset>"``.
-SOURCE_HEADER = "dw-source"
-
-
-def source_of(headers: Any) -> tuple[int, int] | None:
-    """The ``(partition, offset)`` a forwarded record came from, or ``None``.
-
-    Examples
-    --------
-    >>> source_of([("dw-source", b"3:1200")])
-    (3, 1200)
-    >>> source_of([]) is None
-    True
-    """
-    for name, value in headers or ():
-        if name == SOURCE_HEADER:
-            partition, offset = bytes(value).split(b":")
-            return int(partition), int(offset)
-    return None
+__all__ = ["BatchOutput", "PartitionState"]
 
 
 @dataclass
@@ -125,6 +105,9 @@ class PartitionState:
         self.sequence = sequence
         self.summary_seq = summary_seq
         self.dirty = False
+        #: outputs of processed records not yet acknowledged by Kafka: while set, no
+        #: checkpoint may be written (it would cover them)
+        self.unacknowledged = False
 
     def process(self, records: list[Any]) -> BatchOutput:
         """Process records of this partition (offset order); advance ``next_offset``."""
@@ -138,17 +121,22 @@ class PartitionState:
                 continue  # fetched before a seek back to a checkpoint
             self.next_offset = offset + 1
             self.dirty = True
-            source = source_of(record.headers)
+            self.unacknowledged = True
+            try:
+                source = source_of(record.headers)
+                items = decode_value(record.value or b"")
+            except Exception as exc:  # the decoders reject in-band; this is the backstop
+                self._reject(out, Rejection("undecodable", type(exc).__name__), offset)
+                continue
             if source is not None:
                 if source[1] <= self.forwarded.get(source[0], -1):
                     out.forwarded_duplicates += 1
                     continue  # its source was re-processed after a crash: already done
                 self.forwarded[source[0]] = source[1]
             elsewhere: dict[int, list[Event]] = {}
-            for item in decode_value(record.value or b""):
+            for index, item in enumerate(items):
                 if isinstance(item, Rejection):
-                    out.rejection_codes.append(item.code)
-                    out.dead_letters.append(self._dead_letter(item, offset))
+                    self._reject(out, item, offset)
                     continue
                 target = route(item.api_key_id)
                 if target != p:
@@ -157,7 +145,17 @@ class PartitionState:
                 out.events_in_place += 1
                 if out.max_event_ts is None or item.ts > out.max_event_ts:
                     out.max_event_ts = item.ts
-                for alert in engine.process(item):
+                # The one guard of this driver: no event stops the worker. An event the
+                # engine cannot take is a dead letter (the type of the error, never its
+                # text: it could quote the event); the engine keeps going.
+                try:
+                    raised = engine.process(item)
+                except Exception as exc:
+                    reason = f"engine raised {type(exc).__name__}"
+                    failed = Rejection("processing_error", reason, index, item.api_key_id)
+                    self._reject(out, failed, offset)
+                    raised = []
+                for alert in raised:
                     if alert.alert_id in self.suppress:
                         self.suppress.discard(alert.alert_id)
                         out.alerts_suppressed += 1
@@ -178,6 +176,10 @@ class PartitionState:
                     out.events_forwarded += len(events)
         return out
 
+    def _reject(self, out: BatchOutput, rejection: Rejection, offset: int) -> None:
+        out.rejection_codes.append(rejection.code)
+        out.dead_letters.append(self._dead_letter(rejection, offset))
+
     def _dead_letter(self, rejection: Rejection, offset: int) -> bytes:
         return orjson.dumps(
             {
@@ -191,12 +193,14 @@ class PartitionState:
             }
         )
 
-    def published(self, alerts_next_offset: int) -> None:
-        """Note that our alerts up to ``alerts_next_offset`` are acknowledged.
+    def acknowledged(self, alerts_next_offset: int | None) -> None:
+        """Every output of the records processed so far is acknowledged by Kafka.
 
-        While a predecessor's alerts are still being regenerated (``suppress``
-        not empty), the scan start stays where it was, so a successor of ours
-        would still find them.
+        ``alerts_next_offset`` is the offset after our last acknowledged alert, if
+        the batch had alerts. While a predecessor's alerts are still being
+        regenerated (``suppress`` not empty), the scan start stays where it was,
+        so a successor of ours would still find them.
         """
-        if not self.suppress:
+        self.unacknowledged = False
+        if alerts_next_offset is not None and not self.suppress:
             self.alerts_offset = max(self.alerts_offset, alerts_next_offset)

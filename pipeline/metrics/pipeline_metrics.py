@@ -15,24 +15,19 @@ The worker (and replay) builds one :class:`PipelineMetrics` on an injected
 
 Cardinality is bounded by construction (docs/METRICS.md gives the bound): no
 label ever carries an API key; label values that come from data (reasons,
-detectors) pass through :class:`~pipeline.metrics_topk.BoundedLabel`; the
+detectors) pass through :class:`~pipeline.metrics.topk.BoundedLabel`; the
 hottest keys are exposed by a fixed-size top-K of hashed ids. Serving happens
-in prometheus-client's own thread (:func:`serve`), never in the event loop.
+in prometheus-client's own thread (:func:`pipeline.metrics.serving.serve`), never in the event loop.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import platform
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
-from threading import Thread
 from typing import Any, Protocol
-from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CollectorRegistry,
@@ -43,11 +38,11 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
-from prometheus_client.exposition import generate_latest, start_http_server
 
-from pipeline.metrics_topk import OTHER, BoundedLabel, TopKCollector, merge_top
+from pipeline.metrics.health import HealthMetrics
+from pipeline.metrics.topk import OTHER, BoundedLabel, TopKCollector, merge_top
 
-OUTCOMES = ("valid", "rejected", "duplicate", "late")
+OUTCOMES = ("valid", "rejected", "duplicate", "late", "early")
 SEVERITIES = ("warning", "critical")
 REASON_LIMIT = 32
 DETECTOR_LIMIT = 16
@@ -112,6 +107,7 @@ class _PartitionState:
     valid: int
     duplicate: int
     late: int
+    early: int = 0
     keys: int = 0
     state_bytes: int = 0
     anomalous: int = 0
@@ -159,8 +155,9 @@ class PipelineMetrics:
     top_k
         Number of hottest keys exposed by ``distillwatch_top_key_score``.
     keys_limit
-        The engine's ``max_keys`` (per partition engine); ``distillwatch_keys_limit``
-        exposes it times the partitions assigned, the cap on ``distillwatch_keys_tracked``.
+        The engine's ``max_keys``: one cap for the whole process (all its partition
+        engines share it), exposed as ``distillwatch_keys_limit``, the cap on
+        ``distillwatch_keys_tracked``.
         0 when unknown.
     state_limit_bytes
         Memory budget for engine state (``distillwatch_state_limit_bytes``); 0 = none.
@@ -172,6 +169,8 @@ class PipelineMetrics:
     process_metrics
         Also register prometheus-client's process and platform collectors
         (``process_resident_memory_bytes``, CPU, open fds, ``python_info``).
+    partitions
+        The settings' partition count (``distillwatch_partitions_configured``).
     """
 
     def __init__(
@@ -184,6 +183,7 @@ class PipelineMetrics:
         population_warmup: int = 0,
         component: str = "worker",
         process_metrics: bool = True,
+        partitions: int = 0,
     ) -> None:
         self.registry = registry
         self.population_warmup = population_warmup
@@ -246,7 +246,7 @@ class PipelineMetrics:
         )
         self.keys_limit = Gauge(
             "distillwatch_keys_limit",
-            "Cap on tracked keys: max_keys times the partition engines assigned",
+            "Cap on tracked keys in this process (max_keys, shared by its partition engines)",
             registry=r,
         )
         self.state_bytes = Gauge(
@@ -276,6 +276,8 @@ class PipelineMetrics:
         )
         self.top = TopKCollector(top_k)
         registry.register(self.top)
+        #: restore failures and held partitions (pipeline/metrics/health.py)
+        self.health = HealthMetrics(registry, partitions)
         register_build_info(registry, component)
         if process_metrics:
             ProcessCollector(registry=registry)
@@ -389,13 +391,17 @@ class PipelineMetrics:
                 engine, stats.events_valid, stats.events_duplicate, stats.events_late
             )
             self._partitions[partition] = last
+            last.early = getattr(stats, "events_early", 0)
+        early = getattr(stats, "events_early", 0)  # the clock rule's (detectors/clock.py)
         for outcome, now, before in (
             ("valid", stats.events_valid, last.valid),
             ("duplicate", stats.events_duplicate, last.duplicate),
             ("late", stats.events_late, last.late),
+            ("early", early, last.early),
         ):
             if now > before:
                 self.events.labels(outcome).inc(now - before)
+        last.early = early
         last.valid, last.duplicate, last.late = (
             stats.events_valid,
             stats.events_duplicate,
@@ -431,7 +437,7 @@ class PipelineMetrics:
         self.state_bytes.set(sum(p.state_bytes for p in parts))
         self.anomalous_keys.set(sum(p.anomalous for p in parts))
         self.partitions_assigned.set(len(self._partitions))
-        self.keys_limit.set(self._keys_limit_per_engine * len(self._partitions))
+        self.keys_limit.set(self._keys_limit_per_engine)
         top = merge_top([p.top for p in parts], self.top.k)
         self.top.update(top)
         if partition is not None:
@@ -444,51 +450,3 @@ class PipelineMetrics:
             return 0.0
         # Below 1 until the engine itself says warm, whatever the window count suggests.
         return min(0.99, part.scored / self.population_warmup)
-
-
-# -- exposition --------------------------------------------------------------------------------
-
-
-@dataclass
-class MetricsServer:
-    """A running ``/metrics`` endpoint (prometheus-client's thread); ``close()`` stops it."""
-
-    server: WSGIServer
-    thread: Thread
-
-    @property
-    def port(self) -> int:
-        """The bound port (useful when started on port 0)."""
-        return int(self.server.server_port)
-
-    def close(self) -> None:
-        """Stop serving and wait for the thread (bounded)."""
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
-def serve(registry: CollectorRegistry, host: str = "127.0.0.1", port: int = 0) -> MetricsServer:
-    """Serve ``registry`` on ``http://host:port/metrics`` from a daemon thread.
-
-    prometheus-client's own server runs outside the asyncio loop, so a slow
-    scrape never stalls processing (faust's web server would; DESIGN.md).
-    Binds loopback by default; ``port=0`` picks a free port (see ``.port``).
-    """
-    server, thread = start_http_server(port, addr=host, registry=registry)
-    return MetricsServer(server, thread)
-
-
-def write_snapshot(registry: CollectorRegistry, path: str | os.PathLike[str]) -> Path:
-    """Write the registry in the text exposition format to ``path``, atomically.
-
-    Replay calls this at the end of a run so its counters can be inspected (or
-    pushed to a textfile collector) like a live worker's.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".metrics-", dir=target.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(generate_latest(registry))
-    os.replace(tmp, target)
-    return target

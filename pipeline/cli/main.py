@@ -15,20 +15,20 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("pipeline.simulate", "write labelled synthetic traffic with attackers"),
     "replay": (
-        "pipeline.replay",
+        "pipeline.cli.replay",
         "run the detection engine over log files (or push them to Kafka)",
     ),
     "evaluate": (
         "pipeline.evaluate",
         "score alerts against labels: precision, recall, time-to-detect",
     ),
-    "worker": ("pipeline.worker", "run a streaming worker on Kafka"),
+    "worker": ("pipeline.cli.worker", "run a streaming worker on Kafka"),
     "campaigns": (
-        "pipeline.campaigns_cli",
+        "pipeline.cli.campaigns",
         "run the cross-key campaign stage in its own process (workers with --no-campaign-stage)",
     ),
     "demo": (
-        "pipeline.demo",
+        "pipeline.cli.demo",
         "embedded broker + worker + simulated attackers, alerts printed live",
     ),
     "hook": ("pipeline.hook.cli", "the key-suspension hook (run, audit)"),

@@ -1,17 +1,15 @@
-"""``distillwatch replay``: run the detection engine over log files, on event time.
+"""Replay: the detection engine over log files, on event time, without a broker.
 
-Writes ``alerts.jsonl`` (event-time order), ``rejected.jsonl`` (source, line,
-reason per rejected line) and ``summary.json`` into ``--out``. With
-``--to-kafka`` it pushes the files into the requests topic instead.
+:func:`replay_files` writes ``alerts.jsonl`` (event-time order),
+``rejected.jsonl`` (source, line, reason per rejected line) and ``summary.json``.
+The command around it is pipeline/cli/replay.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import itertools
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,9 +23,15 @@ from detectors.campaign_config import CampaignConfig
 from detectors.config import EngineConfig
 from detectors.events import Event, format_ts, parse_line
 from detectors.sharded import ShardedEngine
-from pipeline.sources import InputError, LineProgress, check_inputs, iter_input_blocks, total_size
+from pipeline.runtime.log_files import (
+    InputError,
+    LineProgress,
+    check_inputs,
+    iter_input_blocks,
+    total_size,
+)
 
-__all__ = ["ReplayResult", "add_arguments", "replay_files", "run"]
+__all__ = ["ReplayResult", "batch_gc", "replay_files"]
 
 PROGRESS_EVERY = 20_000
 
@@ -72,8 +76,11 @@ def replay_files(
 ) -> ReplayResult:
     """Replay ``paths`` through a :class:`ShardedEngine`; write outputs when ``out_dir`` is set.
 
-    Raises :class:`~pipeline.sources.InputError` if an input cannot be opened;
-    a read error mid-way is reported in ``ReplayResult.error`` with what was read so far.
+    Raises :class:`~pipeline.runtime.log_files.InputError` if an input cannot be opened
+    before the start. An input that breaks off mid-way (a truncated gzip) is reported in
+    ``ReplayResult.error`` with what was read of it, and the remaining inputs are still
+    read. No line stops a replay: a line the engine cannot take is a rejected row
+    (``processing_error``), and the outputs are written whatever happens.
     """
     check_inputs(paths)
     engine = ShardedEngine(config, campaign_config, campaigns=campaigns)
@@ -81,7 +88,7 @@ def replay_files(
         engine.enable_trace()
     alerts: list[Alert] = []
     total = valid = rejected = 0
-    error: str | None = None
+    errors: list[str] = []
     keys: set[str] = set()
     bar = LineProgress("replaying", total_size(paths)) if progress else None
     read_bytes = 0
@@ -96,6 +103,15 @@ def replay_files(
             scores_file = files.enter_context(open(out_dir / "scores.jsonl", "wb"))  # noqa: SIM115
     rejected_rows: list[dict[str, Any]] = []
     with files, batch_gc():
+        rows = rejected_file.write if rejected_file is not None else None
+
+        def reject(path: str, number: int, code: str, message: str) -> None:
+            row = {"source": path, "line": number, "reason": code, "message": message}
+            if rows is not None:
+                rows(orjson.dumps(row) + b"\n")
+            else:
+                rejected_rows.append(row)
+
         for path in paths:
             number = 0
             try:
@@ -106,21 +122,19 @@ def replay_files(
                     if type(item) is Event:
                         valid += 1
                         keys.add(item.api_key_id)
-                        raised = engine.process(item)
+                        # The one guard of this driver: no line stops a replay.
+                        try:
+                            raised = engine.process(item)
+                        except Exception as exc:  # its type only: the text may quote the event
+                            rejected += 1
+                            message = f"engine raised {type(exc).__name__}"
+                            reject(path, number, "processing_error", message)
+                            continue
                         if raised:
                             alerts.extend(raised)
                     else:
                         rejected += 1
-                        row = {
-                            "source": path,
-                            "line": number,
-                            "reason": item.code,  # type: ignore[union-attr]
-                            "message": item.message,  # type: ignore[union-attr]
-                        }
-                        if rejected_file is not None:
-                            rejected_file.write(orjson.dumps(row) + b"\n")
-                        else:
-                            rejected_rows.append(row)
+                        reject(path, number, item.code, item.message)  # type: ignore[union-attr]
                     if bar is not None:
                         read_bytes += len(line) + 1
                         if total % PROGRESS_EVERY == 0:
@@ -128,13 +142,15 @@ def replay_files(
                     if scores_file is not None and total % 4096 == 0:
                         _write_trace(scores_file, engine.drain_trace())
             except InputError as exc:
-                error = str(exc)
-                break
+                errors.append(str(exc))  # what was read of it counts; the next input is read
         if bar is not None:
             bar.close()
         # End of input: the campaign stage runs the summaries it was holding back until
         # every partition had moved past them (a live worker waits for more events).
-        alerts.extend(engine.finish())
+        try:
+            alerts.extend(engine.finish())
+        except Exception as exc:
+            errors.append(f"campaign stage failed at the end of input: {type(exc).__name__}")
         if scores_file is not None:
             _write_trace(scores_file, engine.drain_trace())
     wall = time.perf_counter() - started
@@ -148,6 +164,7 @@ def replay_files(
         "events_rejected": rejected,
         "events_duplicate": stats.events_duplicate,
         "events_late": stats.events_late,
+        "events_early": stats.events_early,
         "keys_seen": len(keys),
         "keys_tracked": stats.keys_tracked,
         "alerts": {
@@ -168,6 +185,7 @@ def replay_files(
         "config": config.to_dict(),
         "campaign_config": None if engine.campaigns is None else engine.campaigns.config.to_dict(),
     }
+    error = "; ".join(errors) if errors else None
     if error is not None:
         summary["error"] = error
     if out_dir is not None:
@@ -185,107 +203,3 @@ def _write_trace(handle: Any, trace: list[tuple[str, float, float]]) -> None:
         handle.write(
             orjson.dumps({"api_key_id": key, "ts": format_ts(ts), "score": round(score, 4)}) + b"\n"
         )
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help=".jsonl or .jsonl.gz, or - for stdin"
-    )
-    parser.add_argument("--out", type=Path, help="output directory (required unless --to-kafka)")
-    parser.add_argument("--config", help="TOML settings file (engine settings under [engine])")
-    parser.add_argument(
-        "--scores", action="store_true", help="also write every score to scores.jsonl"
-    )
-    parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
-    parser.add_argument(
-        "--no-campaigns",
-        action="store_true",
-        help="per-key detection only (what a worker without the campaign stage raises)",
-    )
-    parser.add_argument(
-        "--to-kafka", action="store_true", help="push the inputs into the requests topic"
-    )
-    parser.add_argument(
-        "--pace", type=float, help="with --to-kafka: N x the original pace (default: max)"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=1, help="with --to-kafka: events per record"
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    from pipeline.config import describe_error, load_settings
-
-    try:
-        settings = load_settings(args.config)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"distillwatch replay: bad configuration: {describe_error(exc)}", file=sys.stderr)
-        return 2
-    show_progress = not args.no_progress and sys.stderr.isatty()
-    if args.to_kafka:
-        return _push(args, settings, show_progress)
-    if args.out is None:
-        print("distillwatch replay: --out DIR is required", file=sys.stderr)
-        return 2
-    try:
-        result = replay_files(
-            args.inputs,
-            settings.engine_config(),
-            out_dir=args.out,
-            progress=show_progress,
-            trace_scores=args.scores,
-            campaigns=not args.no_campaigns,
-            campaign_config=settings.campaign_config(),
-        )
-    except InputError as exc:
-        print(f"distillwatch replay: {exc}", file=sys.stderr)
-        return 1
-    _print_summary(result.summary, args.out)
-    if result.error is not None:
-        print(f"distillwatch replay: {result.error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _push(args: argparse.Namespace, settings: Any, progress: bool) -> int:
-    from pipeline.kafka_io import push_file
-
-    if settings.kafka_bootstrap_servers is None:
-        print(
-            "distillwatch replay: --to-kafka needs KAFKA_BOOTSTRAP_SERVERS (or the config file)",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        check_inputs(args.inputs)
-        stats = push_file(
-            args.inputs, settings, pace=args.pace, progress=progress, batch_size=args.batch_size
-        )
-    except InputError as exc:
-        print(f"distillwatch replay: {exc}", file=sys.stderr)
-        return 1
-    print(orjson.dumps(stats.to_dict()).decode())
-    return 0
-
-
-def _print_summary(summary: dict[str, Any], out_dir: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"replay → {out_dir}", show_header=False)
-    for name in (
-        "events_total",
-        "events_valid",
-        "events_rejected",
-        "events_duplicate",
-        "events_late",
-        "keys_seen",
-    ):
-        table.add_row(name.replace("_", " "), f"{summary[name]:,}")
-    table.add_row(
-        "alerts (warning / critical)",
-        f"{summary['alerts']['warning']:,} / {summary['alerts']['critical']:,}",
-    )
-    table.add_row("wall seconds", f"{summary['wall_seconds']:.2f}")
-    table.add_row("events per second", f"{summary['events_per_second']:,.0f}")
-    Console().print(table)

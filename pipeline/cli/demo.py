@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"distillwatch demo: {exc}", file=sys.stderr)
         return 2
-    from pipeline.broker import BrokerError, EmbeddedBroker
+    from pipeline.devtools.embedded_broker import BrokerError, EmbeddedBroker
 
     broker: Any = contextlib.nullcontext()
     if settings.kafka_bootstrap_servers is None:
@@ -93,9 +93,9 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.live import Live
 
-    from pipeline.kafka_io import ensure_topics
-    from pipeline.stream import StreamProcessor
-    from pipeline.worker import build_metrics
+    from pipeline.cli.worker import build_metrics
+    from pipeline.kafka.topics import ensure_topics
+    from pipeline.runtime.detect_loop import StreamProcessor
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -144,7 +144,7 @@ async def _traffic(
 ) -> None:
     """Push simulated events, paced by their own event time at ``--speed``."""
     from detectors.events import Event, parse_line
-    from pipeline.kafka_io import aio_producer
+    from pipeline.kafka.clients import aio_producer
     from pipeline.simulate import SimulationConfig, encode_event, simulate
 
     events, _labels = simulate(
@@ -180,7 +180,7 @@ async def _traffic(
 
 
 async def _watch_alerts(settings: Settings, status: _Status, stop: asyncio.Event) -> None:
-    from pipeline.kafka_io import aio_consumer
+    from pipeline.kafka.clients import aio_consumer
 
     consumer = aio_consumer(settings, group_id=None, auto_offset_reset="earliest")
     await consumer.start()

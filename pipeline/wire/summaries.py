@@ -24,22 +24,18 @@ watermark, the others their last summary's.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from detectors.summaries import KeySummary
-from pipeline.config import Settings
 
 __all__ = [
     "SummaryRecord",
     "decode_record",
     "encode_records",
-    "ensure_campaign_topics",
 ]
 
 FORMAT_VERSION = 1
@@ -131,68 +127,3 @@ def decode_record(value: bytes) -> SummaryRecord:
         )
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a summaries record: {exc}") from exc
-
-
-def ensure_campaign_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
-    """Create the summaries topic and the campaign checkpoint topic (one partition each).
-
-    One partition each: the campaign stage is one instance (the one consumer of
-    its group that holds partition 0), and its input must be totally ordered
-    per source partition.
-    """
-    from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic
-    from kafka.errors import TopicAlreadyExistsError
-
-    admin = KafkaAdminClient(
-        client_id=f"{settings.app_id}-admin",
-        request_timeout_ms=int(timeout * 1000),
-        **settings.kafka_client_options(),
-    )
-    try:
-        existing = set(admin.list_topics())
-        wanted = {
-            settings.summaries_topic: {},
-            # Compacted like the per-partition checkpoints: only the newest chunks matter.
-            settings.campaign_checkpoint_topic: {
-                "cleanup.policy": "compact",
-                "max.message.bytes": str(8 * 1024 * 1024),
-            },
-        }
-        missing = [name for name in wanted if name not in existing]
-        if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(
-                    [
-                        NewTopic(name, 1, settings.replication_factor, topic_configs=wanted[name])
-                        for name in missing
-                    ],
-                    timeout_ms=int(timeout * 1000),
-                )
-        _wait_visible(admin, list(wanted), timeout)
-        return missing
-    finally:
-        admin.close()
-
-
-def _has_leader(partition: dict[str, Any]) -> bool:
-    leader = partition.get("leader_id", partition.get("leader", 0))
-    return int(partition.get("error_code", 0)) == 0 and int(leader) >= 0
-
-
-def _wait_visible(admin: Any, names: list[str], timeout: float) -> None:
-    """Block until every topic has partitions with a leader: a send to a topic created a
-    moment ago otherwise fails with NotLeaderForPartition on some brokers (Tansu)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        described = admin.describe_topics(names)
-        ready = {
-            item.get("name") or item.get("topic")
-            for item in described
-            if item.get("partitions") and all(_has_leader(p) for p in item["partitions"])
-        }
-        if ready >= set(names):
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"topics not ready after {timeout}s: {sorted(set(names) - ready)}")
-        time.sleep(0.1)

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from pipeline.processes import stop_process
+from pipeline.devtools.processes import stop_process
 
 __all__ = ["BrokerError", "EmbeddedBroker", "free_port", "metadata_ok", "tansu_binary"]
 

@@ -102,7 +102,8 @@ def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, A
     """A ``PipelineMetrics`` on a fresh registry, served on the configured port."""
     from prometheus_client import CollectorRegistry
 
-    from pipeline.metrics import PipelineMetrics, serve
+    from pipeline.metrics.pipeline_metrics import PipelineMetrics
+    from pipeline.metrics.serving import serve
 
     config = settings.engine_config()
     registry = CollectorRegistry()
@@ -111,7 +112,10 @@ def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, A
         keys_limit=config.max_keys,
         population_warmup=config.population_warmup,
         component=component,
+        partitions=settings.partitions,
     )
+    if component == "worker":  # the "campaign stage absent" rule needs to know it is wanted
+        metrics.health.campaigns_enabled.set(1 if settings.campaigns else 0)
     server = serve(registry, settings.metrics_host, settings.metrics_port)
     return metrics, server
 
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import faust
 
-    from pipeline.app import create_app
+    from pipeline.runtime.faust_app import create_app
 
     metrics, server = build_metrics(settings)
     stage = "in this worker" if settings.campaign_stage else "in `distillwatch campaigns`"
@@ -138,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     )
     app = create_app(settings, metrics)
     if settings.campaigns and settings.campaign_stage:
-        from pipeline.campaign_metrics import register_campaign_metrics
+        from pipeline.metrics.campaign_collector import register_campaign_metrics
 
         def campaign_processor() -> Any:
             processor = getattr(app, "distillwatch_processor", None)

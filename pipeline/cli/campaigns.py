@@ -6,7 +6,7 @@ publish their per-partition summaries, but do not host the stage; one or more
 ``<group_id>-campaigns`` on the one-partition summaries topic: the member that
 is assigned the partition runs the stage (restoring its checkpoint), the
 others stand by and take over when it leaves or dies, exactly as when workers
-host it (pipeline/campaign_stage.py). The process has its own producer, its
+host it (pipeline/runtime/campaign_stage.py). The process has its own producer, its
 own ``/metrics`` (``distillwatch_build_info{component="campaigns"}``, the alert
 counters, ``distillwatch_campaign_stage_held``) and stops cleanly on SIGINT or
 SIGTERM (checkpoint, leave the group) or after ``--duration`` seconds.
@@ -20,86 +20,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
-from typing import Any
 
-from pipeline.config import Settings
+from pipeline.runtime.campaign_service import CampaignService
 
-__all__ = ["CampaignService", "add_arguments", "run"]
+__all__ = ["add_arguments", "run"]
 
 log = logging.getLogger("distillwatch.campaigns")
 
 
-class CampaignService:
-    """A producer and a :class:`~pipeline.campaign_stage.CampaignProcessor`, run together.
-
-    What ``distillwatch campaigns`` runs; tests and benchmarks run it in their
-    own event loop.
-
-    Parameters
-    ----------
-    settings
-        The deployment's settings (same ``group_id``, topics and ``partitions``
-        as its workers).
-    metrics
-        A ``PipelineMetrics`` counting the published campaign alerts, or ``None``.
-    """
-
-    def __init__(self, settings: Settings, metrics: Any | None = None) -> None:
-        self.settings = settings
-        self.metrics = metrics
-        self.processor: Any = None
-        self.task: asyncio.Task[None] | None = None
-        self._producer: Any = None
-
-    @property
-    def holding(self) -> bool:
-        """Whether this instance currently runs the stage (else it stands by)."""
-        return self.processor is not None and self.processor.stage is not None
-
-    async def start(self) -> None:
-        """Check the pipeline topics, connect, join the group, start consuming."""
-        from pipeline.campaign_stage import CampaignProcessor
-        from pipeline.kafka_io import aio_producer, ensure_topics
-
-        # Alerts must exist with the requests topic's partition count before the stage
-        # routes alerts to them; this also catches a `partitions` that does not match.
-        created = await asyncio.get_running_loop().run_in_executor(
-            None, ensure_topics, self.settings
-        )
-        if created:
-            log.info("created topics: %s", ", ".join(created))
-        self._producer = aio_producer(self.settings)
-        await self._producer.start()
-        try:
-            self.processor = CampaignProcessor(self.settings, self._producer, self.metrics)
-            await self.processor.start()
-        except BaseException:
-            await self._producer.stop()
-            self._producer = self.processor = None
-            raise
-        self.task = asyncio.create_task(self.processor.run())
-
-    async def stop(self) -> None:
-        """Checkpoint the stage if held, leave the group, close the producer (bounded)."""
-        try:
-            if self.processor is not None:
-                await self.processor.stop()
-            if self.task is not None:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self.task), timeout=30)
-        finally:
-            if self._producer is not None:
-                await self._producer.stop()
-            self._producer = None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``distillwatch campaigns``: the worker's connection flags plus ``--duration``."""
-    from pipeline.worker import add_connection_arguments
+    from pipeline.cli.worker import add_connection_arguments
 
     add_connection_arguments(parser)
     parser.add_argument(
@@ -142,7 +76,7 @@ async def _serve(service: CampaignService, duration: float | None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the campaign stage until SIGINT/SIGTERM or ``--duration``; 0 on a clean stop."""
-    from pipeline.worker import build_metrics, load_or_explain
+    from pipeline.cli.worker import build_metrics, load_or_explain
 
     settings = load_or_explain(args, "campaigns")
     if settings is None:
@@ -165,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     metrics, server = build_metrics(settings, component="campaigns")
     service = CampaignService(settings, metrics)
-    from pipeline.campaign_metrics import register_campaign_metrics
+    from pipeline.metrics.campaign_collector import register_campaign_metrics
 
     register_campaign_metrics(metrics.registry, lambda: service.processor)
     print(

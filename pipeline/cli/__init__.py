@@ -1,0 +1,1 @@
+"""Command entry points: one module per ``distillwatch`` sub-command (``main`` dispatches)."""

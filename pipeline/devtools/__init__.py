@@ -1,0 +1,1 @@
+"""Development and test tools: the embedded broker and child-process handling."""

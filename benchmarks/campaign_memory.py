@@ -74,9 +74,9 @@ def summaries(keys: int, seed: int = 1) -> Iterator[KeySummary]:
             ip_bits |= 1 << rng.randrange(64)
         yield KeySummary(
             f"key_{i:012x}", f"acct_{i // 3:012x}", START + DAY * i / keys,
-            START - rng.uniform(0, 90) * DAY, 20.0, 2.0, tuple(chosen), ip_bits,
-            1 << rng.randrange(8), 0.9 if extraction else 0.05,
-            0.7, 1800.0 if extraction else 200.0, 0.9 if extraction else 0.1, 0.5, 0.1, 0.1,
+            START - rng.uniform(0, 90) * DAY, events=20.0, requests_per_hour=2.0,
+            frames=tuple(chosen), ip_prefix_bits=ip_bits, user_agent_bits=1 << rng.randrange(8),
+            total=6.5 if extraction else 0.5, timing=0.1,
         )  # fmt: skip
 
 

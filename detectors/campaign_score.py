@@ -56,25 +56,15 @@ MIN_POOLED = 3
 CONTENT_FULL = 0.5
 
 
-def content_evidence(
-    reasoning_prompt_share: float, output_tokens_mean: float, harvest: float
-) -> float:
-    """Extraction-like content of one key in [0, 1]: reasoning asks or long outputs, harvesting.
+def content_evidence(total: float) -> float:
+    """Extraction-like content of one key in [0, 1], from its own total evidence.
 
     Examples
     --------
-    >>> content_evidence(0.9, 2000.0, 1.0)
-    1.0
-    >>> content_evidence(0.0, 150.0, 0.0)
-    0.0
+    >>> content_evidence(7.0), content_evidence(0.5)
+    (1.0, 0.0)
     """
-    # Long outputs weigh most: they are what a distiller pays for. Reasoning asks alone
-    # are common (tutoring apps, public benchmarks run with "think step by step").
-    return (
-        0.3 * ramp(reasoning_prompt_share, 0.2, 0.6)
-        + 0.5 * ramp(output_tokens_mean, 300.0, 1200.0)
-        + 0.2 * min(max(harvest, 0.0), 1.0)
-    )
+    return ramp(total, 2.0, 6.0)
 
 
 class KeyRecord:

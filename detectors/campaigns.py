@@ -141,8 +141,8 @@ class CampaignStage:
     >>> from detectors.summaries import KeySummary
     >>> stage = CampaignStage()
     >>> def summary(i: int, ts: float) -> KeySummary:
-    ...     return KeySummary(f"key{i}", f"acct{i}", ts, 0.0, 30.0, 2.0, (0xF0F0,),
-    ...                       0b111 << 20, 1 << 3, 0.9, 0.8, 2000.0, 1.0, 0.8, 0.1, 0.2)
+    ...     return KeySummary(f"key{i}", f"acct{i}", ts, 0.0, events=30.0, frames=(0xF0F0,),
+    ...                       ip_prefix_bits=0b111 << 20, user_agent_bits=1 << 3, total=6.0)
     >>> alerts = [a for t in range(0, 7200, 600) for i in range(8)
     ...           for a in stage.process(summary(i, float(t)))]
     >>> sorted({a.severity for a in alerts}), len({a.api_key_id for a in alerts})
@@ -200,9 +200,7 @@ class CampaignStage:
         record.last_ts = max(record.last_ts, ts)
         record.ip_bits = summary.ip_prefix_bits
         record.ua_bits = summary.user_agent_bits
-        content = content_evidence(
-            summary.reasoning_prompt_share, summary.output_tokens_mean, summary.harvest
-        )
+        content = content_evidence(summary.total)
         # A light key's hourly output mean rests on a handful of requests: smooth it.
         if fresh:
             record.content = content
@@ -211,7 +209,7 @@ class CampaignStage:
         record.mark_hour(ts)
 
         touched: list[Group] = []
-        signatures, founding = summary.templates, True
+        signatures, founding = summary.frames, True
         if (
             not signatures
             and summary.events <= c.probe_max_events

@@ -65,6 +65,9 @@ class Event(NamedTuple):
     user_agent: str | None = None
     system_prompt_hash: str | None = None
     prompt_text: str | None = None
+    #: When the account was opened (``account_created_at``, an optional extension of
+    #: the contract: absent or unreadable, it is None and the key's age is unknown).
+    account_created: float | None = None
 
     def __repr__(self) -> str:  # never print prompt text by accident
         return (
@@ -238,6 +241,7 @@ def _parse_optional(
     temperature = g("temperature")
     if temperature is not None:
         temperature = _opt_number(obj, "temperature", MAX_TEMPERATURE)
+    created = g("account_created_at")
     return Event(
         ts,
         key,
@@ -257,7 +261,17 @@ def _parse_optional(
         user_agent,
         system_prompt_hash,
         prompt_text,
+        None if created is None else _account_created(created),
     )
+
+
+def _account_created(value: object) -> float | None:
+    """``account_created_at`` as epoch seconds; None when unreadable (never a rejection:
+    the field is an extension, and a bad one must not cost the event)."""
+    try:
+        return parse_ts(value)
+    except (EventRejected, ValueError, TypeError, OverflowError):
+        return None
 
 
 def parse_event(obj: object) -> Event:
@@ -321,6 +335,7 @@ class _Wire(msgspec.Struct, gc=False):
     user_agent: str | None = None
     system_prompt_hash: str | None = None
     prompt_text: str | None = None
+    account_created_at: str | float | None = None
 
 
 _WIRE = msgspec.json.Decoder(_Wire)
@@ -372,6 +387,7 @@ def _from_wire(w: _Wire) -> Event:
             w.user_agent,
             w.system_prompt_hash,
             w.prompt_text,
+            None if w.account_created_at is None else _account_created(w.account_created_at),
         ),
     )
 

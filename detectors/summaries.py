@@ -1,11 +1,13 @@
 """Compact per-key summaries: what the per-key stage tells the cross-key (campaign) stage.
 
-A summary carries no prompt text and no raw addresses: template signatures and
-address/agent bitmaps are integers already folded into sketches.
+A summary carries no prompt text and no raw addresses: frame signatures, topic
+and address/agent bitmaps and prompt hashes are integers already folded into
+sketches. One is made each time a key is scored.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 __all__ = ["IP_PREFIX_BITS", "KeySummary"]
@@ -17,32 +19,68 @@ IP_PREFIX_BITS = 256
 
 
 class KeySummary(NamedTuple):
-    """One scored window of one key, as the campaign stage sees it.
+    """One scoring of one key, as the campaign stage sees it.
 
-    ``templates`` are the key's recurring prompt-template signatures (64-bit
-    bottom-k bitmaps, see :mod:`detectors.fingerprints`); ``ip_prefix_bits`` and
-    ``user_agent_bits`` are bitmaps (``IP_PREFIX_BITS`` and 64 bits wide) of the
-    day's /24 (or /48) prefixes and user agents; ``harvest``, ``content`` and
-    ``pacing`` are the key's family evidence in [0, 1]. ``probes`` are, for a key
-    without recurring templates yet, the signatures of its latest one-off prompts:
-    enough for the stage to find the campaign a light key belongs to, never enough
-    to found a group (see :meth:`detectors.campaigns.CampaignStage.process`).
+    Attributes
+    ----------
+    api_key_id, account_id
+        The key and its account (when known).
+    ts
+        Event time of the scoring.
+    first_ts
+        The key's first event time (as this engine saw it).
+    account_created
+        When its account was opened, from the events' ``account_created_at``
+        (``inf`` when no event said).
+    events
+        Requests at the day horizon (decayed).
+    requests_per_hour
+        Its request rate over its age (at most a day).
+    frames
+        Signatures of its recurring prompt frames (64-bit bottom-k MinHash bitmaps,
+        see :mod:`detectors.fingerprints`).
+    probes
+        Without recurring frames yet, the signatures of its latest one-off prompts.
+    topics
+        256-bit bitmap of its prompts' item hashes over today and yesterday: what it
+        asks about.
+    prompts
+        Up to 8 of the smallest prompt hashes it ever sent (a MinHash sample of its
+        prompt set: two keys sending the same prompts share them).
+    ip_prefix_bits, user_agent_bits
+        Bitmaps (``IP_PREFIX_BITS`` and 64 bits wide) of today's and yesterday's /24
+        (/48) prefixes and user agents.
+    active_hours
+        24-bit mask of the hours it was active (bit 0: the latest hour).
+    total
+        Its total evidence (log-odds units, see :mod:`detectors.evidence.combine`).
+    harvest, elicitation, coverage, structure, quantity
+        Its core families' evidence.
+    timing
+        The timing support signal in [0, 1].
+    score
+        Its score in [0, 1].
     """
 
     api_key_id: str
     account_id: str | None
     ts: float
     first_ts: float
-    events: float
-    requests_per_hour: float
-    templates: tuple[int, ...]
-    ip_prefix_bits: int
-    user_agent_bits: int
-    reasoning_prompt_share: float
-    template_share: float
-    output_tokens_mean: float
-    harvest: float
-    content: float
-    pacing: float
-    score: float
+    account_created: float = math.inf
+    events: float = 0.0
+    requests_per_hour: float = 0.0
+    frames: tuple[int, ...] = ()
     probes: tuple[int, ...] = ()
+    topics: int = 0
+    prompts: tuple[int, ...] = ()
+    ip_prefix_bits: int = 0
+    user_agent_bits: int = 0
+    active_hours: int = 0
+    total: float = 0.0
+    harvest: float = 0.0
+    elicitation: float = 0.0
+    coverage: float = 0.0
+    structure: float = 0.0
+    quantity: float = 0.0
+    timing: float = 0.0
+    score: float = 0.0

@@ -73,7 +73,7 @@ class SummaryMerger:
 
     >>> from detectors.summaries import KeySummary
     >>> def s(key: str, ts: float) -> KeySummary:
-    ...     return KeySummary(key, None, ts, 0.0, 1.0, 1.0, (), 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    ...     return KeySummary(key, None, ts, 0.0)
     >>> merger = SummaryMerger(2)
     >>> merger.offer(0, 0, 20.0, s("a", 20.0)), merger.offer(1, 0, 10.0, s("b", 10.0))
     (True, True)

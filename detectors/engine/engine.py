@@ -289,25 +289,35 @@ class Engine:
     def _summary(key: str, state: KeyState, verdict: Verdict, now: float) -> KeySummary:
         day = verdict.day
         families = {e.family: e.value for e in verdict.families}
-        templates = state.frames(2.0)
+        frames = state.frames(2.0)
+        items = state.items
+        prompts: tuple[int, ...] = ()
+        if items is not None:
+            prompts = tuple(h for h in items[L.ITEMS : L.ITEMS + 8] if h != L.SKETCH_EMPTY)
+        times = state.times
         return KeySummary(
             key,
             state.account_id,
             now,
             state.first_ts,
+            times[L.ACCOUNT_CREATED],
             day.n,
             day.n / max(min(now - state.first_ts, 86400.0) / 3600.0, 1.0),
-            templates,
+            frames,
+            () if frames else state.frames(1.0),
+            state.bitmap(L.TOPIC_TODAY, L.TOPIC_YESTERDAY, L.TOPIC_WORDS),
+            prompts,
             state.bitmap(L.IP_TODAY, L.IP_YESTERDAY, L.IP_WORDS),
             state.bitmap(L.UA_TODAY, L.UA_YESTERDAY),
-            day.cue_share.value,
-            day.frame_share,
-            math.expm1(day.answer.value),
-            max(families.get("yield", 0.0), 0.0) / 3.0,
-            max(families.get("elicitation", 0.0), 0.0) / 2.5,
+            int(times[L.ACTIVE_MASK]),
+            verdict.total,
+            families.get("yield", 0.0),
+            families.get("elicitation", 0.0),
+            families.get("coverage", 0.0),
+            families.get("structure", 0.0),
+            families.get("quantity", 0.0),
             verdict.support.timing,
             verdict.score,
-            () if templates else state.frames(1.0),
         )
 
     # -- housekeeping ---------------------------------------------------------------------

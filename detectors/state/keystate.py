@@ -88,6 +88,7 @@ class KeyState:
         t = self.times
         t[FIRST_TS] = t[LAST_TS] = t[FOLDED_TS] = ts
         t[L.SCORED_TS] = t[L.POP_TS] = -math.inf
+        t[L.ACCOUNT_CREATED] = math.inf
         t[WINDOW_END] = (math.floor(ts / window_seconds) + 1) * window_seconds
         hour = float(ts // L.HOUR)
         t[MASK_HOUR] = t[STREAK_START] = hour
@@ -136,6 +137,9 @@ class KeyState:
                 event.temperature, ip_bit, ua_bit, model_bit)  # fmt: skip
         if harvestlike:
             self.values[L.HARVESTLIKE] += 1
+        created = event.account_created
+        if created is not None and created < self.times[L.ACCOUNT_CREATED]:
+            self.times[L.ACCOUNT_CREATED] = created
         if fp is not None:
             self._add_prompt(fp, event.prompt_tokens, seen)
 

@@ -118,11 +118,13 @@ T_FIELDS: tuple[str, ...] = (
     "RING_NEXT",  # next slot of the request ring
     "ITEM_NEXT",  # next slot of the item ring
     "LAST_SCORE",  # the key's latest score (scored again sooner while it is high)
+    "ACCOUNT_CREATED",  # when its account was opened, from the events (inf: unknown)
 )
 TIMES_SIZE = len(T_FIELDS)
 (
     FIRST_TS, LAST_TS, WINDOW_END, FOLDED_TS, SCORED_TS, POP_TS, TOTAL, WINDOW_EVENTS,
     ACTIVE_MASK, MASK_HOUR, STREAK_START, DAY_INDEX, RING_NEXT, ITEM_NEXT, LAST_SCORE,
+    ACCOUNT_CREATED,
 ) = range(TIMES_SIZE)  # fmt: skip
 
 #: ``bits`` words: (name, first word, words per generation, generations).

@@ -38,7 +38,8 @@ __all__ = [
     "encode_records",
 ]
 
-FORMAT_VERSION = 1
+# 2: the evidence summaries of detectors/summaries.py (frames, topics, prompts, families).
+FORMAT_VERSION = 2
 #: ~1 KB per summary: 2,000 keep a record far below the producer's 8 MB request cap
 MAX_SUMMARIES = 2000
 
@@ -55,21 +56,38 @@ class SummaryRecord:
     summaries: list[Tagged]
 
 
+# Fields JSON cannot carry as they are: wide bitmaps as hex, tuples as lists, an
+# unknown account age (inf) as null.
+_HEX = {"topics", "ip_prefix_bits", "user_agent_bits"}
+_TUPLES = {"frames", "probes", "prompts"}
+
+
 def _fields(summary: KeySummary) -> list[Any]:
-    values: list[Any] = list(summary)
-    values[6] = list(summary.templates)
-    values[7] = format(summary.ip_prefix_bits, "x")
-    values[16] = list(summary.probes)
+    values: list[Any] = []
+    for name, value in zip(KeySummary._fields, summary, strict=True):
+        if name in _HEX:
+            value = format(value, "x")
+        elif name in _TUPLES:
+            value = list(value)
+        elif type(value) is float and not math.isfinite(value):
+            value = None
+        values.append(value)
     return values
 
 
 def _summary(values: list[Any]) -> KeySummary:
-    values = list(values)
-    values[6] = tuple(int(t) for t in values[6])
-    values[7] = int(values[7], 16)
-    if len(values) > 16:  # written before probes existed: 16 fields
-        values[16] = tuple(int(t) for t in values[16])
-    return KeySummary(*values)
+    if len(values) != len(KeySummary._fields):
+        raise ValueError(f"a summary has {len(KeySummary._fields)} fields, not {len(values)}")
+    out: list[Any] = []
+    for name, value in zip(KeySummary._fields, values, strict=True):
+        if name in _HEX:
+            value = int(value, 16)
+        elif name in _TUPLES:
+            value = tuple(int(t) for t in value)
+        elif name == "account_created" and value is None:
+            value = math.inf
+        out.append(value)
+    return KeySummary(*out)
 
 
 def encode_records(
@@ -83,8 +101,8 @@ def encode_records(
 
     Examples
     --------
-    >>> s = KeySummary("k", None, 5.0, 1.0, 3.0, 2.0, (2**64 - 1,), 2**200, 9,
-    ...                0.5, 0.5, 100.0, 0.1, 0.2, 0.3, 0.4)
+    >>> s = KeySummary("k", None, 5.0, 1.0, math.inf, 3.0, 2.0, (2**64 - 1,), (), 2**200,
+    ...                (7, 9), 2**255, 9, 0xFF, 4.0, 1.0, 2.0, 0.0, 0.5, 0.5, 0.3, 0.4)
     >>> values = encode_records(2, 7.0, True, [(0, 5.0, s), (1, 6.0, s)], max_summaries=1)
     >>> [decode_record(v).watermark for v in values]
     [5.0, 7.0]
@@ -125,5 +143,5 @@ def decode_record(value: bytes) -> SummaryRecord:
             caught_up=bool(doc["up"]),
             summaries=[(int(seq), float(w), _summary(f)) for seq, w, f in doc["s"]],
         )
-    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(f"not a summaries record: {exc}") from exc

@@ -65,7 +65,7 @@ def test_idle_release_waits_for_quiet_caught_up_partitions() -> None:
 
 
 def _summary(key: str, ts: float) -> KeySummary:
-    return KeySummary(key, None, ts, ts, 1.0, 1.0, (), 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1)
+    return KeySummary(key, None, ts, ts, events=1.0, score=0.1)
 
 
 def test_campaign_stage_releases_an_idle_partition_on_its_clock() -> None:

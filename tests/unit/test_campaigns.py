@@ -10,6 +10,7 @@ from detectors.campaign_config import CampaignConfig
 from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.events import Event
+from detectors.evidence.families import ramp
 from detectors.fingerprints import fingerprint
 from detectors.sharded import ShardedEngine
 from detectors.summaries import KeySummary
@@ -45,9 +46,16 @@ def summary(
     harvest: float,
     first_ts: float = START,
 ) -> KeySummary:
+    # The key's own evidence as the old content rule read it (reasoning asks, long
+    # outputs, harvesting), on the scale content_evidence reads back.
+    content = (
+        0.3 * ramp(reasoning, 0.2, 0.6) + 0.5 * ramp(output_mean, 300.0, 1200.0)
+        + 0.2 * min(max(harvest, 0.0), 1.0)
+    )  # fmt: skip
     return KeySummary(
-        key, account, ts, first_ts, 20.0, 1.5, templates, ip_bits, ua_bits,
-        reasoning, 0.8, output_mean, harvest, 0.7, 0.1, 0.2,
+        key, account, ts, first_ts, events=20.0, requests_per_hour=1.5, frames=templates,
+        ip_prefix_bits=ip_bits, user_agent_bits=ua_bits, total=2.0 + 4.0 * content,
+        harvest=harvest, timing=0.2,
     )  # fmt: skip
 
 
@@ -138,7 +146,7 @@ def test_light_members_without_recurring_templates_join_by_probes() -> None:
 
 def test_probes_never_found_a_group_nor_bring_in_chat_content() -> None:
     rng = random.Random(7)
-    only_probes = [s._replace(templates=(), probes=s.templates) for s in swarm(rng, 30, 6)]
+    only_probes = [s._replace(frames=(), probes=s.frames) for s in swarm(rng, 30, 6)]
     stage = CampaignStage()
     assert run(stage, only_probes) == []
     assert stage.stats.groups_tracked == 0
@@ -148,10 +156,9 @@ def test_probes_never_found_a_group_nor_bring_in_chat_content() -> None:
         s._replace(
             api_key_id=f"chat-{s.api_key_id}",
             account_id=f"chat-{s.account_id}",
-            templates=(),
-            probes=s.templates,
-            reasoning_prompt_share=0.0,
-            output_tokens_mean=150.0,
+            frames=(),
+            probes=s.frames,
+            total=0.5,
             harvest=0.0,
         )
         for s in swarm(random.Random(8), 10, 6)

@@ -16,7 +16,7 @@ from tests.unit.test_campaigns import swarm_events
 
 
 def summary(key: str, ts: float) -> KeySummary:
-    return KeySummary(key, None, ts, 0.0, 1.0, 1.0, (), 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    return KeySummary(key, None, ts, 0.0)
 
 
 Stream = list[tuple[float, KeySummary | None]]

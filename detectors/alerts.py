@@ -100,13 +100,15 @@ def alert_id(api_key_id: str, detector: str, episode: int, severity: str) -> str
 class Episode:
     """Episode state of one key: a few slots."""
 
-    __slots__ = ("calm_since", "number", "peak_score", "severity")
+    __slots__ = ("calm_since", "number", "opened", "peak_score", "severity")
 
     def __init__(self) -> None:
         self.number = 0
         self.severity: str | None = None
         self.calm_since: float | None = None
         self.peak_score = 0.0
+        #: Event time the open episode began (inf while none is open).
+        self.opened = float("inf")
 
 
 class EpisodeTracker:
@@ -155,6 +157,7 @@ class EpisodeTracker:
             # recovered, whatever this score says; a high one opens a new episode.
             episode.severity = None
             episode.calm_since = None
+            episode.opened = float("inf")
         severity = self.severity_of(score)
         if episode.severity is None:
             if severity is None:
@@ -163,6 +166,7 @@ class EpisodeTracker:
             episode.severity = severity
             episode.calm_since = None
             episode.peak_score = score
+            episode.opened = ts
             return severity
         episode.peak_score = max(episode.peak_score, score)
         if score < self.recover:

@@ -83,7 +83,7 @@ class EvidenceCombiner:
     --------
     >>> from detectors.evidence.families import Evidence
     >>> comb = EvidenceCombiner()
-    >>> full = Support(1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0)
+    >>> full = Support(1.0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0)
     >>> total, added = comb.total([Evidence("yield", 9.0, ())], full)  # one family, capped
     >>> total - added, round(added, 3)  # support counts two thirds: core 3 is in the gate
     (3.0, 1.333)
@@ -100,7 +100,13 @@ class EvidenceCombiner:
     ) -> None:
         self.caps = dict(CAPS if caps is None else caps)
         self.support_weights = dict(
-            {"timing": 1.5, "infrastructure": 0.75, "model": 0.25, "change": 1.0}
+            {
+                "timing": 1.5,
+                "infrastructure": 0.75,
+                "model": 0.25,
+                "change": 1.0,
+                "persistence": 1.5,
+            }
             if support_weights is None
             else support_weights
         )

@@ -21,7 +21,10 @@ from detectors.sketches import linear_count
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState
 
-__all__ = ["Support", "support"]
+__all__ = ["PERSISTENCE_HOURS", "Support", "support"]
+
+#: Hours an open episode must hold before persistence starts to count, and fully counts.
+PERSISTENCE_HOURS = (2.0, 6.0)
 
 
 class Support(NamedTuple):
@@ -31,6 +34,7 @@ class Support(NamedTuple):
     infrastructure: float
     model: float
     change: float
+    persistence: float
     hourly_volume_cv: float
     active_hours: float
     interarrival_cv: float
@@ -38,6 +42,7 @@ class Support(NamedTuple):
     new_infrastructure_share: float
     reasoned_share: float
     harvest_like_change: float
+    hours_at_warning: float
 
 
 def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> Support:
@@ -76,5 +81,13 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     recent = share_bounds(hour[L.HARVESTLIKE], hour[L.N]).low
     history = ramp(now - state.first_ts, 6 * 3600.0, 24 * 3600.0)
     change = ramp(recent - before, 0.1, 0.3) * history
-    return Support(timing, infrastructure, model, change, cv, active, day.gap_cv, per_request,
-                   new_share, day.reasoned_share, recent - before)  # fmt: skip
+    # Severity rests on how long the evidence has held, not only on how much there is: a
+    # key whose open episode has stayed at warning for hours keeps collecting.
+    episode = state.episode
+    held = 0.0
+    if episode is not None and episode.severity is not None:
+        held = max(now - episode.opened, 0.0) / 3600.0
+    persistence = ramp(held, PERSISTENCE_HOURS[0], PERSISTENCE_HOURS[1])
+    return Support(timing, infrastructure, model, change, persistence, cv, active, day.gap_cv,
+                   per_request, new_share, day.reasoned_share, recent - before,
+                   held)  # fmt: skip

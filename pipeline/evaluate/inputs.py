@@ -220,14 +220,33 @@ def _reasons(value: object) -> tuple[str, ...]:
 
 
 def _structure(obj: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    """The label's ``structure``, flattened to (axis, value) strings.
+
+    Other generators nest it (``{"timing": {"shape": "drip"}}`` becomes
+    ``timing.shape = drip``) and use numbers and lists; an extra field of another
+    generator never makes a label unusable.
+
+    >>> _structure({"structure": {"timing": {"shape": "drip", "on": 4.0}, "langs": ["it", "ko"]}})
+    (('langs', 'it,ko'), ('timing.on', '4.0'), ('timing.shape', 'drip'))
+    """
     value = obj.get("structure")
     if value is None:
         return ()
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ValueError("'structure' must be a flat object of strings")
-    return tuple(sorted(value.items()))
+    if not isinstance(value, dict):
+        raise ValueError("'structure' must be an object")
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, item: object) -> None:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(item, list | tuple):
+            flat[prefix] = ",".join(str(v) for v in item)
+        else:
+            flat[prefix] = str(item)
+
+    walk("", value)
+    return tuple(sorted(flat.items()))
 
 
 def parse_label(value: object) -> LabelRecord:

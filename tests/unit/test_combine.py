@@ -18,8 +18,8 @@ from detectors.evidence.combine import (
 from detectors.evidence.families import CAPS, Evidence
 from detectors.evidence.support import Support
 
-FULL_SUPPORT = Support(1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0)
-NO_SUPPORT = Support(0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0, 0, 0)
+FULL_SUPPORT = Support(1.0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0)
+NO_SUPPORT = Support(0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0)
 CRITICAL = EngineConfig().critical_threshold
 WARNING = EngineConfig().warning_threshold
 

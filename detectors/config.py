@@ -84,7 +84,7 @@ class EngineConfig:
     recover_threshold: float = 0.4
     recovery_seconds: float = 2 * 3600.0
     key_warmup_seconds: float = 0.0
-    population_warmup: int = 20
+    population_warmup: int = 10
     partitions: int = 8
 
     @classmethod

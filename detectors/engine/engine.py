@@ -254,6 +254,7 @@ class Engine:
             score = min(score, c.recover_threshold * 0.99)
         state.times[L.LAST_SCORE] = score
         self._scorer.learn(state, verdict, now)
+        self._scorer.remember(state, verdict, now)
         self._scores.append(score)
         if self._trace is not None:
             self._trace.append((key, now, score))

@@ -9,13 +9,14 @@ population scales, so a long harvest never becomes the population's normal.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from detectors.evidence.combine import EvidenceCombiner, evidence_to_score
 from detectors.evidence.families import Evidence, core_families, slice_families
 from detectors.evidence.scales import Scales, span
 from detectors.evidence.statistics import KeyStatistics, key_statistics
-from detectors.evidence.support import Support, support
+from detectors.evidence.support import ELEVATED, Support, support
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState
 
@@ -63,7 +64,7 @@ class Scorer:
     """
 
     def __init__(
-        self, combiner: EvidenceCombiner | None = None, population_warmup: int = 20
+        self, combiner: EvidenceCombiner | None = None, population_warmup: int = 10
     ) -> None:
         self.combiner = combiner or EvidenceCombiner()
         self.population_warmup = population_warmup
@@ -101,6 +102,16 @@ class Scorer:
                 best = Verdict(evidence_to_score(total), total, "day", tuple(families),
                                slice_signals, added, day, sliced=True)  # fmt: skip
         return best
+
+    def remember(self, state: KeyState, verdict: Verdict, now: float) -> None:
+        """Keep, on the key, since when its core evidence has stayed high (persistence)."""
+        core = verdict.total - verdict.support_added
+        times = state.times
+        if core >= ELEVATED:
+            if times[L.ELEVATED_SINCE] > now:
+                times[L.ELEVATED_SINCE] = now
+        else:
+            times[L.ELEVATED_SINCE] = math.inf
 
     def learn(self, state: KeyState, verdict: Verdict, now: float) -> None:
         """Teach the population scales from a key whose evidence is weak (see ``Scales``)."""

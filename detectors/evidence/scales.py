@@ -24,9 +24,9 @@ __all__ = ["MIN_REQUESTS", "Scales", "output_per_day", "span"]
 
 LN2 = math.log(2.0)
 #: Day-horizon requests before a key teaches the population.
-MIN_REQUESTS = 20.0
+MIN_REQUESTS = 10.0
 #: Prompts with text before a key teaches the content scales.
-MIN_PROMPTS = 10.0
+MIN_PROMPTS = 5.0
 #: Event time between two lessons from one key.
 LESSON_SECONDS = 3600.0
 #: Keys whose total evidence is above this do not teach.
@@ -68,7 +68,7 @@ class Scales:
     ['answer', 'cue_share', 'harvestlike']
     """
 
-    def __init__(self, min_weight: float = 20.0) -> None:
+    def __init__(self, min_weight: float = 10.0) -> None:
         self.min_weight = min_weight
 
         def scale(

@@ -21,10 +21,12 @@ from detectors.sketches import linear_count
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState
 
-__all__ = ["PERSISTENCE_HOURS", "Support", "support"]
+__all__ = ["ELEVATED", "PERSISTENCE_HOURS", "Support", "support"]
 
-#: Hours an open episode must hold before persistence starts to count, and fully counts.
+#: Hours core evidence must hold before persistence starts to count, and fully counts.
 PERSISTENCE_HOURS = (2.0, 6.0)
+#: Core evidence (log-odds, support aside) from which a key counts as elevated.
+ELEVATED = 5.0
 
 
 class Support(NamedTuple):
@@ -82,11 +84,9 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     history = ramp(now - state.first_ts, 6 * 3600.0, 24 * 3600.0)
     change = ramp(recent - before, 0.1, 0.3) * history
     # Severity rests on how long the evidence has held, not only on how much there is: a
-    # key whose open episode has stayed at warning for hours keeps collecting.
-    episode = state.episode
-    held = 0.0
-    if episode is not None and episode.severity is not None:
-        held = max(now - episode.opened, 0.0) / 3600.0
+    # key whose core evidence has stayed high for hours keeps collecting, where a declared
+    # benchmark run or an eval job is over in a few (see ``ELEVATED``).
+    held = max(now - state.times[L.ELEVATED_SINCE], 0.0) / 3600.0
     persistence = ramp(held, PERSISTENCE_HOURS[0], PERSISTENCE_HOURS[1])
     return Support(timing, infrastructure, model, change, persistence, cv, active, day.gap_cv,
                    per_request, new_share, day.reasoned_share, recent - before,

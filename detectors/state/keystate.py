@@ -88,7 +88,7 @@ class KeyState:
         t = self.times
         t[FIRST_TS] = t[LAST_TS] = t[FOLDED_TS] = ts
         t[L.SCORED_TS] = t[L.POP_TS] = -math.inf
-        t[L.ACCOUNT_CREATED] = math.inf
+        t[L.ACCOUNT_CREATED] = t[L.ELEVATED_SINCE] = math.inf
         t[WINDOW_END] = (math.floor(ts / window_seconds) + 1) * window_seconds
         hour = float(ts // L.HOUR)
         t[MASK_HOUR] = t[STREAK_START] = hour

@@ -119,12 +119,13 @@ T_FIELDS: tuple[str, ...] = (
     "ITEM_NEXT",  # next slot of the item ring
     "LAST_SCORE",  # the key's latest score (scored again sooner while it is high)
     "ACCOUNT_CREATED",  # when its account was opened, from the events (inf: unknown)
+    "ELEVATED_SINCE",  # since when its core evidence has stayed high (inf: it has not)
 )
 TIMES_SIZE = len(T_FIELDS)
 (
     FIRST_TS, LAST_TS, WINDOW_END, FOLDED_TS, SCORED_TS, POP_TS, TOTAL, WINDOW_EVENTS,
     ACTIVE_MASK, MASK_HOUR, STREAK_START, DAY_INDEX, RING_NEXT, ITEM_NEXT, LAST_SCORE,
-    ACCOUNT_CREATED,
+    ACCOUNT_CREATED, ELEVATED_SINCE,
 ) = range(TIMES_SIZE)  # fmt: skip
 
 #: ``bits`` words: (name, first word, words per generation, generations).

@@ -13,7 +13,7 @@ import math
 from typing import NamedTuple
 
 from detectors.evidence.combine import EvidenceCombiner, evidence_to_score
-from detectors.evidence.families import Evidence, core_families, slice_families
+from detectors.evidence.families import Evidence, core_families, ramp, slice_families
 from detectors.evidence.scales import Scales, span
 from detectors.evidence.statistics import KeyStatistics, key_statistics
 from detectors.evidence.support import ELEVATED, Support, support
@@ -40,6 +40,36 @@ class Verdict(NamedTuple):
     support_added: float
     day: KeyStatistics
     sliced: bool = False
+
+
+def distinct(sliced: KeyState, state: KeyState, now: float) -> float:
+    """How far a key's harvest-like requests ask for something the rest of it does not.
+
+    A tutoring app's long explanations come from the same students asking the same way
+    as the rest of its traffic; extraction hidden in a reseller's traffic asks for
+    worked reasoning where the reseller's customers do not. The share of prompts with
+    elicitation cues in the slice against the rest of the key (the key's sums minus the
+    slice's), in [0, 1]; 0 without prompt text.
+
+    >>> from detectors.events import Event
+    >>> key, part = KeyState(0.0, 300.0), KeyState(0.0, 300.0)
+    >>> asks, plain = (0, (5,), 2, 7, 10), (0, (6,), 0, 8, 10)
+    >>> for i in range(40):
+    ...     fp = asks if i % 4 == 0 else plain
+    ...     key.add(Event(float(i), "k", 20, 900), fp)
+    ...     if i % 4 == 0:
+    ...         part.add(Event(float(i), "k", 20, 900), fp)
+    >>> distinct(part, key, 40.0)
+    1.0
+    """
+    whole = state.sums(1, now)
+    part = sliced.sums(1, now)
+    rest_prompts = whole[L.FP] - part[L.FP]
+    if part[L.FP] < 5.0 or rest_prompts < 5.0:
+        return 0.0
+    inside = part[L.CUE] / part[L.FP]
+    outside = max(whole[L.CUE] - part[L.CUE], 0.0) / rest_prompts
+    return ramp(inside - outside, 0.2, 0.5)
 
 
 class Scorer:
@@ -98,7 +128,9 @@ class Scorer:
             # conversations gives its long-answer requests half the benefit of the doubt.
             key_structure = next(e.value for e in best.families if e.family == "structure")
             total += 0.5 * min(self.combiner.clip(Evidence("structure", key_structure, ())), 0.0)
-            if total > best.total:
+            trust = max(distinct(sliced, state, now), signals.change)
+            if total > best.total and trust > 0:
+                total = best.total + (total - best.total) * trust
                 best = Verdict(evidence_to_score(total), total, "day", tuple(families),
                                slice_signals, added, day, sliced=True)  # fmt: skip
         return best

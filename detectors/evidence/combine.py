@@ -86,7 +86,7 @@ class EvidenceCombiner:
     >>> full = Support(1.0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0)
     >>> total, added = comb.total([Evidence("yield", 9.0, ())], full)  # one family, capped
     >>> total - added, round(added, 3)  # support counts two thirds: core 3 is in the gate
-    (3.0, 1.333)
+    (3.0, 1.0)
     >>> comb.total([], full)[0]  # support alone counts nothing
     0.0
     """
@@ -95,7 +95,7 @@ class EvidenceCombiner:
         self,
         caps: Mapping[str, tuple[float, float]] | None = None,
         support_weights: Mapping[str, float] | None = None,
-        support_cap: float = 2.0,
+        support_cap: float = 1.5,
         gate: tuple[float, float] = (1.0, 4.0),
     ) -> None:
         self.caps = dict(CAPS if caps is None else caps)

@@ -78,6 +78,9 @@ class EvidenceCombiner:
         Most the supporting signals may add together.
     gate
         Core totals between which support goes from counting nothing to counting fully.
+    persistence
+        Most that sustained core evidence (``Support.persistence``) adds, beside the
+        other support, behind the same gate.
 
     Examples
     --------
@@ -86,7 +89,7 @@ class EvidenceCombiner:
     >>> full = Support(1.0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0)
     >>> total, added = comb.total([Evidence("yield", 9.0, ())], full)  # one family, capped
     >>> total - added, round(added, 3)  # support counts two thirds: core 3 is in the gate
-    (3.0, 1.0)
+    (3.0, 2.0)
     >>> comb.total([], full)[0]  # support alone counts nothing
     0.0
     """
@@ -97,21 +100,17 @@ class EvidenceCombiner:
         support_weights: Mapping[str, float] | None = None,
         support_cap: float = 1.5,
         gate: tuple[float, float] = (1.0, 4.0),
+        persistence: float = 1.5,
     ) -> None:
         self.caps = dict(CAPS if caps is None else caps)
         self.support_weights = dict(
-            {
-                "timing": 1.5,
-                "infrastructure": 0.75,
-                "model": 0.25,
-                "change": 1.0,
-                "persistence": 1.5,
-            }
+            {"timing": 1.5, "infrastructure": 0.75, "model": 0.25, "change": 1.0}
             if support_weights is None
             else support_weights
         )
         self.support_cap = support_cap
         self.gate = gate
+        self.persistence = persistence
 
     def clip(self, evidence: Evidence) -> float:
         cap, floor = self.caps[evidence.family]
@@ -123,7 +122,11 @@ class EvidenceCombiner:
         return min(total, self.support_cap)
 
     def total(self, core: Iterable[Evidence], signals: Support) -> tuple[float, float]:
-        """(total evidence, the part of it that came from support)."""
+        """(total evidence, the part of it that came from support and persistence)."""
         core_total = sum(self.clip(e) for e in core)
-        added = self.support_raw(signals) * ramp(core_total, *self.gate)
+        gate = ramp(core_total, *self.gate)
+        # Persistence (how long the core evidence has held) counts beside the other
+        # support, not inside its cap: it is not another circumstance of the requests
+        # but how much of the key's history the evidence rests on.
+        added = (self.support_raw(signals) + self.persistence * signals.persistence) * gate
         return core_total + added, added

@@ -215,7 +215,7 @@ def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
     if st.prompts >= 20.0:
         varied = ramp(st.hidden_sd, 0.35, 0.8)
         contained = 1.0 - ramp(st.hidden_sd, 0.2, 0.5)
-    single = ramp(st.n, 20.0, 80.0) * (1.0 - ramp(st.turns.high, 0.02, 0.1)) * contained
+    single = ramp(st.n, 10.0, 40.0) * (1.0 - ramp(st.turns.high, 0.02, 0.1)) * contained
     carried = max(turns, varied)
     value = cap * single + floor * carried
     parts = (

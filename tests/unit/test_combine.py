@@ -89,7 +89,7 @@ def test_total_is_bounded_by_the_caps(values: list[float]) -> None:
     comb = EvidenceCombiner()
     core = [Evidence(name, v, ()) for name, v in zip(sorted(CAPS), values, strict=True)]
     total, added = comb.total(core, FULL_SUPPORT)
-    top = sum(cap for cap, _ in CAPS.values()) + comb.support_cap
+    top = sum(cap for cap, _ in CAPS.values()) + comb.support_cap + comb.persistence
     bottom = sum(floor for _, floor in CAPS.values())
     assert bottom <= total <= top
-    assert 0.0 <= added <= comb.support_cap
+    assert 0.0 <= added <= comb.support_cap + comb.persistence

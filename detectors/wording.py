@@ -139,7 +139,7 @@ FEATURES: dict[str, Wording] = {
 _COMPARED = {
     "population": "the population median",
     "own": "its own history",
-    "independent": "independent keys",
+    "independent": "the overlap of independent keys",
 }
 
 

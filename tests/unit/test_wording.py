@@ -62,7 +62,7 @@ def test_how_far_from_the_population_is_said_in_words() -> None:
 
 def test_campaign_infrastructure_is_compared_with_independent_keys() -> None:
     phrase = describe(Reason("shared_ip_prefixes", 0.8, 0.1))
-    assert phrase.comparison == "8.0 times independent keys (0.10)"
+    assert phrase.comparison == "8.0 times the overlap of independent keys (0.10)"
 
 
 def test_the_slice_prefix_reads_as_the_feature_in_its_harvest_like_requests() -> None:

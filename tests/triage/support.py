@@ -1,97 +1,32 @@
-"""Deterministic alerts for the triage tests: built by the real alert code, no detector run.
-
-The detector is retuned often; these tests are about the triage, so they make their own
-alerts with :class:`detectors.alerts.Alert` and :func:`detectors.wording.summarize` (what
-the engine and the campaign stage call), never depending on what the detector raises.
-"""
+"""Helpers for the triage tests; the alerts themselves: pipeline/devtools/triage_sample.py."""
 
 from __future__ import annotations
 
 import socket
 from typing import Any
 
-from detectors.alerts import Alert, Reason, alert_id
-from detectors.campaigns import DETECTOR as CAMPAIGN
-from detectors.engine.engine import DETECTOR as ENGINE
-from detectors.timestamps import format_ts
-from detectors.wording import summarize
-
-T0 = 1_791_158_400.0  # 2026-10-05T00:00:00Z
-CAMPAIGN_ID = "camp_00c0ffee00c0ffee"
-HARVESTER = "key-harvester-1"
-MEMBERS = tuple(f"key-swarm-{i:02d}" for i in range(6))
-BENIGN_WARNING = "key-evalharness-1"
-
-KEY_REASONS = (
-    Reason("elicitation_share", 0.97, 0.02),
-    Reason("answer_tokens", 1650.0, 266.0),
-    Reason("output_tokens_per_day", 2.4e6, 150_000.0),
-    Reason("hourly_volume_cv", 0.01, 0.0),
-)
-CAMPAIGN_REASONS = (
-    Reason("shared_ip_prefixes", 0.81, 0.06),
-    Reason("accounts", 6.0, 1.0),
-    Reason("shared_template_extraction_content", 0.9, 0.0),
-    Reason("synchronized_first_seen", 0.7, 0.0),
+from pipeline.devtools.triage_sample import (
+    BENIGN_WARNING,
+    CAMPAIGN_ID,
+    HARVESTER,
+    MEMBERS,
+    T0,
+    sample_alerts,
+    sample_lines,
 )
 
-
-def _alert(
-    key: str,
-    at: float,
-    severity: str,
-    score: float,
-    detector: str = ENGINE,
-    episode: int = 1,
-    campaign: str | None = None,
-    related: tuple[str, ...] = (),
-    account: str | None = None,
-) -> Alert:
-    reasons = CAMPAIGN_REASONS if campaign else KEY_REASONS
-    return Alert(
-        alert_id=alert_id(key, detector, episode, severity),
-        api_key_id=key,
-        account_id=account or f"acct-{key}",
-        ts=format_ts(at),
-        severity=severity,
-        score=score,
-        detector=detector,
-        reasons=reasons,
-        campaign_id=campaign,
-        related_keys=related,
-        summary=summarize(severity, score, reasons, campaign, len(related)),
-    )
-
-
-def sample_alerts() -> list[Alert]:
-    """A harvester (warning, then critical), a six-key campaign growing over three hours,
-    and a warning on a benign-looking key."""
-    out = [
-        _alert(HARVESTER, T0 + 3600, "warning", 0.71),
-        _alert(HARVESTER, T0 + 7200, "critical", 0.93),
-        _alert(BENIGN_WARNING, T0 + 5400, "warning", 0.64),
-    ]
-    for i, key in enumerate(MEMBERS):
-        others = tuple(k for k in MEMBERS if k != key)
-        out.append(
-            _alert(
-                key,
-                T0 + 1800 * (i + 1),
-                "critical",
-                0.9 + i / 100,
-                CAMPAIGN,
-                campaign=CAMPAIGN_ID,
-                related=others,
-                account=f"acct-swarm-{i}",
-            )
-        )
-    out.sort(key=lambda a: a.ts)
-    return out
-
-
-def sample_lines() -> bytes:
-    """``sample_alerts`` as an ``alerts.jsonl``."""
-    return b"".join(a.to_json() + b"\n" for a in sample_alerts())
+__all__ = [
+    "BENIGN_WARNING",
+    "CAMPAIGN_ID",
+    "HARVESTER",
+    "MEMBERS",
+    "T0",
+    "as_dicts",
+    "free_port",
+    "hook_db_with_a_held_action",
+    "sample_alerts",
+    "sample_lines",
+]
 
 
 def free_port() -> int:

@@ -19,6 +19,8 @@ CAMPAIGN_ID = "camp_00c0ffee00c0ffee"
 HARVESTER = "key-harvester-1"
 MEMBERS = tuple(f"key-swarm-{i:02d}" for i in range(6))
 BENIGN_WARNING = "key-evalharness-1"
+#: A second key of the harvester's account: related by account on its page.
+SIBLING = "key-harvester-2"
 
 KEY_REASONS = (
     Reason("elicitation_share", 0.97, 0.02),
@@ -62,12 +64,13 @@ def _alert(
 
 
 def sample_alerts() -> list[Alert]:
-    """A harvester (warning, then critical), a six-key campaign growing over three hours,
-    and a warning on a benign-looking key."""
+    """A harvester (warning, then critical) and a second key of its account (warning), a
+    six-key campaign growing over three hours, and a warning on a benign-looking key."""
     out = [
         _alert(HARVESTER, T0 + 3600, "warning", 0.71),
         _alert(HARVESTER, T0 + 7200, "critical", 0.93),
         _alert(BENIGN_WARNING, T0 + 5400, "warning", 0.64),
+        _alert(SIBLING, T0 + 6000, "warning", 0.66, account=f"acct-{HARVESTER}"),
     ]
     for i, key in enumerate(MEMBERS):
         others = tuple(k for k in MEMBERS if k != key)

@@ -54,9 +54,13 @@ def load_files(store: TriageStore, config: TriageConfig, say: Callable[[str], No
         store.analyze()
 
 
-async def _poll_local(store: TriageStore, config: TriageConfig, stop: asyncio.Event) -> None:
-    feedback = FeedbackFile(config.actions.feedback_file)
-    hook = HookDatabase(config.actions.hook_db) if config.actions.hook_db else None
+async def _poll_local(
+    store: TriageStore,
+    config: TriageConfig,
+    stop: asyncio.Event,
+    feedback: FeedbackFile,
+    hook: HookDatabase | None,
+) -> None:
     while not stop.is_set():
         await asyncio.to_thread(feedback.poll, store)
         if hook is not None:
@@ -100,7 +104,14 @@ async def serve(
             raise
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         host = config.host if ":" not in config.host else f"[{config.host}]"
-        tasks.append(asyncio.create_task(_poll_local(store, config, stop)))
+        feedback = FeedbackFile(config.actions.feedback_file)
+        hook = HookDatabase(config.actions.hook_db) if config.actions.hook_db else None
+        # One poll before the URL is announced: the first page already shows labels and
+        # the hook's decisions.
+        await asyncio.to_thread(feedback.poll, store)
+        if hook is not None:
+            await asyncio.to_thread(hook.poll, store)
+        tasks.append(asyncio.create_task(_poll_local(store, config, stop, feedback, hook)))
         if config.kafka is not None:
             tasks.append(
                 asyncio.create_task(follow_topic(config.kafka, config.alerts_topic, store, stop))

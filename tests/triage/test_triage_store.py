@@ -20,6 +20,7 @@ from .support import (
     CAMPAIGN_ID,
     HARVESTER,
     MEMBERS,
+    SIBLING,
     T0,
     as_dicts,
     hook_db_with_a_held_action,
@@ -32,7 +33,7 @@ def store(tmp_path: Path) -> TriageStore:
     (tmp_path / "alerts.jsonl").write_bytes(sample_lines())
     s = TriageStore(tmp_path / "triage.db")
     stats = load_alerts(s, tmp_path / "alerts.jsonl")
-    assert (stats.read, stats.added, stats.skipped) == (9, 9, 0)
+    assert (stats.read, stats.added, stats.skipped) == (10, 10, 0)
     return s
 
 
@@ -47,18 +48,18 @@ def test_bad_lines_are_skipped_and_counted(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(b"{not json\n" + sample_lines() + b'{"alert_id": "x"}\n[1]\n')
     stats = load_alerts(TriageStore(tmp_path / "t.db"), path)
-    assert (stats.added, stats.skipped) == (9, 3)
+    assert (stats.added, stats.skipped) == (10, 3)
 
 
 def test_keys_are_ranked_by_their_best_score_and_filtered(store: TriageStore) -> None:
     ranked = queries.ranked_keys(store, Filters())
     scores = [k["score"] for k in ranked]
-    assert scores == sorted(scores, reverse=True) and len(ranked) == 8
+    assert scores == sorted(scores, reverse=True) and len(ranked) == 9
     assert ranked[0]["api_key_id"] == MEMBERS[-1]
     critical = queries.ranked_keys(store, Filters(severity="critical"))
     assert BENIGN_WARNING not in {k["api_key_id"] for k in critical} and len(critical) == 7
     by_engine = queries.ranked_keys(store, Filters(detector="extraction_ensemble"))
-    assert {k["api_key_id"] for k in by_engine} == {HARVESTER, BENIGN_WARNING}
+    assert {k["api_key_id"] for k in by_engine} == {HARVESTER, BENIGN_WARNING, SIBLING}
     late = queries.ranked_keys(store, Filters(since=T0 + 3 * 3600))
     assert {k["api_key_id"] for k in late} == set(MEMBERS[5:])
     harvester = next(k for k in ranked if k["api_key_id"] == HARVESTER)
@@ -70,7 +71,7 @@ def test_alerts_are_ranked_with_their_filters(store: TriageStore) -> None:
     alerts = queries.ranked_alerts(
         store, Filters(severity="warning", detector="extraction_ensemble")
     )
-    assert [a["score"] for a in alerts] == [0.93, 0.71, 0.64]
+    assert [a["score"] for a in alerts] == [0.93, 0.71, 0.66, 0.64]
     assert queries.ranked_alerts(store, Filters(limit=2, offset=1))[0]["score"] == 0.94
 
 
@@ -90,6 +91,9 @@ def test_the_key_page_reads_in_plain_language(store: TriageStore) -> None:
     assert key["timeline"]["source"] == "alerts" and len(key["timeline"]["points"]) == 2
     assert key["features"][0]["features"][0] == "elicitation_share"
     assert key["state"] == "open"
+    assert [(r["api_key_id"], r["why"]) for r in key["related"]] == [
+        (SIBLING, f"same account acct-{HARVESTER}")
+    ]
 
 
 def test_a_campaign_member_sees_the_others_and_the_campaign_grows(store: TriageStore) -> None:

@@ -145,22 +145,34 @@ def _severity(rank: int) -> str:
     return "critical" if rank >= 2 else "warning"
 
 
+#: A time window holding fewer alerts than this is read through the time index and
+#: sorted; a wider one is scanned in score order (the first matches come quickly).
+NARROW_WINDOW = 20_000
+
+
 def ranked_alerts(store: TriageStore, f: Filters) -> list[dict[str, Any]]:
-    """Alerts by score, highest first, with their key's state."""
+    """Alerts by score, highest first, with their key's state.
+
+    Every alert is at least a warning, so ``severity=warning`` filters nothing and
+    ``critical`` is an equality on the severity index.
+    """
     f = f.clamp()
     where: list[str] = []
     params: list[Any] = []
-    if f.severity:
-        where.append("a.rank >= ?")
-        params.append(SEVERITY_RANK[f.severity])
+    if f.severity == "critical":
+        where.append("a.rank = 2")
     if f.detector:
         where.append("a.detector = ?")
         params.append(f.detector)
+    timed = f.since is not None or f.until is not None
+    narrow = timed and _window_size(store, f.since, f.until) < NARROW_WINDOW
+    # Unary + keeps SQLite off the time index for a wide window (scan in score order).
+    column = "a.ts" if narrow else "+a.ts"
     if f.since is not None:
-        where.append("a.ts >= ?")
+        where.append(f"{column} >= ?")
         params.append(f.since)
     if f.until is not None:
-        where.append("a.ts <= ?")
+        where.append(f"{column} <= ?")
         params.append(f.until)
     clause, extra = _state_sql(f.state, "k")
     if clause:
@@ -190,6 +202,19 @@ def ranked_alerts(store: TriageStore, f: Filters) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def _window_size(store: TriageStore, since: float | None, until: float | None) -> int:
+    """Alerts in the window, counted up to :data:`NARROW_WINDOW` (an index range, capped)."""
+    low = -1e18 if since is None else since
+    high = 1e18 if until is None else until
+    with store.lock:
+        row = store.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM alerts INDEXED BY alerts_ts"
+            " WHERE ts >= ? AND ts <= ? LIMIT ?)",
+            (low, high, NARROW_WINDOW),
+        ).fetchone()
+    return int(row[0])
 
 
 def ranked_campaigns(store: TriageStore, limit: int = 50) -> list[dict[str, Any]]:

@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS alerts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_key ON alerts (api_key_id, ts);
 CREATE INDEX IF NOT EXISTS alerts_score ON alerts (score DESC, alert_id);
-CREATE INDEX IF NOT EXISTS alerts_rank ON alerts (rank, score DESC);
+CREATE INDEX IF NOT EXISTS alerts_rank ON alerts (rank, score DESC, alert_id);
+CREATE INDEX IF NOT EXISTS alerts_detector ON alerts (detector, score DESC, alert_id);
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
 CREATE INDEX IF NOT EXISTS alerts_campaign ON alerts (campaign_id, ts)
     WHERE campaign_id IS NOT NULL;
@@ -73,6 +74,10 @@ CREATE INDEX IF NOT EXISTS keys_hash ON keys (key_hash);
 CREATE INDEX IF NOT EXISTS keys_score ON keys (score DESC, api_key_id);
 CREATE INDEX IF NOT EXISTS keys_rank ON keys (rank, score DESC);
 CREATE INDEX IF NOT EXISTS keys_account ON keys (account_id) WHERE account_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS detectors (
+    detector    TEXT PRIMARY KEY
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS related (
     api_key_id  TEXT NOT NULL,
@@ -279,8 +284,10 @@ class TriageStore:
         )  # fmt: skip
         if cur.rowcount == 0:
             return 0
+        conn.execute("INSERT OR IGNORE INTO detectors VALUES (?)", (row.detector,))
         conn.execute(
-            "INSERT INTO keys VALUES (?,?,?,?,?,?,?,1,?,?,?,NULL,NULL)"
+            "INSERT INTO keys VALUES (?,?,?,?,?,?,?,1,?,?,?,"
+            "(SELECT label FROM labels WHERE api_key_id = ?),NULL)"
             " ON CONFLICT (api_key_id) DO UPDATE SET"
             " account_id = coalesce(excluded.account_id, keys.account_id),"
             " first_ts = min(keys.first_ts, excluded.first_ts),"
@@ -295,7 +302,7 @@ class TriageStore:
             "   ELSE keys.detectors || ',' || excluded.detectors END,"
             " campaign_id = coalesce(excluded.campaign_id, keys.campaign_id)",
             (row.api_key_id, key_label(row.api_key_id), row.account_id, row.ts, row.ts, row.score,
-             rank, row.detector, row.campaign_id, row.summary),
+             rank, row.detector, row.campaign_id, row.summary, row.api_key_id),
         )  # fmt: skip
         if row.campaign_id is not None:
             self._add_to_campaign(conn, row, rank)
@@ -405,6 +412,12 @@ class TriageStore:
         """Save a feeder's position."""
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", (name, value))
+
+    def detectors(self) -> list[str]:
+        """The detectors that raised alerts here (for the filter)."""
+        with self.lock:
+            rows = self.conn.execute("SELECT detector FROM detectors ORDER BY detector").fetchall()
+        return [str(r[0]) for r in rows]
 
     def analyze(self) -> None:
         """Refresh SQLite's statistics (after a bulk load) so it picks the right indexes."""

@@ -112,12 +112,6 @@ async def _run(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.to_thread(fn, *args)
 
 
-def _detectors(store: TriageStore) -> list[str]:
-    with store.lock:
-        rows = store.conn.execute("SELECT DISTINCT detector FROM alerts LIMIT 50").fetchall()
-    return sorted(str(r[0]) for r in rows)
-
-
 def _ranked(store: TriageStore, view: str, f: Filters) -> list[dict[str, Any]]:
     if view == "alerts":
         return queries.ranked_alerts(store, f)
@@ -132,7 +126,7 @@ async def index(request: web.Request) -> web.Response:
     view = view if view in pages.VIEWS else "keys"
     f = _filters(request).clamp()
     rows = await _run(_ranked, store, view, f)
-    detectors = await _run(_detectors, store)
+    detectors = await _run(store.detectors)
     q = request.query
     return _html(pages.index_page(view, f, rows, detectors, q.get("since", ""), q.get("until", "")))
 

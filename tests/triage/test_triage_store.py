@@ -161,3 +161,13 @@ def test_the_triage_audit_is_append_only(store: TriageStore) -> None:
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         store.conn.execute("UPDATE actions SET actor = 'x'")
     assert queries.audit_log(store)[0]["actor"] == "ana"
+
+
+def test_narrow_and_wide_time_windows_rank_alike(
+    store: TriageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = Filters(since=T0 + 3000, until=T0 + 9000)
+    narrow = queries.ranked_alerts(store, f)
+    monkeypatch.setattr(queries, "NARROW_WINDOW", 0)  # every window counts as wide
+    assert queries.ranked_alerts(store, f) == narrow
+    assert [a["ts"] for a in narrow] and all("T00:" not in a["ts"] for a in narrow)

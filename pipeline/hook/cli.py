@@ -219,6 +219,8 @@ def _audit(args: argparse.Namespace) -> int:
                 f"{_printable(row.action) or '-':<8} {key or '-':<24} {policy or '-':<16} "
                 f"{'outbox=' + str(row.outbox_id) + ' ' if row.outbox_id else ''}{reason}"
             )
+            if row.summary:
+                print(f"{'':>6} why: {_printable(row.summary)}")
     sys.stdout.flush()
     return 0
 

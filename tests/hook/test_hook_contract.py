@@ -113,3 +113,27 @@ def test_a_body_the_hook_sends_validates(tmp_path: Path, provider: ProviderServe
     assert bodies and bodies[0]["kind"] == "action"
     for body in bodies:
         _validator().validate(body)
+
+
+def test_hook_audit_shows_the_alerts_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.hook.cli import main
+
+    db = tmp_path / "hook.db"
+    processor = Processor(make_policy(), db, HookMetrics(CollectorRegistry()), time.time)
+    alert = make_alert("b" * 32, "key-9")
+    no_summary = {k: v for k, v in make_alert("c" * 32, "key-8").items() if k != "summary"}
+    try:
+        processor.handle_bytes(orjson.dumps(alert), "kafka:alerts/0/0")
+        processor.handle_bytes(orjson.dumps(no_summary), "kafka:alerts/0/1")
+    finally:
+        processor.close()
+    assert main(["audit", "--db", str(db)]) == 0
+    text = capsys.readouterr().out
+    assert f"why: {alert['summary']}" in text
+    # An alert written before `summary` existed is worded from its reasons.
+    assert "why: Critical (score 0.95): 90% of prompts ask for written-out reasoning" in text
+    assert main(["audit", "--db", str(db), "--json", "--key", "key-9"]) == 0
+    rows = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and all(r["summary"] == alert["summary"] for r in rows)

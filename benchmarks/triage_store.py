@@ -124,6 +124,8 @@ def measure(db: Path, n_keys: int, samples: int, seed: int = 11) -> list[str]:
         rng = random.Random(seed)
         keys = [f"bk-{rng.randrange(n_keys):06d}" for _ in range(samples)]
         since = format_ts(T0 + 20 * 86400)
+        hour = format_ts(T0 + 15 * 86400)
+        hour_end = format_ts(T0 + 15 * 86400 + 3600)
         lists = {
             "ranked keys page /": "",
             "ranked keys API": "api/keys",
@@ -136,6 +138,9 @@ def measure(db: Path, n_keys: int, samples: int, seed: int = 11) -> list[str]:
                 f"api/alerts?severity=critical&since={since}"
             ),
             "ranked alerts API, detector=campaign": "api/alerts?detector=campaign",
+            "ranked alerts API, one hour": f"api/alerts?since={hour}&until={hour_end}",
+            "ranked keys API, state=benign (few keys)": "api/keys?state=benign",
+            "ranked alerts API, state=benign (few keys)": "api/alerts?state=benign",
             "ranked campaigns page": "?view=campaigns",
         }
         lines = []

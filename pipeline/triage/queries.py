@@ -174,9 +174,14 @@ def ranked_alerts(store: TriageStore, f: Filters) -> list[dict[str, Any]]:
     if f.until is not None:
         where.append(f"{column} <= ?")
         params.append(f.until)
-    clause, extra = _state_sql(f.state, "k")
-    if clause:
+    if f.state == "open":
+        clause, extra = _state_sql(f.state, "k")
         where.append(clause)
+        params.extend(extra)
+    elif f.state is not None:
+        # A rare state: from its keys (indexed) to their alerts, not a scan of every alert.
+        clause, extra = _state_sql(f.state, "s")
+        where.append(f"a.api_key_id IN (SELECT s.api_key_id FROM keys s WHERE {clause})")
         params.extend(extra)
     sql = (
         "SELECT a.alert_id, a.api_key_id, a.account_id, a.ts, a.severity, a.score, a.detector,"

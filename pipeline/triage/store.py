@@ -74,6 +74,8 @@ CREATE INDEX IF NOT EXISTS keys_hash ON keys (key_hash);
 CREATE INDEX IF NOT EXISTS keys_score ON keys (score DESC, api_key_id);
 CREATE INDEX IF NOT EXISTS keys_rank ON keys (rank, score DESC);
 CREATE INDEX IF NOT EXISTS keys_account ON keys (account_id) WHERE account_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS keys_label ON keys (label, score DESC, api_key_id);
+CREATE INDEX IF NOT EXISTS keys_hook_state ON keys (hook_state, score DESC, api_key_id);
 
 CREATE TABLE IF NOT EXISTS detectors (
     detector    TEXT PRIMARY KEY

@@ -16,8 +16,8 @@ T0 = 1_791_158_400.0
 
 def _evaluation(timelines: dict[str, list[tuple[float, float]]]) -> SimpleNamespace:
     label = SimpleNamespace(attack_start=None, label="benign")
-    outcome = SimpleNamespace(label=label, is_abuse=False,
-                              levels={"warning": SimpleNamespace(detected=False, alerted=False)})  # fmt: skip
+    quiet = SimpleNamespace(detected=False, alerted=False)
+    outcome = SimpleNamespace(label=label, is_abuse=False, levels={"warning": quiet})
     return SimpleNamespace(
         samples={"chat": ["k1"]},
         timelines=timelines,

@@ -153,7 +153,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
         triage = await _start_triage(settings, args, status, triage_stop, console)
         tasks.append(triage)
     try:
-        live: Any = Live(_render(status), console=console, refresh_per_second=4)
+        live: Any = Live(_render_for(console, status), console=console, refresh_per_second=4)
         with live if terminal else contextlib.nullcontext():
             deadline = None if args.duration <= 0 else time.monotonic() + args.duration
             last_line = time.monotonic()
@@ -163,7 +163,7 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
                 if terminal:
-                    live.update(_render(status))
+                    live.update(_render_for(console, status))
                 else:
                     _print_new_alerts(status)
                     if time.monotonic() - last_line >= 5.0:
@@ -340,15 +340,30 @@ async def _watch_alerts(settings: Settings, status: _Status, stop: asyncio.Event
         await consumer.stop()
 
 
-def _render(status: _Status) -> Any:
+#: Below this many columns the alerts are stacked (a line of facts, then the reasons)
+#: instead of a table whose columns could not all fit.
+TABLE_MIN_WIDTH = 90
+
+
+def _render(status: _Status, width: int = 120) -> Any:
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    head = Text(_progress(status))
+    head = Text(_progress(status), overflow="fold")
     links = f"metrics {status.metrics_url}"
     if status.triage_url:
         links += f"   triage {status.triage_url}"
+    if width < TABLE_MIN_WIDTH:
+        lines: list[Any] = [head, Text(links, style="dim", overflow="fold")]
+        for alert in status.alerts:
+            style = "bold red" if alert.get("severity") == "critical" else "yellow"
+            facts = Text(overflow="fold")
+            facts.append(str(alert.get("ts", ""))[5:16].replace("T", " ") + " ")
+            facts.append(str(alert.get("severity", "")), style=style)
+            facts.append(f" {float(alert.get('score', 0.0)):.2f} {alert.get('api_key_id', '')}")
+            lines += [facts, Text("  " + _why(alert), overflow="fold")]
+        return Group(*lines)
     # Columns fold rather than cut: at any width the key and the reasons stay whole.
     table = Table(expand=True, show_lines=False, header_style="bold")
     table.add_column("event time", no_wrap=True, min_width=11)
@@ -367,3 +382,7 @@ def _render(status: _Status) -> Any:
             (f"[{detector}] " if detector == "campaign" else "") + _why(alert),
         )
     return Group(head, Text(links, style="dim", overflow="fold"), table)
+
+
+def _render_for(console: Any, status: _Status) -> Any:
+    return _render(status, console.width)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DURATION ?= 0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-unit test-integration lint bench clean
+.PHONY: setup demo test test-unit test-integration lint bench screenshots clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,11 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# docs/images/triage-{key,campaign}.png from the deterministic sample (needs chromium and
+# chromium-driver: scripts/ci/install-chromium.sh)
+screenshots: setup
+	$(BIN)/python -m pipeline.devtools.screenshots docs/images
 
 clean:
 	rm -rf $(VENV) build *.egg-info out native/target

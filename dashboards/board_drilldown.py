@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dashboards.boards import INSTANCE, _quantile, _rate
-from dashboards.grafana_model import Dashboard, Panel, Query, Row, Variable
+from dashboards.grafana_model import Dashboard, Link, Panel, Query, Row, Variable
+
+#: The triage page of the chosen hashed key (the page resolves the hash).
+TRIAGE_KEY_VAR = "${triage_url}/key/${key}"
 
 
 def key_drilldown() -> Dashboard:
@@ -20,17 +23,20 @@ def key_drilldown() -> Dashboard:
         "Key $key",
         [
             Panel(
-                "How to find a key",
+                "Why is this key flagged?",
                 kind="text",
                 width=24,
                 height=4,
                 text=(
-                    "Metrics never carry API key ids. The `key` label is the first 12 hex "
-                    'characters of sha256(api_key_id): compute it with `python -c "from '
-                    "pipeline.metrics.topk import key_label; print(key_label('KEY'))\"`. Only "
-                    "keys that reached a worker's top-K have series; the full history of any "
-                    "key is in the alerts topic and in `distillwatch replay`."
+                    "Metrics never carry API key ids: `$key` is the first 12 hex characters of "
+                    "sha256(api_key_id). **[Open $key in the triage page](${triage_url}/key/$key)**"
+                    " (set the `Triage page` variable to where `distillwatch triage` answers): it "
+                    "resolves the hashed id and shows the reasons in words, the score over time, "
+                    "related keys and campaign members, and what the hook did. A key you "
+                    "suspect: type its id or hashed id in the triage page's search box. Only keys "
+                    "that reached a worker's top-K have series here."
                 ),
+                links=(Link("Triage page of $key", TRIAGE_KEY_VAR, new_tab=True),),
             ),
             Panel(
                 "Score over time",
@@ -40,6 +46,7 @@ def key_drilldown() -> Dashboard:
                 ],
                 unit="none",
                 width=16,
+                links=(Link("Triage page of $key", TRIAGE_KEY_VAR, new_tab=True),),
             ),
             Panel(
                 "Current score",

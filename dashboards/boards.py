@@ -5,6 +5,12 @@ tests/observability runs each one against a live Prometheus.
 
 from __future__ import annotations
 
+from dashboards.board_rows import (
+    campaign_stage_row,
+    freshness_panels,
+    hook_retry_panel,
+    top_keys_panel,
+)
 from dashboards.grafana_model import Dashboard, Panel, Query, Row, Variable
 
 RATE = "$__rate_interval"
@@ -136,22 +142,7 @@ def overview() -> Dashboard:
                 unit="ops",
                 stacked=True,
             ),
-            Panel(
-                "Top suspicious keys (hashed ids)",
-                [
-                    Query(
-                        f"topk(10, max by (key) (distillwatch_top_key_score{sel()}))",
-                        "{{key}}",
-                        instant=True,
-                    )
-                ],
-                kind="table",
-                description=(
-                    "The 10 highest-scoring keys across workers. key = first 12 hex chars of "
-                    "sha256(api_key_id) (pipeline.metrics.topk.key_label); open one in the "
-                    "Key drill-down dashboard."
-                ),
-            ),
+            top_keys_panel(sel()),
             Panel(
                 "Campaigns detected (in range)",
                 [
@@ -257,14 +248,19 @@ def overview() -> Dashboard:
                 height=5,
                 thresholds=(("green", None), ("red", 1)),
             ),
+            hook_retry_panel(),
         ],
     )
+    freshness = Row("Freshness", freshness_panels(sel()))
     return Dashboard(
         "distillwatch-overview",
         "distillwatch / Overview",
-        [health, findings, hook],
+        [health, freshness, findings, campaign_stage_row(), hook],
         [INSTANCE],
-        description="SRE overview: throughput, lag, rejects, alerts, top keys, campaigns, hook.",
+        description=(
+            "SRE overview: throughput, lag, freshness, rejects, alerts, top keys (linked to "
+            "the drill-down and the triage page), campaign stage, hook."
+        ),
     )
 
 

@@ -23,8 +23,13 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+#: The provisioned Prometheus (dashboards/provisioning): the datasource variable's default.
 DATASOURCE_UID = "distillwatch-prometheus"
-DATASOURCE = {"type": "prometheus", "uid": DATASOURCE_UID}
+#: Every panel and query names the datasource through the ``$datasource`` variable, so a
+#: Grafana whose Prometheus has another uid (or several) only picks it in the menu.
+DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+#: Where the triage page (``distillwatch triage``) answers; a dashboard textbox variable.
+TRIAGE_URL_DEFAULT = "http://127.0.0.1:9310"
 GRID_WIDTH = 24
 
 PanelType = Literal["timeseries", "stat", "table", "heatmap", "bargauge", "text"]
@@ -58,6 +63,23 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link from a panel (or from a value in it: ``${__value.raw}``) to a board or a page.
+
+    ``url`` is either a Grafana path (``/d/UID/slug?...``) or starts with ``${triage_url}``;
+    tests/observability/test_obs_links.py resolves every one.
+    """
+
+    title: str
+    url: str
+    new_tab: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Render as a Grafana link."""
+        return {"title": self.title, "url": self.url, "targetBlank": self.new_tab}
+
+
+@dataclass(frozen=True)
 class Panel:
     """A panel: title, queries, kind, unit, and its width/height on the 24-column grid."""
 
@@ -71,6 +93,10 @@ class Panel:
     text: str = ""
     stacked: bool = False
     thresholds: tuple[tuple[str, float | None], ...] = (("green", None),)
+    #: Links in the panel's header menu.
+    links: tuple[Link, ...] = ()
+    #: Data links on the values of one field (column) of the panel: (field name, links).
+    field_links: tuple[str, tuple[Link, ...]] | None = None
 
     def to_dict(self, panel_id: int, x: int, y: int) -> dict[str, Any]:
         """Render as Grafana JSON at grid position ``(x, y)``."""
@@ -81,6 +107,8 @@ class Panel:
             "description": self.description,
             "gridPos": {"h": self.height, "w": self.width, "x": x, "y": y},
         }
+        if self.links:
+            panel["links"] = [link.to_dict() for link in self.links]
         if self.kind == "text":
             panel["options"] = {"mode": "markdown", "content": self.text}
             return panel
@@ -124,7 +152,16 @@ class Panel:
                 "color": {"mode": "scheme", "scheme": "Oranges"},
                 "cellGap": 1,
             }
-        panel["fieldConfig"] = {"defaults": defaults, "overrides": []}
+        overrides: list[dict[str, Any]] = []
+        if self.field_links is not None:
+            name, links = self.field_links
+            overrides.append(
+                {
+                    "matcher": {"id": "byName", "options": name},
+                    "properties": [{"id": "links", "value": [k.to_dict() for k in links]}],
+                }
+            )
+        panel["fieldConfig"] = {"defaults": defaults, "overrides": overrides}
         return panel
 
 
@@ -163,6 +200,31 @@ class Variable:
             "sort": 1,
             "hide": 0,
         }
+
+
+DATASOURCE_VARIABLE: dict[str, Any] = {
+    "name": "datasource",
+    "label": "Prometheus",
+    "type": "datasource",
+    "query": "prometheus",
+    "current": {"text": "Prometheus", "value": DATASOURCE_UID},
+    "refresh": 1,
+    "hide": 0,
+    "includeAll": False,
+    "multi": False,
+    "regex": "",
+}
+
+TRIAGE_VARIABLE: dict[str, Any] = {
+    "name": "triage_url",
+    "label": "Triage page",
+    "type": "textbox",
+    "query": TRIAGE_URL_DEFAULT,
+    "current": {"text": TRIAGE_URL_DEFAULT, "value": TRIAGE_URL_DEFAULT},
+    "options": [{"selected": True, "text": TRIAGE_URL_DEFAULT, "value": TRIAGE_URL_DEFAULT}],
+    "hide": 0,
+    "description": "Base URL of `distillwatch triage`; data links open keys there.",
+}
 
 
 @dataclass(frozen=True)
@@ -219,8 +281,23 @@ class Dashboard:
             "version": 1,
             "refresh": self.refresh,
             "time": {"from": self.time_from, "to": "now"},
-            "templating": {"list": [v.to_dict() for v in self.variables]},
+            "templating": {
+                "list": [
+                    DATASOURCE_VARIABLE,
+                    *(v.to_dict() for v in self.variables),
+                    TRIAGE_VARIABLE,
+                ]
+            },
             "annotations": {"list": []},
-            "links": [],
+            "links": [
+                {
+                    "title": "distillwatch",
+                    "type": "dashboards",
+                    "tags": ["distillwatch"],
+                    "asDropdown": True,
+                    "includeVars": False,
+                    "keepTime": True,
+                }
+            ],
             "panels": rendered,
         }

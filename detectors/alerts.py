@@ -56,9 +56,11 @@ class Alert:
     reasons: tuple[Reason, ...]
     campaign_id: str | None = None
     related_keys: tuple[str, ...] = field(default_factory=tuple)
+    #: The reasons in one or two plain sentences (``detectors.wording.summarize``).
+    summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Fields in ALERTS.md order; optional campaign fields only when set."""
+        """Fields in ALERTS.md order; ``summary`` and the campaign fields only when set."""
         out: dict[str, Any] = {
             "alert_id": self.alert_id,
             "api_key_id": self.api_key_id,
@@ -69,6 +71,8 @@ class Alert:
             "detector": self.detector,
             "reasons": [r.to_dict() for r in self.reasons],
         }
+        if self.summary:
+            out["summary"] = self.summary
         if self.campaign_id is not None:
             out["campaign_id"] = self.campaign_id
             out["related_keys"] = list(self.related_keys)

@@ -35,6 +35,7 @@ from detectors.campaign_score import (
 )
 from detectors.events import format_ts
 from detectors.summaries import KeySummary
+from detectors.wording import summarize
 
 __all__ = ["DETECTOR", "CampaignStage", "CampaignStats", "campaign_id_of", "fragment_score"]
 
@@ -368,6 +369,7 @@ class CampaignStage:
             reasons=result.reasons(),
             campaign_id=label,
             related_keys=related,
+            summary=summarize(severity, score, result.reasons(), label, len(result.core) - 1),
         )
 
     # -- housekeeping ---------------------------------------------------------------------

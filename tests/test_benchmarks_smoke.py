@@ -61,3 +61,13 @@ def test_quick_bench_runs_and_prints_tables(tmp_path: Path) -> None:
         assert case["retained_bytes_per_key"] > 0
         assert case["target"] in {"PASS", "MISS"}
     assert (tmp_path / "summary.json").exists()
+
+
+def test_triage_benchmark_runs_and_prints_its_table() -> None:
+    command = [sys.executable, "-m", "benchmarks.triage_store", "--alerts", "3000", "--keys",
+               "400", "--samples", "8"]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for header in ("Triage over HTTP: 3,000 alerts, 400 keys", "p95 ms", "key page (random keys)",
+                   "hashed id -> key page", "ranked alerts API, one hour"):  # fmt: skip
+        assert header in done.stdout, header

@@ -302,3 +302,30 @@ def test_best_threshold_within_a_benign_fpr_budget() -> None:
     ]
     best = max(allowed, key=lambda row: (row["f1"], row["threshold"]))
     assert picked["threshold"] == best["threshold"] and picked["benign_fpr"] == 0.0
+
+
+def test_labelled_campaigns_map_to_their_detected_ids() -> None:
+    # A labelled campaign split over two detected ids, and one detected id shared by two
+    # labelled campaigns (and a benign key), both show.
+    labels = {
+        "m1": LabelRecord("m1", "abuse", "hydra", T0, "L1"),
+        "m2": LabelRecord("m2", "abuse", "hydra", T0, "L1"),
+        "m3": LabelRecord("m3", "abuse", "hydra", T0, "L1"),
+        "n1": LabelRecord("n1", "abuse", "swarm", T0, "L2"),
+        "b1": LabelRecord("b1", "benign", "chat"),
+    }
+    alerts = [
+        AlertRecord("a1", "m1", T0 + 60, "critical", 0.9, "campaign", "D1"),
+        AlertRecord("a2", "m2", T0 + 120, "critical", 0.9, "campaign", "D1"),
+        AlertRecord("a3", "m3", T0 + 30, "critical", 0.9, "campaign", "D2"),
+        AlertRecord("a4", "n1", T0 + 90, "critical", 0.9, "campaign", "D2"),
+        AlertRecord("a5", "b1", T0 + 90, "warning", 0.7, "campaign", "D2"),
+    ]
+    result = campaign_metrics(key_outcomes(labels, alerts), alerts)
+    l1 = next(c for c in result["campaigns"] if c["campaign_id"] == "L1")
+    parts = [(p["detected_id"], p["members"], p["other_labelled_campaigns"], p["benign_keys"])
+             for p in l1["detected_campaign_map"]]  # fmt: skip
+    assert parts == [("D1", 2, [], 0), ("D2", 1, ["L2"], 1)]
+    assert l1["detected_campaign_map"][0]["first_alert_ts"] == T0 + 60
+    assert l1["members_without_campaign_id"] == 0
+    assert result["detected_ids_spanning_labelled_campaigns"] == ["D2"]

@@ -30,6 +30,7 @@ from detectors.state.keystate import KeyState, harvest_like
 from detectors.state.slices import PREFIX, wants_slice
 from detectors.state.prompt_memory import PromptMemory, key_hash
 from detectors.summaries import KeySummary
+from detectors.wording import summarize
 
 __all__ = ["DETECTOR", "MILESTONES", "Engine", "EngineStats"]
 
@@ -282,7 +283,8 @@ class Engine:
             severity=severity,
             score=score,
             detector=DETECTOR,
-            reasons=reasons(verdict, PREFIX if verdict.sliced else ""),
+            reasons=(why := reasons(verdict, PREFIX if verdict.sliced else "")),
+            summary=summarize(severity, score, why),
         )
         return [alert]
 

@@ -76,7 +76,12 @@ async def _serve(service: CampaignService, duration: float | None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the campaign stage until SIGINT/SIGTERM or ``--duration``; 0 on a clean stop."""
-    from pipeline.cli.worker import build_metrics, load_or_explain
+    from pipeline.cli.worker import (
+        MetricsPortBusy,
+        build_metrics,
+        idempotence_problem,
+        load_or_explain,
+    )
 
     settings = load_or_explain(args, "campaigns")
     if settings is None:
@@ -97,7 +102,15 @@ def run(args: argparse.Namespace) -> int:
     )
     for noisy in ("kafka", "aiokafka"):  # client chatter at INFO drowns the stage's log
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
-    metrics, server = build_metrics(settings, component="campaigns")
+    problem = idempotence_problem(settings)
+    if problem is not None:
+        print(f"distillwatch campaigns: {problem}", file=sys.stderr)
+        return 2
+    try:
+        metrics, server = build_metrics(settings, component="campaigns")
+    except MetricsPortBusy as exc:
+        print(f"distillwatch campaigns: {exc}", file=sys.stderr)
+        return 1
     service = CampaignService(settings, metrics)
     from pipeline.metrics.campaign_collector import register_campaign_metrics
 

@@ -33,7 +33,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "hook": ("pipeline.hook.cli", "the key-suspension hook (run, audit)"),
     "label": ("pipeline.hook.label", "record analyst feedback on a key"),
+    "triage": (
+        "pipeline.cli.triage",
+        "web page and JSON API: why a key was flagged, its history, label it, release actions",
+    ),
 }
+
+
+def version() -> str:
+    """The installed distribution's version (``distillwatch --version``)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("distillwatch")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
 
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
@@ -42,6 +57,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         prog="distillwatch",
         description="Catch API keys that harvest LLM outputs to distill a competing model.",
     )
+    parser.add_argument("--version", action="version", version=f"distillwatch {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)

@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"distillwatch replay: bad configuration: {describe_error(exc)}", file=sys.stderr)
         return 2
-    show_progress = not args.no_progress and sys.stderr.isatty()
+    # A bar on a terminal, a line every 10 s otherwise (pipeline.progress).
+    show_progress = not args.no_progress
     if args.to_kafka:
         return _push(args, settings, show_progress)
     if args.out is None:

@@ -16,9 +16,11 @@ from typing import Any
 from pipeline.config import Settings, describe_error, load_settings
 
 __all__ = [
+    "MetricsPortBusy",
     "add_arguments",
     "add_connection_arguments",
     "build_metrics",
+    "idempotence_problem",
     "load_or_explain",
     "run",
     "settings_from_args",
@@ -98,8 +100,18 @@ def load_or_explain(args: argparse.Namespace, command: str) -> Settings | None:
     return settings
 
 
+class MetricsPortBusy(RuntimeError):
+    """The /metrics address cannot be served (one line for the user, no traceback)."""
+
+
 def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, Any]:
-    """A ``PipelineMetrics`` on a fresh registry, served on the configured port."""
+    """A ``PipelineMetrics`` on a fresh registry, served on the configured port.
+
+    Raises
+    ------
+    MetricsPortBusy
+        When the address is taken or cannot be bound.
+    """
     from prometheus_client import CollectorRegistry
 
     from pipeline.metrics.pipeline_metrics import PipelineMetrics
@@ -116,8 +128,58 @@ def build_metrics(settings: Settings, component: str = "worker") -> tuple[Any, A
     )
     if component == "worker":  # the "campaign stage absent" rule needs to know it is wanted
         metrics.health.campaigns_enabled.set(1 if settings.campaigns else 0)
-    server = serve(registry, settings.metrics_host, settings.metrics_port)
+    try:
+        server = serve(registry, settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        raise MetricsPortBusy(
+            f"cannot serve /metrics on {settings.metrics_host}:{settings.metrics_port}: "
+            f"{exc.strerror or exc} (another distillwatch process on this host? set --metrics-port "
+            "or DISTILLWATCH_METRICS_PORT; 0 picks a free port)"
+        ) from None
     return metrics, server
+
+
+def idempotence_problem(settings: Settings, timeout: float = 20.0) -> str | None:
+    """Why the broker refuses the idempotent producer the settings ask for, or ``None``.
+
+    Apache Kafka grants it; the embedded Tansu broker (``distillwatch demo``, tests) has
+    no InitProducerId and answers UnknownError, which would otherwise surface as a
+    traceback deep in the detect loop.
+    """
+    if not settings.producer_idempotence:
+        return None
+    import asyncio
+
+    from pipeline.kafka.clients import aio_producer
+
+    async def probe() -> str | None:
+        producer = aio_producer(settings)
+        try:
+            await asyncio.wait_for(producer.start(), timeout)
+        except Exception as exc:  # aiokafka's errors, timeouts, refused connections
+            name = type(exc).__name__
+            if name in (
+                "UnknownError",
+                "UnsupportedVersionError",
+                "ClusterAuthorizationFailedError",
+            ):
+                return (
+                    f"the broker at {settings.kafka_bootstrap_servers} refused an idempotent "
+                    f"producer ({name}; the embedded broker of `distillwatch demo` has none): "
+                    "set DISTILLWATCH_PRODUCER_IDEMPOTENCE=false for it (keep it on for Kafka)"
+                )
+            return None  # not this problem: the worker reports its own connection errors
+        finally:
+            await producer.stop()
+        return None
+
+    chatty = logging.getLogger("aiokafka")
+    level = chatty.level
+    chatty.setLevel(logging.CRITICAL)  # its own line about the refusal would repeat ours
+    try:
+        return asyncio.run(probe())
+    finally:
+        chatty.setLevel(level)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,11 +187,19 @@ def run(args: argparse.Namespace) -> int:
     settings = load_or_explain(args, "worker")
     if settings is None:
         return 2
+    problem = idempotence_problem(settings)
+    if problem is not None:
+        print(f"distillwatch worker: {problem}", file=sys.stderr)
+        return 2
     import faust
 
     from pipeline.runtime.faust_app import create_app
 
-    metrics, server = build_metrics(settings)
+    try:
+        metrics, server = build_metrics(settings)
+    except MetricsPortBusy as exc:
+        print(f"distillwatch worker: {exc}", file=sys.stderr)
+        return 1
     stage = "in this worker" if settings.campaign_stage else "in `distillwatch campaigns`"
     if not settings.campaigns:
         stage = "off"

@@ -44,6 +44,17 @@ def campaign_metrics(
         if alert.campaign_id is not None:
             detected_ids_by_key.setdefault(alert.api_key_id, set()).add(alert.campaign_id)
 
+    first_seen: dict[tuple[str, str], float] = {}
+    for alert in alerts_by_key_items(alerts_by_key):
+        if alert.campaign_id is not None:
+            slot = (alert.api_key_id, alert.campaign_id)
+            first_seen[slot] = min(first_seen.get(slot, alert.ts), alert.ts)
+    labelled_by_detected: dict[str, set[str]] = {}
+    for cid, keys in members.items():
+        for key in keys:
+            for detected in detected_ids_by_key.get(key, ()):
+                labelled_by_detected.setdefault(detected, set()).add(cid)
+
     benign_by_detected: dict[str, set[str]] = {}
     abusive_detected: set[str] = set()
     for key, ids in detected_ids_by_key.items():
@@ -74,6 +85,17 @@ def campaign_metrics(
                 "alerts": len(key_alerts),
                 "alerts_with_campaign_id": sum(1 for a in key_alerts if a.campaign_id),
                 "detected_campaign_ids": found,
+                "detected_campaign_map": _detected_map(
+                    cid,
+                    keys,
+                    detected_ids_by_key,
+                    first_seen,
+                    labelled_by_detected,
+                    benign_by_detected,
+                ),
+                "members_without_campaign_id": sum(
+                    1 for key in keys if key not in detected_ids_by_key
+                ),
                 "benign_keys_pulled_in": len(pulled),
             }
         )
@@ -93,5 +115,50 @@ def campaign_metrics(
             for a in items
             if a.campaign_id
         ),
+        "detected_ids_spanning_labelled_campaigns": sorted(
+            i for i, labelled in labelled_by_detected.items() if len(labelled) > 1
+        ),
         "campaigns": per_campaign,
     }
+
+
+def alerts_by_key_items(alerts_by_key: Mapping[str, list[AlertRecord]]) -> Iterable[AlertRecord]:
+    """Every alert of ``alerts_by_key``."""
+    for items in alerts_by_key.values():
+        yield from items
+
+
+def _detected_map(
+    labelled: str,
+    keys: list[str],
+    detected_ids_by_key: Mapping[str, set[str]],
+    first_seen: Mapping[tuple[str, str], float],
+    labelled_by_detected: Mapping[str, set[str]],
+    benign_by_detected: Mapping[str, set[str]],
+) -> list[dict[str, Any]]:
+    """How one labelled campaign maps to detected campaign ids, largest part first.
+
+    Each detected id is one part of a template group as the campaign stage saw it
+    (docs/CAMPAIGNS.md): a labelled campaign shows under several ids when its members
+    split into parts (fragments of its template cloud, different user agents), and one
+    id shared with another labelled campaign means the stage merged them.
+    """
+    parts: dict[str, list[str]] = {}
+    for key in keys:
+        for detected in detected_ids_by_key.get(key, ()):
+            parts.setdefault(detected, []).append(key)
+    rows: list[dict[str, Any]] = []
+    for detected, carriers in parts.items():
+        first = min(first_seen.get((k, detected), float("inf")) for k in carriers)
+        rows.append(
+            {
+                "detected_id": detected,
+                "members": len(carriers),
+                "member_share": ratio(len(carriers), len(keys)),
+                "first_alert_ts": None if first == float("inf") else first,
+                "other_labelled_campaigns": sorted(labelled_by_detected[detected] - {labelled}),
+                "benign_keys": len(benign_by_detected.get(detected, ())),
+            }
+        )
+    rows.sort(key=lambda r: (-int(r["members"]), r["first_alert_ts"] or 0.0, str(r["detected_id"])))
+    return rows

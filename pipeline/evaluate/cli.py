@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from pipeline.evaluate.evaluation import evaluate, load_inputs, stream_scores
 from pipeline.evaluate.inputs import InputError
@@ -65,16 +66,27 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        inputs = load_inputs(args.alerts, args.labels, args.events, args.feedback)
-        points = None
-        if args.scores is not None:
-            points, scores_report = stream_scores(args.scores)
-            inputs.reports.append(scores_report)
-        evaluation = evaluate(inputs, points, args.sweep_steps, args.samples, args.max_fpr)
-    except InputError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    from pipeline.progress import Heartbeat
+
+    with Heartbeat("evaluate") as beat:  # a line every 10 s: which phase a long run is in
+        try:
+            beat.phase = "reading alerts, labels and events"
+            inputs = load_inputs(args.alerts, args.labels, args.events, args.feedback)
+            points = None
+            if args.scores is not None:
+                beat.phase = "reading scores"
+                points, scores_report = stream_scores(args.scores)
+                inputs.reports.append(scores_report)
+            beat.phase = "computing the metrics"
+            evaluation = evaluate(inputs, points, args.sweep_steps, args.samples, args.max_fpr)
+        except InputError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 2
+        beat.phase = "writing plots and the report"
+        return _write(args, inputs, evaluation)
+
+
+def _write(args: argparse.Namespace, inputs: Any, evaluation: Any) -> int:
     out_dir: Path = args.out
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

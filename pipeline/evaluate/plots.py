@@ -159,12 +159,18 @@ def _timeline_panel(
         if start is not None:
             times.append(_day(start))
             ax.axvline(times[-1], color=color, linestyle="--", lw=0.8)
-    if times:
-        low, high = min(times), max(times)
-        pad = max(_MIN_SPAN - (high - low), 0.0) / 2 + (high - low) * 0.03
-        ax.set_xlim(low - pad, high + pad)
     ax.set_title(name, fontsize=9)
     ax.set_ylim(-0.02, 1.02)
+    if not times:
+        # Nothing to place in time: an empty date axis would read 1970 (date number 0).
+        ax.set_xticks([])
+        ax.text(0.5, 0.5, "no scores or alerts", ha="center", va="center", fontsize=8,
+                transform=ax.transAxes)  # fmt: skip
+        ax.legend(fontsize=6, loc="upper left")
+        return
+    low, high = min(times), max(times)
+    pad = max(_MIN_SPAN - (high - low), 0.0) / 2 + (high - low) * 0.03
+    ax.set_xlim(low - pad, high + pad)
     locator = mdates.AutoDateLocator()  # x values are date numbers: label them as UTC times
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from detectors.timestamps import format_ts
 from pipeline.evaluate.document import (
     Block,
     Bullets,
@@ -328,11 +329,53 @@ def _campaign_section(metrics: Mapping[str, Any]) -> list[Block]:
                 rows,
             )
         )
+    blocks.extend(_campaign_map(c))
     if c["benign_keys_pulled_in_sample"]:
         blocks.append(
             Paragraph("Benign keys in campaigns: " + ", ".join(c["benign_keys_pulled_in_sample"]))
         )
     return blocks
+
+
+def _campaign_map(c: Mapping[str, Any]) -> list[Block]:
+    """Which detected campaign ids each labelled campaign became, and why there can be many."""
+    rows = [
+        [
+            k["campaign_id"] if i == 0 else "",
+            part["detected_id"],
+            f"{part['members']} of {k['members']}",
+            format_ts(part["first_alert_ts"]) if part["first_alert_ts"] is not None else "-",
+            ", ".join(part["other_labelled_campaigns"]) or "-",
+            str(part["benign_keys"]),
+        ]
+        for k in c["campaigns"]
+        for i, part in enumerate(k.get("detected_campaign_map", []))
+    ]
+    if not rows:
+        return []
+    merged = c.get("detected_ids_spanning_labelled_campaigns", [])
+    return [
+        Heading(3, "How labelled campaigns map to detected campaign ids"),
+        Paragraph(
+            "The campaign stage names each part of a template group it scores (docs/CAMPAIGNS.md):"
+            " a labelled campaign shows under several ids when its members split into parts"
+            " (fragments of its template cloud, members with different user agents), each id"
+            " stable for its part. An id shared by two labelled campaigns means the stage merged"
+            f" them ({len(merged)} such ids). Members without any campaign id were caught, if at"
+            " all, by their own per-key alerts."
+        ),
+        Table(
+            [
+                "labelled campaign",
+                "detected id",
+                "members carrying it",
+                "first alert",
+                "also in labelled",
+                "benign keys",
+            ],
+            rows,
+        ),
+    ]
 
 
 def _figures_section(metrics: Mapping[str, Any], plots: Sequence[str]) -> list[Block]:

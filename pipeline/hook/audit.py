@@ -35,6 +35,8 @@ class AuditRow:
     idempotency_key: str | None = None
     outbox_id: int | None = None
     seq: int | None = None
+    #: The alert's summary in words (read by :func:`query`; not a column of ``audit``).
+    summary: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the row as a JSON-ready dict with an RFC 3339 ``decided_at``."""
@@ -43,7 +45,7 @@ class AuditRow:
         return out
 
 
-_COLUMNS = [f for f in AuditRow.__dataclass_fields__ if f != "seq"]
+_COLUMNS = [f for f in AuditRow.__dataclass_fields__ if f not in ("seq", "summary")]
 
 
 def append(conn: sqlite3.Connection, row: AuditRow) -> int:
@@ -80,10 +82,14 @@ def query(conn: sqlite3.Connection, q: AuditQuery) -> list[AuditRow]:
     if q.since is not None:
         where.append("decided_at >= ?")
         params.append(q.since)
-    sql = f"SELECT {','.join(_COLUMNS)}, seq FROM audit"
+    columns = ",".join(f"audit.{c}" for c in _COLUMNS)
+    sql = (
+        f"SELECT {columns}, audit.seq, s.summary FROM audit"
+        " LEFT JOIN alert_summaries s ON s.alert_id = audit.alert_id"
+    )
     if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY seq DESC LIMIT ?"
+        sql += " WHERE " + " AND ".join(f"audit.{w}" for w in where)
+    sql += " ORDER BY audit.seq DESC LIMIT ?"
     params.append(q.limit)
     rows = [AuditRow(*r) for r in conn.execute(sql, params)]
     rows.reverse()

@@ -11,7 +11,6 @@ import argparse
 import getpass
 import logging
 import os
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -19,9 +18,8 @@ from pathlib import Path
 import orjson
 
 from pipeline.config import Settings, load_settings
-from pipeline.hook import audit, outbox
+from pipeline.hook import audit
 from pipeline.hook.policy import (
-    ACTION_STRENGTH,
     PolicyError,
     load_policy,
     parse_duration,
@@ -221,6 +219,8 @@ def _audit(args: argparse.Namespace) -> int:
                 f"{_printable(row.action) or '-':<8} {key or '-':<24} {policy or '-':<16} "
                 f"{'outbox=' + str(row.outbox_id) + ' ' if row.outbox_id else ''}{reason}"
             )
+            if row.summary:
+                print(f"{'':>6} why: {_printable(row.summary)}")
     sys.stdout.flush()
     return 0
 
@@ -242,68 +242,22 @@ def _printable(text: str | None) -> str:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from pipeline.hook.release import release
+
     store = _open_existing(args.db)
     who = getpass.getuser()
     failed = 0
     try:
         for row_id in args.outbox_ids:
-            now = time.time()
-            with store.transaction() as conn:
-                before = outbox.get(conn, row_id)
-                weaker = _not_stronger(conn, before) if before else None
-                if before is not None and weaker is not None:
-                    # Released now it would reach the provider after a stronger action:
-                    # an action on a key only ever climbs (docs/HOOK.md).
-                    print(f"outbox {row_id}: not released: {weaker}", file=sys.stderr)
-                    failed += 1
-                    continue
-                row = outbox.release(conn, row_id, now) if before else None
-                if before is None or row is None:
-                    status = "missing" if before is None else before.status
-                    print(f"outbox {row_id}: not released (status {status})", file=sys.stderr)
-                    failed += 1
-                    continue
-                # A held row was never acted on: releasing it is the action. A
-                # dead row was already decided and counted: this only retries it.
-                outcome = "released" if before.status == "held" else "requeued"
-                audit.append(
-                    conn,
-                    audit.AuditRow(
-                        decided_at=now,
-                        outcome=outcome,
-                        reason=f"by {who}: {args.reason}",
-                        source="cli",
-                        alert_id=row.alert_id,
-                        api_key_id=row.api_key_id,
-                        action=row.action,
-                        idempotency_key=row.idempotency_key,
-                        outbox_id=row.id,
-                    ),
-                )
-            print(f"outbox {row_id}: {outcome}; a running hook sends it now")
+            done = release(store, row_id, args.reason, who, time.time(), "cli")
+            if not done.ok:
+                print(f"outbox {row_id}: {done.message}", file=sys.stderr)
+                failed += 1
+                continue
+            print(f"outbox {row_id}: {done.message}")
     finally:
         store.close()
     return 1 if failed else 0
-
-
-def _not_stronger(conn: sqlite3.Connection, row: outbox.OutboxRow) -> str | None:
-    """Why releasing ``row`` would break the climb, or ``None`` when it would not."""
-    if row.target != "action" or row.api_key_id is None:
-        return None
-    taken = [
-        action
-        for (action,) in conn.execute(
-            "SELECT action FROM audit WHERE api_key_id = ? AND outcome IN ('acted', 'released')"
-            " AND (outbox_id IS NOT ? ) AND action IS NOT NULL",
-            (row.api_key_id, row.id),
-        )
-    ]
-    if not taken:
-        return None
-    strongest = max(taken, key=lambda a: ACTION_STRENGTH.get(a, -1))
-    if ACTION_STRENGTH.get(row.action or "", -1) > ACTION_STRENGTH.get(strongest, -1):
-        return None
-    return f"the key already got {strongest}; {row.action} would follow a stronger action"
 
 
 def _check(args: argparse.Namespace) -> int:

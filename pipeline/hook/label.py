@@ -13,11 +13,13 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.hook.feedback import DEFAULT_TOPIC, append_file, make_record, produce
+from pipeline.config import Settings
+from pipeline.hook.feedback import DEFAULT_TOPIC, FeedbackRecord, append_file, make_record, produce
 
-__all__ = ["DEFAULT_FILE", "add_arguments", "run"]
+__all__ = ["DEFAULT_FILE", "Labelled", "add_arguments", "record_label", "run"]
 
 DEFAULT_FILE = "distillwatch-feedback.jsonl"
 
@@ -47,34 +49,84 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for Kafka")
 
 
+@dataclass(frozen=True)
+class Labelled:
+    """What came of one label: the record, and where it went (``error`` when it failed)."""
+
+    record: FeedbackRecord | None
+    written: bool
+    published: bool
+    error: str | None = None
+    code: int = 0
+
+
+def record_label(
+    api_key_id: str,
+    label: str,
+    reason: str,
+    feedback_file: Path,
+    broker: Settings | None,
+    topic: str = DEFAULT_TOPIC,
+    timeout: float = 15.0,
+    now: float | None = None,
+) -> Labelled:
+    """Append the label to the feedback file and, with a broker, produce it to ``topic``.
+
+    The one code path of ``distillwatch label`` and of the triage page's label action.
+    """
+    try:
+        record = make_record(api_key_id, label, reason, now=time.time() if now is None else now)
+    except ValueError as exc:
+        return Labelled(None, False, False, str(exc), 2)
+    try:
+        append_file(feedback_file, record)
+    except OSError as exc:
+        return Labelled(record, False, False, f"cannot write {feedback_file}: {exc}", 1)
+    if broker is None or not broker.kafka_bootstrap_servers:
+        return Labelled(record, True, False)
+    try:
+        produce(broker.kafka_python_options(), topic, record, timeout)
+    except Exception as exc:  # kafka-python raises many unrelated types
+        return Labelled(
+            record, True, False, f"written to the file, but not to topic {topic}: {exc}", 1
+        )
+    return Labelled(record, True, True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Record the label; exit 1 if Kafka was asked for and failed (the file is kept)."""
-    try:
-        record = make_record(args.api_key_id, args.label, args.reason, now=time.time())
-    except ValueError as exc:
-        print(f"distillwatch label: {exc}", file=sys.stderr)
-        return 2
-    try:
-        append_file(args.feedback_file, record)
-    except OSError as exc:
-        print(f"distillwatch label: cannot write {args.feedback_file}: {exc}", file=sys.stderr)
-        return 1
-    print(f"{record.api_key_id}: labelled {record.label} in {args.feedback_file}")
     from pipeline.hook.cli import broker_settings
 
     try:
         broker = broker_settings(args)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"distillwatch label: written to the file; bad settings: {exc}", file=sys.stderr)
+        broker = None
+        bad_settings = str(exc)
+    else:
+        bad_settings = ""
+    done = record_label(
+        args.api_key_id,
+        args.label,
+        args.reason,
+        args.feedback_file,
+        broker,
+        args.topic,
+        args.timeout,
+    )
+    if done.record is None or not done.written:
+        print(f"distillwatch label: {done.error}", file=sys.stderr)
+        return done.code
+    record = done.record
+    print(f"{record.api_key_id}: labelled {record.label} in {args.feedback_file}")
+    if bad_settings:
+        print(
+            f"distillwatch label: written to the file; bad settings: {bad_settings}",
+            file=sys.stderr,
+        )
         return 1
-    if broker.kafka_bootstrap_servers:
-        try:
-            produce(broker.kafka_python_options(), args.topic, record, args.timeout)
-        except Exception as exc:  # kafka-python raises many unrelated types
-            print(
-                f"distillwatch label: written to the file, but not to topic {args.topic}: {exc}",
-                file=sys.stderr,
-            )
-            return 1
+    if done.error:
+        print(f"distillwatch label: {done.error}", file=sys.stderr)
+        return done.code
+    if done.published:
         print(f"{record.api_key_id}: published to {args.topic}")
     return 0

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -37,6 +38,30 @@ class HandleResult:
     def duplicates(self) -> int:
         """How many alerts were already decided before."""
         return sum(1 for d in self.decisions if d.reason.startswith("duplicate"))
+
+
+def alert_summary(raw: Mapping[str, Any]) -> str:
+    """The alert's plain-language summary; worded from its reasons for alerts without one."""
+    summary = raw.get("summary")
+    if isinstance(summary, str) and summary:
+        return summary[:1000]
+    from detectors.wording import Reason, summarize
+
+    reasons = raw.get("reasons")
+    items = (
+        [Reason.from_mapping(r) for r in reasons if isinstance(r, Mapping)]
+        if isinstance(reasons, list)
+        else []
+    )
+    score = raw.get("score")
+    related = raw.get("related_keys")
+    return summarize(
+        str(raw.get("severity", "")),
+        float(score) if isinstance(score, int | float) else 0.0,
+        items,
+        raw.get("campaign_id") if isinstance(raw.get("campaign_id"), str) else None,
+        len(related) if isinstance(related, list) else 0,
+    )
 
 
 def action_body(alert: IncomingAlert, decision: Decision, decided_at: str) -> bytes:
@@ -150,6 +175,10 @@ class Processor:
                     alert.campaign_id,
                     now,
                 ),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO alert_summaries (alert_id, summary) VALUES (?, ?)",
+                (alert.alert_id, alert_summary(alert.raw)),
             )
         queued = 0
         outbox_id: int | None = None

@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS alerts_seen (
 );
 CREATE INDEX IF NOT EXISTS alerts_seen_key ON alerts_seen (api_key_id, ts);
 
+-- The alert's plain-language summary (ALERTS.md), for `hook audit` (a table of its own so
+-- databases written before it need no migration).
+CREATE TABLE IF NOT EXISTS alert_summaries (
+    alert_id    TEXT PRIMARY KEY,
+    summary     TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS audit (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     decided_at      REAL NOT NULL,

@@ -129,9 +129,15 @@ def _split_cr(lines: list[bytes], tail: bytes) -> tuple[list[bytes], bytes]:
 
 
 class LineProgress:
-    """A rich progress bar on standard error (only when it is a terminal)."""
+    """A rich progress bar on standard error; plain lines when it is not a terminal."""
 
     def __init__(self, label: str, total_bytes: int | None) -> None:
+        self._lines: Any = None
+        if not sys.stderr.isatty():
+            from pipeline.progress import ProgressLines
+
+            self._lines = ProgressLines(label, total_bytes)
+            return
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -148,9 +154,15 @@ class LineProgress:
         self._progress.start()
 
     def update(self, completed_bytes: int, lines: int) -> None:
+        if self._lines is not None:
+            self._lines.update(completed_bytes, lines)
+            return
         self._progress.update(self._task, completed=completed_bytes, lines=lines)
 
     def close(self) -> None:
+        if self._lines is not None:
+            self._lines.close()
+            return
         self._progress.stop()
 
 

@@ -6,7 +6,7 @@ import argparse
 import gzip
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
@@ -114,8 +114,16 @@ def _open_events(stack: ExitStack, path: Path, compress: bool) -> IO[bytes] | gz
     return packed
 
 
-def write_dataset(config: SimulationConfig, out: Path, compress: bool) -> tuple[int, int]:
-    """Write the dataset into ``out``; returns (events written, keys)."""
+def write_dataset(
+    config: SimulationConfig,
+    out: Path,
+    compress: bool,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Write the dataset into ``out``; returns (events written, keys).
+
+    ``progress`` is called with the events written so far after each chunk.
+    """
     out.mkdir(parents=True, exist_ok=True)
     events, labels = simulate(config)
     name = "events.jsonl.gz" if compress else "events.jsonl"
@@ -129,6 +137,8 @@ def write_dataset(config: SimulationConfig, out: Path, compress: bool) -> tuple[
                 handle.write(b"\n".join(chunk) + b"\n")
                 count += len(chunk)
                 chunk.clear()
+                if progress is not None:
+                    progress(count)
         if chunk:
             handle.write(b"\n".join(chunk) + b"\n")
             count += len(chunk)
@@ -144,8 +154,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"distillwatch simulate: {exc}", file=sys.stderr)
         return 2
+    from pipeline.progress import ProgressLines
+
     began = time.perf_counter()  # only for the summary line; nothing generated depends on it
-    count, keys = write_dataset(config, args.out, args.gzip)
+    lines = ProgressLines("simulate", unit="events")  # a line every 10 s; none on short runs
+    count, keys = write_dataset(config, args.out, args.gzip, lambda n: lines.update(0, n))
+    lines.close()
     elapsed = max(time.perf_counter() - began, 1e-9)
     print(
         f"simulate: {count:,} events, {keys:,} keys ({config.benign_keys:,} benign), "

@@ -39,11 +39,11 @@ def make_alert(
     ts: float = T0,
     severity: str = "critical",
     score: float = 0.95,
-    detector: str = "ensemble",
+    detector: str = "extraction_ensemble",
     account: str | None = "acct-1",
     campaign: str | None = None,
 ) -> dict[str, Any]:
-    """An ALERTS.md alert object."""
+    """An alert object as distillwatch emits it (docs/contracts/ALERTS.md)."""
     from pipeline.hook.audit import rfc3339
 
     alert: dict[str, Any] = {
@@ -54,7 +54,9 @@ def make_alert(
         "severity": severity,
         "score": score,
         "detector": detector,
-        "reasons": [{"feature": "template_share", "value": 0.9, "baseline": 0.1}],
+        "reasons": [{"feature": "elicitation_share", "value": 0.9, "baseline": 0.1}],
+        "summary": "Critical (score 0.95): 90% of prompts ask for written-out reasoning or worked"
+        " solutions, 9.0 times the population median (10%).",
     }
     if campaign:
         alert["campaign_id"] = campaign

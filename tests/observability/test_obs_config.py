@@ -63,7 +63,7 @@ def test_generated_dashboards_are_committed_and_well_formed() -> None:
             refs = [t["refId"] for t in panel.get("targets", [])]
             assert len(refs) == len(set(refs)) and all(refs), f"{path.name}: {panel['title']}"
             for target in panel.get("targets", []):
-                assert target["datasource"]["uid"] == DATASOURCE_UID
+                assert target["datasource"]["uid"] == "${datasource}"  # the variable
     assert uids == {
         "distillwatch-overview",
         "distillwatch-detector-health",

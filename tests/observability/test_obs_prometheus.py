@@ -22,6 +22,7 @@ import yaml
 
 from pipeline.config import load_settings
 from pipeline.devtools.embedded_broker import EmbeddedBroker
+from pipeline.devtools.triage_sample import sample_alerts
 from pipeline.kafka.push import push_file
 from pipeline.kafka.topics import ensure_topics
 
@@ -71,16 +72,20 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 prom.wait('up{job="distillwatch-worker"} == 1')
                 stats = push_file([tmp / "events.jsonl"], settings, batch_size=500)
                 assert stats.lines == lines
+                # The detector is retuned often: deterministic alerts (built by the real alert
+                # code) make sure the hook acts and its limiter holds, whatever the worker
+                # raises on this traffic.
+                _publish_sample_alerts(broker.bootstrap_servers, settings.alerts_topic)
                 stages = (
                     # every pushed line counted by the worker (events or rejections)
                     f"sum(distillwatch_events_total) >= {items}",
                     "max(distillwatch_consumer_lag_records) == 0"
                     f" and count(distillwatch_consumer_lag_records) == {FAST_CONFIG.partitions}",
                     "distillwatch_top_key_score",
-                    # the hook consumed every alert the worker published ...
+                    # the hook consumed every alert the worker published (and the sample) ...
                     "sum(distillwatch_hook_alerts_received_total) > 0 and"
                     " sum(distillwatch_hook_alerts_received_total)"
-                    " == scalar(sum(distillwatch_alerts_total))",
+                    f" == scalar(sum(distillwatch_alerts_total)) + {len(sample_alerts())}",
                     # ... delivered the enforced notify, and the limiter held the rest
                     'distillwatch_hook_deliveries_total{result="delivered"} > 0',
                     "sum(distillwatch_hook_limiter_holds_total) > 0",
@@ -100,10 +105,24 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 yield Live(prom, receiver, items)
 
 
+def _publish_sample_alerts(brokers: str, topic: str) -> None:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=brokers, acks="all")
+    try:
+        for alert in sample_alerts():
+            producer.send(topic, key=alert.api_key_id.encode(), value=alert.to_json())
+        producer.flush(30)
+    finally:
+        producer.close(10)
+
+
 def _variables(board: dict[str, Any], prom: Prometheus) -> dict[str, str]:
     """Resolve each query variable to its first value, as Grafana would on load."""
     values = dict(BUILTINS)
     for var in board["templating"]["list"]:
+        if var["type"] in ("datasource", "textbox", "constant"):
+            continue  # not in PromQL: the datasource picks Prometheus, textboxes feed links
         found = LABEL_VALUES.match(var["definition"])
         assert found, f"{board['uid']}: variable {var['name']} is not label_values(...)"
         options = prom.label_values(found["label"], found["match"])

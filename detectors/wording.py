@@ -126,6 +126,7 @@ FEATURES: dict[str, Wording] = {
     "prefixes_per_request": W("count", "{value} network prefixes per request (rotating addresses)", "none"),  # noqa: E501
     "reasoned_share": W("share", "{value} of requests go to a reasoning model", "none"),
     "harvest_like_change": W("strength", "harvest-like traffic rose against its own history (change {value})", "none"),  # noqa: E501
+    "hours_at_warning": W("hours", "its evidence has held for {value}", "none"),
     # campaign stage
     "shared_ip_prefixes": W("strength", "members share network prefixes (overlap {value})", "independent"),  # noqa: E501
     "accounts": W("whole", "members belong to {value} accounts", "none"),
@@ -307,6 +308,8 @@ def _format(value: float, unit: str) -> str:
         return f"{pct:.2f}%"
     if unit == "tokens":
         return _number(value, whole=True) + " tokens"
+    if unit == "hours":
+        return f"{value:.1f} hours"
     if unit == "strength":
         return f"{value:.2f}"
     if unit == "whole":

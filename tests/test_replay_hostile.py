@@ -16,7 +16,7 @@ from pipeline.runtime.replay import replay_files
 from tests.faults.shapes import SHAPES
 
 GOLDEN = Path(__file__).parent / "golden" / "input.jsonl.gz"
-CONFIG = EngineConfig(population_warmup=30, key_warmup_seconds=600)
+CONFIG = EngineConfig(population_warmup=10, key_warmup_seconds=600)
 
 
 def rows_of(path: Path) -> list[dict]:
@@ -24,7 +24,9 @@ def rows_of(path: Path) -> list[dict]:
 
 
 def alert_ids(out: Path) -> list[str]:
-    return [orjson.loads(line)["alert_id"] for line in (out / "alerts.jsonl").read_bytes().split()]
+    return [
+        orjson.loads(line)["alert_id"] for line in (out / "alerts.jsonl").read_bytes().splitlines()
+    ]
 
 
 def test_hostile_lines_among_valid_ones_change_nothing_but_the_rejections(tmp_path: Path) -> None:

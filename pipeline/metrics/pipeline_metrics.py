@@ -162,8 +162,9 @@ class PipelineMetrics:
     state_limit_bytes
         Memory budget for engine state (``distillwatch_state_limit_bytes``); 0 = none.
     population_warmup
-        Scored windows the population model needs (the engine's ``population_warmup``);
-        used for ``distillwatch_engine_warmup_ratio``.
+        Lessons the population scales need (the engine's ``population_warmup``), compared
+        with scorings for ``distillwatch_engine_warmup_ratio`` (an approximation: one
+        key teaches at most once an hour).
     component
         ``component`` label of the build info (``worker``, ``replay``).
     process_metrics
@@ -306,7 +307,7 @@ class PipelineMetrics:
         >>> from detectors.config import EngineConfig
         >>> m = PipelineMetrics.for_config(CollectorRegistry(), EngineConfig(max_keys=5))
         >>> m.population_warmup
-        300
+        10
         """
         return cls(
             registry,

@@ -18,16 +18,24 @@ import orjson
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "unit"))
-from traffic import START, chat_app, classifier, harvester  # noqa: E402
+from traffic import START, chat_app, classifier, harvester, rag_app  # noqa: E402
 
 
 def events() -> list[bytes]:
+    # One harvester among a small population: the engine measures every key against
+    # the keys around it (a population scale needs ten established keys a partition).
     rng = random.Random(2026)
     streams = [
         harvester(random.Random(1), "golden-harvester", START, 22.0, rate=0.06),
-        chat_app(random.Random(2), "golden-chat", START, 22.0, peak=0.02),
-        classifier(random.Random(3), "golden-classifier", START, 22.0, rate=0.02),
-    ]
+        harvester(random.Random(4), "golden-slow", START + 3600.0, 21.0, rate=0.005),
+        # A harvester seen through metadata only: no prompt text.
+        (e._replace(prompt_text=None)
+         for e in harvester(random.Random(5), "golden-bare", START, 22.0, rate=0.04)),
+    ]  # fmt: skip
+    for i in range(10):
+        streams.append(chat_app(random.Random(10 + i), f"golden-chat-{i}", START, 22.0, 0.02))
+        streams.append(classifier(random.Random(30 + i), f"golden-class-{i}", START, 22.0, 0.01))
+        streams.append(rag_app(random.Random(50 + i), f"golden-rag-{i}", START, 22.0, 0.01))
     lines = []
     for event in heapq.merge(*streams, key=lambda e: e.ts):
         obj = {k: v for k, v in event._asdict().items() if v is not None}

@@ -1,15 +1,12 @@
 """Traffic for the observability tests: the simulator's benign population plus harvesters.
 
 The worker is fed :func:`pipeline.simulate.simulate` traffic (realistic benign
-keys, retried duplicates, malformed records). The simulator's abuse scenarios
-need days of event time before the engine is confident enough to alert, far
-too slow for a test that must finish in seconds, so a few machine-paced
-harvesting keys (templated "step by step" prompts, long outputs, n=4, one IP
-prefix) are merged in by event time. The engine's pacing family only counts
-after ~4 observed hours and saturates at 16 (detectors/ensemble.py), so the
-default span is 13 simulated hours: with :data:`FAST_CONFIG` each harvester
-raises a warning after ~7 h and a critical alert after ~11 h (~45k events,
-~130 of them malformed).
+keys, retried duplicates, malformed records): the population the engine measures
+every key against. A few machine-paced harvesting keys (templated "step by step"
+prompts, each item asked once, long outputs, n=4, one IP prefix) are merged in by
+event time; with :data:`FAST_CONFIG` they alert as soon as the population scales
+are warm (within the first simulated hour). The default span is 13 simulated hours
+(~45k events, ~130 of them malformed).
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ START = 1_791_158_400.0  # 2026-10-05T00:00:00Z, the simulator's default start
 FAST_CONFIG = EngineConfig(
     window_seconds=60,
     key_warmup_seconds=600,
-    population_warmup=30,
+    population_warmup=10,
     min_window_events=3,
     recovery_seconds=600,
     partitions=2,
@@ -65,7 +62,7 @@ def harvesters(
             "temperature": 1.0,
             "client_ip": f"203.0.113.{10 + i}",
             "user_agent": "python-requests/2.31",
-            "prompt_text": f"Explain {topic} topic #{seq % 97} step by step. Show your reasoning.",
+            "prompt_text": f"Explain {topic} topic #{seq} step by step. Show your reasoning.",
         }
         heapq.heappush(heap, (ts + pace, i))
 

@@ -68,7 +68,7 @@ def _start_worker(settings: Settings, log: Path, metrics_port: int = 0) -> subpr
         "DISTILLWATCH_CHECKPOINT_INTERVAL_SECONDS": str(settings.checkpoint_interval_seconds),
         "DISTILLWATCH_CAMPAIGN_IDLE_SECONDS": str(settings.campaign_idle_seconds),
         "DISTILLWATCH_MAX_POLL_RECORDS": str(settings.max_poll_records),
-        "DISTILLWATCH_ENGINE": '{"population_warmup": 30, "key_warmup_seconds": 600}',
+        "DISTILLWATCH_ENGINE": '{"population_warmup": 10, "key_warmup_seconds": 600}',
     }
     handle = log.open("ab")
     return subprocess.Popen([str(BIN / "distillwatch"), "worker"], env=env, stdout=handle,

@@ -295,8 +295,8 @@ def test_engine_reasons_are_the_strongest_parts_first_with_their_baselines() -> 
         Evidence("elicitation", 2.5, (Part("elicitation_share", 0.9, 0.01, 8.0, 2.5),)),
         Evidence("structure", -1.0, (Part("context_spread", 0.9, 0.0, 0.0, -1.0),)),
     )  # fmt: skip
-    verdict = Verdict(0.9, 8.0, "day", families, Support(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0,
-                      key_statistics([0.0] * 40))  # fmt: skip
+    quiet = Support(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    verdict = Verdict(0.9, 8.0, "day", families, quiet, 0.0, key_statistics([0.0] * 40))
     out = reasons(verdict)
     assert [r.feature for r in out] == ["elicitation_share", "output_per_input", "answer_tokens"]
     assert out[1].value == 12.0 and out[1].baseline == 0.2

@@ -50,7 +50,7 @@ class EngineConfig:
         prompts of a key's window are fingerprinted, then one in ``content_stride``.
     prompt_memory_bits
         log2 of the size in bits of each generation of the engine's prompt memory
-        (four generations: 2**bits / 2 bytes in all; 20 gives 512 KiB per engine).
+        (four generations: 2**bits / 2 bytes in all; 21 gives 1 MiB per engine).
     warning_threshold, critical_threshold
         Ensemble score at which an episode opens with a warning / escalates to critical.
     recover_threshold, recovery_seconds
@@ -78,7 +78,7 @@ class EngineConfig:
     dedup_capacity: int = 200_000
     content_full_events: int = 4
     content_stride: int = 8
-    prompt_memory_bits: int = 20
+    prompt_memory_bits: int = 21
     warning_threshold: float = 0.6
     critical_threshold: float = 0.85
     recover_threshold: float = 0.4

@@ -79,7 +79,7 @@ CAPS: dict[str, tuple[float, float]] = {
     "yield": (3.0, -3.0),
     "quantity": (1.5, 0.0),
     "elicitation": (2.5, -1.5),
-    "coverage": (0.5, -2.5),
+    "coverage": (0.5, -4.0),
     "structure": (1.5, -2.5),
 }
 

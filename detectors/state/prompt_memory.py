@@ -8,7 +8,7 @@ Bloom filters over a deterministic sample of prompt hashes
 two generations: when a generation has taken its share of insertions, the older
 one is dropped. Sampling stretches the memory: a generation remembers
 ``SAMPLE`` times as many prompts as it holds. Memory is fixed per engine
-(``2 * 2 * 2**bits / 8`` bytes: 512 KiB at the default), not per key; the
+(``2 * 2 * 2**bits / 8`` bytes: 1 MiB at the default), not per key; the
 false-positive rate stays near 3 % while a generation fills.
 
 A key's repeats of its *own* prompts are kept per key, over its whole history
@@ -22,7 +22,7 @@ from zlib import crc32
 __all__ = ["SAMPLE", "BloomGenerations", "PromptMemory", "key_hash"]
 
 #: One prompt hash in SAMPLE is remembered (and answered for).
-SAMPLE = 8
+SAMPLE = 4
 _MASK64 = (1 << 64) - 1
 
 
@@ -81,8 +81,8 @@ class PromptMemory:
     Parameters
     ----------
     bits
-        log2 of each generation's size in bits (default 20: 128 KiB a generation,
-        512 KiB per engine, ~65k sampled prompts, about half a million prompts, per
+        log2 of each generation's size in bits (default 21: 256 KiB a generation,
+        1 MiB per engine, ~130k sampled prompts, about half a million prompts, per
         generation).
 
     Examples
@@ -94,11 +94,11 @@ class PromptMemory:
     (True, False)
     >>> memory.observe(key_hash("k2"), 40)  # another key sent it
     (True, True)
-    >>> memory.observe(key_hash("k2"), 41)  # not in the sample: nothing to say
+    >>> memory.observe(key_hash("k2"), 42)  # not in the sample: nothing to say
     (False, False)
     """
 
-    def __init__(self, bits: int = 20) -> None:
+    def __init__(self, bits: int = 21) -> None:
         self.bits = bits
         self.own = BloomGenerations(bits)
         self.anyone = BloomGenerations(bits)

@@ -63,8 +63,21 @@ CONTENDERS: dict[str, tuple[str, str, str]] = {
 TARGETED = ("replay", "replay_meta")
 
 # ~286k events with prompts (about 530 bytes each); quick: a few thousand.
-FULL_DATASET = {"seed": 1, "days": 0.25, "benign_keys": 400, "attack_instances": 3}
-QUICK_DATASET = {"seed": 1, "days": 0.02, "benign_keys": 40, "attack_instances": 1}
+# Every key logs every field (``--pin fields=all``), so every event carries prompt_text.
+FULL_DATASET = {
+    "seed": 1,
+    "days": 0.25,
+    "benign_keys": 400,
+    "attack_instances": 3,
+    "pins": [["fields", "all"]],
+}
+QUICK_DATASET = {
+    "seed": 1,
+    "days": 0.02,
+    "benign_keys": 40,
+    "attack_instances": 1,
+    "pins": [["fields", "all"]],
+}
 
 
 # -- the input files -------------------------------------------------------------------
@@ -89,7 +102,8 @@ def ensure_dataset(params: dict[str, Any]) -> tuple[Path, Path]:
     # (make bench next to the smoke test) never see each other's half-written files.
     staging = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     staging.mkdir(parents=True, exist_ok=True)
-    write_dataset(SimulationConfig(**params), staging, compress=False)
+    pins = tuple(tuple(pin) for pin in params.get("pins", ()))
+    write_dataset(SimulationConfig(**{**params, "pins": pins}), staging, compress=False)
     _strip_prompts(staging / "events.jsonl", staging / "events-metadata.jsonl")
     (staging / "params.json").write_bytes(orjson.dumps(params))
     try:

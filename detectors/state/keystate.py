@@ -8,8 +8,9 @@ so a key can be scored in the middle of a window (early decisions) without
 changing its state.
 
 The layout is :mod:`detectors.state.layout`; the compiled hot path
-(``native/src/keystate.rs``) implements :meth:`KeyState.add` on the same arrays
-and must give identical results (tests/unit/test_native.py).
+(``native/src/keystate.rs``) implements :meth:`KeyState.add` and :func:`fold_values`
+on the same arrays, through their public names and the buffer protocol, and must
+give identical results (tests/unit/test_native.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import math
 from array import array
 from typing import Any
 
+from detectors.native import NATIVE
 from detectors.state import layout as L
 from detectors.state.layout import (
     ACTIVE_MASK,
@@ -168,7 +170,7 @@ class KeyState:
         v[L.TOKENS_SEEN] += tokens
         ring = self.items
         if ring is None:
-            ring = self.items = array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
+            ring = self.prompt_items()
         self._track(ring, min(exact, L.SKETCH_EMPTY - 1))
         new = 0
         if items:
@@ -188,6 +190,12 @@ class KeyState:
             t[ITEM_NEXT] = slot
         if signature and self._add_frame(signature) and new:
             v[L.SWEEP] += 1
+
+    def prompt_items(self) -> array:
+        """The ring of item hashes and the prompt sketch (``items``), made on first use."""
+        if self.items is None:
+            self.items = array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
+        return self.items
 
     def _track(self, ring: array, exact: int) -> None:
         # The key's bottom-k sketch of prompt hashes: a prompt whose hash is in the range
@@ -249,7 +257,7 @@ class KeyState:
         day = int(now // L.DAY)
         if day != int(t[DAY_INDEX]):
             self._roll_day(day)
-        fold_values(v, elapsed, hour % 24)
+        _fold_values(v, elapsed, hour % 24)
         t[FOLDED_TS] = now
         t[WINDOW_EVENTS] = 0.0
 
@@ -467,3 +475,7 @@ def fold_values(v: array, elapsed: float, slot: int) -> None:
         v[L.PROFILE + slot] += events
     for i in range(L.COUNTERS):
         v[i] = 0.0
+
+
+#: :func:`fold_values`, compiled where available (``native/src/keystate.rs``).
+_fold_values = NATIVE.fold_values if NATIVE is not None else fold_values

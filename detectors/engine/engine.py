@@ -37,8 +37,8 @@ from detectors.keybudget import KeyBudget
 from detectors.native import NATIVE
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState, harvest_like
-from detectors.state.slices import PREFIX, wants_slice
 from detectors.state.prompt_memory import PromptMemory, key_hash
+from detectors.state.slices import PREFIX, wants_slice
 from detectors.summaries import KeySummary
 
 __all__ = ["DETECTOR", "MILESTONES", "Engine", "EngineStats"]
@@ -59,9 +59,7 @@ EXPIRY_SCAN = 1024
 _NO_ALERTS: list[Alert] = []
 _NOT_SEEN = (False, False)
 # Attributes rebuilt from config on restore (see ``Engine._bind``), never saved.
-_DERIVED = frozenset(
-    {"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process"}
-)
+_DERIVED = frozenset({"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process"})
 
 
 @dataclass
@@ -163,8 +161,10 @@ class Engine:
                 fp = fingerprint_fields(event.prompt_text)
                 seen = self._prompts.observe(key_hash(key), fp[3])
         index = self._attributes
-        ip, agent, model = index.ip(event.client_ip), index.text(event.user_agent), index.text(
-            event.model
+        ip, agent, model = (
+            index.ip(event.client_ip),
+            index.text(event.user_agent),
+            index.text(event.model),
         )
         hit = harvest_like(
             event.prompt_tokens,

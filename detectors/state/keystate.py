@@ -42,7 +42,7 @@ from detectors.state.layout import (
     WINDOW_EVENTS,
 )
 
-__all__ = ["KeyState", "harvest_like", "observe"]
+__all__ = ["KeyState", "fold_values", "harvest_like", "horizon_sums", "observe"]
 
 _LOG1P = math.log1p
 _DECAY_TABLES = tuple(L.HORIZONS)
@@ -306,10 +306,7 @@ class KeyState:
 
     def sums(self, horizon: int, now: float) -> list[float]:
         """Counters of ``horizon`` (0 hour, 1 day, 2 week) decayed to ``now``, window included."""
-        v = self.values
-        decay = math.exp(-max(now - self.times[FOLDED_TS], 0.0) / L.HORIZONS[horizon])
-        base = L.COUNTERS * (horizon + 1)
-        return [v[base + i] * decay + v[i] for i in range(L.COUNTERS)]
+        return _horizon_sums(self.values, self.times[FOLDED_TS], horizon, now)
 
     @property
     def hour_profile(self) -> memoryview:
@@ -319,9 +316,7 @@ class KeyState:
     def frames(self, min_weight: float = 2.0) -> tuple[int, ...]:
         """Signatures of the key's recurring frames (weight at least ``min_weight``)."""
         v, b = self.values, self.bits
-        return tuple(
-            b[FRAME_SIGS + i] for i in range(FRAMES) if v[FRAME_WEIGHTS + i] >= min_weight
-        )
+        return tuple(b[FRAME_SIGS + i] for i in range(FRAMES) if v[FRAME_WEIGHTS + i] >= min_weight)
 
     def bitmap(self, today: int, yesterday: int, words: int = 1) -> int:
         """Union of a two-generation bitmap's days, as one int."""
@@ -477,5 +472,13 @@ def fold_values(v: array, elapsed: float, slot: int) -> None:
         v[i] = 0.0
 
 
-#: :func:`fold_values`, compiled where available (``native/src/keystate.rs``).
+def horizon_sums(values: array, folded_ts: float, horizon: int, now: float) -> list[float]:
+    """The counters of ``horizon`` decayed from ``folded_ts`` to ``now``, the window added."""
+    decay = math.exp(-max(now - folded_ts, 0.0) / L.HORIZONS[horizon])
+    base = L.COUNTERS * (horizon + 1)
+    return [values[base + i] * decay + values[i] for i in range(L.COUNTERS)]
+
+
+# Compiled where available (``native/src/keystate.rs``); the functions above are the reference.
 _fold_values = NATIVE.fold_values if NATIVE is not None else fold_values
+_horizon_sums = NATIVE.horizon_sums if NATIVE is not None else horizon_sums

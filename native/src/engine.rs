@@ -177,8 +177,18 @@ impl HotPath {
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Ok(self.step(py, event)?.0)
+        Ok(self.step(py, event)?.alerts)
     }
+}
+
+/// What one step did, for the sharded path.
+pub(crate) struct Stepped<'py> {
+    pub(crate) alerts: Bound<'py, PyAny>,
+    /// Whether it called back into the engine (only then may a key have been scored,
+    /// and a campaign summary made).
+    pub(crate) called_back: bool,
+    /// The engine's watermark after the step (NaN when the reference ran).
+    pub(crate) watermark: f64,
 }
 
 /// An event's fields the compiled step reads, checked before anything is written.
@@ -274,19 +284,22 @@ impl HotPath {
         &self,
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
-    ) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    ) -> PyResult<Stepped<'py>> {
         let alerts = self.reference.bind(py).call1((event,))?;
         self.refresh(py)?;
-        Ok((alerts, true))
+        Ok(Stepped {
+            alerts,
+            called_back: true,
+            watermark: f64::NAN,
+        })
     }
 
-    /// `process`, and whether it called back into the engine (only then may it have
-    /// scored a key, and so produced a campaign summary).
+    /// `process`, and what it did.
     pub(crate) fn step<'py>(
         &self,
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
-    ) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    ) -> PyResult<Stepped<'py>> {
         if !event.get_type().is(self.event_type.bind(py)) {
             return self.by_reference(py, event);
         }
@@ -312,7 +325,11 @@ impl HotPath {
             };
             if seen {
                 bump(stats, intern!(py, "events_duplicate"))?;
-                return Ok((self.no_alerts.bind(py).clone().into_any(), false));
+                return Ok(Stepped {
+                    alerts: self.no_alerts.bind(py).clone().into_any(),
+                    called_back: false,
+                    watermark,
+                });
             }
         }
         bump(stats, intern!(py, "events_valid"))?;
@@ -422,22 +439,30 @@ impl HotPath {
         if called_back {
             self.refresh(py)?;
         }
-        Ok((alerts, called_back))
+        Ok(Stepped {
+            alerts,
+            called_back,
+            watermark: watermark.max(ts),
+        })
     }
 }
 
 /// `detectors.sharded.ShardedEngine.process`, compiled: route the event to its
 /// partition's engine (Kafka's partitioner), run that engine's `HotPath`, and call
-/// back into Python (`merge`, the sharded engine's `_merge`) only when a summary may
-/// wait: the engine called back into Python (only there are keys scored), or the
-/// merger holds summaries back (`held`, its buffer). Anything but an event with a
-/// str key goes to `reference` (`ShardedEngine.process`).
+/// back into Python (`merge`, the sharded engine's `_merge`) only when that can do
+/// something: the engine called back into Python (only there are keys scored and
+/// summaries made), or the merger holds summaries back (`held`, its buffer) and the
+/// partition's watermark moved since the partition's last `merge` (otherwise `merge`
+/// would advance nothing, and every `merge` ends by releasing what it can). Anything
+/// but an event with a str key goes to `reference` (`ShardedEngine.process`).
 #[pyclass(module = "distillwatch_native", frozen)]
 pub struct ShardedPath {
     reference: Py<PyAny>,
     paths: Vec<Py<HotPath>>,
     merge: Option<Py<PyAny>>,
     held: Option<Py<PyList>>,
+    // Per partition, the engine's watermark (f64 bits) at its last `merge`.
+    merged: Vec<AtomicU64>,
 }
 
 #[pymethods]
@@ -455,11 +480,16 @@ impl ShardedPath {
                 "one hot path per engine, at least one",
             ));
         }
+        let merged = paths
+            .iter()
+            .map(|_| AtomicU64::new(f64::NAN.to_bits()))
+            .collect();
         Ok(ShardedPath {
             reference,
             paths,
             merge,
             held,
+            merged,
         })
     }
 
@@ -494,14 +524,18 @@ impl ShardedPath {
             return self.reference.bind(py).call1((event,));
         };
         let partition = crate::partition::partition_of(text, self.paths.len() as u32) as usize;
-        let (alerts, called_back) = self.paths[partition].get().step(py, event)?;
+        let step = self.paths[partition].get().step(py, event)?;
         let Some(merge) = &self.merge else {
-            return Ok(alerts);
+            return Ok(step.alerts);
         };
         let held = self.held.as_ref().is_some_and(|h| !h.bind(py).is_empty());
-        if called_back || held {
-            return merge.bind(py).call1((partition, alerts));
+        let merged = &self.merged[partition];
+        let moved = step.watermark != f64::from_bits(merged.load(Ordering::Relaxed));
+        if step.called_back || (held && moved) {
+            let alerts = merge.bind(py).call1((partition, step.alerts))?;
+            merged.store(step.watermark.to_bits(), Ordering::Relaxed);
+            return Ok(alerts);
         }
-        Ok(alerts)
+        Ok(step.alerts)
     }
 }

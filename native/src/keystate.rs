@@ -572,6 +572,36 @@ pub fn fold_values(
     Ok(())
 }
 
+/// `keystate.horizon_sums`: a horizon's counters decayed to `now`, the open window added.
+#[pyfunction]
+pub fn horizon_sums(
+    py: Python<'_>,
+    values: &Bound<'_, PyAny>,
+    folded_ts: f64,
+    horizon: usize,
+    now: f64,
+) -> PyResult<Vec<f64>> {
+    let Some(tau) = HORIZONS.get(horizon) else {
+        return Err(pyo3::exceptions::PyIndexError::new_err(
+            "tuple index out of range",
+        ));
+    };
+    let buffer = PyBuffer::<f32>::get(values)?;
+    let Some(v) = buffer.as_slice(py).filter(|v| v.len() == VALUES_SIZE) else {
+        return Err(PyBufferError::new_err("not a KeyState's values"));
+    };
+    // max(now - folded_ts, 0.0), NaN and -0.0 included
+    let elapsed = now - folded_ts;
+    let elapsed = if 0.0 > elapsed { 0.0 } else { elapsed };
+    let decay = (-elapsed / tau).exp();
+    let base = COUNTERS * (horizon + 1);
+    let sums = (0..COUNTERS)
+        .map(|i| f64::from(v[base + i].get()) * decay + f64::from(v[i].get()))
+        .collect();
+    buffer.release(py);
+    Ok(sums)
+}
+
 /// `keystate.harvest_like`, for the test that compares them.
 #[pyfunction]
 #[pyo3(name = "harvest_like")]

@@ -31,6 +31,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint::fingerprint_fields, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::fold_values, m)?)?;
+    m.add_function(wrap_pyfunction!(keystate::horizon_sums, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::harvest_like_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::observe_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::key_hash_py, m)?)?;

@@ -191,36 +191,37 @@ pub(crate) struct Stepped<'py> {
     pub(crate) watermark: f64,
 }
 
-/// An event's fields the compiled step reads, checked before anything is written.
-struct Fields<'py> {
+/// An event's fields the compiled step reads, checked before anything is written
+/// (borrowed from the event tuple).
+struct Fields<'a, 'py> {
     request: Request,
-    ts: Bound<'py, PyFloat>,
-    key: Bound<'py, PyString>,
-    request_id: Option<Bound<'py, PyString>>,
-    account_id: Bound<'py, PyAny>,
-    model: Option<Bound<'py, PyString>>,
-    client_ip: Option<Bound<'py, PyString>>,
-    user_agent: Option<Bound<'py, PyString>>,
-    prompt_text: Option<Bound<'py, PyString>>,
+    ts: &'a Bound<'py, PyFloat>,
+    key: &'a Bound<'py, PyString>,
+    request_id: Option<&'a Bound<'py, PyString>>,
+    account_id: &'a Bound<'py, PyAny>,
+    model: Option<&'a Bound<'py, PyString>>,
+    client_ip: Option<&'a Bound<'py, PyString>>,
+    user_agent: Option<&'a Bound<'py, PyString>>,
+    prompt_text: Option<&'a Bound<'py, PyString>>,
 }
 
-fn optional_str<'py>(value: Bound<'py, PyAny>) -> Option<Option<Bound<'py, PyString>>> {
+fn optional_str<'a, 'py>(value: &'a Bound<'py, PyAny>) -> Option<Option<&'a Bound<'py, PyString>>> {
     if value.is_none() {
         return Some(None);
     }
-    value.cast_into_exact::<PyString>().ok().map(Some)
+    value.cast_exact::<PyString>().ok().map(Some)
 }
 
-impl<'py> Fields<'py> {
-    fn read(event: &Bound<'py, PyTuple>) -> Option<Fields<'py>> {
-        let item = |i: usize| event.get_item(i).ok();
+impl<'a, 'py> Fields<'a, 'py> {
+    fn read(event: &'a Bound<'py, PyTuple>) -> Option<Fields<'a, 'py>> {
         let request = Request::read(event)?;
-        let ts = item(0)?.cast_into_exact::<PyFloat>().ok()?;
-        let key = item(API_KEY_ID)?.cast_into_exact::<PyString>().ok()?;
-        let request_id = optional_str(item(REQUEST_ID)?)?;
+        let item = event.as_slice();
+        let ts = item[0].cast_exact::<PyFloat>().ok()?;
+        let key = item[API_KEY_ID].cast_exact::<PyString>().ok()?;
+        let request_id = optional_str(&item[REQUEST_ID])?;
         // Lone surrogates: the reference raises where it hashes them; let it.
         key.to_str().ok()?;
-        if let Some(rid) = &request_id {
+        if let Some(rid) = request_id {
             rid.to_str().ok()?;
         }
         Some(Fields {
@@ -228,11 +229,11 @@ impl<'py> Fields<'py> {
             ts,
             key,
             request_id,
-            account_id: item(ACCOUNT_ID)?,
-            model: optional_str(item(MODEL)?)?,
-            client_ip: optional_str(item(CLIENT_IP)?)?,
-            user_agent: optional_str(item(USER_AGENT)?)?,
-            prompt_text: optional_str(item(PROMPT_TEXT)?)?,
+            account_id: &item[ACCOUNT_ID],
+            model: optional_str(&item[MODEL])?,
+            client_ip: optional_str(&item[CLIENT_IP])?,
+            user_agent: optional_str(&item[USER_AGENT])?,
+            prompt_text: optional_str(&item[PROMPT_TEXT])?,
         })
     }
 }
@@ -303,7 +304,8 @@ impl HotPath {
         if !event.get_type().is(self.event_type.bind(py)) {
             return self.by_reference(py, event);
         }
-        let Some(f) = Fields::read(event.cast::<PyTuple>()?) else {
+        let tuple = event.cast::<PyTuple>()?;
+        let Some(f) = Fields::read(tuple) else {
             return self.by_reference(py, event);
         };
         let engine = self.engine.bind(py);
@@ -315,7 +317,7 @@ impl HotPath {
             return self.by_reference(py, event);
         }
         let stats = self.stats.bind(py);
-        if let Some(rid) = &f.request_id {
+        if let Some(rid) = f.request_id {
             let ids = self.recent_ids.bind(py);
             let seen = match ids.cast::<RecentIds>() {
                 Ok(native) => native.borrow_mut().seen(f.key.to_str()?, rid.to_str()?),
@@ -334,12 +336,12 @@ impl HotPath {
         }
         bump(stats, intern!(py, "events_valid"))?;
         if ts > watermark {
-            engine.setattr(intern!(py, "watermark"), &f.ts)?;
+            engine.setattr(intern!(py, "watermark"), f.ts)?;
         }
         let mut called_back = false;
         let mut alerts = self.no_alerts.bind(py).clone().into_any();
         let keys = self.keys.bind(py);
-        let found = keys.get_item(&f.key)?;
+        let found = keys.get_item(f.key)?;
         let mut open = None;
         if let Some(state) = &found {
             let buffers = Buffers::of(state)?;
@@ -362,22 +364,22 @@ impl HotPath {
             }
         };
         if !f.account_id.is_none() {
-            state.setattr(intern!(py, "account_id"), &f.account_id)?;
+            state.setattr(intern!(py, "account_id"), f.account_id)?;
         }
         let arrays = buffers.arrays(py)?;
         let mut fingerprint = None;
-        if let Some(text) = &f.prompt_text {
+        if let Some(text) = f.prompt_text {
             let taken = arrays.times[WINDOW_EVENTS].get() as i64 - self.full_events;
             if taken < 0 || taken % self.stride == 0 {
                 let fp = fingerprint_of(text)?;
-                let key = prompt_memory::key_hash(&f.key)?;
+                let key = prompt_memory::key_hash(f.key)?;
                 let seen = prompt_memory::observe(self.prompts.bind(py), key, fp.exact)?;
                 fingerprint = Some((fp, seen));
             }
         }
-        let ip = f.client_ip.as_ref().map_or(Ok(-1), ip_position)?;
-        let agent = f.user_agent.as_ref().map_or(Ok(-1), text_position)?;
-        let model = f.model.as_ref().map_or(Ok(-1), text_position)?;
+        let ip = f.client_ip.map_or(Ok(-1), ip_position)?;
+        let agent = f.user_agent.map_or(Ok(-1), text_position)?;
+        let model = f.model.map_or(Ok(-1), text_position)?;
         if called_back {
             self.refresh(py)?;
         }
@@ -424,7 +426,7 @@ impl HotPath {
             } else {
                 f.ts.clone()
             };
-            alerts = self.score.bind(py).call1((&f.key, &state, now, &f.ts))?;
+            alerts = self.score.bind(py).call1((f.key, &state, now, f.ts))?;
             called_back = true;
         }
         let since: i64 = engine

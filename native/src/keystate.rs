@@ -33,10 +33,7 @@ pub(crate) fn exact_f64(value: &Bound<'_, PyAny>) -> Option<f64> {
 
 /// An int (bools included, as Python counts them) within +-2**53.
 pub(crate) fn exact_int(value: &Bound<'_, PyAny>) -> Option<i64> {
-    if !value.is_instance_of::<PyInt>() {
-        return None;
-    }
-    let v: i64 = value.extract().ok()?;
+    let v: i64 = value.cast::<PyInt>().ok()?.extract().ok()?;
     (-EXACT..=EXACT).contains(&v).then_some(v)
 }
 
@@ -69,23 +66,19 @@ pub(crate) const ACCOUNT_CREATED_AT: usize = 18;
 impl Request {
     /// The numbers of an `Event` (a tuple in field order), or None: the reference decides.
     pub(crate) fn read(event: &Bound<'_, PyTuple>) -> Option<Request> {
-        if event.len() != crate::engine::EVENT_FIELDS.len() {
+        let fields = event.as_slice();
+        if fields.len() != crate::engine::EVENT_FIELDS.len() {
             return None;
         }
-        let item = |i: usize| event.get_item(i).ok();
-        let counts = |i: usize| exact_int(&item(i)?).filter(|v| *v >= 0);
-        let optional = |i: usize| -> Option<Option<Bound<'_, PyAny>>> {
-            let value = item(i)?;
-            Some(if value.is_none() { None } else { Some(value) })
+        let counts = |i: usize| exact_int(&fields[i]).filter(|v| *v >= 0);
+        let max_tokens = match &fields[MAX_TOKENS] {
+            v if v.is_none() => None,
+            v => Some(exact_int(v)?),
         };
-        let max_tokens = match optional(MAX_TOKENS)? {
-            None => None,
-            Some(v) => Some(exact_int(&v)?),
-        };
-        let temperature_bin = match optional(TEMPERATURE)? {
-            None => None,
-            Some(v) => {
-                let t = exact_f64(&v)?;
+        let temperature_bin = match &fields[TEMPERATURE] {
+            v if v.is_none() => None,
+            v => {
+                let t = exact_f64(v)?;
                 // int(nan) and 1 << negative raise in the reference: leave those to it.
                 if !(t.is_finite() && t >= 0.0) {
                     return None;
@@ -93,22 +86,22 @@ impl Request {
                 Some((t.min(3.15) * 20.0) as u32)
             }
         };
-        let account_created = match optional(ACCOUNT_CREATED_AT)? {
-            None => None,
-            Some(v) => Some(exact_f64(&v)?),
+        let account_created = match &fields[ACCOUNT_CREATED_AT] {
+            v if v.is_none() => None,
+            v => Some(exact_f64(v)?),
         };
         let n = counts(CHOICES)?;
         if n < 1 {
             return None; // a division by zero in the reference
         }
         Some(Request {
-            ts: exact_f64(&item(TS)?)?,
+            ts: exact_f64(&fields[TS])?,
             prompt_tokens: counts(PROMPT_TOKENS)?,
             completion_tokens: counts(COMPLETION_TOKENS)?,
             reasoning_tokens: counts(REASONING_TOKENS)?,
             n,
             max_tokens,
-            status: exact_int(&item(STATUS)?)?,
+            status: exact_int(&fields[STATUS])?,
             temperature_bin,
             account_created,
         })

@@ -54,7 +54,7 @@ def mean_bounds(total: float, squares: float, n: float, min_sd: float) -> Bounde
         return NOTHING
     mean = total / n
     var = squares / n - mean * mean
-    if 0.0 > var:
+    if var < 0.0:
         var = 0.0
     sd = _sqrt(var)
     if min_sd > sd:
@@ -74,9 +74,9 @@ def share_bounds(k: float, n: float) -> Bounded:
     if n < 1.0:
         return NOTHING
     p = k / n
-    if 0.0 > p:
+    if p < 0.0:
         p = 0.0
-    if 1.0 < p:
+    if p > 1.0:
         p = 1.0
     z2 = _Z2
     scale = 1 + z2 / n
@@ -84,7 +84,7 @@ def share_bounds(k: float, n: float) -> Bounded:
     half = Z * _sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / scale
     low = centre - half
     high = centre + half
-    return _new(Bounded, (p, 0.0 if 0.0 > low else low, 1.0 if 1.0 < high else high))
+    return _new(Bounded, (p, 0.0 if low < 0.0 else low, 1.0 if high > 1.0 else high))
 
 
 def _sd(total: float, squares: float, n: float) -> float:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.evidence.population import PopulationScale
-from detectors.evidence.statistics import NOTHING, Z, Bounded, mean_bounds, share_bounds
+from detectors.evidence.statistics import NOTHING, Bounded, Z, mean_bounds, share_bounds
 
 
 def plain_mean_bounds(total: float, squares: float, n: float, min_sd: float) -> Bounded:

@@ -113,7 +113,9 @@ class EvidenceCombiner:
 
     def support_raw(self, signals: Support) -> float:
         """Supporting evidence before the gate, capped."""
-        total = sum(weight * getattr(signals, name) for name, weight in self.support_weights.items())
+        total = sum(
+            weight * getattr(signals, name) for name, weight in self.support_weights.items()
+        )
         return min(total, self.support_cap)
 
     def total(self, core: Iterable[Evidence], signals: Support) -> tuple[float, float]:

@@ -39,6 +39,7 @@ from detectors import (
     events,
     fingerprints,
     lexicon,
+    native,
     partitioning,
     sharded,
     statecodec,
@@ -142,6 +143,19 @@ def test_every_shared_constant_matches_its_python_module() -> None:
     layout = NATIVE.native_layout()["detectors.state.layout"]
     assert {*L.COUNTER_NAMES, *L.T_FIELDS} <= set(layout)
     assert compared > 100
+
+
+@needs_native
+def test_a_build_with_another_layout_or_lexicon_is_not_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A counter or cue edited on one side only: detectors.native runs pure Python.
+    assert NATIVE is not None
+    assert native._mismatch(NATIVE.native_layout()) is None
+    monkeypatch.setattr(lexicon, "LIMIT_CUES", (*lexicon.LIMIT_CUES, "answer in one line"))
+    assert native._mismatch(NATIVE.native_layout()) == "detectors.lexicon.LIMIT_CUES"
+    monkeypatch.setattr(L, "COUNTER_NAMES", (*L.COUNTER_NAMES, "NEW"))
+    assert native._mismatch(NATIVE.native_layout()) == "detectors.state.layout.COUNTER_NAMES"
 
 
 def test_no_cue_contains_the_replacement_character() -> None:

@@ -34,7 +34,7 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
                 ),
                 (s.model * 0.25, Reason(prefix + "reasoned_share", s.reasoned_share, 0.0)),
                 (s.change, Reason(prefix + "harvest_like_change", s.harvest_like_change, 0.0)),
-            ),  # fmt: skip
+            ),
             key=lambda item: -item[0],
         )
         for weight, reason in signals:

@@ -128,7 +128,7 @@ def test_light_members_without_recurring_templates_join_by_probes() -> None:
     summaries = merged(swarm(random.Random(1), 40, 6))
     light_keys = {f"swarm-{i:03d}" for i in range(30, 40)}
     summaries = [
-        s._replace(templates=(), probes=(signature(SWARM_TEMPLATE, rng),))
+        s._replace(frames=(), probes=(signature(SWARM_TEMPLATE, rng),))
         if s.api_key_id in light_keys
         else s
         for s in summaries

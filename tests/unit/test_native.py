@@ -505,7 +505,8 @@ def test_engine_on_the_golden_input_does_not_depend_on_the_implementation() -> N
     _compare(stream)
 
 
-KEYS = st.sampled_from(["a", "b", "c", "d", "e\u00e9", "\ud800"])
+# A lone surrogate in a key or request id is rare here: both paths refuse such an event.
+KEYS = st.sampled_from(["a"] * 4 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2 + ["e\u00e9", "\ud800"])
 TEXTS = st.none() | st.sampled_from(
     [
         "Explain entropy step by step, showing all work.",
@@ -537,7 +538,9 @@ def event_streams(draw: Any) -> list[Event]:
                 draw(KEYS),
                 draw(st.integers(10, 60) if harvest else st.integers(0, 3000)),
                 draw(st.integers(1200, 4000) if harvest else st.integers(0, 900)),
-                request_id=draw(st.none() | st.sampled_from([f"r{i}", "r0", "r1", "\ud800"])),
+                request_id=draw(
+                    st.none() | st.sampled_from([f"r{i}"] * 8 + ["r0", "r1", "\ud800"])
+                ),
                 account_id=draw(st.none() | st.just("acct")),
                 model=draw(st.none() | st.sampled_from(["large", "small"])),
                 status=draw(st.sampled_from([200, 200, 200, 429, 500])),
@@ -585,6 +588,49 @@ def _compare_raising(stream: list[Event], config: EngineConfig) -> None:
         expected = [_both(lambda: engine.Engine.process(slow, e)) for e in stream]  # noqa: B023
     assert [type(x) for _, x in outcomes] == [type(x) for _, x in expected]
     assert _fields(fast) == _fields(slow)
+
+
+def mixed_stream(seed: int = 3, hours: float = 6.0) -> list[Event]:
+    """Six apps and one key whose requests are 30 % harvest-like: it gets a slice."""
+    rng = random.Random(seed)
+    ts = 1_791_158_400.0
+    out = []
+    for i in range(10**6):
+        ts += rng.expovariate(0.2)
+        if ts >= 1_791_158_400.0 + hours * 3600:
+            break
+        key = f"app-{rng.randrange(6)}" if rng.random() < 0.7 else "mixed"
+        harvest = key == "mixed" and rng.random() < 0.3
+        topic = rng.randrange(50)
+        out.append(
+            Event(
+                ts,
+                key,
+                rng.randint(20, 60) if harvest else rng.randint(200, 1500),
+                rng.randint(2000, 4000) if harvest else rng.randint(50, 400),
+                request_id=f"r{i}",
+                model="m",
+                max_tokens=8192 if harvest else 1024,
+                client_ip=f"203.0.113.{rng.randrange(9)}",
+                user_agent="sdk/1",
+                prompt_text=f"Explain topic {topic} step by step, showing all work."
+                if harvest
+                else f"summarise ticket {rng.randrange(10**6)} for the support queue",
+            )
+        )
+    return out
+
+
+@needs_native
+def test_harvest_like_requests_reach_the_slice_the_same_both_ways() -> None:
+    config = EngineConfig(population_warmup=3)
+    _compare(mixed_stream(), config)
+    fast = engine.Engine(config)
+    for event in mixed_stream():
+        fast.process(event)
+    sliced = fast.key_state("mixed")
+    assert sliced is not None and sliced.slice is not None, "compare something"
+    assert sliced.slice.values[L.FP] > 0 and sliced.slice.items is not None
 
 
 @needs_native

@@ -12,8 +12,8 @@ re-keyed so every key is new):
     costs time under tracemalloc, which would push ``make bench`` past its time budget.
 
 Half of the keys carry ``prompt_text`` (so frames, the item ring and the prompt sketch
-form), half are metadata-only. Measured with :mod:`tracemalloc`: the bytes the engine retains are the
-traced total with the engine alive minus the total after it is deleted, divided by
+form), half are metadata-only. Measured with :mod:`tracemalloc`: the bytes the engine
+retains are the traced total with the engine alive minus the total after it is deleted, divided by
 the keys. Printed side by side with the engine's own estimate
 (``stats.state_bytes / keys``) and the size of :meth:`Engine.snapshot` per key.
 Target (issue 2): <= 2 KB (2048 bytes) per tracked key at 100k keys.

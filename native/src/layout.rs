@@ -1,7 +1,16 @@
 //! Where a key's state lives in its four typed arrays: `detectors/state/layout.py`,
 //! mirrored. `native_layout()` returns every constant the compiled path uses, by
 //! the Python module and name it mirrors; tests/unit/test_native.py compares each
-//! one with the Python value, so a counter added on one side only fails there.
+//! one with the Python value, so a counter added on one side only fails there, and
+//! `detectors/native.py` runs pure Python (with a warning) when a build disagrees
+//! with the Python layout or lexicon.
+//!
+//! Adding a counter: append its name to `COUNTER_NAMES` (and the unpacking below it)
+//! in layout.py and here, with its `pub(crate) const` (appending keeps every other
+//! index); count it in the reference (`detectors/state/keystate.py`) and, if the
+//! per-event step counts it, in `keystate.rs` (`observe` or `add_prompt`); bump
+//! `PROTOCOL` in lib.rs and `detectors/native.py`. The same for a `times` field or a
+//! `bits` word. The parity tests then compare the arrays both ways.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

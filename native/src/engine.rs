@@ -21,7 +21,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use crate::dedup::RecentIds;
 use crate::fingerprint::fingerprint_of;
-use crate::keystate::{items_buffer, ring_of, Buffers, Prompt, Request};
+use crate::keystate::{items_buffer, ring_of, Arrays, Buffers, Prompt, Request};
 use crate::layout::{IP_PREFIX_BITS, LAST_TS, TEXT_BITS, TOTAL, WINDOW_END, WINDOW_EVENTS};
 use crate::prompt_memory;
 
@@ -396,27 +396,59 @@ impl HotPath {
                 *seen,
             )
         });
-        arrays.add_request(&f.request, ip, agent, model, hit);
-        if let Some((fp, seen)) = &prompt {
-            let ring = items_buffer(&state)?;
-            arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
-            ring.release(py);
-        }
-        let total = arrays.times[TOTAL].get() as i64;
-        let last_ts = arrays.times[LAST_TS].get();
-        buffers.release(py);
+        // The reference's `state.add(...)`, for a state whose ring positions are off.
+        let add_by_reference = |target: &Bound<'py, PyAny>| -> PyResult<()> {
+            let fp = match &fingerprint {
+                Some((fp, _)) => fp.to_tuple(py)?.into_any(),
+                None => py.None().into_bound(py),
+            };
+            let seen = fingerprint
+                .as_ref()
+                .map_or((false, false), |(_, seen)| *seen);
+            target.call_method1(intern!(py, "add"), (event, fp, ip, agent, model, seen, hit))?;
+            Ok(())
+        };
+        let counted = |arrays: &Arrays<'_>| {
+            (
+                arrays.times[TOTAL].get() as i64,
+                arrays.times[LAST_TS].get(),
+            )
+        };
+        let (total, last_ts) = if arrays.sane() {
+            arrays.add_request(&f.request, ip, agent, model, hit);
+            if let Some((fp, seen)) = &prompt {
+                let ring = items_buffer(&state)?;
+                arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
+                ring.release(py);
+            }
+            let counts = counted(&arrays);
+            buffers.release(py);
+            counts
+        } else {
+            buffers.release(py);
+            add_by_reference(&state)?;
+            let buffers = Buffers::of(&state)?;
+            let counts = counted(&buffers.arrays(py)?);
+            buffers.release(py);
+            counts
+        };
         if hit {
             let sliced = state.getattr(intern!(py, "slice"))?;
             if !sliced.is_none() {
                 let buffers = Buffers::of(&sliced)?;
                 let arrays = buffers.arrays(py)?;
-                arrays.add_request(&f.request, ip, agent, model, hit);
-                if let Some((fp, seen)) = &prompt {
-                    let ring = items_buffer(&sliced)?;
-                    arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
-                    ring.release(py);
+                if arrays.sane() {
+                    arrays.add_request(&f.request, ip, agent, model, hit);
+                    if let Some((fp, seen)) = &prompt {
+                        let ring = items_buffer(&sliced)?;
+                        arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
+                        ring.release(py);
+                    }
+                    buffers.release(py);
+                } else {
+                    buffers.release(py);
+                    add_by_reference(&sliced)?;
                 }
-                buffers.release(py);
             }
         }
         if MILESTONES.contains(&total) && !alerts.is_truthy()? {

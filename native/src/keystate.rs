@@ -213,7 +213,19 @@ fn or_bits(b: &[Cell<u64>], i: usize, bit: u64) {
     b[i].set(b[i].get() | bit);
 }
 
+/// Whether `value` is a whole number in `0..bound` (a ring position as Python indexes it).
+fn position(value: f64, bound: usize) -> bool {
+    value >= 0.0 && value < bound as f64 && value.fract() == 0.0
+}
+
 impl Arrays<'_> {
+    /// Whether the ring positions are ones the reference would use as they are. Only a
+    /// forged or damaged state fails this; the reference then runs (and raises or
+    /// wraps as Python indexing does), so this code never indexes out of bounds.
+    pub(crate) fn sane(&self) -> bool {
+        position(self.times[RING_NEXT].get(), RING) && position(self.times[ITEM_NEXT].get(), ITEMS)
+    }
+
     /// `KeyState.add` but for the prompt (`observe`, harvest-like, account age).
     pub(crate) fn add_request(
         &self,
@@ -499,6 +511,11 @@ pub fn add_event(
     };
     let buffers = Buffers::of(state)?;
     let arrays = buffers.arrays(py)?;
+    if !arrays.sane() {
+        buffers.release(py);
+        reference()?;
+        return Ok(());
+    }
     arrays.add_request(&request, ip_bit, ua_bit, model_bit, harvestlike);
     if let Some((signature, items, cues, exact, tokens)) = prompt {
         let ring = items_buffer(state)?;

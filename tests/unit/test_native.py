@@ -331,6 +331,42 @@ def test_add_event_leaves_the_arrays_the_reference_leaves(steps: list[Any]) -> N
 
 
 @needs_native
+@pytest.mark.parametrize(
+    "ring_next, item_next",
+    [(9.0, 0.0), (-1.0, 0.0), (2.5, 0.0), (math.nan, 0.0), (0.0, 40.0), (0.0, -3.0), (0.0, 70.0)],
+)
+def test_a_damaged_state_is_counted_by_the_reference(ring_next: float, item_next: float) -> None:
+    # Ring positions a forged or damaged snapshot could hold: the compiled code never
+    # indexes with them; the reference runs (and writes or raises as Python does).
+    event = Event(1_791_000_010.0, "k", 30, 900, prompt_text="Explain entropy step by step.")
+    fp = fingerprints._python_fields(event.prompt_text or "")
+    outcomes = []
+    for add in (lambda s: NATIVE.add_event(s, event, fp), lambda s: s.add(event, fp)):  # type: ignore[union-attr]
+        state = KeyState(1_791_000_000.0, 300.0)
+        state.prompt_items()
+        state.times[L.RING_NEXT], state.times[L.ITEM_NEXT] = ring_next, item_next
+        _, error = _both(lambda: add(state))  # noqa: B023
+        outcomes.append((type(error), _arrays(state)))
+    assert outcomes[0] == outcomes[1]
+    engine_state = engine.Engine()
+    engine_state.process(event._replace(ts=1_791_000_000.0))
+    fast_state = engine_state.key_state("k")
+    assert fast_state is not None
+    fast_state.times[L.RING_NEXT], fast_state.times[L.ITEM_NEXT] = ring_next, item_next
+    with pure_python():
+        reference = engine.Engine()
+        engine.Engine.process(reference, event._replace(ts=1_791_000_000.0))
+    ref_state = reference.key_state("k")
+    assert ref_state is not None
+    ref_state.times[L.RING_NEXT], ref_state.times[L.ITEM_NEXT] = ring_next, item_next
+    _, error = _both(lambda: engine_state.process(event))
+    with pure_python():
+        _, expected = _both(lambda: engine.Engine.process(reference, event))
+    assert type(error) is type(expected)
+    assert _arrays(fast_state) == _arrays(ref_state)
+
+
+@needs_native
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.floats(0.0, 1e6, width=32), min_size=L.VALUES_SIZE, max_size=L.VALUES_SIZE),

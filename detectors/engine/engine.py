@@ -11,7 +11,7 @@ closed, or it just reached one of a few request counts), scores the key.
 the same objects through their public names (``watermark``, ``since_expiry``,
 ``thresholds``, the key table, the states' arrays), calls back into this class to
 open states, score and expire, and hands every event it is not sure about to
-:meth:`Engine.process`. Results are identical (tests/unit/test_native.py).
+:meth:`Engine.process`. Results are identical (tests/unit/test_native_engine.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 //! `detectors.state.keystate`, compiled: count one event into a key's four arrays
-//! (`KeyState.add`: `observe`, `_add_prompt`, `_track`, `_add_frame`) and fold a
-//! window (`fold_values`).
+//! (`KeyState.add`: `observe`, `_add_prompt`, `_track`, `_add_frame`).
 //!
 //! The state stays the Python `KeyState`: this code reads its public attributes
 //! (`values`, `times`, `bits`, `items`) and their memory through the buffer
@@ -16,113 +15,10 @@ use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyBufferError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyFloat, PyInt, PyTuple};
+use pyo3::types::PyTuple;
 
 use crate::layout::*;
-
-/// Ints up to this convert to f64 exactly, so f64 arithmetic equals Python's int/float mix.
-const EXACT: i64 = 1 << 53;
-
-/// A number Python would use as it is: a float, or an int f64 holds exactly.
-pub(crate) fn exact_f64(value: &Bound<'_, PyAny>) -> Option<f64> {
-    if let Ok(float) = value.cast_exact::<PyFloat>() {
-        return Some(float.value());
-    }
-    exact_int(value).map(|v| v as f64)
-}
-
-/// An int (bools included, as Python counts them) within +-2**53.
-pub(crate) fn exact_int(value: &Bound<'_, PyAny>) -> Option<i64> {
-    let v: i64 = value.cast::<PyInt>().ok()?.extract().ok()?;
-    (-EXACT..=EXACT).contains(&v).then_some(v)
-}
-
-/// What `observe` reads of an event, checked before anything is written.
-#[derive(Clone, Copy)]
-pub(crate) struct Request {
-    pub(crate) ts: f64,
-    pub(crate) prompt_tokens: i64,
-    pub(crate) completion_tokens: i64,
-    pub(crate) reasoning_tokens: i64,
-    pub(crate) n: i64,
-    pub(crate) max_tokens: Option<i64>,
-    pub(crate) status: i64,
-    /// `int(min(temperature, 3.15) * 20)`, the temperature's bin.
-    pub(crate) temperature_bin: Option<u32>,
-    pub(crate) account_created: Option<f64>,
-}
-
-// `detectors.events.Event` field positions (`EVENT_FIELDS` is checked against `Event._fields`).
-pub(crate) const TS: usize = 0;
-pub(crate) const PROMPT_TOKENS: usize = 2;
-pub(crate) const COMPLETION_TOKENS: usize = 3;
-pub(crate) const STATUS: usize = 8;
-pub(crate) const REASONING_TOKENS: usize = 10;
-pub(crate) const CHOICES: usize = 11;
-pub(crate) const TEMPERATURE: usize = 12;
-pub(crate) const MAX_TOKENS: usize = 13;
-pub(crate) const ACCOUNT_CREATED_AT: usize = 18;
-
-impl Request {
-    /// The numbers of an `Event` (a tuple in field order), or None: the reference decides.
-    pub(crate) fn read(event: &Bound<'_, PyTuple>) -> Option<Request> {
-        let fields = event.as_slice();
-        if fields.len() != crate::engine::EVENT_FIELDS.len() {
-            return None;
-        }
-        let counts = |i: usize| exact_int(&fields[i]).filter(|v| *v >= 0);
-        let max_tokens = match &fields[MAX_TOKENS] {
-            v if v.is_none() => None,
-            v => Some(exact_int(v)?),
-        };
-        let temperature_bin = match &fields[TEMPERATURE] {
-            v if v.is_none() => None,
-            v => {
-                let t = exact_f64(v)?;
-                // int(nan) and 1 << negative raise in the reference: leave those to it.
-                if !(t.is_finite() && t >= 0.0) {
-                    return None;
-                }
-                Some((t.min(3.15) * 20.0) as u32)
-            }
-        };
-        let account_created = match &fields[ACCOUNT_CREATED_AT] {
-            v if v.is_none() => None,
-            v => Some(exact_f64(v)?),
-        };
-        let n = counts(CHOICES)?;
-        if n < 1 {
-            return None; // a division by zero in the reference
-        }
-        Some(Request {
-            ts: exact_f64(&fields[TS])?,
-            prompt_tokens: counts(PROMPT_TOKENS)?,
-            completion_tokens: counts(COMPLETION_TOKENS)?,
-            reasoning_tokens: counts(REASONING_TOKENS)?,
-            n,
-            max_tokens,
-            status: exact_int(&fields[STATUS])?,
-            temperature_bin,
-            account_created,
-        })
-    }
-
-    /// Output the key received: completion tokens less the hidden reasoning inside them.
-    fn delivered(&self) -> f64 {
-        let mut c = self.completion_tokens as f64;
-        if 0 < self.reasoning_tokens && self.reasoning_tokens <= self.completion_tokens {
-            c -= self.reasoning_tokens as f64;
-        }
-        c
-    }
-
-    /// `keystate.harvest_like` with the scorer's `thresholds`.
-    pub(crate) fn harvest_like(&self, thresholds: (f64, f64)) -> bool {
-        let c = self.delivered();
-        let lp = (self.prompt_tokens as f64).ln_1p();
-        c.ln_1p() - lp >= thresholds.0 && (c / self.n as f64).ln_1p() >= thresholds.1
-    }
-}
+use crate::request::{Request, EXACT};
 
 /// `fingerprints.PromptFingerprint`'s fields, borrowed.
 pub(crate) struct Prompt<'a> {
@@ -203,7 +99,7 @@ pub(crate) fn ring_of<'a>(buffer: &'a PyBuffer<u32>, py: Python<'a>) -> PyResult
 }
 
 #[inline]
-fn bump(v: &[Cell<f32>], i: usize, by: f64) {
+pub(crate) fn bump(v: &[Cell<f32>], i: usize, by: f64) {
     // Python reads the float32, adds in double, stores float32 again: do the same.
     v[i].set((f64::from(v[i].get()) + by) as f32);
 }
@@ -541,106 +437,4 @@ fn read_prompt(fp: &Bound<'_, PyAny>) -> Option<PromptFields> {
         fp.extract().ok()?;
     (items.len() <= 8 && (0..EXACT).contains(&tokens))
         .then_some((signature, items, cues, exact, tokens))
-}
-
-/// `keystate.fold_values`: decay the horizons and the hour-of-day profile by `elapsed`,
-/// add the closed window to them, and clear the window's counters.
-#[pyfunction]
-pub fn fold_values(
-    py: Python<'_>,
-    values: &Bound<'_, PyAny>,
-    elapsed: f64,
-    slot: usize,
-) -> PyResult<()> {
-    let buffer = PyBuffer::<f32>::get(values)?;
-    let Some(v) = buffer
-        .as_mut_slice(py)
-        .filter(|v| v.len() == VALUES_SIZE && slot < 24)
-    else {
-        return Err(PyBufferError::new_err("not a KeyState's values"));
-    };
-    for (h, horizon) in HORIZONS.iter().enumerate() {
-        let decay = (-elapsed / horizon).exp();
-        let base = COUNTERS * (h + 1);
-        for i in 0..COUNTERS {
-            let folded = f64::from(v[base + i].get()) * decay + f64::from(v[i].get());
-            v[base + i].set(folded as f32);
-        }
-    }
-    let events = f64::from(v[N].get());
-    if events != 0.0 {
-        let decay = (-elapsed / PROFILE_TAU).exp();
-        for cell in &v[PROFILE..PROFILE + 24] {
-            cell.set((f64::from(cell.get()) * decay) as f32);
-        }
-        bump(v, PROFILE + slot, events);
-    }
-    for cell in &v[..COUNTERS] {
-        cell.set(0.0);
-    }
-    buffer.release(py);
-    Ok(())
-}
-
-/// `keystate.horizon_sums`: a horizon's counters decayed to `now`, the open window added.
-#[pyfunction]
-pub fn horizon_sums(
-    py: Python<'_>,
-    values: &Bound<'_, PyAny>,
-    folded_ts: f64,
-    horizon: usize,
-    now: f64,
-) -> PyResult<Vec<f64>> {
-    let Some(tau) = HORIZONS.get(horizon) else {
-        return Err(pyo3::exceptions::PyIndexError::new_err(
-            "tuple index out of range",
-        ));
-    };
-    let buffer = PyBuffer::<f32>::get(values)?;
-    let Some(v) = buffer.as_slice(py).filter(|v| v.len() == VALUES_SIZE) else {
-        return Err(PyBufferError::new_err("not a KeyState's values"));
-    };
-    // max(now - folded_ts, 0.0), NaN and -0.0 included
-    let elapsed = now - folded_ts;
-    let elapsed = if 0.0 > elapsed { 0.0 } else { elapsed };
-    let decay = (-elapsed / tau).exp();
-    let base = COUNTERS * (horizon + 1);
-    let sums = (0..COUNTERS)
-        .map(|i| f64::from(v[base + i].get()) * decay + f64::from(v[i].get()))
-        .collect();
-    buffer.release(py);
-    Ok(sums)
-}
-
-/// `keystate.harvest_like`, for the test that compares them.
-#[pyfunction]
-#[pyo3(name = "harvest_like")]
-pub fn harvest_like_py(
-    prompt_tokens: i64,
-    completion_tokens: i64,
-    reasoning_tokens: i64,
-    n: i64,
-    thresholds: (f64, f64),
-) -> PyResult<bool> {
-    if n < 1
-        || [prompt_tokens, completion_tokens, reasoning_tokens]
-            .iter()
-            .any(|v| !(0..=EXACT).contains(v))
-    {
-        return Err(pyo3::exceptions::PyValueError::new_err(
-            "counts out of the exact range",
-        ));
-    }
-    let request = Request {
-        ts: 0.0,
-        prompt_tokens,
-        completion_tokens,
-        reasoning_tokens,
-        n,
-        max_tokens: None,
-        status: 200,
-        temperature_bin: None,
-        account_created: None,
-    };
-    Ok(request.harvest_like(thresholds))
 }

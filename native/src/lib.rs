@@ -13,11 +13,14 @@ mod campaign;
 mod dedup;
 mod engine;
 mod fingerprint;
+mod fold;
 mod keystate;
 mod layout;
 mod lexicon;
 mod partition;
 mod prompt_memory;
+mod request;
+mod sharded;
 mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
@@ -30,9 +33,9 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(layout::native_layout, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint::fingerprint_fields, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
-    m.add_function(wrap_pyfunction!(keystate::fold_values, m)?)?;
-    m.add_function(wrap_pyfunction!(keystate::horizon_sums, m)?)?;
-    m.add_function(wrap_pyfunction!(keystate::harvest_like_py, m)?)?;
+    m.add_function(wrap_pyfunction!(fold::fold_values, m)?)?;
+    m.add_function(wrap_pyfunction!(fold::horizon_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(request::harvest_like_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::observe_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::key_hash_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::mix64_py, m)?)?;
@@ -48,6 +51,6 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
     m.add_class::<partition::Router>()?;
     m.add_class::<engine::HotPath>()?;
-    m.add_class::<engine::ShardedPath>()?;
+    m.add_class::<sharded::ShardedPath>()?;
     Ok(())
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from detectors.native import NATIVE
@@ -248,6 +249,11 @@ class KeyState:
 
     def fold(self, now: float) -> None:
         """Close the open window at event time ``now``: decay the sums, add the window."""
+        if _fold_state is None or not _fold_state(self, now):
+            self.fold_reference(now)
+
+    def fold_reference(self, now: float) -> None:
+        """:meth:`fold` in Python (``native/src/fold.rs`` must leave the same arrays)."""
         t = self.times
         v = self.values
         elapsed = max(now - t[FOLDED_TS], 0.0)
@@ -482,3 +488,7 @@ def horizon_sums(values: array, folded_ts: float, horizon: int, now: float) -> l
 # Compiled where available (``native/src/keystate.rs``); the functions above are the reference.
 _fold_values = NATIVE.fold_values if NATIVE is not None else fold_values
 _horizon_sums = NATIVE.horizon_sums if NATIVE is not None else horizon_sums
+#: ``KeyState.fold`` compiled; it declines (False) states it cannot fold exactly.
+_fold_state: Callable[[KeyState, float], bool] | None = (
+    NATIVE.fold_state if NATIVE is not None else None
+)

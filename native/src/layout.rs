@@ -132,8 +132,13 @@ pub(crate) const T_FIELDS: [&str; 16] = [
 pub(crate) const FIRST_TS: usize = 0;
 pub(crate) const LAST_TS: usize = 1;
 pub(crate) const WINDOW_END: usize = 2;
+pub(crate) const FOLDED_TS: usize = 3;
 pub(crate) const TOTAL: usize = 6;
 pub(crate) const WINDOW_EVENTS: usize = 7;
+pub(crate) const ACTIVE_MASK: usize = 8;
+pub(crate) const MASK_HOUR: usize = 9;
+pub(crate) const STREAK_START: usize = 10;
+pub(crate) const DAY_INDEX: usize = 11;
 pub(crate) const RING_NEXT: usize = 12;
 pub(crate) const ITEM_NEXT: usize = 13;
 pub(crate) const ACCOUNT_CREATED: usize = 15;
@@ -176,13 +181,66 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
 
     let layout = PyDict::new(py);
-    for (i, name) in COUNTER_NAMES.iter().enumerate() {
-        layout.set_item(*name, i)?;
+    // Each index constant by its own name (what the code indexes with), so a constant
+    // that drifted from its name's position in COUNTER_NAMES/T_FIELDS fails the test.
+    macro_rules! by_name {
+        ($($name:ident),* $(,)?) => {
+            $(layout.set_item(stringify!($name), $name)?;)*
+        };
     }
+    by_name!(
+        N,
+        PTOK,
+        CTOK,
+        RTOK,
+        ANS,
+        ANS2,
+        YLD,
+        YLD2,
+        PLEN,
+        PLEN2,
+        CAPPED,
+        MULTI,
+        CONT,
+        PLACEBO,
+        REASONED,
+        ERR,
+        THROTTLED,
+        GAP_N,
+        GAP_SUM,
+        GAP_SQ,
+        NEW_IP,
+        NEW_UA,
+        FP,
+        CUE,
+        CUES,
+        NOVEL,
+        FRAME,
+        HIDDEN,
+        HIDDEN2,
+        TOKENS_SEEN,
+        REPEAT,
+        TRACKED,
+        SHARED,
+        SAMPLED,
+        SWEEP,
+        LIMIT,
+        HARVESTLIKE,
+        FIRST_TS,
+        LAST_TS,
+        WINDOW_END,
+        FOLDED_TS,
+        TOTAL,
+        WINDOW_EVENTS,
+        ACTIVE_MASK,
+        MASK_HOUR,
+        STREAK_START,
+        DAY_INDEX,
+        RING_NEXT,
+        ITEM_NEXT,
+        ACCOUNT_CREATED,
+    );
     layout.set_item("COUNTER_NAMES", COUNTER_NAMES.to_vec())?;
-    for (i, name) in T_FIELDS.iter().enumerate() {
-        layout.set_item(*name, i)?;
-    }
     layout.set_item("T_FIELDS", T_FIELDS.to_vec())?;
     for (name, value) in [
         ("COUNTERS", COUNTERS),

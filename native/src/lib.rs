@@ -34,6 +34,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint::fingerprint_fields, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
     m.add_function(wrap_pyfunction!(fold::fold_values, m)?)?;
+    m.add_function(wrap_pyfunction!(fold::fold_state, m)?)?;
     m.add_function(wrap_pyfunction!(fold::horizon_sums, m)?)?;
     m.add_function(wrap_pyfunction!(request::harvest_like_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::observe_py, m)?)?;

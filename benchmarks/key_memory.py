@@ -8,13 +8,12 @@ re-keyed so every key is new):
 ``scored``
     4 events per key five minutes apart: each event closes the previous window (3 closed
     windows per key); the first closed window is scored (a key never scored is due), so
-    the key's change-detector state and episode exist. Scoring more windows per key
-    adds no per-key state but costs ~1 ms each under tracemalloc (tracing slows the
-    river models about 6x), which would push ``make bench`` past its time budget.
+    the key's episode exists. Scoring more windows per key adds no per-key state but
+    costs time under tracemalloc, which would push ``make bench`` past its time budget.
 
-Half of the keys carry ``prompt_text`` (so template clusters form), half are
-metadata-only. Measured with :mod:`tracemalloc`: the bytes the engine retains are the
-traced total with the engine alive minus the total after it is deleted, divided by
+Half of the keys carry ``prompt_text`` (so frames, the item ring and the prompt sketch
+form), half are metadata-only. Measured with :mod:`tracemalloc`: the bytes the engine
+retains are the traced total with the engine alive minus the total after it is deleted, divided by
 the keys. Printed side by side with the engine's own estimate
 (``stats.state_bytes / keys``) and the size of :meth:`Engine.snapshot` per key.
 Target (issue 2): <= 2 KB (2048 bytes) per tracked key at 100k keys.

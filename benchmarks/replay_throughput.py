@@ -8,6 +8,8 @@ Contenders, each timed in its own subprocess pinned to one CPU:
                     a temp dir)
 (d) ``replay_meta`` the same replay over the same events with ``prompt_text`` removed
 (e) ``bare_meta``   the bare loop over that metadata-only file (the fair floor for d)
+(f) ``replay_python`` (c) on the pure-Python path (``DISTILLWATCH_NATIVE=0``: the
+                    compiled module is never imported), for comparison
 
 Target (issue 2): full replay with ``prompt_text`` present >= 100k events/s on one core.
 The verdict uses the best of the repeats (the run least disturbed by other work on a
@@ -46,6 +48,7 @@ from benchmarks import (
     verdict,
     write_json,
 )
+from pipeline import native_switch
 
 __all__ = ["CONTENDERS", "TARGET_EVENTS_PER_SECOND", "ensure_dataset", "main", "run_benchmark"]
 
@@ -58,13 +61,29 @@ CONTENDERS: dict[str, tuple[str, str, str]] = {
     "replay": ("(c) full replay (ShardedEngine)", "prompts", "bare"),
     "replay_meta": ("(d) full replay, no prompt_text", "metadata", "bare_meta"),
     "bare_meta": ("(e) bare loop, no prompt_text", "metadata", "bare_meta"),
+    "replay_python": ("(f) full replay, pure Python", "prompts", "bare"),
 }
+#: Contenders run with the compiled module kept out (pipeline/native_switch.py).
+PURE_PYTHON = ("replay_python",)
 #: Contenders held to the throughput target.
 TARGETED = ("replay", "replay_meta")
 
 # ~286k events with prompts (about 530 bytes each); quick: a few thousand.
-FULL_DATASET = {"seed": 1, "days": 0.25, "benign_keys": 400, "attack_instances": 3}
-QUICK_DATASET = {"seed": 1, "days": 0.02, "benign_keys": 40, "attack_instances": 1}
+# Every key logs every field (``--pin fields=all``), so every event carries prompt_text.
+FULL_DATASET = {
+    "seed": 1,
+    "days": 0.25,
+    "benign_keys": 400,
+    "attack_instances": 3,
+    "pins": [["fields", "all"]],
+}
+QUICK_DATASET = {
+    "seed": 1,
+    "days": 0.02,
+    "benign_keys": 40,
+    "attack_instances": 1,
+    "pins": [["fields", "all"]],
+}
 
 
 # -- the input files -------------------------------------------------------------------
@@ -89,7 +108,8 @@ def ensure_dataset(params: dict[str, Any]) -> tuple[Path, Path]:
     # (make bench next to the smoke test) never see each other's half-written files.
     staging = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     staging.mkdir(parents=True, exist_ok=True)
-    write_dataset(SimulationConfig(**params), staging, compress=False)
+    pins = tuple(tuple(pin) for pin in params.get("pins", ()))
+    write_dataset(SimulationConfig(**{**params, "pins": pins}), staging, compress=False)
     _strip_prompts(staging / "events.jsonl", staging / "events-metadata.jsonl")
     (staging / "params.json").write_bytes(orjson.dumps(params))
     try:
@@ -154,6 +174,7 @@ _RUNNERS: dict[str, Callable[[Path], int]] = {
     "replay": _replay,
     "replay_meta": _replay,
     "bare_meta": _bare,
+    "replay_python": _replay,
 }
 
 
@@ -196,7 +217,10 @@ def _run_child(name: str, path: Path, repeat: int, cpu: int) -> dict[str, Any]:
         "--cpu",
         str(cpu),
     ]
-    done = subprocess.run(command, capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+    env = {**os.environ, native_switch.ENV: "0" if name in PURE_PYTHON else "1"}
+    done = subprocess.run(
+        command, capture_output=True, cwd=Path(__file__).resolve().parent.parent, env=env
+    )
     if done.returncode != 0:
         raise RuntimeError(f"contender {name} failed: {done.stderr.decode(errors='replace')}")
     # The child prints one JSON line last; anything before it is noise from imports.
@@ -377,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
+    # DISTILLWATCH_NATIVE=0 (the pure-Python contender): before anything imports detectors.
+    native_switch.apply(os.environ)
     if args.child is not None:
         cpu = pick_cpu() if args.cpu is None else args.cpu
         print(orjson.dumps(_child(args.child, args.input, args.repeat, cpu)).decode())

@@ -12,7 +12,10 @@ from zlib import crc32
 from detectors.native import NATIVE
 from detectors.summaries import IP_PREFIX_BITS
 
-__all__ = ["AttributeBits", "ip_prefix"]
+__all__ = ["TEXT_BITS", "AttributeBits", "AttributeIndex", "ip_prefix"]
+
+#: User agents and models map to one of this many bitmap positions.
+TEXT_BITS = 64
 
 
 def ip_prefix(client_ip: str) -> str:
@@ -106,6 +109,9 @@ class AttributeBits:
 class AttributeIndex:
     """Bitmap positions of request attributes, memoised in bounded tables.
 
+    The compiled hot path (``native/src/engine.rs``) computes the same positions
+    directly (a crc32 costs less than the memo's lookup there).
+
     An IP address maps to the position (0-255) of its /24 (/48) prefix, a user agent
     or model name to a position 0-63; -1 when the attribute is absent.
 
@@ -145,7 +151,7 @@ class AttributeIndex:
             if len(self._text) >= self.capacity or self.text_bytes + size > self.capacity_bytes:
                 self._text.clear()
                 self.text_bytes = 0
-            position = crc32(value.encode("utf-8", "replace")) & 63
+            position = crc32(value.encode("utf-8", "replace")) & (TEXT_BITS - 1)
             if size <= self.capacity_bytes:  # a value larger than the whole memo is not kept
                 self._text[value] = position
                 self.text_bytes += size

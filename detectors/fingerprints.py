@@ -20,10 +20,13 @@ from detectors.lexicon import cue_groups, limits_answer
 from detectors.native import NATIVE
 
 __all__ = [
+    "BOTTOM_K",
     "BYTES_PER_TOKEN",
     "ITEM_SAMPLE",
     "LIMITS",
+    "PUNCTUATION",
     "SIGNATURE_BITS",
+    "STOPWORDS",
     "FingerprintFields",
     "PromptFingerprint",
     "fingerprint",
@@ -34,7 +37,8 @@ __all__ = [
 SIGNATURE_BITS = 64
 BOTTOM_K = 8
 
-_STOPWORDS = [
+#: Words left out of signatures and items (``native/src/fingerprint.rs`` holds a copy).
+STOPWORDS = [
     "a",
     "an",
     "and",
@@ -86,12 +90,11 @@ _STOPWORDS = [
     "do",
     "does",
 ]
-_STOP_HASHES = frozenset(crc32(w.encode()) for w in _STOPWORDS)
-# Punctuation becomes a word break so "topic:" and "topic" hash alike (bytes.translate
-# runs in C; str.translate with a dict costs ~2 µs per prompt).
-_PUNCTUATION = bytes.maketrans(
-    b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", b" " * len(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-)
+_STOP_HASHES = frozenset(crc32(w.encode()) for w in STOPWORDS)
+#: Punctuation becomes a word break so "topic:" and "topic" hash alike.
+PUNCTUATION = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+# bytes.translate runs in C; str.translate with a dict costs ~2 µs per prompt.
+_PUNCTUATION = bytes.maketrans(PUNCTUATION, b" " * len(PUNCTUATION))
 #: How many of a prompt's largest content-word hashes are kept as its "items": a
 #: consistent sample of its vocabulary (the same word is sampled in every prompt
 #: where it is among the largest), disjoint from the signature's smallest hashes.

@@ -1,8 +1,12 @@
 """The optional compiled hot path (``native/``, Rust): the same results, several times faster.
 
-``make setup`` builds it where ``cargo`` is available. Without it, or with a
-build of another protocol (a stale install), the pure-Python code runs; the
-results are identical either way (tests/unit/test_native.py checks that).
+``make setup`` builds it where ``cargo`` is available. Without it, with a build
+of another protocol (a stale install), or with a build whose key-state layout or
+cue lexicon differs from the Python modules' (a layout edited on one side only),
+the pure-Python code runs; the results are identical either way
+(tests/unit/test_native.py checks that). The core reads no environment: a driver
+that wants the pure-Python path keeps the module out before importing
+``detectors`` (``DISTILLWATCH_NATIVE=0``, pipeline/native_switch.py).
 
 Examples
 --------
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import warnings
 from types import ModuleType
+from typing import Any
 
 __all__ = ["NATIVE", "PROTOCOL", "describe"]
 
@@ -35,7 +40,41 @@ def _load() -> ModuleType | None:
             stacklevel=2,
         )
         return None
+    mismatch = _mismatch(distillwatch_native.native_layout())
+    if mismatch:
+        warnings.warn(
+            f"distillwatch_native was built with another {mismatch}; running the pure-Python "
+            "path (rebuild with `make setup`)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
     return distillwatch_native
+
+
+def _mismatch(compiled: dict[str, dict[str, Any]]) -> str | None:
+    """The first constant of the key-state layout or the lexicon the build disagrees on.
+
+    Only modules that do not import this one are checked here (the rest, engine and
+    fingerprint constants included, by tests/unit/test_native.py).
+    """
+    from detectors import lexicon
+    from detectors.state import layout, prompt_memory
+
+    for module in (layout, lexicon, prompt_memory):
+        for name, value in compiled.get(module.__name__, {}).items():
+            expected = getattr(module, name, None)
+            if name == "CUE_GROUPS" and isinstance(expected, dict):
+                expected = list(expected.values())
+            if _plain(value) != _plain(expected):
+                return f"{module.__name__}.{name}"
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 #: The compiled module, or None when the pure-Python path runs.

@@ -76,13 +76,14 @@ class ShardedEngine:
             self.merger = SummaryMerger(self.config.partitions)
             for engine in self.engines:
                 engine.enable_summaries()
-        hot_paths = [getattr(engine, "hot_path", None) for engine in self.engines]
+        hot_paths = [engine.hot_path for engine in self.engines]
         if NATIVE is not None and all(path is not None for path in hot_paths):
-            # Routing and the per-event check compiled (native/src/engine.rs); ``process``
-            # below stays the reference.
+            # Routing and the per-event check compiled (native/src/engine.rs): it calls
+            # ``_merge`` only when a summary may wait; ``process`` below is the reference.
+            merge = self._merge if self.merger is not None else None
             held = self.merger.buffer if self.merger is not None else None
             self.process = NATIVE.ShardedPath(  # type: ignore[method-assign]
-                self, self.engines, hot_paths, held
+                ShardedEngine.process.__get__(self), hot_paths, merge, held
             ).process
 
     def process(self, event: Event) -> list[Alert]:

@@ -45,7 +45,14 @@ def test_quick_bench_runs_and_prints_tables(tmp_path: Path) -> None:
 
     replay = orjson.loads((tmp_path / "replay.json").read_bytes())
     contenders = replay["contenders"]
-    assert set(contenders) == {"bare", "parse", "replay", "replay_meta", "bare_meta"}
+    assert set(contenders) == {
+        "bare",
+        "parse",
+        "replay",
+        "replay_meta",
+        "bare_meta",
+        "replay_python",
+    }
     # Every contender read the whole of its file: same event count per file.
     for which in ("prompts", "metadata"):
         counts = {c["events"] for c in contenders.values() if c["file"] == which}

@@ -4,6 +4,14 @@ Every driver (replay, the streaming worker, the demo, the benchmarks) wraps
 this class. Per event it de-duplicates, counts the event into its key's open
 window and, when the key's evidence may have become decisive (its window
 closed, or it just reached one of a few request counts), scores the key.
+
+:meth:`Engine.process` is the reference. Where the compiled module is loaded
+(:mod:`detectors.native`), each engine binds its compiled per-event step
+(``native/src/engine.rs``, ``HotPath``) as ``engine.process``: it reads and writes
+the same objects through their public names (``watermark``, ``since_expiry``,
+``thresholds``, the key table, the states' arrays), calls back into this class to
+open states, score and expire, and hands every event it is not sure about to
+:meth:`Engine.process`. Results are identical (tests/unit/test_native_engine.py).
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import math
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from detectors import statecodec
 from detectors.alerts import Alert, Episode, EpisodeTracker, alert_id
@@ -25,6 +34,7 @@ from detectors.engine.scoring import Scorer, Verdict
 from detectors.events import Event, format_ts
 from detectors.fingerprints import fingerprint_fields
 from detectors.keybudget import KeyBudget
+from detectors.native import NATIVE
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState, harvest_like
 from detectors.state.prompt_memory import PromptMemory, key_hash
@@ -38,7 +48,8 @@ DETECTOR = "extraction_ensemble"
 # 4: detectors/statecodec.py instead of pickle (nothing read can execute).
 # 5: request ids de-duplicated by a 64-bit BLAKE2b hash (was two CRC-32s: 32 bits).
 # 6: evidence families and population scales (detectors/evidence), typed-array key state.
-SNAPSHOT_VERSION = 6
+# 7: the watermark and the expiry counter under public names (the compiled step's).
+SNAPSHOT_VERSION = 7
 #: Request counts at which a key is scored at once, whatever its window: a heavy
 #: harvester is judged minutes after it starts, a drip harvester after a few requests.
 MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})
@@ -49,7 +60,7 @@ EXPIRY_SCAN = 1024
 _NO_ALERTS: list[Alert] = []
 _NOT_SEEN = (False, False)
 # Attributes rebuilt from config on restore (see ``Engine._bind``), never saved.
-_DERIVED = frozenset({"config", "_settings", "_seen", "_clock", "_budget"})
+_DERIVED = frozenset({"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process"})
 
 
 @dataclass
@@ -98,7 +109,8 @@ class Engine:
         c = self.config
         self._keys: OrderedDict[str, KeyState] = OrderedDict()
         self._recent_ids = RecentIds(c.dedup_capacity)
-        self._max_ts = -math.inf
+        #: Largest event time seen (``-inf`` before the first event); never goes down.
+        self.watermark = -math.inf
         self._scorer = Scorer(population_warmup=c.population_warmup)
         self._episodes = EpisodeTracker(
             c.warning_threshold, c.critical_threshold, c.recover_threshold, c.recovery_seconds
@@ -109,7 +121,8 @@ class Engine:
         self._scores: list[float] = []
         self._trace: list[tuple[str, float, float]] | None = None
         self._summaries: list[KeySummary] | None = None
-        self._since_expiry = 0
+        #: Events since the last expiry pass (one every ``EXPIRY_EVERY``).
+        self.since_expiry = 0
         self._stats = EngineStats()
         #: (event time, events_valid) of the last early event (detectors/clock.py)
         self._early: tuple[float, int] | None = None
@@ -127,10 +140,10 @@ class Engine:
         stats.events_valid += 1
         lateness, full_events, stride, skew = self._settings
         ts = event.ts
-        max_ts = self._max_ts
+        max_ts = self.watermark
         if max_ts - lateness <= ts <= max_ts + skew:
             if ts > max_ts:
-                self._max_ts = ts
+                self.watermark = ts
         else:  # the first event, a late or an early one: the clock rule decides
             event = self._place(event)
             ts = event.ts
@@ -166,8 +179,8 @@ class Engine:
             state.slice.add(event, fp, ip, agent, model, seen, hit)
         if int(state.times[L.TOTAL]) in MILESTONES and not alerts:
             alerts = self._score(key, state, max(ts, state.last_ts), ts)
-        self._since_expiry += 1
-        if self._since_expiry >= EXPIRY_EVERY:
+        self.since_expiry += 1
+        if self.since_expiry >= EXPIRY_EVERY:
             self._expire()
         return alerts
 
@@ -176,7 +189,7 @@ class Engine:
         stats = self._stats
         early = self._early
         previous = early[0] if early is not None and early[1] == stats.events_valid - 1 else None
-        self._max_ts, ts, verdict = self._clock.place(self._max_ts, event.ts, previous)
+        self.watermark, ts, verdict = self._clock.place(self.watermark, event.ts, previous)
         if verdict == LATE:
             stats.events_late += 1
         elif verdict == EARLY:
@@ -209,6 +222,21 @@ class Engine:
         self._settings = (lateness, c.content_full_events, c.content_stride, skew)
         self._clock = EventClock(skew, lateness)
         self._seen = self._recent_ids.seen
+        #: The compiled per-event step (``native/src/engine.rs``), or None.
+        self.hot_path: Any = None
+        self.__dict__.pop("process", None)
+        if NATIVE is not None:
+            # The compiled step (see the module docstring); ``Engine.process`` stays the
+            # reference it falls back to.
+            self.hot_path = NATIVE.HotPath(
+                self,
+                (Engine.process.__get__(self), self._open_state, self._score, self._expire),
+                (self._keys, self._recent_ids.ids, self._prompts, self._stats),
+                (lateness, c.content_full_events, c.content_stride, skew),
+                Event,
+                _NO_ALERTS,
+            )
+            self.process = self.hot_path.process  # type: ignore[method-assign]
 
     # -- windows and scoring ------------------------------------------------------------
 
@@ -342,8 +370,8 @@ class Engine:
         up to ``EXPIRY_SCAN`` unexpired keys are looked past, so one key whose last
         event is recent (a late or clamped one) cannot shield those behind it.
         """
-        self._since_expiry = 0
-        horizon = self._max_ts - self.config.key_ttl_seconds
+        self.since_expiry = 0
+        horizon = self.watermark - self.config.key_ttl_seconds
         expired = []
         kept = 0
         for key, state in self._keys.items():
@@ -359,9 +387,9 @@ class Engine:
     # -- read-outs for drivers ----------------------------------------------------------
 
     @property
-    def watermark(self) -> float:
-        """Largest event time seen (``-inf`` before the first event); never goes down."""
-        return self._max_ts
+    def thresholds(self) -> tuple[float, float]:
+        """From which one request is harvest-like (the scorer's, moved by its lessons)."""
+        return self._scorer.thresholds
 
     @property
     def stats(self) -> EngineStats:

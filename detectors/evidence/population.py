@@ -135,6 +135,12 @@ class PopulationScale:
 
         Negative below the median; 0 while the scale is not :attr:`warm`.
         """
-        if not self.warm:
+        # Runs ~25 times per scoring: ``warm`` and ``spread`` inlined (same result).
+        if not self._seen >= self.min_weight:
             return 0.0
-        return (x - self.median) / self.spread
+        spread = self.median - self.lower
+        if self.min_spread > spread:
+            spread = self.min_spread
+        if self.max_spread < spread:
+            spread = self.max_spread
+        return (x - self.median) / spread

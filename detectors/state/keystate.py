@@ -8,16 +8,19 @@ so a key can be scored in the middle of a window (early decisions) without
 changing its state.
 
 The layout is :mod:`detectors.state.layout`; the compiled hot path
-(``native/src/keystate.rs``) implements :meth:`KeyState.add` on the same arrays
-and must give identical results (tests/unit/test_native.py).
+(``native/src/keystate.rs``) implements :meth:`KeyState.add` and :func:`fold_values`
+on the same arrays, through their public names and the buffer protocol, and must
+give identical results (tests/unit/test_native.py).
 """
 
 from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from typing import Any
 
+from detectors.native import NATIVE
 from detectors.state import layout as L
 from detectors.state.layout import (
     ACTIVE_MASK,
@@ -40,7 +43,7 @@ from detectors.state.layout import (
     WINDOW_EVENTS,
 )
 
-__all__ = ["KeyState", "harvest_like", "observe"]
+__all__ = ["KeyState", "fold_values", "harvest_like", "horizon_sums", "observe"]
 
 _LOG1P = math.log1p
 _DECAY_TABLES = tuple(L.HORIZONS)
@@ -168,9 +171,7 @@ class KeyState:
         v[L.TOKENS_SEEN] += tokens
         ring = self.items
         if ring is None:
-            ring = self.items = (
-                array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
-            )
+            ring = self.prompt_items()
         self._track(ring, min(exact, L.SKETCH_EMPTY - 1))
         new = 0
         if items:
@@ -190,6 +191,12 @@ class KeyState:
             t[ITEM_NEXT] = slot
         if signature and self._add_frame(signature) and new:
             v[L.SWEEP] += 1
+
+    def prompt_items(self) -> array:
+        """The ring of item hashes and the prompt sketch (``items``), made on first use."""
+        if self.items is None:
+            self.items = array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
+        return self.items
 
     def _track(self, ring: array, exact: int) -> None:
         # The key's bottom-k sketch of prompt hashes: a prompt whose hash is in the range
@@ -242,6 +249,11 @@ class KeyState:
 
     def fold(self, now: float) -> None:
         """Close the open window at event time ``now``: decay the sums, add the window."""
+        if _fold_state is None or not _fold_state(self, now):
+            self.fold_reference(now)
+
+    def fold_reference(self, now: float) -> None:
+        """:meth:`fold` in Python (``native/src/fold.rs`` must leave the same arrays)."""
         t = self.times
         v = self.values
         elapsed = max(now - t[FOLDED_TS], 0.0)
@@ -251,7 +263,7 @@ class KeyState:
         day = int(now // L.DAY)
         if day != int(t[DAY_INDEX]):
             self._roll_day(day)
-        fold_values(v, elapsed, hour % 24)
+        _fold_values(v, elapsed, hour % 24)
         t[FOLDED_TS] = now
         t[WINDOW_EVENTS] = 0.0
 
@@ -300,10 +312,7 @@ class KeyState:
 
     def sums(self, horizon: int, now: float) -> list[float]:
         """Counters of ``horizon`` (0 hour, 1 day, 2 week) decayed to ``now``, window included."""
-        v = self.values
-        decay = math.exp(-max(now - self.times[FOLDED_TS], 0.0) / L.HORIZONS[horizon])
-        base = L.COUNTERS * (horizon + 1)
-        return [v[base + i] * decay + v[i] for i in range(L.COUNTERS)]
+        return _horizon_sums(self.values, self.times[FOLDED_TS], horizon, now)
 
     @property
     def hour_profile(self) -> memoryview:
@@ -467,3 +476,19 @@ def fold_values(v: array, elapsed: float, slot: int) -> None:
         v[L.PROFILE + slot] += events
     for i in range(L.COUNTERS):
         v[i] = 0.0
+
+
+def horizon_sums(values: array, folded_ts: float, horizon: int, now: float) -> list[float]:
+    """The counters of ``horizon`` decayed from ``folded_ts`` to ``now``, the window added."""
+    decay = math.exp(-max(now - folded_ts, 0.0) / L.HORIZONS[horizon])
+    base = L.COUNTERS * (horizon + 1)
+    return [values[base + i] * decay + values[i] for i in range(L.COUNTERS)]
+
+
+# Compiled where available (``native/src/keystate.rs``); the functions above are the reference.
+_fold_values = NATIVE.fold_values if NATIVE is not None else fold_values
+_horizon_sums = NATIVE.horizon_sums if NATIVE is not None else horizon_sums
+#: ``KeyState.fold`` compiled; it declines (False) states it cannot fold exactly.
+_fold_state: Callable[[KeyState, float], bool] | None = (
+    NATIVE.fold_state if NATIVE is not None else None
+)

@@ -1,16 +1,58 @@
 //! `detectors.dedup.RecentIds`' memory, compiled: a FIFO set of 64-bit request-id hashes.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, Hasher};
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+
+/// The set's hasher: its members are BLAKE2b digests already, so one multiply-xorshift
+/// round with a per-set random key spreads them (SipHash over them cost more than the
+/// digest); the key keeps chosen request ids from piling into one bucket.
+struct Digests {
+    key: u64,
+}
+
+impl Default for Digests {
+    fn default() -> Self {
+        Digests {
+            key: std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64),
+        }
+    }
+}
+
+impl BuildHasher for Digests {
+    type Hasher = Digest;
+
+    fn build_hasher(&self) -> Digest {
+        Digest(self.key)
+    }
+}
+
+struct Digest(u64);
+
+impl Hasher for Digest {
+    fn finish(&self) -> u64 {
+        crate::prompt_memory::mix64(self.0)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 ^= value;
+    }
+}
 
 /// The last `capacity` (api_key_id, request_id) hashes, oldest forgotten first.
 #[pyclass(module = "distillwatch_native")]
 pub struct RecentIds {
     capacity: usize,
     order: VecDeque<u64>,
-    members: HashSet<u64>,
+    members: HashSet<u64, Digests>,
 }
 
 #[pymethods]

@@ -1,244 +1,278 @@
-//! `detectors.engine.Engine.process`, compiled, for the common event: a known key
-//! whose window is still open. New keys and closing windows call back into the
-//! engine (`_open_state`), which creates, evicts, folds and scores in Python; the
-//! event is then counted here. Counters and state stay on the Python objects, so
-//! snapshots, stats and the pure-Python path see exactly what they always saw.
+//! `detectors.engine.Engine.process`, compiled, for the common event: inside the clock
+//! band, on a key whose window is open. New keys and closing windows call back into
+//! the engine (its `_open_state`, handed over as a bound method), which creates,
+//! evicts, folds and scores in Python; milestone scoring and expiry call back too.
+//! The event is counted here, on the key's arrays.
+//!
+//! Everything stays on the Python objects (the key table, the states' arrays, the
+//! prompt memory, the stats, the engine's `watermark` and `since_expiry`), read and
+//! written through public attributes and the buffer protocol only, so snapshots,
+//! stats and the pure-Python path see exactly what they always saw. Any event this
+//! code is not sure to count exactly as the reference does (a hand-built event, an
+//! int past 2**53, a timestamp outside the band) goes to `Engine.process` itself.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::dedup::RecentIds;
-use crate::fingerprint::fingerprint_fields;
-use crate::keystate::add_event_with;
-use crate::slots::{Slot, Slots};
-use crate::wire::ip_prefix_bit;
+use crate::fingerprint::fingerprint_of;
+use crate::keystate::{items_buffer, ring_of, Arrays, Buffers, Prompt};
+use crate::layout::{IP_PREFIX_BITS, LAST_TS, TEXT_BITS, TOTAL, WINDOW_END, WINDOW_EVENTS};
+use crate::prompt_memory;
+use crate::request::Request;
 
+/// `detectors.engine.engine.EXPIRY_EVERY`.
+pub(crate) const EXPIRY_EVERY: i64 = 4096;
+/// `detectors.engine.engine.MILESTONES`: request counts at which a key is scored at once.
+pub(crate) const MILESTONES: [i64; 13] = [6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+/// `detectors.events.Event._fields`, in order.
+pub(crate) const EVENT_FIELDS: [&str; 19] = [
+    "ts",
+    "api_key_id",
+    "prompt_tokens",
+    "completion_tokens",
+    "request_id",
+    "account_id",
+    "model",
+    "endpoint",
+    "status",
+    "latency_ms",
+    "reasoning_tokens",
+    "n",
+    "temperature",
+    "max_tokens",
+    "client_ip",
+    "user_agent",
+    "system_prompt_hash",
+    "prompt_text",
+    "account_created",
+];
+pub(crate) const API_KEY_ID: usize = 1;
 const REQUEST_ID: usize = 4;
 const ACCOUNT_ID: usize = 5;
 const MODEL: usize = 6;
-const MAX_TOKENS: usize = 13;
 const CLIENT_IP: usize = 14;
 const USER_AGENT: usize = 15;
 const PROMPT_TEXT: usize = 17;
-const HIGH_MAX_TOKENS: i64 = 4000; // detectors.slices.HIGH_MAX_TOKENS
-const EXPIRY_EVERY: i64 = 4096; // detectors.engine.EXPIRY_EVERY
 
-/// One engine's per-event path; `process(event) -> alerts` (built by `Engine._bind`).
-#[pyclass(module = "distillwatch_native")]
+/// One engine's per-event step: `process(event) -> alerts`, built by `Engine._bind`.
+///
+/// Arguments: the engine (read: `watermark`, `since_expiry`, `thresholds`); its callbacks
+/// `(reference process, open_state, score, expire)`; what it holds `(key table, request-id
+/// memory, prompt memory, stats)`; its settings `(lateness, content_full_events,
+/// content_stride, skew)`; the `Event` class; and the shared empty alert list.
+#[pyclass(module = "distillwatch_native", frozen)]
 pub struct HotPath {
-    // Option: the engine holds this object too, and the cycle is broken in __clear__.
-    engine: Option<Py<PyAny>>,
-    recent_ids: Py<RecentIds>,
+    engine: Py<PyAny>,
+    reference: Py<PyAny>,
+    open_state: Py<PyAny>,
+    score: Py<PyAny>,
+    expire: Py<PyAny>,
     keys: Py<PyDict>,
-    text_bits: Py<PyDict>,
-    bits: Py<PyAny>,
+    recent_ids: Py<PyAny>,
+    prompts: Py<PyAny>,
     stats: Py<PyAny>,
-    no_alerts: Py<PyAny>,
+    event_type: Py<PyType>,
+    no_alerts: Py<PyList>,
     lateness: f64,
     full_events: i64,
     stride: i64,
-    slots: Slots,
-    // detectors.config.EngineConfig.allowed_skew_seconds (the clock rule, detectors/clock.py)
     skew: f64,
+    // The scorer's harvest-like thresholds (f64 bits), read again after every call back
+    // into the engine: keys are scored, and the thresholds move, only there.
+    threshold_yield: AtomicU64,
+    threshold_answer: AtomicU64,
 }
+
+type Callbacks = (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>);
+type Holdings = (Py<PyDict>, Py<PyAny>, Py<PyAny>, Py<PyAny>);
 
 #[pymethods]
 impl HotPath {
     #[new]
-    #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         engine: Py<PyAny>,
-        recent_ids: Py<RecentIds>,
-        keys: Py<PyDict>,
-        text_bits: Py<PyDict>,
-        bits: Py<PyAny>,
-        stats: Py<PyAny>,
-        no_alerts: Py<PyAny>,
-        lateness: f64,
-        full_events: i64,
-        stride: i64,
-        key_state: &Bound<'_, PyType>,
-        skew: f64,
+        callbacks: Callbacks,
+        holdings: Holdings,
+        settings: (f64, i64, i64, f64),
+        event_type: Py<PyType>,
+        no_alerts: Py<PyList>,
     ) -> PyResult<Self> {
+        let (reference, open_state, score, expire) = callbacks;
+        let (keys, recent_ids, prompts, stats) = holdings;
+        let (lateness, full_events, stride, skew) = settings;
         if stride < 1 {
             return Err(pyo3::exceptions::PyValueError::new_err(
-                "stride must be >= 1",
+                "content_stride must be >= 1",
             ));
         }
-        Ok(HotPath {
-            engine: Some(engine),
-            recent_ids,
+        let path = HotPath {
+            engine,
+            reference,
+            open_state,
+            score,
+            expire,
             keys,
-            text_bits,
-            bits,
+            recent_ids,
+            prompts,
             stats,
+            event_type,
             no_alerts,
             lateness,
             full_events,
             stride,
-            slots: Slots::of(key_state)?,
             skew,
-        })
+            threshold_yield: AtomicU64::new(0),
+            threshold_answer: AtomicU64::new(0),
+        };
+        path.refresh(py)?;
+        Ok(path)
     }
 
-    /// The constants this was compiled with, for the test that compares them.
-    #[staticmethod]
-    fn constants() -> (i64, i64) {
-        (HIGH_MAX_TOKENS, EXPIRY_EVERY)
+    /// Read the engine's `thresholds` again (done after every call back into the engine).
+    fn refresh(&self, py: Python<'_>) -> PyResult<()> {
+        let (yield_, answer): (f64, f64) = self
+            .engine
+            .bind(py)
+            .getattr(intern!(py, "thresholds"))?
+            .extract()?;
+        self.threshold_yield
+            .store(yield_.to_bits(), Ordering::Relaxed);
+        self.threshold_answer
+            .store(answer.to_bits(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The harvest-like thresholds in use.
+    #[getter]
+    fn thresholds(&self) -> (f64, f64) {
+        (
+            f64::from_bits(self.threshold_yield.load(Ordering::Relaxed)),
+            f64::from_bits(self.threshold_answer.load(Ordering::Relaxed)),
+        )
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        if let Some(engine) = &self.engine {
-            visit.call(engine)?;
-        }
-        visit.call(&self.recent_ids)?;
+        visit.call(&self.engine)?;
+        visit.call(&self.reference)?;
+        visit.call(&self.open_state)?;
+        visit.call(&self.score)?;
+        visit.call(&self.expire)?;
         visit.call(&self.keys)?;
-        visit.call(&self.text_bits)?;
-        visit.call(&self.bits)?;
+        visit.call(&self.recent_ids)?;
+        visit.call(&self.prompts)?;
         visit.call(&self.stats)?;
-        if let Some(owner) = self.slots.owner() {
-            visit.call(owner)?;
-        }
+        visit.call(&self.event_type)?;
         visit.call(&self.no_alerts)
     }
 
-    fn __clear__(&mut self) {
-        self.engine = None;
-    }
-
+    /// `Engine.process(event)`: the alerts the event raised (usually none).
     fn process<'py>(
         &self,
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let engine = self.engine(py)?;
-        let fields = match event.cast::<PyTuple>() {
-            Ok(t) if t.len() == 18 && t.get_item(0)?.is_instance_of::<PyFloat>() => t,
-            // Not the parser's Event: the reference takes it.
-            _ => {
-                return engine
-                    .get_type()
-                    .call_method1(intern!(py, "process"), (engine, event))
-            }
-        };
-        let ts_obj = fields.get_item(0)?;
-        let ts: f64 = ts_obj.extract()?;
-        let max_ts: f64 = engine.getattr(intern!(py, "_max_ts"))?.extract()?;
-        // Outside [watermark - lateness, watermark + skew] (the first, a late or an early
-        // event): the clock rule decides, in the reference (detectors/clock.py).
-        if !(max_ts - self.lateness <= ts && ts <= max_ts + self.skew) {
-            return engine
-                .get_type()
-                .call_method1(intern!(py, "process"), (engine, event));
-        }
-        let stats = self.stats.bind(py);
-        let key_obj = fields.get_item(1)?;
-        let key = key_obj.cast::<PyString>()?;
-        let request_id = fields.get_item(REQUEST_ID)?;
-        if !request_id.is_none() {
-            let rid = request_id.cast::<PyString>()?;
-            let seen = self
-                .recent_ids
-                .bind(py)
-                .borrow_mut()
-                .seen(key.to_str()?, rid.to_str()?);
-            if seen {
-                bump(stats, intern!(py, "events_duplicate"))?;
-                return Ok(self.no_alerts.bind(py).clone());
-            }
-        }
-        bump(stats, intern!(py, "events_valid"))?;
-        if ts > max_ts {
-            engine.setattr(intern!(py, "_max_ts"), &ts_obj)?;
-        }
-        let keys = self.keys.bind(py);
-        let mut alerts = self.no_alerts.bind(py).clone();
-        let state = match keys.get_item(&key_obj)? {
-            Some(state) if ts < self.slots.get(&state, Slot::WindowEnd)?.extract::<f64>()? => state,
-            found => {
-                let opened =
-                    engine.call_method1(intern!(py, "_open_state"), (&key_obj, found, &ts_obj))?;
-                let opened = opened.cast::<PyTuple>()?;
-                alerts = opened.get_item(1)?;
-                opened.get_item(0)?
-            }
-        };
-        let account = fields.get_item(ACCOUNT_ID)?;
-        if !account.is_none() {
-            self.slots.set(&state, Slot::AccountId, account)?;
-        }
-        let text = fields.get_item(PROMPT_TEXT)?;
-        let fp = if text.is_none() {
-            py.None().into_bound(py)
-        } else {
-            let window_events: i64 = self.slots.get(&state, Slot::WindowEvents)?.extract()?;
-            let seen = window_events - self.full_events;
-            if seen < 0 || seen.rem_euclid(self.stride) == 0 {
-                fingerprint_fields(py, text.cast::<PyString>()?)?
-                    .into_pyobject(py)?
-                    .into_any()
-            } else {
-                py.None().into_bound(py)
-            }
-        };
-        let ip = fields.get_item(CLIENT_IP)?;
-        let ip_bit = if ip.is_none() {
-            0i64.into_pyobject(py)?.into_any()
-        } else {
-            ip_prefix_bit(py, ip.cast::<PyString>()?)?
-        };
-        let ua_bit = self.text_bit(py, &fields.get_item(USER_AGENT)?)?;
-        let model_bit = self.text_bit(py, &fields.get_item(MODEL)?)?;
-        let bits = [Some(&ip_bit), Some(&ua_bit), Some(&model_bit)];
-        add_event_with(py, &self.slots, &state, event, &fp, bits)?;
-        let slice = self.slots.get(&state, Slot::HighSlice)?;
-        if !slice.is_none() {
-            let max_tokens = fields.get_item(MAX_TOKENS)?;
-            // (event.max_tokens or 0) >= HIGH_MAX_TOKENS, for ints of any size
-            if !max_tokens.is_none() && max_tokens.ge(HIGH_MAX_TOKENS)? {
-                add_event_with(py, &self.slots, &slice, event, &fp, bits)?;
-            }
-        }
-        let since: i64 = engine
-            .getattr(intern!(py, "_since_expiry"))?
-            .extract::<i64>()?
-            + 1;
-        engine.setattr(intern!(py, "_since_expiry"), since)?;
-        if since >= EXPIRY_EVERY {
-            engine.call_method0(intern!(py, "_expire"))?;
-        }
-        Ok(alerts)
+        Ok(self.step(py, event)?.alerts)
     }
 }
 
-impl HotPath {
-    fn engine<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, PyAny>> {
-        match &self.engine {
-            Some(engine) => Ok(engine.bind(py)),
-            None => Err(pyo3::exceptions::PyRuntimeError::new_err("engine released")),
-        }
-    }
+/// What one step did, for the sharded path.
+pub(crate) struct Stepped<'py> {
+    pub(crate) alerts: Bound<'py, PyAny>,
+    /// Whether it called back into the engine (only then may a key have been scored,
+    /// and a campaign summary made).
+    pub(crate) called_back: bool,
+    /// The engine's watermark after the step (NaN when the reference ran).
+    pub(crate) watermark: f64,
+}
 
-    /// An agent's or model's bitmap bit: the memo, else `AttributeBits.text` (0 when absent).
-    fn text_bit<'py>(
-        &self,
-        py: Python<'py>,
-        value: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        if value.is_none() {
-            return Ok(0i64.into_pyobject(py)?.into_any());
-        }
-        if let Some(bit) = self.text_bits.bind(py).get_item(value)? {
-            if bit.is_truthy()? {
-                return Ok(bit);
-            }
-        }
-        self.bits
-            .bind(py)
-            .call_method1(intern!(py, "text"), (value,))
+/// An event's fields the compiled step reads, checked before anything is written
+/// (borrowed from the event tuple).
+struct Fields<'a, 'py> {
+    request: Request,
+    ts: &'a Bound<'py, PyFloat>,
+    key: &'a Bound<'py, PyString>,
+    request_id: Option<&'a Bound<'py, PyString>>,
+    account_id: &'a Bound<'py, PyAny>,
+    model: Option<&'a Bound<'py, PyString>>,
+    client_ip: Option<&'a Bound<'py, PyString>>,
+    user_agent: Option<&'a Bound<'py, PyString>>,
+    prompt_text: Option<&'a Bound<'py, PyString>>,
+}
+
+fn optional_str<'a, 'py>(value: &'a Bound<'py, PyAny>) -> Option<Option<&'a Bound<'py, PyString>>> {
+    if value.is_none() {
+        return Some(None);
     }
+    value.cast_exact::<PyString>().ok().map(Some)
+}
+
+impl<'a, 'py> Fields<'a, 'py> {
+    fn read(event: &'a Bound<'py, PyTuple>) -> Option<Fields<'a, 'py>> {
+        let request = Request::read(event)?;
+        let item = event.as_slice();
+        let ts = item[0].cast_exact::<PyFloat>().ok()?;
+        let key = item[API_KEY_ID].cast_exact::<PyString>().ok()?;
+        let request_id = optional_str(&item[REQUEST_ID])?;
+        // Lone surrogates: the reference raises where it hashes them; let it.
+        key.to_str().ok()?;
+        if let Some(rid) = request_id {
+            rid.to_str().ok()?;
+        }
+        Some(Fields {
+            request,
+            ts,
+            key,
+            request_id,
+            account_id: &item[ACCOUNT_ID],
+            model: optional_str(&item[MODEL])?,
+            client_ip: optional_str(&item[CLIENT_IP])?,
+            user_agent: optional_str(&item[USER_AGENT])?,
+            prompt_text: optional_str(&item[PROMPT_TEXT])?,
+        })
+    }
+}
+
+/// UTF-8 bytes as `.encode("utf-8", "replace")` makes them.
+fn utf8_replace<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(s) = text.to_str() {
+        return Ok(Cow::Borrowed(s.as_bytes()));
+    }
+    let py = text.py();
+    let encoded = text.call_method1(intern!(py, "encode"), ("utf-8", "replace"))?;
+    Ok(Cow::Owned(encoded.cast::<PyBytes>()?.as_bytes().to_vec()))
+}
+
+/// `AttributeIndex.ip`: the position of the address's /24 (IPv6 /48) prefix.
+fn ip_position(ip: &Bound<'_, PyString>) -> PyResult<i64> {
+    let bytes = utf8_replace(ip)?;
+    let prefix: &[u8] = if bytes.contains(&b':') {
+        // ":".join(ip.split(":")[:3]): up to the third colon, or all of it.
+        match bytes.iter().enumerate().filter(|(_, &b)| b == b':').nth(2) {
+            Some((at, _)) => &bytes[..at],
+            None => &bytes,
+        }
+    } else {
+        // ip.rpartition(".")[0]: before the last dot, or "" without one.
+        bytes
+            .iter()
+            .rposition(|&b| b == b'.')
+            .map_or(&[][..], |at| &bytes[..at])
+    };
+    Ok(i64::from(crc32fast::hash(prefix) % IP_PREFIX_BITS as u32))
+}
+
+/// `AttributeIndex.text`: a user agent's or model's position.
+fn text_position(value: &Bound<'_, PyString>) -> PyResult<i64> {
+    Ok(i64::from(
+        crc32fast::hash(&utf8_replace(value)?) & (TEXT_BITS - 1),
+    ))
 }
 
 fn bump(stats: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<()> {
@@ -246,92 +280,204 @@ fn bump(stats: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<()> {
     stats.setattr(name, count + 1)
 }
 
-/// `detectors.sharded.ShardedEngine.process`, compiled: route the event to its
-/// partition's engine (Kafka's partitioner), run that engine's `HotPath`, and call
-/// back into Python (`_merge`) only when campaign summaries wait to be merged.
-#[pyclass(module = "distillwatch_native")]
-pub struct ShardedPath {
-    // Option: the sharded engine holds this object too (cycle broken in __clear__).
-    sharded: Option<Py<PyAny>>,
-    engines: Vec<Py<PyAny>>,
-    hot_paths: Vec<Py<HotPath>>,
-    held: Option<Py<PyList>>,
-}
-
-#[pymethods]
-impl ShardedPath {
-    /// `held` is the merger's list of summaries held back (None: no campaign stage).
-    #[new]
-    fn new(
-        sharded: Py<PyAny>,
-        engines: Vec<Py<PyAny>>,
-        hot_paths: Vec<Py<HotPath>>,
-        held: Option<Py<PyList>>,
-    ) -> PyResult<Self> {
-        if engines.is_empty() || engines.len() != hot_paths.len() {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "one hot path per engine, at least one",
-            ));
-        }
-        Ok(ShardedPath {
-            sharded: Some(sharded),
-            engines,
-            hot_paths,
-            held,
-        })
-    }
-
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        if let Some(sharded) = &self.sharded {
-            visit.call(sharded)?;
-        }
-        for engine in &self.engines {
-            visit.call(engine)?;
-        }
-        for path in &self.hot_paths {
-            visit.call(path)?;
-        }
-        if let Some(held) = &self.held {
-            visit.call(held)?;
-        }
-        Ok(())
-    }
-
-    fn __clear__(&mut self) {
-        self.sharded = None;
-        self.engines.clear();
-        self.hot_paths.clear();
-        self.held = None;
-    }
-
-    fn process<'py>(
+impl HotPath {
+    /// The reference step (`Engine.process`), for events this code leaves to it.
+    fn by_reference<'py>(
         &self,
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        if self.engines.is_empty() {
-            return Err(pyo3::exceptions::PyRuntimeError::new_err("engine released"));
+    ) -> PyResult<Stepped<'py>> {
+        let alerts = self.reference.bind(py).call1((event,))?;
+        self.refresh(py)?;
+        Ok(Stepped {
+            alerts,
+            called_back: true,
+            watermark: f64::NAN,
+        })
+    }
+
+    /// `process`, and what it did.
+    pub(crate) fn step<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Stepped<'py>> {
+        if !event.get_type().is(self.event_type.bind(py)) {
+            return self.by_reference(py, event);
         }
-        let key = event.get_item(1)?;
-        let key = key.cast::<PyString>()?.to_str()?;
-        let partition = crate::partition::partition_of(key, self.engines.len() as u32) as usize;
-        let alerts = self.hot_paths[partition]
-            .bind(py)
-            .borrow()
-            .process(py, event)?;
-        let Some(held) = &self.held else {
-            return Ok(alerts);
+        let tuple = event.cast::<PyTuple>()?;
+        let Some(f) = Fields::read(tuple) else {
+            return self.by_reference(py, event);
         };
-        let engine = self.engines[partition].bind(py);
-        let pending = engine.getattr(intern!(py, "_summaries"))?;
-        if pending.is_truthy()? || !held.bind(py).is_empty() {
-            let Some(sharded) = &self.sharded else {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err("engine released"));
-            };
-            return sharded
-                .bind(py)
-                .call_method1(intern!(py, "_merge"), (partition, alerts));
+        let engine = self.engine.bind(py);
+        let ts = f.request.ts;
+        let watermark: f64 = engine.getattr(intern!(py, "watermark"))?.extract()?;
+        // Outside [watermark - lateness, watermark + skew] (the first, a late or an early
+        // event): the clock rule decides, in the reference (detectors/clock.py).
+        if !(watermark - self.lateness <= ts && ts <= watermark + self.skew) {
+            return self.by_reference(py, event);
         }
-        Ok(alerts)
+        let stats = self.stats.bind(py);
+        if let Some(rid) = f.request_id {
+            let ids = self.recent_ids.bind(py);
+            let seen = match ids.cast::<RecentIds>() {
+                Ok(native) => native.borrow_mut().seen(f.key.to_str()?, rid.to_str()?),
+                Err(_) => ids
+                    .call_method1(intern!(py, "seen"), (&f.key, rid))?
+                    .is_truthy()?,
+            };
+            if seen {
+                bump(stats, intern!(py, "events_duplicate"))?;
+                return Ok(Stepped {
+                    alerts: self.no_alerts.bind(py).clone().into_any(),
+                    called_back: false,
+                    watermark,
+                });
+            }
+        }
+        bump(stats, intern!(py, "events_valid"))?;
+        if ts > watermark {
+            engine.setattr(intern!(py, "watermark"), f.ts)?;
+        }
+        let mut called_back = false;
+        let mut alerts = self.no_alerts.bind(py).clone().into_any();
+        let keys = self.keys.bind(py);
+        let found = keys.get_item(f.key)?;
+        let mut open = None;
+        if let Some(state) = &found {
+            let buffers = Buffers::of(state)?;
+            if ts < buffers.arrays(py)?.times[WINDOW_END].get() {
+                open = Some((state.clone(), buffers));
+            } else {
+                buffers.release(py);
+            }
+        }
+        let (state, buffers) = match open {
+            Some(open) => open,
+            None => {
+                let opened = self.open_state.bind(py).call1((&f.key, found, &f.ts))?;
+                called_back = true;
+                let opened = opened.cast::<PyTuple>()?;
+                alerts = opened.get_item(1)?;
+                let state = opened.get_item(0)?;
+                let buffers = Buffers::of(&state)?;
+                (state, buffers)
+            }
+        };
+        if !f.account_id.is_none() {
+            state.setattr(intern!(py, "account_id"), f.account_id)?;
+        }
+        let arrays = buffers.arrays(py)?;
+        let mut fingerprint = None;
+        if let Some(text) = f.prompt_text {
+            let taken = arrays.times[WINDOW_EVENTS].get() as i64 - self.full_events;
+            if taken < 0 || taken % self.stride == 0 {
+                let fp = fingerprint_of(text)?;
+                let key = prompt_memory::key_hash(f.key)?;
+                let seen = prompt_memory::observe(self.prompts.bind(py), key, fp.exact)?;
+                fingerprint = Some((fp, seen));
+            }
+        }
+        let ip = f.client_ip.map_or(Ok(-1), ip_position)?;
+        let agent = f.user_agent.map_or(Ok(-1), text_position)?;
+        let model = f.model.map_or(Ok(-1), text_position)?;
+        if called_back {
+            self.refresh(py)?;
+        }
+        let hit = f.request.harvest_like(self.thresholds());
+        let prompt = fingerprint.as_ref().map(|(fp, seen)| {
+            (
+                Prompt {
+                    signature: fp.signature,
+                    items: fp.items(),
+                    cues: fp.cues,
+                    exact: fp.exact,
+                    tokens: fp.tokens as i64,
+                },
+                *seen,
+            )
+        });
+        // The reference's `state.add(...)`, for a state whose ring positions are off.
+        let add_by_reference = |target: &Bound<'py, PyAny>| -> PyResult<()> {
+            let fp = match &fingerprint {
+                Some((fp, _)) => fp.to_tuple(py)?.into_any(),
+                None => py.None().into_bound(py),
+            };
+            let seen = fingerprint
+                .as_ref()
+                .map_or((false, false), |(_, seen)| *seen);
+            target.call_method1(intern!(py, "add"), (event, fp, ip, agent, model, seen, hit))?;
+            Ok(())
+        };
+        let counted = |arrays: &Arrays<'_>| {
+            (
+                arrays.times[TOTAL].get() as i64,
+                arrays.times[LAST_TS].get(),
+            )
+        };
+        let (total, last_ts) = if arrays.sane() {
+            arrays.add_request(&f.request, ip, agent, model, hit);
+            if let Some((fp, seen)) = &prompt {
+                let ring = items_buffer(&state)?;
+                arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
+                ring.release(py);
+            }
+            let counts = counted(&arrays);
+            buffers.release(py);
+            counts
+        } else {
+            buffers.release(py);
+            add_by_reference(&state)?;
+            let buffers = Buffers::of(&state)?;
+            let counts = counted(&buffers.arrays(py)?);
+            buffers.release(py);
+            counts
+        };
+        if hit {
+            let sliced = state.getattr(intern!(py, "slice"))?;
+            if !sliced.is_none() {
+                let buffers = Buffers::of(&sliced)?;
+                let arrays = buffers.arrays(py)?;
+                if arrays.sane() {
+                    arrays.add_request(&f.request, ip, agent, model, hit);
+                    if let Some((fp, seen)) = &prompt {
+                        let ring = items_buffer(&sliced)?;
+                        arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
+                        ring.release(py);
+                    }
+                    buffers.release(py);
+                } else {
+                    buffers.release(py);
+                    add_by_reference(&sliced)?;
+                }
+            }
+        }
+        if MILESTONES.contains(&total) && !alerts.is_truthy()? {
+            // max(ts, state.last_ts)
+            let now = if last_ts > ts {
+                PyFloat::new(py, last_ts)
+            } else {
+                f.ts.clone()
+            };
+            alerts = self.score.bind(py).call1((f.key, &state, now, f.ts))?;
+            called_back = true;
+        }
+        let since: i64 = engine
+            .getattr(intern!(py, "since_expiry"))?
+            .extract::<i64>()?
+            + 1;
+        engine.setattr(intern!(py, "since_expiry"), since)?;
+        if since >= EXPIRY_EVERY {
+            self.expire.bind(py).call0()?;
+            called_back = true;
+        }
+        if called_back {
+            self.refresh(py)?;
+        }
+        Ok(Stepped {
+            alerts,
+            called_back,
+            watermark: watermark.max(ts),
+        })
     }
 }

@@ -1,462 +1,440 @@
-//! `detectors.features.KeyState.add`, compiled: count one event into a key's open window.
+//! `detectors.state.keystate`, compiled: count one event into a key's four arrays
+//! (`KeyState.add`: `observe`, `_add_prompt`, `_track`, `_add_frame`).
 //!
-//! The state stays a Python `KeyState` (its fold, features, pickling and tests are
-//! unchanged); this function does the per-event counting on its arrays and slots.
-//! Anything outside the fast path's exact range (an int past 2**53, a key's first
-//! fingerprint, a non-tuple event) is handed to `KeyState.add` itself, so the
-//! results are always the reference's.
+//! The state stays the Python `KeyState`: this code reads its public attributes
+//! (`values`, `times`, `bits`, `items`) and their memory through the buffer
+//! protocol, and writes through `Cell`s. Python reads a float32 item as a double,
+//! computes in doubles and stores float32 again; so does this code, so both leave
+//! the same bytes. Anything outside the exact range (an int past 2**53, a negative
+//! count, a temperature that is not a finite non-negative number) is left to the
+//! Python reference, which then does exactly what it always does (raise included).
 
-use std::mem::MaybeUninit;
+use std::cell::Cell;
 
+use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyBufferError;
-use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
-use crate::slots::{Slot, Slots};
-use pyo3::types::{PyDict, PyTuple};
+use crate::layout::*;
+use crate::request::{Request, EXACT};
 
-// Indices of the per-window counters (`detectors.features`).
-const N: usize = 0;
-const PTOK: usize = 1;
-const CTOK: usize = 2;
-const RTOK: usize = 3;
-const MULTI: usize = 4;
-const CAPPED: usize = 5;
-const HIMAX: usize = 6;
-const ERR: usize = 7;
-const THROTTLED: usize = 8;
-const FP: usize = 9;
-const TEMPLATE: usize = 10;
-const REASONING: usize = 11;
-const NEW_IP: usize = 12;
-const NEW_UA: usize = 13;
-const GAP_N: usize = 14;
-const GAP_SUM: usize = 15;
-const GAP_SQ: usize = 16;
-const REASONED_CTOK: usize = 17;
-const COUNTERS: usize = 18;
-const HIGH_MAX_TOKENS: i64 = 4000;
-const MAX_TEMPLATES: usize = 6;
-const TEMPLATE_MATCH: f64 = 0.5;
-// `detectors.events.Event` field positions (a test checks them against `Event._fields`).
-const EVENT_FIELDS: [&str; 18] = [
-    "ts",
-    "api_key_id",
-    "prompt_tokens",
-    "completion_tokens",
-    "request_id",
-    "account_id",
-    "model",
-    "endpoint",
-    "status",
-    "latency_ms",
-    "reasoning_tokens",
-    "n",
-    "temperature",
-    "max_tokens",
-    "client_ip",
-    "user_agent",
-    "system_prompt_hash",
-    "prompt_text",
-];
-const TS: usize = 0;
-const PROMPT_TOKENS: usize = 2;
-const COMPLETION_TOKENS: usize = 3;
-const STATUS: usize = 8;
-const REASONING_TOKENS: usize = 10;
-const SAMPLES: usize = 11;
-const TEMPERATURE: usize = 12;
-const MAX_TOKENS: usize = 13;
-/// Ints up to this convert to f64 exactly, so f64 arithmetic equals Python's int/float mix.
-const EXACT: i64 = 1 << 53;
+/// `fingerprints.PromptFingerprint`'s fields, borrowed.
+pub(crate) struct Prompt<'a> {
+    pub(crate) signature: u64,
+    pub(crate) items: &'a [u32],
+    pub(crate) cues: u32,
+    pub(crate) exact: u32,
+    pub(crate) tokens: i64,
+}
 
-/// The constants this module was compiled with, for the test that compares them.
-#[pyfunction]
-pub fn keystate_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let layout = PyDict::new(py);
-    for (name, value) in [
-        ("N", N),
-        ("PTOK", PTOK),
-        ("CTOK", CTOK),
-        ("RTOK", RTOK),
-        ("MULTI", MULTI),
-        ("CAPPED", CAPPED),
-        ("HIMAX", HIMAX),
-        ("ERR", ERR),
-        ("THROTTLED", THROTTLED),
-        ("FP", FP),
-        ("TEMPLATE", TEMPLATE),
-        ("REASONING", REASONING),
-        ("NEW_IP", NEW_IP),
-        ("NEW_UA", NEW_UA),
-        ("GAP_N", GAP_N),
-        ("GAP_SUM", GAP_SUM),
-        ("GAP_SQ", GAP_SQ),
-        ("REASONED_CTOK", REASONED_CTOK),
-        ("COUNTERS", COUNTERS),
-        ("MAX_TEMPLATES", MAX_TEMPLATES),
-    ] {
-        layout.set_item(name, value)?;
+/// A key's arrays, held through the buffer protocol for one call.
+pub(crate) struct Buffers {
+    values: PyBuffer<f32>,
+    times: PyBuffer<f64>,
+    bits: PyBuffer<u64>,
+}
+
+/// Writable views of a key's arrays.
+pub(crate) struct Arrays<'a> {
+    pub(crate) values: &'a [Cell<f32>],
+    pub(crate) times: &'a [Cell<f64>],
+    pub(crate) bits: &'a [Cell<u64>],
+}
+
+impl Buffers {
+    /// The arrays of a `KeyState` (its public attributes), or an error: not its arrays.
+    pub(crate) fn of(state: &Bound<'_, PyAny>) -> PyResult<Buffers> {
+        let py = state.py();
+        Ok(Buffers {
+            values: PyBuffer::get(&state.getattr(intern!(py, "values"))?)?,
+            times: PyBuffer::get(&state.getattr(intern!(py, "times"))?)?,
+            bits: PyBuffer::get(&state.getattr(intern!(py, "bits"))?)?,
+        })
     }
-    layout.set_item("HIGH_MAX_TOKENS", HIGH_MAX_TOKENS)?;
-    layout.set_item("TEMPLATE_MATCH", TEMPLATE_MATCH)?;
-    layout.set_item("EVENT_FIELDS", EVENT_FIELDS.to_vec())?;
-    Ok(layout)
-}
 
-/// An event's numeric fields, read before anything is written (so a fallback is clean).
-struct Numbers {
-    ts: f64,
-    prompt_tokens: i64,
-    completion_tokens: i64,
-    reasoning_tokens: i64,
-    samples: i64,
-    max_tokens: Option<i64>,
-    status: i64,
-    temperature_bit: Option<u32>,
-}
-
-fn exact_int(value: &Bound<'_, PyAny>) -> Option<i64> {
-    let v: i64 = value.extract().ok()?;
-    (-EXACT < v && v < EXACT).then_some(v)
-}
-
-fn read_numbers(event: &Bound<'_, PyTuple>) -> Option<Numbers> {
-    if event.len() != EVENT_FIELDS.len() {
-        return None;
-    }
-    let item = |i: usize| event.get_item(i).ok();
-    let max_tokens = item(MAX_TOKENS)?;
-    let temperature = item(TEMPERATURE)?;
-    let temperature_bit = if temperature.is_none() {
-        None
-    } else {
-        let scaled = temperature.extract::<f64>().ok()? * 20.0;
-        // int(t * 20) & 63 for the finite, non-negative temperatures the parser lets in.
-        if !(scaled.is_finite() && (0.0..EXACT as f64).contains(&scaled)) {
-            return None;
-        }
-        Some(((scaled as i64) & 63) as u32)
-    };
-    Some(Numbers {
-        ts: item(TS)?.extract::<f64>().ok()?,
-        prompt_tokens: exact_int(&item(PROMPT_TOKENS)?)?,
-        completion_tokens: exact_int(&item(COMPLETION_TOKENS)?)?,
-        reasoning_tokens: exact_int(&item(REASONING_TOKENS)?)?,
-        samples: exact_int(&item(SAMPLES)?)?,
-        max_tokens: if max_tokens.is_none() {
-            None
-        } else {
-            Some(exact_int(&max_tokens)?)
-        },
-        status: exact_int(&item(STATUS)?)?,
-        temperature_bit,
-    })
-}
-
-/// A writable view of an `array.array`'s items, released on drop.
-struct View<T> {
-    view: ffi::Py_buffer,
-    _item: std::marker::PhantomData<T>,
-}
-
-impl<T> View<T> {
-    fn new(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let mut view = MaybeUninit::<ffi::Py_buffer>::uninit();
-        // SAFETY: a successful PyObject_GetBuffer fills the view; it is released in Drop.
-        let view = unsafe {
-            if ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), ffi::PyBUF_WRITABLE) != 0 {
-                return Err(PyErr::fetch(obj.py()));
+    pub(crate) fn arrays<'a>(&'a self, py: Python<'a>) -> PyResult<Arrays<'a>> {
+        let values = self.values.as_mut_slice(py);
+        let times = self.times.as_mut_slice(py);
+        let bits = self.bits.as_mut_slice(py);
+        match (values, times, bits) {
+            (Some(values), Some(times), Some(bits))
+                if values.len() == VALUES_SIZE
+                    && times.len() == TIMES_SIZE
+                    && bits.len() == BITS_SIZE =>
+            {
+                Ok(Arrays {
+                    values,
+                    times,
+                    bits,
+                })
             }
-            view.assume_init()
-        };
-        let me = View {
-            view,
-            _item: std::marker::PhantomData,
-        };
-        if me.view.itemsize as usize != std::mem::size_of::<T>() {
-            return Err(PyBufferError::new_err("unexpected array item size"));
+            _ => Err(PyBufferError::new_err("not a KeyState's arrays")),
         }
-        Ok(me)
     }
 
-    fn slice(&mut self) -> &mut [T] {
-        let len = self.view.len as usize / std::mem::size_of::<T>();
-        // SAFETY: the exporter keeps `buf` valid and unresized while the view is held.
-        unsafe { std::slice::from_raw_parts_mut(self.view.buf as *mut T, len) }
+    pub(crate) fn release(self, py: Python<'_>) {
+        self.values.release(py);
+        self.times.release(py);
+        self.bits.release(py);
     }
 }
 
-impl<T> Drop for View<T> {
-    fn drop(&mut self) {
-        // SAFETY: acquired in `new`; the GIL is held by every caller.
-        unsafe { ffi::PyBuffer_Release(&mut self.view) }
+/// The key's item ring and prompt sketch (`KeyState.items`, made on its first prompt).
+pub(crate) fn items_buffer(state: &Bound<'_, PyAny>) -> PyResult<PyBuffer<u32>> {
+    let py = state.py();
+    let mut items = state.getattr(intern!(py, "items"))?;
+    if items.is_none() {
+        items = state.call_method0(intern!(py, "prompt_items"))?;
+    }
+    PyBuffer::get(&items)
+}
+
+pub(crate) fn ring_of<'a>(buffer: &'a PyBuffer<u32>, py: Python<'a>) -> PyResult<&'a [Cell<u32>]> {
+    match buffer.as_mut_slice(py) {
+        Some(ring) if ring.len() == ITEMS + SKETCH => Ok(ring),
+        _ => Err(PyBufferError::new_err("not a KeyState's item ring")),
     }
 }
 
 #[inline]
-fn bump(w: &mut [f32], i: usize, by: f64) {
+pub(crate) fn bump(v: &[Cell<f32>], i: usize, by: f64) {
     // Python reads the float32, adds in double, stores float32 again: do the same.
-    w[i] = (f64::from(w[i]) + by) as f32;
+    v[i].set((f64::from(v[i].get()) + by) as f32);
 }
 
-/// `state.add(event, fp, ip_bit, ua_bit, model_bit)`, compiled where exact.
+#[inline]
+fn or_bits(b: &[Cell<u64>], i: usize, bit: u64) {
+    b[i].set(b[i].get() | bit);
+}
+
+/// Whether `value` is a whole number in `0..bound` (a ring position as Python indexes it).
+fn position(value: f64, bound: usize) -> bool {
+    value >= 0.0 && value < bound as f64 && value.fract() == 0.0
+}
+
+impl Arrays<'_> {
+    /// Whether the ring positions are ones the reference would use as they are. Only a
+    /// forged or damaged state fails this; the reference then runs (and raises or
+    /// wraps as Python indexing does), so this code never indexes out of bounds.
+    pub(crate) fn sane(&self) -> bool {
+        position(self.times[RING_NEXT].get(), RING) && position(self.times[ITEM_NEXT].get(), ITEMS)
+    }
+
+    /// `KeyState.add` but for the prompt (`observe`, harvest-like, account age).
+    pub(crate) fn add_request(
+        &self,
+        e: &Request,
+        ip_bit: i64,
+        ua_bit: i64,
+        model_bit: i64,
+        harvestlike: bool,
+    ) {
+        self.observe(e, ip_bit, ua_bit, model_bit);
+        if harvestlike {
+            bump(self.values, HARVESTLIKE, 1.0);
+        }
+        if let Some(created) = e.account_created {
+            let t = &self.times[ACCOUNT_CREATED];
+            if created < t.get() {
+                t.set(created);
+            }
+        }
+    }
+
+    /// `keystate.observe`: the metadata part of an event.
+    fn observe(&self, e: &Request, ip_bit: i64, ua_bit: i64, model_bit: i64) {
+        let (v, t, b) = (self.values, self.times, self.bits);
+        let p = e.prompt_tokens as f64;
+        let c = e.delivered();
+        let per_choice = c / e.n as f64;
+        let ans = per_choice.ln_1p();
+        let lp = p.ln_1p();
+        let yld = c.ln_1p() - lp;
+        bump(v, N, 1.0);
+        bump(v, PTOK, p);
+        bump(v, CTOK, c);
+        bump(v, ANS, ans);
+        bump(v, ANS2, ans * ans);
+        bump(v, YLD, yld);
+        bump(v, YLD2, yld * yld);
+        bump(v, PLEN, lp);
+        bump(v, PLEN2, lp * lp);
+        if e.reasoning_tokens != 0 {
+            bump(v, RTOK, e.reasoning_tokens as f64);
+            bump(v, REASONED, 1.0);
+        }
+        if e.n > 1 {
+            bump(v, MULTI, 1.0);
+        }
+        if let Some(max_tokens) = e.max_tokens {
+            if e.completion_tokens as f64 / e.n as f64 >= CAP_SHARE * max_tokens as f64 {
+                bump(v, CAPPED, 1.0);
+            }
+        }
+        if e.status >= 400 {
+            bump(v, ERR, 1.0);
+            if e.status == 429 {
+                bump(v, THROTTLED, 1.0);
+            }
+        }
+        // Conversation turns, and the placebo that pairs each prompt with the next
+        // slot's answer (see the reference).
+        let first = t[TOTAL].get() == 0.0;
+        let minute = (e.ts - t[FIRST_TS].get()) / 60.0;
+        let (mut cont, mut placebo) = (false, false);
+        let read = |i: usize| f64::from(v[i].get());
+        for j in 0..RING {
+            let at = RING_START + 3 * j;
+            let base_p = read(at);
+            if base_p == 0.0 || minute - read(at + 2) > TURN_MINUTES {
+                continue;
+            }
+            let base = base_p + read(at + 1);
+            if base <= p && p <= base + TURN_SLACK {
+                cont = true;
+            }
+            let other = RING_START + 3 * ((j + 1) % RING);
+            let wrong = base_p + read(other + 1);
+            if read(other) != 0.0 && wrong != base && wrong <= p && p <= wrong + TURN_SLACK {
+                placebo = true;
+            }
+        }
+        if cont {
+            bump(v, CONT, 1.0);
+        }
+        if placebo {
+            bump(v, PLACEBO, 1.0);
+        }
+        let slot = t[RING_NEXT].get() as usize;
+        let at = RING_START + 3 * slot;
+        v[at].set((if p > 0.0 { p } else { 0.5 }) as f32);
+        v[at + 1].set(c as f32);
+        v[at + 2].set(minute as f32);
+        t[RING_NEXT].set(if slot + 1 < RING {
+            (slot + 1) as f64
+        } else {
+            0.0
+        });
+        let gap = e.ts - t[LAST_TS].get();
+        if gap >= 0.0 {
+            if !first {
+                bump(v, GAP_N, 1.0);
+                bump(v, GAP_SUM, gap);
+                bump(v, GAP_SQ, gap * gap);
+            }
+            t[LAST_TS].set(e.ts);
+        }
+        t[TOTAL].set(t[TOTAL].get() + 1.0);
+        t[WINDOW_EVENTS].set(t[WINDOW_EVENTS].get() + 1.0);
+        if ip_bit >= 0 {
+            let (word, bit) = ((ip_bit >> 6) as usize, 1u64 << (ip_bit & 63));
+            or_bits(b, IP_TODAY + word, bit);
+            let history = (0..IP_WORDS).fold(0, |all, i| all | b[IP_HISTORY + i].get());
+            if history != 0 && b[IP_HISTORY + word].get() & bit == 0 {
+                bump(v, NEW_IP, 1.0);
+            }
+        }
+        if ua_bit >= 0 {
+            let bit = 1u64 << ua_bit;
+            or_bits(b, UA_TODAY, bit);
+            let history = b[UA_HISTORY].get();
+            if history != 0 && history & bit == 0 {
+                bump(v, NEW_UA, 1.0);
+            }
+        }
+        if model_bit >= 0 {
+            or_bits(b, MODEL_TODAY, 1u64 << model_bit);
+        }
+        if let Some(bin) = e.temperature_bin {
+            or_bits(b, TEMP_TODAY, 1u64 << bin);
+        }
+    }
+
+    /// `KeyState._add_prompt`.
+    pub(crate) fn add_prompt(
+        &self,
+        ring: &[Cell<u32>],
+        fp: &Prompt<'_>,
+        prompt_tokens: i64,
+        seen: (bool, bool),
+    ) {
+        let v = self.values;
+        bump(v, FP, 1.0);
+        if seen.0 {
+            bump(v, SAMPLED, 1.0);
+            if seen.1 {
+                bump(v, SHARED, 1.0);
+            }
+        }
+        let groups = fp.cues & 15;
+        if groups != 0 {
+            bump(v, CUE, 1.0);
+            bump(v, CUES, f64::from(groups));
+        }
+        if fp.cues & 16 != 0 {
+            bump(v, LIMIT, 1.0);
+        }
+        let hidden = ((prompt_tokens - fp.tokens).max(0) as f64 + HIDDEN_FLOOR).ln();
+        bump(v, HIDDEN, hidden);
+        bump(v, HIDDEN2, hidden * hidden);
+        bump(v, TOKENS_SEEN, fp.tokens as f64);
+        track(v, ring, fp.exact.min(SKETCH_EMPTY - 1));
+        let mut new = 0usize;
+        if !fp.items.is_empty() {
+            for item in fp.items {
+                if !ring[..ITEMS].iter().any(|r| r.get() == *item) {
+                    new += 1;
+                }
+            }
+            bump(v, NOVEL, new as f64 / fp.items.len() as f64);
+            for item in fp.items {
+                let bit = item & 255;
+                or_bits(
+                    self.bits,
+                    TOPIC_TODAY + (bit >> 6) as usize,
+                    1u64 << (bit & 63),
+                );
+            }
+            let t = self.times;
+            let mut slot = t[ITEM_NEXT].get() as usize;
+            for item in fp.items {
+                ring[slot].set(*item);
+                slot = if slot + 1 < ITEMS { slot + 1 } else { 0 };
+            }
+            t[ITEM_NEXT].set(slot as f64);
+        }
+        if fp.signature != 0 && self.add_frame(fp.signature) && new != 0 {
+            bump(v, SWEEP, 1.0);
+        }
+    }
+
+    /// `KeyState._add_frame`: file `signature` under the key's frames; true when it matched.
+    fn add_frame(&self, signature: u64) -> bool {
+        let (bits, weights) = (self.bits, self.values);
+        let weight = |i: usize| f64::from(weights[FRAME_WEIGHTS + i].get());
+        let (mut best, mut best_sim) = (None, 0.0f64);
+        let (mut empty, mut lightest) = (None, None::<usize>);
+        for i in 0..FRAMES {
+            if weight(i) == 0.0 {
+                empty = empty.or(Some(i));
+                continue;
+            }
+            if lightest.is_none_or(|l| weight(i) < weight(l)) {
+                lightest = Some(i);
+            }
+            let cluster = bits[FRAME_SIGS + i].get();
+            let union = (cluster | signature).count_ones();
+            let sim = if union != 0 {
+                f64::from((cluster & signature).count_ones()) / f64::from(union)
+            } else {
+                0.0
+            };
+            if sim > best_sim {
+                best = Some(i);
+                best_sim = sim;
+            }
+        }
+        if let Some(i) = best.filter(|_| best_sim >= FRAME_MATCH) {
+            bump(weights, FRAME, 1.0);
+            bump(weights, FRAME_WEIGHTS + i, 1.0);
+            return true;
+        }
+        // A new frame goes to a free slot, else replaces the lightest.
+        if let Some(slot) = empty.or(lightest) {
+            bits[FRAME_SIGS + slot].set(signature);
+            weights[FRAME_WEIGHTS + slot].set(1.0);
+        }
+        false
+    }
+}
+
+/// `KeyState._track`: the key's bottom-k sketch of prompt hashes.
+fn track(v: &[Cell<f32>], ring: &[Cell<u32>], exact: u32) {
+    let top = ITEMS + SKETCH - 1;
+    if exact > ring[top].get() {
+        return;
+    }
+    bump(v, TRACKED, 1.0);
+    let mut at = ITEMS;
+    while ring[at].get() < exact {
+        at += 1;
+    }
+    if ring[at].get() == exact {
+        bump(v, REPEAT, 1.0);
+        return;
+    }
+    for i in (at + 1..=top).rev() {
+        ring[i].set(ring[i - 1].get());
+    }
+    ring[at].set(exact);
+}
+
+/// `state.add(event, fp, ip_bit, ua_bit, model_bit, seen, harvestlike)`, compiled where
+/// exact (otherwise the reference runs).
 #[pyfunction]
-#[pyo3(signature = (state, event, fp, ip_bit=None, ua_bit=None, model_bit=None))]
+#[pyo3(signature = (state, event, fp, ip_bit=-1, ua_bit=-1, model_bit=-1, seen=(false, false), harvestlike=false))]
+#[allow(clippy::too_many_arguments)]
 pub fn add_event(
     py: Python<'_>,
     state: &Bound<'_, PyAny>,
     event: &Bound<'_, PyAny>,
     fp: &Bound<'_, PyAny>,
-    ip_bit: Option<&Bound<'_, PyAny>>,
-    ua_bit: Option<&Bound<'_, PyAny>>,
-    model_bit: Option<&Bound<'_, PyAny>>,
+    ip_bit: i64,
+    ua_bit: i64,
+    model_bit: i64,
+    seen: (bool, bool),
+    harvestlike: bool,
 ) -> PyResult<()> {
-    let bits = [ip_bit, ua_bit, model_bit];
-    add_event_with(py, &Slots::by_name(), state, event, fp, bits)
-}
-
-/// [`add_event`], reading and writing the state's slots through `slots`.
-pub(crate) fn add_event_with(
-    py: Python<'_>,
-    slots: &Slots,
-    state: &Bound<'_, PyAny>,
-    event: &Bound<'_, PyAny>,
-    fp: &Bound<'_, PyAny>,
-    [ip_bit, ua_bit, model_bit]: [Option<&Bound<'_, PyAny>>; 3],
-) -> PyResult<()> {
-    let fallback =
-        || state.call_method1(intern!(py, "add"), (event, fp, ip_bit, ua_bit, model_bit));
-    let Ok(tuple) = event.cast::<PyTuple>() else {
-        fallback()?;
-        return Ok(());
+    let reference = || {
+        state.call_method1(
+            intern!(py, "add"),
+            (event, fp, ip_bit, ua_bit, model_bit, seen, harvestlike),
+        )
     };
-    let Some(e) = read_numbers(tuple) else {
-        fallback()?;
-        return Ok(());
-    };
-    let fingerprint = if fp.is_none() {
-        None
+    let request = event.cast::<PyTuple>().ok().and_then(|t| Request::read(t));
+    let prompt = if fp.is_none() {
+        Some(None)
     } else {
-        let clusters = slots.get(state, Slot::Clusters)?;
-        if clusters.is_none() {
-            // A key's first fingerprint allocates its template arrays: the reference does that.
-            fallback()?;
-            return Ok(());
-        }
-        let fields = fp.cast::<PyTuple>()?;
-        let signature: u64 = fields.get_item(0)?.extract()?;
-        Some((
-            signature,
-            fields.get_item(1)?,
-            fields.get_item(2)?.is_truthy()?,
-            clusters,
-        ))
+        read_prompt(fp).map(Some)
     };
-
-    let mut values = View::<f32>::new(&slots.get(state, Slot::Values)?)?;
-    let w = values.slice();
-    bump(w, N, 1.0);
-    bump(w, PTOK, e.prompt_tokens as f64);
-    bump(w, CTOK, e.completion_tokens as f64);
-    if e.reasoning_tokens != 0 {
-        bump(w, RTOK, e.reasoning_tokens as f64);
+    let bits_ok =
+        (-1..256).contains(&ip_bit) && (-1..64).contains(&ua_bit) && (-1..64).contains(&model_bit);
+    let (Some(request), Some(prompt), true) = (request, prompt, bits_ok) else {
+        reference()?;
+        return Ok(());
+    };
+    let buffers = Buffers::of(state)?;
+    let arrays = buffers.arrays(py)?;
+    if !arrays.sane() {
+        buffers.release(py);
+        reference()?;
+        return Ok(());
     }
-    if e.samples > 1 {
-        bump(w, MULTI, 1.0);
-    }
-    if let Some(max_tokens) = e.max_tokens {
-        if e.completion_tokens as f64 >= 0.95 * max_tokens as f64 {
-            bump(w, CAPPED, 1.0);
-        }
-        if max_tokens >= HIGH_MAX_TOKENS {
-            bump(w, HIMAX, 1.0);
-        }
-    }
-    if e.status >= 400 {
-        bump(w, ERR, 1.0);
-        if e.status == 429 {
-            bump(w, THROTTLED, 1.0);
-        }
-    }
-    let last_ts: f64 = slots.get(state, Slot::LastTs)?.extract()?;
-    let total_events: i64 = slots.get(state, Slot::TotalEvents)?.extract()?;
-    let gap = e.ts - last_ts;
-    if gap >= 0.0 {
-        if total_events != 0 {
-            bump(w, GAP_N, 1.0);
-            bump(w, GAP_SUM, gap);
-            bump(w, GAP_SQ, gap * gap);
-        }
-        // The event's own float object, as the reference stores it (pickles alike).
-        slots.set(state, Slot::LastTs, tuple.get_item(TS)?)?;
-    }
-    slots.set(
-        state,
-        Slot::TotalEvents,
-        (total_events + 1).into_pyobject(py)?.into_any(),
-    )?;
-    let window_events: i64 = slots.get(state, Slot::WindowEvents)?.extract()?;
-    slots.set(
-        state,
-        Slot::WindowEvents,
-        (window_events + 1).into_pyobject(py)?.into_any(),
-    )?;
-    if let Some(bit) = truthy(ip_bit)? {
-        if or_bit(slots, state, Slot::IpBits, Slot::IpHistory, bit)? {
-            bump(w, NEW_IP, 1.0);
-        }
-    }
-    if let Some(bit) = truthy(ua_bit)? {
-        if or_bit(slots, state, Slot::UaBits, Slot::UaHistory, bit)? {
-            bump(w, NEW_UA, 1.0);
-        }
-    }
-    if let Some(bit) = truthy(model_bit)? {
-        let bits = slots.get(state, Slot::ModelBits)?;
-        slots.set(state, Slot::ModelBits, bits.bitor(bit)?)?;
-    }
-    if let Some(shift) = e.temperature_bit {
-        let bits = slots.get(state, Slot::TemperatureBits)?;
-        slots.set(state, Slot::TemperatureBits, bits.bitor(1u64 << shift)?)?;
-    }
-    if let Some((signature, vocab_bits, asks_reasoning, clusters)) = fingerprint {
-        bump(w, FP, 1.0);
-        if asks_reasoning {
-            bump(w, REASONING, 1.0);
-            bump(w, REASONED_CTOK, e.completion_tokens as f64);
-        }
-        let vocab = slots.get(state, Slot::VocabBits)?;
-        slots.set(state, Slot::VocabBits, vocab.bitor(&vocab_bits)?)?;
-        let mut clusters = View::<u64>::new(&clusters)?;
-        let mut weights = View::<f32>::new(&slots.get(state, Slot::ClusterWeights)?)?;
-        if match_template(clusters.slice(), weights.slice(), signature) {
-            bump(w, TEMPLATE, 1.0);
-        }
-    }
-    Ok(())
-}
-
-/// The bit when it is given and not 0 (`if ip_bit:` in the reference).
-fn truthy<'a, 'py>(bit: Option<&'a Bound<'py, PyAny>>) -> PyResult<Option<&'a Bound<'py, PyAny>>> {
-    match bit {
-        Some(b) if b.is_truthy()? => Ok(Some(b)),
-        _ => Ok(None),
-    }
-}
-
-/// `bits |= bit`; true when the key has a history and the bit is new to it.
-fn or_bit(
-    slots: &Slots,
-    state: &Bound<'_, PyAny>,
-    bits_slot: Slot,
-    history_slot: Slot,
-    bit: &Bound<'_, PyAny>,
-) -> PyResult<bool> {
-    let bits = slots.get(state, bits_slot)?;
-    slots.set(state, bits_slot, bits.bitor(bit)?)?;
-    let history = slots.get(state, history_slot)?;
-    Ok(history.is_truthy()? && !history.bitand(bit)?.is_truthy()?)
-}
-
-/// `KeyState._add_fingerprint`'s cluster step; true when the prompt matched a template.
-fn match_template(clusters: &mut [u64], weights: &mut [f32], signature: u64) -> bool {
-    let slots = MAX_TEMPLATES.min(clusters.len()).min(weights.len());
-    if let Some(i) = clusters[..slots].iter().position(|&c| c == signature) {
-        if weights[i] > 0.0 {
-            weights[i] = (f64::from(weights[i]) + 1.0) as f32;
-            return true;
-        }
-    }
-    let (mut best, mut best_sim, mut empty) = (None, 0.0f64, None);
-    for i in 0..slots {
-        if weights[i] == 0.0 {
-            empty = empty.or(Some(i));
-            continue;
-        }
-        let union = (clusters[i] | signature).count_ones();
-        let sim = if union != 0 {
-            f64::from((clusters[i] & signature).count_ones()) / f64::from(union)
-        } else {
-            0.0
+    arrays.add_request(&request, ip_bit, ua_bit, model_bit, harvestlike);
+    if let Some((signature, items, cues, exact, tokens)) = prompt {
+        let ring = items_buffer(state)?;
+        let fp = Prompt {
+            signature,
+            items: &items,
+            cues,
+            exact,
+            tokens,
         };
-        if sim > best_sim {
-            best = Some(i);
-            best_sim = sim;
-        }
+        arrays.add_prompt(ring_of(&ring, py)?, &fp, request.prompt_tokens, seen);
+        ring.release(py);
     }
-    if let Some(i) = best.filter(|_| best_sim >= TEMPLATE_MATCH) {
-        weights[i] = (f64::from(weights[i]) + 1.0) as f32;
-        return true;
-    }
-    // A new cluster takes a free slot, else the lightest (the first of equals, as min()).
-    let slot = empty.unwrap_or_else(|| {
-        (0..slots).fold(0, |lightest, i| {
-            if weights[i] < weights[lightest] {
-                i
-            } else {
-                lightest
-            }
-        })
-    });
-    clusters[slot] = signature;
-    weights[slot] = 1.0;
-    false
-}
-
-const HORIZONS: [f64; 3] = [3600.0, 86400.0, 7.0 * 86400.0];
-const PROFILE: usize = COUNTERS * (1 + HORIZONS.len());
-const PROFILE_TAU: f64 = 7.0 * 86400.0;
-
-/// `detectors.features._fold_values`: decay the horizons and the hour-of-day profile,
-/// add the closed window to them, and clear the window's counters.
-#[pyfunction]
-pub fn fold_values(values: &Bound<'_, PyAny>, elapsed: f64, slot: usize) -> PyResult<()> {
-    let mut view = View::<f32>::new(values)?;
-    let v = view.slice();
-    if v.len() < PROFILE + 24 || slot >= 24 {
-        return Err(PyBufferError::new_err("not a KeyState value array"));
-    }
-    for (h, horizon) in HORIZONS.iter().enumerate() {
-        let decay = (-elapsed / horizon).exp();
-        let base = COUNTERS * (h + 1);
-        for i in 0..COUNTERS {
-            v[base + i] = (f64::from(v[base + i]) * decay + f64::from(v[i])) as f32;
-        }
-    }
-    let events = f64::from(v[N]);
-    if events != 0.0 {
-        let decay = (-elapsed / PROFILE_TAU).exp();
-        for value in &mut v[PROFILE..PROFILE + 24] {
-            *value = (f64::from(*value) * decay) as f32;
-        }
-        bump(v, PROFILE + slot, events);
-    }
-    v[..COUNTERS].fill(0.0);
+    buffers.release(py);
     Ok(())
 }
 
-/// `KeyState.templates`: the cluster signatures whose weight is at least `min_weight`.
-#[pyfunction]
-pub fn templates<'py>(
-    clusters: &Bound<'py, PyAny>,
-    weights: &Bound<'py, PyAny>,
-    min_weight: f64,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let mut clusters_view = View::<u64>::new(clusters)?;
-    let mut weights_view = View::<f32>::new(weights)?;
-    let (signatures, weights_of) = (clusters_view.slice(), weights_view.slice());
-    if signatures.len() != weights_of.len() {
-        return Err(PyBufferError::new_err(
-            "clusters and weights differ in length",
-        ));
-    }
-    let kept: Vec<u64> = signatures
-        .iter()
-        .zip(weights_of.iter())
-        .filter(|(_, &w)| f64::from(w) >= min_weight)
-        .map(|(&c, _)| c)
-        .collect();
-    PyTuple::new(clusters.py(), kept)
+type PromptFields = (u64, Vec<u32>, u32, u32, i64);
+
+/// A fingerprint tuple as `fingerprint_fields` makes them, or None (the reference decides).
+fn read_prompt(fp: &Bound<'_, PyAny>) -> Option<PromptFields> {
+    let (signature, items, cues, exact, tokens): (u64, Vec<u32>, u32, u32, i64) =
+        fp.extract().ok()?;
+    (items.len() <= 8 && (0..EXACT).contains(&tokens))
+        .then_some((signature, items, cues, exact, tokens))
 }

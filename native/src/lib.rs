@@ -4,6 +4,8 @@
 //! return exactly what it returns (tests/unit/test_native.py checks both on the
 //! same inputs). Like the Python core, nothing here reads a clock, touches a
 //! file or the network, or keeps prompt text: only integers survive a call.
+//! Python objects are reached through their public attributes and the buffer
+//! protocol only (no slot offsets, no private names).
 
 use pyo3::prelude::*;
 
@@ -11,26 +13,35 @@ mod campaign;
 mod dedup;
 mod engine;
 mod fingerprint;
+mod fold;
 mod keystate;
+mod layout;
+mod lexicon;
 mod partition;
-mod slots;
+mod prompt_memory;
+mod request;
+mod sharded;
 mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 13;
+const PROTOCOL: u32 = 14;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PROTOCOL", PROTOCOL)?;
+    m.add_function(wrap_pyfunction!(layout::native_layout, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint::fingerprint_fields, m)?)?;
-    m.add_function(wrap_pyfunction!(fingerprint::stopwords, m)?)?;
-    m.add_function(wrap_pyfunction!(fingerprint::reasoning_cues, m)?)?;
+    m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
+    m.add_function(wrap_pyfunction!(fold::fold_values, m)?)?;
+    m.add_function(wrap_pyfunction!(fold::fold_state, m)?)?;
+    m.add_function(wrap_pyfunction!(fold::horizon_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(request::harvest_like_py, m)?)?;
+    m.add_function(wrap_pyfunction!(prompt_memory::observe_py, m)?)?;
+    m.add_function(wrap_pyfunction!(prompt_memory::key_hash_py, m)?)?;
+    m.add_function(wrap_pyfunction!(prompt_memory::mix64_py, m)?)?;
     m.add_class::<dedup::RecentIds>()?;
     m.add_function(wrap_pyfunction!(dedup::request_id_hash, m)?)?;
-    m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
-    m.add_function(wrap_pyfunction!(keystate::keystate_layout, m)?)?;
-    m.add_function(wrap_pyfunction!(keystate::fold_values, m)?)?;
     m.add_function(wrap_pyfunction!(wire::checked_ts, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ts_range, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bit, m)?)?;
@@ -38,10 +49,9 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(campaign::band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::best_in_buckets, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::bit_counts, m)?)?;
-    m.add_function(wrap_pyfunction!(keystate::templates, m)?)?;
     m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
     m.add_class::<partition::Router>()?;
     m.add_class::<engine::HotPath>()?;
-    m.add_class::<engine::ShardedPath>()?;
+    m.add_class::<sharded::ShardedPath>()?;
     Ok(())
 }

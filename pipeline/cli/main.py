@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from pipeline import native_switch
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("pipeline.simulate", "write labelled synthetic traffic with attackers"),
@@ -76,6 +79,8 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # DISTILLWATCH_NATIVE=0 runs the pure-Python path; decided before detectors loads.
+    native_switch.apply(os.environ)
     argv = list(sys.argv[1:] if argv is None else argv)
     selected = next((arg for arg in argv if not arg.startswith("-")), None)
     parser = build_parser(selected)

@@ -1,0 +1,326 @@
+//! Where a key's state lives in its four typed arrays: `detectors/state/layout.py`,
+//! mirrored. `native_layout()` returns every constant the compiled path uses, by
+//! the Python module and name it mirrors; tests/unit/test_native.py compares each
+//! one with the Python value, so a counter added on one side only fails there, and
+//! `detectors/native.py` runs pure Python (with a warning) when a build disagrees
+//! with the Python layout or lexicon.
+//!
+//! Adding a counter: append its name to `COUNTER_NAMES` (and the unpacking below it)
+//! in layout.py and here, with its `pub(crate) const` (appending keeps every other
+//! index); count it in the reference (`detectors/state/keystate.py`) and, if the
+//! per-event step counts it, in `keystate.rs` (`observe` or `add_prompt`); bump
+//! `PROTOCOL` in lib.rs and `detectors/native.py`. The same for a `times` field or a
+//! `bits` word. The parity tests then compare the arrays both ways.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::engine::{EVENT_FIELDS, EXPIRY_EVERY, MILESTONES};
+use crate::fingerprint::{BOTTOM_K, BYTES_PER_TOKEN, ITEM_SAMPLE, LIMITS, PUNCTUATION, STOPWORDS};
+use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
+use crate::prompt_memory::SAMPLE;
+
+/// Per-window counters, in array order (`layout.COUNTER_NAMES`).
+pub(crate) const COUNTER_NAMES: [&str; 37] = [
+    "N",
+    "PTOK",
+    "CTOK",
+    "RTOK",
+    "ANS",
+    "ANS2",
+    "YLD",
+    "YLD2",
+    "PLEN",
+    "PLEN2",
+    "CAPPED",
+    "MULTI",
+    "CONT",
+    "PLACEBO",
+    "REASONED",
+    "ERR",
+    "THROTTLED",
+    "GAP_N",
+    "GAP_SUM",
+    "GAP_SQ",
+    "NEW_IP",
+    "NEW_UA",
+    "FP",
+    "CUE",
+    "CUES",
+    "NOVEL",
+    "FRAME",
+    "HIDDEN",
+    "HIDDEN2",
+    "TOKENS_SEEN",
+    "REPEAT",
+    "TRACKED",
+    "SHARED",
+    "SAMPLED",
+    "SWEEP",
+    "LIMIT",
+    "HARVESTLIKE",
+];
+pub(crate) const N: usize = 0;
+pub(crate) const PTOK: usize = 1;
+pub(crate) const CTOK: usize = 2;
+pub(crate) const RTOK: usize = 3;
+pub(crate) const ANS: usize = 4;
+pub(crate) const ANS2: usize = 5;
+pub(crate) const YLD: usize = 6;
+pub(crate) const YLD2: usize = 7;
+pub(crate) const PLEN: usize = 8;
+pub(crate) const PLEN2: usize = 9;
+pub(crate) const CAPPED: usize = 10;
+pub(crate) const MULTI: usize = 11;
+pub(crate) const CONT: usize = 12;
+pub(crate) const PLACEBO: usize = 13;
+pub(crate) const REASONED: usize = 14;
+pub(crate) const ERR: usize = 15;
+pub(crate) const THROTTLED: usize = 16;
+pub(crate) const GAP_N: usize = 17;
+pub(crate) const GAP_SUM: usize = 18;
+pub(crate) const GAP_SQ: usize = 19;
+pub(crate) const NEW_IP: usize = 20;
+pub(crate) const NEW_UA: usize = 21;
+pub(crate) const FP: usize = 22;
+pub(crate) const CUE: usize = 23;
+pub(crate) const CUES: usize = 24;
+pub(crate) const NOVEL: usize = 25;
+pub(crate) const FRAME: usize = 26;
+pub(crate) const HIDDEN: usize = 27;
+pub(crate) const HIDDEN2: usize = 28;
+pub(crate) const TOKENS_SEEN: usize = 29;
+pub(crate) const REPEAT: usize = 30;
+pub(crate) const TRACKED: usize = 31;
+pub(crate) const SHARED: usize = 32;
+pub(crate) const SAMPLED: usize = 33;
+pub(crate) const SWEEP: usize = 34;
+pub(crate) const LIMIT: usize = 35;
+pub(crate) const HARVESTLIKE: usize = 36;
+pub(crate) const COUNTERS: usize = COUNTER_NAMES.len();
+
+pub(crate) const HOUR: f64 = 3600.0;
+pub(crate) const DAY: f64 = 86400.0;
+pub(crate) const HORIZONS: [f64; 3] = [HOUR, DAY, 7.0 * DAY];
+pub(crate) const PROFILE_TAU: f64 = 7.0 * DAY;
+pub(crate) const PROFILE: usize = COUNTERS * (1 + HORIZONS.len());
+pub(crate) const RING: usize = 8;
+pub(crate) const RING_START: usize = PROFILE + 24;
+pub(crate) const FRAMES: usize = 6;
+pub(crate) const FRAME_WEIGHTS: usize = RING_START + 3 * RING;
+pub(crate) const VALUES_SIZE: usize = FRAME_WEIGHTS + FRAMES;
+
+/// `times` fields (`layout.T_FIELDS`).
+pub(crate) const T_FIELDS: [&str; 16] = [
+    "FIRST_TS",
+    "LAST_TS",
+    "WINDOW_END",
+    "FOLDED_TS",
+    "SCORED_TS",
+    "POP_TS",
+    "TOTAL",
+    "WINDOW_EVENTS",
+    "ACTIVE_MASK",
+    "MASK_HOUR",
+    "STREAK_START",
+    "DAY_INDEX",
+    "RING_NEXT",
+    "ITEM_NEXT",
+    "LAST_SCORE",
+    "ACCOUNT_CREATED",
+];
+pub(crate) const FIRST_TS: usize = 0;
+pub(crate) const LAST_TS: usize = 1;
+pub(crate) const WINDOW_END: usize = 2;
+pub(crate) const FOLDED_TS: usize = 3;
+pub(crate) const TOTAL: usize = 6;
+pub(crate) const WINDOW_EVENTS: usize = 7;
+pub(crate) const ACTIVE_MASK: usize = 8;
+pub(crate) const MASK_HOUR: usize = 9;
+pub(crate) const STREAK_START: usize = 10;
+pub(crate) const DAY_INDEX: usize = 11;
+pub(crate) const RING_NEXT: usize = 12;
+pub(crate) const ITEM_NEXT: usize = 13;
+pub(crate) const ACCOUNT_CREATED: usize = 15;
+pub(crate) const TIMES_SIZE: usize = T_FIELDS.len();
+
+pub(crate) const IP_WORDS: usize = 4;
+pub(crate) const IP_TODAY: usize = 0;
+pub(crate) const IP_YESTERDAY: usize = IP_TODAY + IP_WORDS;
+pub(crate) const IP_HISTORY: usize = IP_YESTERDAY + IP_WORDS;
+pub(crate) const UA_TODAY: usize = IP_HISTORY + IP_WORDS;
+pub(crate) const UA_YESTERDAY: usize = UA_TODAY + 1;
+pub(crate) const UA_HISTORY: usize = UA_YESTERDAY + 1;
+pub(crate) const MODEL_TODAY: usize = UA_HISTORY + 1;
+pub(crate) const MODEL_YESTERDAY: usize = MODEL_TODAY + 1;
+pub(crate) const TEMP_TODAY: usize = MODEL_YESTERDAY + 1;
+pub(crate) const TEMP_YESTERDAY: usize = TEMP_TODAY + 1;
+pub(crate) const TOPIC_WORDS: usize = 4;
+pub(crate) const TOPIC_TODAY: usize = TEMP_YESTERDAY + 1;
+pub(crate) const TOPIC_YESTERDAY: usize = TOPIC_TODAY + TOPIC_WORDS;
+pub(crate) const FRAME_SIGS: usize = TOPIC_YESTERDAY + TOPIC_WORDS;
+pub(crate) const BITS_SIZE: usize = FRAME_SIGS + FRAMES;
+pub(crate) const IP_PREFIX_BITS: usize = 64 * IP_WORDS;
+
+pub(crate) const ITEMS: usize = 32;
+pub(crate) const SKETCH: usize = 32;
+pub(crate) const SKETCH_EMPTY: u32 = 0xFFFF_FFFF;
+pub(crate) const TURN_SLACK: f64 = 256.0;
+pub(crate) const TURN_MINUTES: f64 = 30.0;
+pub(crate) const CAP_SHARE: f64 = 0.95;
+pub(crate) const HIDDEN_FLOOR: f64 = 32.0;
+pub(crate) const FRAME_MATCH: f64 = 0.5;
+
+/// `detectors.attributes`: user agents and models map to one of this many bits.
+pub(crate) const TEXT_BITS: u32 = 64;
+
+/// Every constant above and those of the modules the compiled path mirrors, as
+/// `{python module: {name: value}}` (the test compares each with the module's own).
+#[pyfunction]
+pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let out = PyDict::new(py);
+
+    let layout = PyDict::new(py);
+    // Each index constant by its own name (what the code indexes with), so a constant
+    // that drifted from its name's position in COUNTER_NAMES/T_FIELDS fails the test.
+    macro_rules! by_name {
+        ($($name:ident),* $(,)?) => {
+            $(layout.set_item(stringify!($name), $name)?;)*
+        };
+    }
+    by_name!(
+        N,
+        PTOK,
+        CTOK,
+        RTOK,
+        ANS,
+        ANS2,
+        YLD,
+        YLD2,
+        PLEN,
+        PLEN2,
+        CAPPED,
+        MULTI,
+        CONT,
+        PLACEBO,
+        REASONED,
+        ERR,
+        THROTTLED,
+        GAP_N,
+        GAP_SUM,
+        GAP_SQ,
+        NEW_IP,
+        NEW_UA,
+        FP,
+        CUE,
+        CUES,
+        NOVEL,
+        FRAME,
+        HIDDEN,
+        HIDDEN2,
+        TOKENS_SEEN,
+        REPEAT,
+        TRACKED,
+        SHARED,
+        SAMPLED,
+        SWEEP,
+        LIMIT,
+        HARVESTLIKE,
+        FIRST_TS,
+        LAST_TS,
+        WINDOW_END,
+        FOLDED_TS,
+        TOTAL,
+        WINDOW_EVENTS,
+        ACTIVE_MASK,
+        MASK_HOUR,
+        STREAK_START,
+        DAY_INDEX,
+        RING_NEXT,
+        ITEM_NEXT,
+        ACCOUNT_CREATED,
+    );
+    layout.set_item("COUNTER_NAMES", COUNTER_NAMES.to_vec())?;
+    layout.set_item("T_FIELDS", T_FIELDS.to_vec())?;
+    for (name, value) in [
+        ("COUNTERS", COUNTERS),
+        ("PROFILE", PROFILE),
+        ("RING", RING),
+        ("RING_START", RING_START),
+        ("FRAMES", FRAMES),
+        ("FRAME_WEIGHTS", FRAME_WEIGHTS),
+        ("VALUES_SIZE", VALUES_SIZE),
+        ("TIMES_SIZE", TIMES_SIZE),
+        ("IP_WORDS", IP_WORDS),
+        ("IP_TODAY", IP_TODAY),
+        ("IP_YESTERDAY", IP_YESTERDAY),
+        ("IP_HISTORY", IP_HISTORY),
+        ("UA_TODAY", UA_TODAY),
+        ("UA_YESTERDAY", UA_YESTERDAY),
+        ("UA_HISTORY", UA_HISTORY),
+        ("MODEL_TODAY", MODEL_TODAY),
+        ("MODEL_YESTERDAY", MODEL_YESTERDAY),
+        ("TEMP_TODAY", TEMP_TODAY),
+        ("TEMP_YESTERDAY", TEMP_YESTERDAY),
+        ("TOPIC_WORDS", TOPIC_WORDS),
+        ("TOPIC_TODAY", TOPIC_TODAY),
+        ("TOPIC_YESTERDAY", TOPIC_YESTERDAY),
+        ("FRAME_SIGS", FRAME_SIGS),
+        ("BITS_SIZE", BITS_SIZE),
+        ("IP_PREFIX_BITS", IP_PREFIX_BITS),
+        ("ITEMS", ITEMS),
+        ("SKETCH", SKETCH),
+    ] {
+        layout.set_item(name, value)?;
+    }
+    layout.set_item("SKETCH_EMPTY", SKETCH_EMPTY)?;
+    for (name, value) in [
+        ("HOUR", HOUR),
+        ("DAY", DAY),
+        ("PROFILE_TAU", PROFILE_TAU),
+        ("TURN_SLACK", TURN_SLACK),
+        ("TURN_MINUTES", TURN_MINUTES),
+        ("CAP_SHARE", CAP_SHARE),
+        ("HIDDEN_FLOOR", HIDDEN_FLOOR),
+        ("FRAME_MATCH", FRAME_MATCH),
+    ] {
+        layout.set_item(name, value)?;
+    }
+    layout.set_item("HORIZONS", HORIZONS.to_vec())?;
+    out.set_item("detectors.state.layout", layout)?;
+
+    let fingerprints = PyDict::new(py);
+    fingerprints.set_item("STOPWORDS", STOPWORDS.to_vec())?;
+    fingerprints.set_item("PUNCTUATION", pyo3::types::PyBytes::new(py, PUNCTUATION))?;
+    fingerprints.set_item("BOTTOM_K", BOTTOM_K)?;
+    fingerprints.set_item("ITEM_SAMPLE", ITEM_SAMPLE)?;
+    fingerprints.set_item("LIMITS", LIMITS)?;
+    fingerprints.set_item("BYTES_PER_TOKEN", BYTES_PER_TOKEN)?;
+    out.set_item("detectors.fingerprints", fingerprints)?;
+
+    let lexicon = PyDict::new(py);
+    let groups: Vec<Vec<&str>> = CUE_GROUPS.iter().map(|g| g.to_vec()).collect();
+    lexicon.set_item("CUE_GROUPS", groups)?;
+    lexicon.set_item("LIMIT_CUES", LIMIT_CUES.to_vec())?;
+    lexicon.set_item("MAX_CUE_GROUPS", MAX_CUE_GROUPS)?;
+    out.set_item("detectors.lexicon", lexicon)?;
+
+    let memory = PyDict::new(py);
+    memory.set_item("SAMPLE", SAMPLE)?;
+    out.set_item("detectors.state.prompt_memory", memory)?;
+
+    let attributes = PyDict::new(py);
+    attributes.set_item("TEXT_BITS", TEXT_BITS)?;
+    attributes.set_item("IP_PREFIX_BITS", IP_PREFIX_BITS)?;
+    out.set_item("detectors.attributes", attributes)?;
+
+    let engine = PyDict::new(py);
+    engine.set_item("EXPIRY_EVERY", EXPIRY_EVERY)?;
+    engine.set_item("MILESTONES", MILESTONES.to_vec())?;
+    out.set_item("detectors.engine.engine", engine)?;
+
+    let events = PyDict::new(py);
+    events.set_item("EVENT_FIELDS", EVENT_FIELDS.to_vec())?;
+    out.set_item("detectors.events", events)?;
+    Ok(out)
+}

@@ -82,7 +82,6 @@ class Scales:
         self.yield_ = scale(-12.0, 12.0, 0.4, 1.0)
         self.output_day = scale(0.0, 25.0, 0.5, 1.5)
         self.cue_share = scale(0.0, 1.0, 0.1)
-        self.novelty = scale(0.0, 1.0, 0.08)
         self.sweep_share = scale(0.0, 1.0, 0.1)
         self.hidden = scale(0.0, 14.0, 0.4)
         self.reasoned = scale(0.0, 1.0, 0.15)
@@ -92,7 +91,6 @@ class Scales:
             "yield": self.yield_,
             "output_day": self.output_day,
             "cue_share": self.cue_share,
-            "novelty": self.novelty,
             "sweep_share": self.sweep_share,
             "hidden": self.hidden,
             "reasoned": self.reasoned,
@@ -109,7 +107,6 @@ class Scales:
         self.harvestlike.learn_one(day.harvestlike_share.value, now, weight)
         if day.prompts >= MIN_PROMPTS:
             self.cue_share.learn_one(day.cue_share.value, now, weight)
-            self.novelty.learn_one(day.novelty.value, now, weight)
             self.sweep_share.learn_one(day.sweep_share.value, now, weight)
             self.hidden.learn_one(day.hidden.value, now, weight)
 

@@ -105,15 +105,9 @@ class KeyStatistics(NamedTuple):
     yield_: Bounded  # log1p(completion) - log1p(prompt)
     turns: Bounded  # share of requests continuing a recent one, beyond chance
     harvestlike_share: Bounded  # requests that each look like harvesting
-    capped_share: float
-    multi_share: float
     reasoned_share: float
-    error_share: float
     prompts: float  # fingerprinted prompts
     cue_share: Bounded
-    cues_mean: float
-    novelty: Bounded
-    frame_share: float
     repeat_share: Bounded  # tracked prompts this key sent before
     shared_share: Bounded  # sampled prompts other keys of the partition sent before
     sweep_share: Bounded  # prompts in a known frame with new items
@@ -143,24 +137,15 @@ def key_statistics(s: list[float]) -> KeyStatistics:
         var = max(s[L.GAP_SQ] / gap_n - mean * mean, 0.0)
         gap_cv = math.sqrt(var) / mean if mean > 0 else 0.0
     per = 1.0 / n if n > 0 else 0.0
-    novelty = NOTHING
-    if fp >= 1.0:
-        novelty = share_bounds(s[L.NOVEL], fp)
     return KeyStatistics(
         n=n,
         answer=mean_bounds(s[L.ANS], s[L.ANS2], n, 0.5),
         yield_=mean_bounds(s[L.YLD], s[L.YLD2], n, 0.5),
         turns=turns,
         harvestlike_share=share_bounds(s[L.HARVESTLIKE], n),
-        capped_share=s[L.CAPPED] * per,
-        multi_share=s[L.MULTI] * per,
         reasoned_share=s[L.REASONED] * per,
-        error_share=s[L.ERR] * per,
         prompts=fp,
         cue_share=share_bounds(s[L.CUE], fp),
-        cues_mean=s[L.CUES] / fp if fp > 0 else 0.0,
-        novelty=novelty,
-        frame_share=s[L.FRAME] / fp if fp > 0 else 0.0,
         repeat_share=share_bounds(s[L.REPEAT], s[L.TRACKED]),
         shared_share=share_bounds(s[L.SHARED], s[L.SAMPLED]),
         sweep_share=share_bounds(s[L.SWEEP], fp),

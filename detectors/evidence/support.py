@@ -79,9 +79,9 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     # A change from the key's own week: far more harvest-like requests in the last hour
     # than over its history (a stolen key, extraction starting inside a reseller's
     # traffic). Only for keys old enough to have a history.
-    week = state.sums(2, now)
+    week_n, week_hits = state.week(now)
     hour = state.sums(0, now)
-    before = week[L.HARVESTLIKE] / max(week[L.N], 1.0)
+    before = week_hits / max(week_n, 1.0)
     recent = share_bounds(hour[L.HARVESTLIKE], hour[L.N]).low
     history = ramp(now - state.first_ts, 6 * 3600.0, 24 * 3600.0)
     change = ramp(recent - before, 0.1, 0.3) * history

@@ -72,7 +72,7 @@ class KeyState:
     4.0
     """
 
-    __slots__ = ("account_id", "bits", "change", "episode", "items", "slice", "times", "values")
+    __slots__ = ("account_id", "bits", "episode", "items", "slice", "times", "values")
 
     def __init__(self, ts: float, window_seconds: float) -> None:
         self.values = array("f", bytes(4 * L.VALUES_SIZE))
@@ -83,8 +83,6 @@ class KeyState:
         self.account_id: str | None = None
         #: Episode of alerts (detectors.alerts.Episode), made when first scored.
         self.episode: Any = None
-        #: The key's own history of its statistics (detectors.evidence.change).
-        self.change: array | None = None
         #: Its harvest-like requests counted again, for keys where they are a minority
         #: (detectors.state.slices); None for most keys.
         self.slice: KeyState | None = None
@@ -136,8 +134,8 @@ class KeyState:
         the request on its own looks like harvesting (:func:`harvest_like`).
         """
         observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
-                event.reasoning_tokens, event.n, event.max_tokens, event.status,
-                event.temperature, ip_bit, ua_bit, model_bit)  # fmt: skip
+                event.reasoning_tokens, event.n, event.temperature, ip_bit, ua_bit,
+                model_bit)  # fmt: skip
         if harvestlike:
             self.values[L.HARVESTLIKE] += 1
         created = event.account_created
@@ -159,16 +157,13 @@ class KeyState:
             v[L.SAMPLED] += 1
             if seen[1]:
                 v[L.SHARED] += 1
-        groups = cues & 15
-        if groups:
+        if cues & 15:
             v[L.CUE] += 1
-            v[L.CUES] += groups
         if cues & 16:
             v[L.LIMIT] += 1
         hidden = math.log(max(prompt_tokens - tokens, 0) + L.HIDDEN_FLOOR)
         v[L.HIDDEN] += hidden
         v[L.HIDDEN2] += hidden * hidden
-        v[L.TOKENS_SEEN] += tokens
         ring = self.items
         if ring is None:
             ring = self.prompt_items()
@@ -178,7 +173,6 @@ class KeyState:
             for item in items:
                 if item not in ring[:ITEMS]:
                     new += 1
-            v[L.NOVEL] += new / len(items)
             b = self.bits
             for item in items:
                 bit = item & 255
@@ -235,7 +229,6 @@ class KeyState:
             if sim > best_sim:
                 best, best_sim = i, sim
         if best >= 0 and best_sim >= L.FRAME_MATCH:
-            self.values[L.FRAME] += 1
             weights[FRAME_WEIGHTS + best] += 1.0
             return True
         # A new frame goes to a free slot, else replaces the lightest: recurring frames
@@ -263,6 +256,10 @@ class KeyState:
         day = int(now // L.DAY)
         if day != int(t[DAY_INDEX]):
             self._roll_day(day)
+        # The week keeps two counts only (the key's own history of harvest-like requests).
+        decay = math.exp(-elapsed / L.WEEK)
+        t[L.WEEK_N] = t[L.WEEK_N] * decay + v[L.N]
+        t[L.WEEK_HARVESTLIKE] = t[L.WEEK_HARVESTLIKE] * decay + v[L.HARVESTLIKE]
         _fold_values(v, elapsed, hour % 24)
         t[FOLDED_TS] = now
         t[WINDOW_EVENTS] = 0.0
@@ -311,8 +308,17 @@ class KeyState:
     # -- read-outs ------------------------------------------------------------------------
 
     def sums(self, horizon: int, now: float) -> list[float]:
-        """Counters of ``horizon`` (0 hour, 1 day, 2 week) decayed to ``now``, window included."""
+        """Counters of ``horizon`` (0 hour, 1 day) decayed to ``now``, window included."""
         return _horizon_sums(self.values, self.times[FOLDED_TS], horizon, now)
+
+    def week(self, now: float) -> tuple[float, float]:
+        """(requests, harvest-like requests) over the week, decayed to ``now``, window included."""
+        t, v = self.times, self.values
+        decay = math.exp(-max(now - t[FOLDED_TS], 0.0) / L.WEEK)
+        return (
+            t[L.WEEK_N] * decay + v[L.N],
+            t[L.WEEK_HARVESTLIKE] * decay + v[L.HARVESTLIKE],
+        )
 
     @property
     def hour_profile(self) -> memoryview:
@@ -363,8 +369,6 @@ def observe(
     completion_tokens: int,
     reasoning_tokens: int,
     n: int,
-    max_tokens: int | None,
-    status: int,
     temperature: float | None,
     ip_bit: int,
     ua_bit: int,
@@ -387,25 +391,13 @@ def observe(
     lp = _LOG1P(p)
     yld = _LOG1P(c) - lp
     v[L.N] += 1
-    v[L.PTOK] += p
     v[L.CTOK] += c  # delivered
     v[L.ANS] += ans
     v[L.ANS2] += ans * ans
     v[L.YLD] += yld
     v[L.YLD2] += yld * yld
-    v[L.PLEN] += lp
-    v[L.PLEN2] += lp * lp
     if reasoning_tokens:
-        v[L.RTOK] += reasoning_tokens
         v[L.REASONED] += 1
-    if n > 1:
-        v[L.MULTI] += 1
-    if max_tokens is not None and completion_tokens / n >= L.CAP_SHARE * max_tokens:
-        v[L.CAPPED] += 1
-    if status >= 400:
-        v[L.ERR] += 1
-        if status == 429:
-            v[L.THROTTLED] += 1
     # A conversation's next turn sends the previous prompt and answer back with a new
     # message. The placebo pairs each remembered prompt with the *next* slot's answer:
     # how often sizes line up by chance for this key's mix of prompts.

@@ -3,7 +3,7 @@
 A key's state is four flat arrays owned by Python (:class:`~detectors.state.KeyState`):
 
 * ``values`` (``array('f')``): the open window's counters and their decayed sums
-  at three horizons, ``[window | hour | day | week]`` of :data:`COUNTERS` each;
+  at two horizons, ``[window | hour | day]`` of :data:`COUNTERS` each;
   the hour-of-day profile (24); the ring of recent requests used to recognise
   conversations (:data:`RING` entries of prompt tokens, completion tokens and
   minute); the weights of the frame clusters (:data:`FRAMES`).
@@ -40,22 +40,14 @@ __all__ = [
 #: ``HIDDEN``) come with sums of squares, so a key's mean and spread are both known.
 COUNTER_NAMES: tuple[str, ...] = (
     "N",  # requests
-    "PTOK",  # prompt tokens
-    "CTOK",  # completion tokens (delivered output)
-    "RTOK",  # hidden reasoning tokens (billed, never delivered)
-    "ANS",  # sum of log1p(completion tokens per choice): answer length
+    "CTOK",  # delivered output tokens (completion without hidden reasoning)
+    "ANS",  # sum of log1p(delivered tokens per choice): answer length
     "ANS2",
-    "YLD",  # sum of log1p(completion) - log1p(prompt): output received per input sent
+    "YLD",  # sum of log1p(delivered) - log1p(prompt): output received per input sent
     "YLD2",
-    "PLEN",  # sum of log1p(prompt tokens)
-    "PLEN2",
-    "CAPPED",  # answers cut at max_tokens
-    "MULTI",  # n > 1
     "CONT",  # requests that continue a recent one (prompt = its prompt + its answer + a bit)
     "PLACEBO",  # the same test against a mismatched answer: what chance alone gives
     "REASONED",  # requests billed hidden reasoning tokens (a reasoning model)
-    "ERR",  # status >= 400
-    "THROTTLED",  # status 429
     "GAP_N",  # inter-arrival gaps: count, sum, sum of squares
     "GAP_SUM",
     "GAP_SQ",
@@ -63,12 +55,8 @@ COUNTER_NAMES: tuple[str, ...] = (
     "NEW_UA",  # same for user agents
     "FP",  # fingerprinted prompts (prompt text seen and sampled)
     "CUE",  # ... that touch at least one elicitation cue group
-    "CUES",  # sum of cue groups touched (0-3 per prompt)
-    "NOVEL",  # sum of the share of a prompt's items new to the key's recent prompts
-    "FRAME",  # ... that match one of the key's frame clusters
     "HIDDEN",  # sum of log(HIDDEN_FLOOR + prompt tokens beyond the visible prompt)
     "HIDDEN2",
-    "TOKENS_SEEN",  # sum of the visible prompts' estimated tokens
     "REPEAT",  # tracked prompts this key sent before (its bottom-k sketch of prompts)
     "TRACKED",  # prompts whose hash falls in the range the sketch tracks
     "SHARED",  # sampled prompts other keys of the partition sent before, this one not
@@ -79,16 +67,17 @@ COUNTER_NAMES: tuple[str, ...] = (
 )
 COUNTERS = len(COUNTER_NAMES)
 (
-    N, PTOK, CTOK, RTOK, ANS, ANS2, YLD, YLD2, PLEN, PLEN2, CAPPED, MULTI, CONT, PLACEBO,
-    REASONED, ERR, THROTTLED, GAP_N, GAP_SUM, GAP_SQ, NEW_IP, NEW_UA, FP, CUE, CUES, NOVEL,
-    FRAME, HIDDEN, HIDDEN2, TOKENS_SEEN, REPEAT, TRACKED, SHARED, SAMPLED, SWEEP, LIMIT,
+    N, CTOK, ANS, ANS2, YLD, YLD2, CONT, PLACEBO, REASONED, GAP_N, GAP_SUM, GAP_SQ, NEW_IP,
+    NEW_UA, FP, CUE, HIDDEN, HIDDEN2, REPEAT, TRACKED, SHARED, SAMPLED, SWEEP, LIMIT,
     HARVESTLIKE,
 ) = range(COUNTERS)  # fmt: skip
 
 HOUR = 3600.0
 DAY = 86400.0
-#: Decay time of each horizon's sums (hour, day, week).
-HORIZONS: tuple[float, ...] = (HOUR, DAY, 7 * DAY)
+#: Decay time of each horizon's sums (hour, day). The week keeps only its request and
+#: harvest-like counts, in ``times`` (``WEEK_N``, ``WEEK_HARVESTLIKE``).
+HORIZONS: tuple[float, ...] = (HOUR, DAY)
+WEEK = 7 * DAY
 #: Decay time of the hour-of-day profile.
 PROFILE_TAU = 7 * DAY
 #: Where the hour-of-day profile starts in ``values``.
@@ -120,12 +109,14 @@ T_FIELDS: tuple[str, ...] = (
     "LAST_SCORE",  # the key's latest score (scored again sooner while it is high)
     "ACCOUNT_CREATED",  # when its account was opened, from the events (inf: unknown)
     "ELEVATED_SINCE",  # since when its core evidence has stayed high (inf: it has not)
+    "WEEK_N",  # requests, decayed over a week (folded windows)
+    "WEEK_HARVESTLIKE",  # harvest-like requests, decayed over a week
 )
 TIMES_SIZE = len(T_FIELDS)
 (
     FIRST_TS, LAST_TS, WINDOW_END, FOLDED_TS, SCORED_TS, POP_TS, TOTAL, WINDOW_EVENTS,
     ACTIVE_MASK, MASK_HOUR, STREAK_START, DAY_INDEX, RING_NEXT, ITEM_NEXT, LAST_SCORE,
-    ACCOUNT_CREATED, ELEVATED_SINCE,
+    ACCOUNT_CREATED, ELEVATED_SINCE, WEEK_N, WEEK_HARVESTLIKE,
 ) = range(TIMES_SIZE)  # fmt: skip
 
 #: ``bits`` words: (name, first word, words per generation, generations).
@@ -147,8 +138,8 @@ FRAME_SIGS = TOPIC_YESTERDAY + TOPIC_WORDS
 BITS_SIZE = FRAME_SIGS + FRAMES
 IP_PREFIX_BITS = 64 * IP_WORDS
 
-#: Item hashes remembered for novelty (``items`` ring).
-ITEMS = 32
+#: Item hashes remembered for novelty (``items`` ring: the last two prompts' items).
+ITEMS = 16
 #: Prompt hashes in the key's bottom-k sketch (after the ring in ``items``).
 SKETCH = 32
 #: An empty sketch slot (hashes are clamped below it).
@@ -158,8 +149,6 @@ SKETCH_EMPTY = 0xFFFFFFFF
 TURN_SLACK = 256.0
 #: ... and comes within this many minutes of it.
 TURN_MINUTES = 30.0
-#: An answer is "capped" when it reaches this share of ``max_tokens``.
-CAP_SHARE = 0.95
 #: Added to the hidden-context tokens before their log: the visible prompt's token
 #: count is an estimate, and a few tokens of error near zero must not read as spread.
 HIDDEN_FLOOR = 32.0

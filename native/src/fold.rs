@@ -63,6 +63,11 @@ fn fold_arrays(buffers: &Buffers, py: Python<'_>, now: f64) -> PyResult<bool> {
     // elapsed = max(now - folded, 0.0)
     let elapsed = now - t[FOLDED_TS].get();
     let elapsed = if 0.0 > elapsed { 0.0 } else { elapsed };
+    if elapsed.is_nan() {
+        // The week's doubles would carry a NaN whose sign bit depends on the arithmetic:
+        // the reference folds such a (forged or damaged) state.
+        return Ok(false);
+    }
     let events = f64::from(v[N].get());
     // _roll_hours: bit 0 of the mask is the hour MASK_HOUR; bit i is i hours earlier.
     let mut mask = mask;
@@ -85,6 +90,10 @@ fn fold_arrays(buffers: &Buffers, py: Python<'_>, now: f64) -> PyResult<bool> {
     if day != day_index {
         roll_day(b, t, day, day_index);
     }
+    // The week keeps two counts only (see the reference).
+    let decay = (-elapsed / WEEK).exp();
+    t[WEEK_N].set(t[WEEK_N].get() * decay + f64::from(v[N].get()));
+    t[WEEK_HARVESTLIKE].set(t[WEEK_HARVESTLIKE].get() * decay + f64::from(v[HARVESTLIKE].get()));
     fold_window(v, elapsed, hour.rem_euclid(24) as usize);
     t[FOLDED_TS].set(now);
     t[WINDOW_EVENTS].set(0.0);

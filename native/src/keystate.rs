@@ -153,31 +153,13 @@ impl Arrays<'_> {
         let lp = p.ln_1p();
         let yld = c.ln_1p() - lp;
         bump(v, N, 1.0);
-        bump(v, PTOK, p);
         bump(v, CTOK, c);
         bump(v, ANS, ans);
         bump(v, ANS2, ans * ans);
         bump(v, YLD, yld);
         bump(v, YLD2, yld * yld);
-        bump(v, PLEN, lp);
-        bump(v, PLEN2, lp * lp);
         if e.reasoning_tokens != 0 {
-            bump(v, RTOK, e.reasoning_tokens as f64);
             bump(v, REASONED, 1.0);
-        }
-        if e.n > 1 {
-            bump(v, MULTI, 1.0);
-        }
-        if let Some(max_tokens) = e.max_tokens {
-            if e.completion_tokens as f64 / e.n as f64 >= CAP_SHARE * max_tokens as f64 {
-                bump(v, CAPPED, 1.0);
-            }
-        }
-        if e.status >= 400 {
-            bump(v, ERR, 1.0);
-            if e.status == 429 {
-                bump(v, THROTTLED, 1.0);
-            }
         }
         // Conversation turns, and the placebo that pairs each prompt with the next
         // slot's answer (see the reference).
@@ -268,10 +250,8 @@ impl Arrays<'_> {
                 bump(v, SHARED, 1.0);
             }
         }
-        let groups = fp.cues & 15;
-        if groups != 0 {
+        if fp.cues & 15 != 0 {
             bump(v, CUE, 1.0);
-            bump(v, CUES, f64::from(groups));
         }
         if fp.cues & 16 != 0 {
             bump(v, LIMIT, 1.0);
@@ -279,7 +259,6 @@ impl Arrays<'_> {
         let hidden = ((prompt_tokens - fp.tokens).max(0) as f64 + HIDDEN_FLOOR).ln();
         bump(v, HIDDEN, hidden);
         bump(v, HIDDEN2, hidden * hidden);
-        bump(v, TOKENS_SEEN, fp.tokens as f64);
         track(v, ring, fp.exact.min(SKETCH_EMPTY - 1));
         let mut new = 0usize;
         if !fp.items.is_empty() {
@@ -288,7 +267,6 @@ impl Arrays<'_> {
                     new += 1;
                 }
             }
-            bump(v, NOVEL, new as f64 / fp.items.len() as f64);
             for item in fp.items {
                 let bit = item & 255;
                 or_bits(
@@ -337,7 +315,6 @@ impl Arrays<'_> {
             }
         }
         if let Some(i) = best.filter(|_| best_sim >= FRAME_MATCH) {
-            bump(weights, FRAME, 1.0);
             bump(weights, FRAME_WEIGHTS + i, 1.0);
             return true;
         }

@@ -21,24 +21,16 @@ use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
 use crate::prompt_memory::SAMPLE;
 
 /// Per-window counters, in array order (`layout.COUNTER_NAMES`).
-pub(crate) const COUNTER_NAMES: [&str; 37] = [
+pub(crate) const COUNTER_NAMES: [&str; 25] = [
     "N",
-    "PTOK",
     "CTOK",
-    "RTOK",
     "ANS",
     "ANS2",
     "YLD",
     "YLD2",
-    "PLEN",
-    "PLEN2",
-    "CAPPED",
-    "MULTI",
     "CONT",
     "PLACEBO",
     "REASONED",
-    "ERR",
-    "THROTTLED",
     "GAP_N",
     "GAP_SUM",
     "GAP_SQ",
@@ -46,12 +38,8 @@ pub(crate) const COUNTER_NAMES: [&str; 37] = [
     "NEW_UA",
     "FP",
     "CUE",
-    "CUES",
-    "NOVEL",
-    "FRAME",
     "HIDDEN",
     "HIDDEN2",
-    "TOKENS_SEEN",
     "REPEAT",
     "TRACKED",
     "SHARED",
@@ -61,47 +49,36 @@ pub(crate) const COUNTER_NAMES: [&str; 37] = [
     "HARVESTLIKE",
 ];
 pub(crate) const N: usize = 0;
-pub(crate) const PTOK: usize = 1;
-pub(crate) const CTOK: usize = 2;
-pub(crate) const RTOK: usize = 3;
-pub(crate) const ANS: usize = 4;
-pub(crate) const ANS2: usize = 5;
-pub(crate) const YLD: usize = 6;
-pub(crate) const YLD2: usize = 7;
-pub(crate) const PLEN: usize = 8;
-pub(crate) const PLEN2: usize = 9;
-pub(crate) const CAPPED: usize = 10;
-pub(crate) const MULTI: usize = 11;
-pub(crate) const CONT: usize = 12;
-pub(crate) const PLACEBO: usize = 13;
-pub(crate) const REASONED: usize = 14;
-pub(crate) const ERR: usize = 15;
-pub(crate) const THROTTLED: usize = 16;
-pub(crate) const GAP_N: usize = 17;
-pub(crate) const GAP_SUM: usize = 18;
-pub(crate) const GAP_SQ: usize = 19;
-pub(crate) const NEW_IP: usize = 20;
-pub(crate) const NEW_UA: usize = 21;
-pub(crate) const FP: usize = 22;
-pub(crate) const CUE: usize = 23;
-pub(crate) const CUES: usize = 24;
-pub(crate) const NOVEL: usize = 25;
-pub(crate) const FRAME: usize = 26;
-pub(crate) const HIDDEN: usize = 27;
-pub(crate) const HIDDEN2: usize = 28;
-pub(crate) const TOKENS_SEEN: usize = 29;
-pub(crate) const REPEAT: usize = 30;
-pub(crate) const TRACKED: usize = 31;
-pub(crate) const SHARED: usize = 32;
-pub(crate) const SAMPLED: usize = 33;
-pub(crate) const SWEEP: usize = 34;
-pub(crate) const LIMIT: usize = 35;
-pub(crate) const HARVESTLIKE: usize = 36;
+pub(crate) const CTOK: usize = 1;
+pub(crate) const ANS: usize = 2;
+pub(crate) const ANS2: usize = 3;
+pub(crate) const YLD: usize = 4;
+pub(crate) const YLD2: usize = 5;
+pub(crate) const CONT: usize = 6;
+pub(crate) const PLACEBO: usize = 7;
+pub(crate) const REASONED: usize = 8;
+pub(crate) const GAP_N: usize = 9;
+pub(crate) const GAP_SUM: usize = 10;
+pub(crate) const GAP_SQ: usize = 11;
+pub(crate) const NEW_IP: usize = 12;
+pub(crate) const NEW_UA: usize = 13;
+pub(crate) const FP: usize = 14;
+pub(crate) const CUE: usize = 15;
+pub(crate) const HIDDEN: usize = 16;
+pub(crate) const HIDDEN2: usize = 17;
+pub(crate) const REPEAT: usize = 18;
+pub(crate) const TRACKED: usize = 19;
+pub(crate) const SHARED: usize = 20;
+pub(crate) const SAMPLED: usize = 21;
+pub(crate) const SWEEP: usize = 22;
+pub(crate) const LIMIT: usize = 23;
+pub(crate) const HARVESTLIKE: usize = 24;
 pub(crate) const COUNTERS: usize = COUNTER_NAMES.len();
 
 pub(crate) const HOUR: f64 = 3600.0;
 pub(crate) const DAY: f64 = 86400.0;
-pub(crate) const HORIZONS: [f64; 3] = [HOUR, DAY, 7.0 * DAY];
+pub(crate) const HORIZONS: [f64; 2] = [HOUR, DAY];
+pub(crate) const WEEK: f64 = 7.0 * DAY;
 pub(crate) const PROFILE_TAU: f64 = 7.0 * DAY;
 pub(crate) const PROFILE: usize = COUNTERS * (1 + HORIZONS.len());
 pub(crate) const RING: usize = 8;
@@ -111,7 +88,7 @@ pub(crate) const FRAME_WEIGHTS: usize = RING_START + 3 * RING;
 pub(crate) const VALUES_SIZE: usize = FRAME_WEIGHTS + FRAMES;
 
 /// `times` fields (`layout.T_FIELDS`).
-pub(crate) const T_FIELDS: [&str; 16] = [
+pub(crate) const T_FIELDS: [&str; 19] = [
     "FIRST_TS",
     "LAST_TS",
     "WINDOW_END",
@@ -128,6 +105,9 @@ pub(crate) const T_FIELDS: [&str; 16] = [
     "ITEM_NEXT",
     "LAST_SCORE",
     "ACCOUNT_CREATED",
+    "ELEVATED_SINCE",
+    "WEEK_N",
+    "WEEK_HARVESTLIKE",
 ];
 pub(crate) const FIRST_TS: usize = 0;
 pub(crate) const LAST_TS: usize = 1;
@@ -142,6 +122,8 @@ pub(crate) const DAY_INDEX: usize = 11;
 pub(crate) const RING_NEXT: usize = 12;
 pub(crate) const ITEM_NEXT: usize = 13;
 pub(crate) const ACCOUNT_CREATED: usize = 15;
+pub(crate) const WEEK_N: usize = 17;
+pub(crate) const WEEK_HARVESTLIKE: usize = 18;
 pub(crate) const TIMES_SIZE: usize = T_FIELDS.len();
 
 pub(crate) const IP_WORDS: usize = 4;
@@ -162,12 +144,11 @@ pub(crate) const FRAME_SIGS: usize = TOPIC_YESTERDAY + TOPIC_WORDS;
 pub(crate) const BITS_SIZE: usize = FRAME_SIGS + FRAMES;
 pub(crate) const IP_PREFIX_BITS: usize = 64 * IP_WORDS;
 
-pub(crate) const ITEMS: usize = 32;
+pub(crate) const ITEMS: usize = 16;
 pub(crate) const SKETCH: usize = 32;
 pub(crate) const SKETCH_EMPTY: u32 = 0xFFFF_FFFF;
 pub(crate) const TURN_SLACK: f64 = 256.0;
 pub(crate) const TURN_MINUTES: f64 = 30.0;
-pub(crate) const CAP_SHARE: f64 = 0.95;
 pub(crate) const HIDDEN_FLOOR: f64 = 32.0;
 pub(crate) const FRAME_MATCH: f64 = 0.5;
 
@@ -190,22 +171,14 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     }
     by_name!(
         N,
-        PTOK,
         CTOK,
-        RTOK,
         ANS,
         ANS2,
         YLD,
         YLD2,
-        PLEN,
-        PLEN2,
-        CAPPED,
-        MULTI,
         CONT,
         PLACEBO,
         REASONED,
-        ERR,
-        THROTTLED,
         GAP_N,
         GAP_SUM,
         GAP_SQ,
@@ -213,12 +186,8 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         NEW_UA,
         FP,
         CUE,
-        CUES,
-        NOVEL,
-        FRAME,
         HIDDEN,
         HIDDEN2,
-        TOKENS_SEEN,
         REPEAT,
         TRACKED,
         SHARED,
@@ -239,6 +208,8 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         RING_NEXT,
         ITEM_NEXT,
         ACCOUNT_CREATED,
+        WEEK_N,
+        WEEK_HARVESTLIKE,
     );
     layout.set_item("COUNTER_NAMES", COUNTER_NAMES.to_vec())?;
     layout.set_item("T_FIELDS", T_FIELDS.to_vec())?;
@@ -280,7 +251,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("PROFILE_TAU", PROFILE_TAU),
         ("TURN_SLACK", TURN_SLACK),
         ("TURN_MINUTES", TURN_MINUTES),
-        ("CAP_SHARE", CAP_SHARE),
+        ("WEEK", WEEK),
         ("HIDDEN_FLOOR", HIDDEN_FLOOR),
         ("FRAME_MATCH", FRAME_MATCH),
     ] {

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
 /// `prompt_memory.SAMPLE`: one prompt hash in SAMPLE is remembered.
-pub(crate) const SAMPLE: u32 = 8;
+pub(crate) const SAMPLE: u32 = 4;
 
 /// splitmix64's finaliser.
 pub(crate) fn mix64(value: u64) -> u64 {

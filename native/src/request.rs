@@ -31,8 +31,6 @@ pub(crate) struct Request {
     pub(crate) completion_tokens: i64,
     pub(crate) reasoning_tokens: i64,
     pub(crate) n: i64,
-    pub(crate) max_tokens: Option<i64>,
-    pub(crate) status: i64,
     /// `int(min(temperature, 3.15) * 20)`, the temperature's bin.
     pub(crate) temperature_bin: Option<u32>,
     pub(crate) account_created: Option<f64>,
@@ -42,11 +40,9 @@ pub(crate) struct Request {
 pub(crate) const TS: usize = 0;
 pub(crate) const PROMPT_TOKENS: usize = 2;
 pub(crate) const COMPLETION_TOKENS: usize = 3;
-pub(crate) const STATUS: usize = 8;
 pub(crate) const REASONING_TOKENS: usize = 10;
 pub(crate) const CHOICES: usize = 11;
 pub(crate) const TEMPERATURE: usize = 12;
-pub(crate) const MAX_TOKENS: usize = 13;
 pub(crate) const ACCOUNT_CREATED_AT: usize = 18;
 
 impl Request {
@@ -57,10 +53,6 @@ impl Request {
             return None;
         }
         let counts = |i: usize| exact_int(&fields[i]).filter(|v| *v >= 0);
-        let max_tokens = match &fields[MAX_TOKENS] {
-            v if v.is_none() => None,
-            v => Some(exact_int(v)?),
-        };
         let temperature_bin = match &fields[TEMPERATURE] {
             v if v.is_none() => None,
             v => {
@@ -86,8 +78,6 @@ impl Request {
             completion_tokens: counts(COMPLETION_TOKENS)?,
             reasoning_tokens: counts(REASONING_TOKENS)?,
             n,
-            max_tokens,
-            status: exact_int(&fields[STATUS])?,
             temperature_bin,
             account_created,
         })
@@ -135,8 +125,6 @@ pub fn harvest_like_py(
         completion_tokens,
         reasoning_tokens,
         n,
-        max_tokens: None,
-        status: 200,
         temperature_bin: None,
         account_created: None,
     };

@@ -23,17 +23,11 @@ def test_counters_and_logs_of_one_window() -> None:
     state.add(_ev(0, 100, 900, n=3, max_tokens=300), None)
     state.add(_ev(1, 100, 10, status=429), None)
     v = state.values
-    assert v[L.N] == 2 and v[L.PTOK] == 200 and v[L.CTOK] == 910
-    assert v[L.MULTI] == 1 and v[L.CAPPED] == 1  # 900 over 3 choices hits 300 each
-    assert v[L.ERR] == 1 and v[L.THROTTLED] == 1
+    assert v[L.N] == 2 and v[L.CTOK] == 910
     assert v[L.ANS] == pytest.approx(math.log1p(300) + math.log1p(10), rel=1e-6)
-
-
-def test_a_tiny_cap_on_a_label_is_capped_but_a_sum_over_choices_is_not_compared_with_it() -> None:
-    state = KeyState(T0, 300.0)
-    state.add(_ev(0, 50, 1, max_tokens=1), None)  # a label pipeline: capped
-    state.add(_ev(1, 50, 90, n=3, max_tokens=64), None)  # 30 a choice: not capped
-    assert state.values[L.CAPPED] == 1
+    assert v[L.YLD] == pytest.approx(
+        math.log1p(900) - math.log1p(100) + math.log1p(10) - math.log1p(100), abs=1e-6
+    )
 
 
 def test_a_conversation_turn_is_recognised_and_chance_is_measured_apart() -> None:
@@ -70,7 +64,9 @@ def test_frames_sweeps_and_repeats() -> None:
     again = "You are an expert teacher. Explain glaciers in depth for a university course."
     state.add(_ev(9, 30, 900), fingerprint_fields(again))
     v = state.values
-    assert v[L.FP] == 6 and v[L.FRAME] == 5 and v[L.SWEEP] == 4
+    # The item ring holds two prompts' items: the repeat at the end brings items it no
+    # longer holds, so it counts as a sweep too (repeats are the sketch's business).
+    assert v[L.FP] == 6 and v[L.SWEEP] == 5
     assert v[L.REPEAT] == 1 and v[L.TRACKED] == 6 and v[L.CUE] == 6
     assert v[L.SAMPLED] == 5 and v[L.SHARED] == 1
     assert len(state.frames(2.0)) == 1
@@ -86,8 +82,8 @@ def test_fold_decays_and_sums_read_the_open_window_too() -> None:
     state.add(_ev(3900, 10, 10), None)
     hour = state.sums(0, T0 + 3900)
     assert hour[L.N] == pytest.approx(10 * math.exp(-3600 / 3600) + 1, rel=1e-5)
-    week = state.sums(2, T0 + 3900)
-    assert week[L.N] == pytest.approx(10 * math.exp(-3600 / (7 * 86400)) + 1, rel=1e-5)
+    week_n, _ = state.week(T0 + 3900)
+    assert week_n == pytest.approx(10 * math.exp(-3600 / (7 * 86400)) + 1, rel=1e-5)
 
 
 def test_new_prefixes_count_only_once_the_key_has_a_history() -> None:
@@ -108,7 +104,7 @@ def test_hidden_reasoning_is_not_delivered_output() -> None:
     beside = KeyState(T0, 300.0)
     beside.add(_ev(0, 100, 200, reasoning_tokens=800), None)  # reasoning logged beside
     assert inside.values[L.CTOK] == 200 and beside.values[L.CTOK] == 200
-    assert inside.values[L.RTOK] == beside.values[L.RTOK] == 800
+    assert inside.values[L.REASONED] == beside.values[L.REASONED] == 1
 
 
 def test_huge_temperatures_land_in_the_last_bin() -> None:

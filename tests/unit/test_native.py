@@ -122,7 +122,7 @@ def test_every_shared_constant_matches_its_python_module() -> None:
     # Every counter is among them (the compiled code names its index constants).
     layout = NATIVE.native_layout()["detectors.state.layout"]
     assert set(L.COUNTER_NAMES) <= set(layout)
-    assert compared > 100
+    assert compared >= len(L.COUNTER_NAMES) + len(L.T_FIELDS) + 40
 
 
 @needs_native
@@ -380,7 +380,7 @@ def test_fold_matches_the_reference(
 @given(
     st.lists(st.floats(0.0, 1e6, width=32), min_size=L.VALUES_SIZE, max_size=L.VALUES_SIZE),
     st.floats(1.79e9, 1.8e9) | st.just(-0.0) | st.just(math.nan),
-    st.integers(0, 2),
+    st.integers(0, len(L.HORIZONS) - 1),
     st.floats(1.79e9, 1.8e9),
 )
 def test_horizon_sums_match_the_reference(

@@ -21,6 +21,7 @@ from detectors.campaign_config import CampaignConfig
 from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.engine import Engine, EngineStats
+from detectors.engine.emitted import Emitted
 from detectors.events import Event
 from detectors.keybudget import KeyBudget
 from detectors.native import NATIVE
@@ -47,7 +48,7 @@ class ShardedEngine:
     >>> from detectors.events import Event
     >>> sharded = ShardedEngine(EngineConfig(partitions=4))
     >>> sharded.process(Event(1_791_000_000.0, "key-1", 10, 10))
-    []
+    Emitted(alerts=(), scores=(), summaries=())
     >>> sharded.stats.events_valid, len(sharded.engines)
     (1, 4)
     >>> sharded.finish()
@@ -86,21 +87,26 @@ class ShardedEngine:
                 ShardedEngine.process.__get__(self), hot_paths, merge, held
             ).process
 
-    def process(self, event: Event) -> list[Alert]:
-        """Per-key alerts of the event, then campaign alerts from the summaries it released."""
-        partition = self._route(event.api_key_id)
-        alerts = self.engines[partition].process(event)
-        if self.merger is None:
-            return alerts
-        return self._merge(partition, alerts)
+    def process(self, event: Event) -> Emitted:
+        """What the event caused: per-key alerts and scores, then campaign alerts.
 
-    def _merge(self, partition: int, alerts: list[Alert]) -> list[Alert]:
-        """Offer the partition's new summaries; return ``alerts`` plus any campaign alerts."""
+        The engines' summaries go to the campaign stage (in the merger's order) and are
+        not passed on.
+        """
+        partition = self._route(event.api_key_id)
+        emitted = self.engines[partition].process(event)
+        if self.merger is None:
+            return emitted
+        return self._merge(partition, emitted)
+
+    def _merge(self, partition: int, emitted: Emitted) -> Emitted:
+        """Offer the partition's new summaries; return ``emitted`` with any campaign alerts."""
         merger = self.merger
         assert merger is not None
         engine = self.engines[partition]
-        summaries = engine.drain_summaries()
+        summaries = emitted.summaries
         if summaries:
+            emitted = Emitted(emitted.alerts, emitted.scores)
             # Partitions' watermarks are not passed on while nothing is held back (most
             # events): catch them all up now, so the merger holds exactly what passing on
             # every one would have left it with.
@@ -115,15 +121,15 @@ class ShardedEngine:
         elif merger.pending:
             merger.advance(partition, engine.watermark)
         else:
-            return alerts  # nothing held back, so nothing to release
+            return emitted  # nothing held back, so nothing to release
         released = merger.release()
         if not released:
-            return alerts
+            return emitted
         assert self.campaigns is not None
         raised = self.campaigns.process_many(released)
         if not raised:
-            return alerts
-        return [*alerts, *raised]
+            return emitted
+        return Emitted((*emitted.alerts, *raised), emitted.scores)
 
     def finish(self) -> list[Alert]:
         """End of input: run the summaries still held back; return their campaign alerts."""
@@ -157,22 +163,6 @@ class ShardedEngine:
             for severity, count in self.campaigns.stats.alerts_by_severity.items():
                 total.alerts_by_severity[severity] += count
         return total
-
-    def drain_scores(self) -> list[float]:
-        scores: list[float] = []
-        for engine in self.engines:
-            scores.extend(engine.drain_scores())
-        return scores
-
-    def enable_trace(self) -> None:
-        for engine in self.engines:
-            engine.enable_trace()
-
-    def drain_trace(self) -> list[tuple[str, float, float]]:
-        trace: list[tuple[str, float, float]] = []
-        for engine in self.engines:
-            trace.extend(engine.drain_trace())
-        return trace
 
     def top_keys(self, k: int = 10) -> list[tuple[str, float]]:
         merged = [item for engine in self.engines for item in engine.top_keys(k)]

@@ -29,6 +29,7 @@ from detectors.attributes import AttributeIndex
 from detectors.clock import EARLY, LATE, EventClock
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
+from detectors.engine.emitted import NOTHING, Emitted, Scored
 from detectors.engine.explain import reasons
 from detectors.engine.scoring import Scorer, Verdict
 from detectors.events import Event, format_ts
@@ -57,7 +58,6 @@ EXPIRY_EVERY = 4096
 #: Unexpired keys an expiry pass may look past: one key with a recent last event at the
 #: front of the order must not shield the expired keys behind it.
 EXPIRY_SCAN = 1024
-_NO_ALERTS: list[Alert] = []
 _NOT_SEEN = (False, False)
 # Attributes rebuilt from config on restore (see ``Engine._bind``), never saved.
 _DERIVED = frozenset({"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process"})
@@ -97,9 +97,9 @@ class Engine:
     >>> from detectors.events import Event
     >>> engine = Engine()
     >>> engine.process(Event(1_791_000_000.0, "key-1", 20, 800, request_id="r1"))
-    []
+    Emitted(alerts=(), scores=(), summaries=())
     >>> engine.process(Event(1_791_000_001.0, "key-1", 20, 800, request_id="r1"))  # retry
-    []
+    Emitted(alerts=(), scores=(), summaries=())
     >>> engine.stats.events_valid, engine.stats.events_duplicate
     (1, 1)
     """
@@ -118,9 +118,8 @@ class Engine:
         self._attributes = AttributeIndex()
         self._prompts = PromptMemory(c.prompt_memory_bits)
         self._hot: dict[str, float] = {}
-        self._scores: list[float] = []
-        self._trace: list[tuple[str, float, float]] | None = None
-        self._summaries: list[KeySummary] | None = None
+        #: Whether scorings also emit the key's campaign summary (``enable_summaries``).
+        self.summaries = False
         #: Events since the last expiry pass (one every ``EXPIRY_EVERY``).
         self.since_expiry = 0
         self._stats = EngineStats()
@@ -131,12 +130,12 @@ class Engine:
 
     # -- the per-event step -------------------------------------------------------------
 
-    def process(self, event: Event) -> list[Alert]:
-        """Feed one valid event; return the alerts it raised (usually none)."""
+    def process(self, event: Event) -> Emitted:
+        """Feed one valid event; return what it caused (usually :data:`NOTHING`)."""
         stats = self._stats
         if event.request_id is not None and self._seen(event.api_key_id, event.request_id):
             stats.events_duplicate += 1
-            return _NO_ALERTS
+            return NOTHING
         stats.events_valid += 1
         lateness, full_events, stride, skew = self._settings
         ts = event.ts
@@ -149,9 +148,9 @@ class Engine:
             ts = event.ts
         key = event.api_key_id
         state = self._keys.get(key)
-        alerts = _NO_ALERTS
+        emitted = NOTHING
         if state is None or ts >= state.times[L.WINDOW_END]:
-            state, alerts = self._open_state(key, state, ts)
+            state, emitted = self._open_state(key, state, ts)
         if event.account_id is not None:
             state.account_id = event.account_id
         fp = None
@@ -177,12 +176,12 @@ class Engine:
         state.add(event, fp, ip, agent, model, seen, hit)
         if hit and state.slice is not None:
             state.slice.add(event, fp, ip, agent, model, seen, hit)
-        if int(state.times[L.TOTAL]) in MILESTONES and not alerts:
-            alerts = self._score(key, state, max(ts, state.last_ts), ts)
+        if int(state.times[L.TOTAL]) in MILESTONES and not emitted:
+            emitted = self._score(key, state, max(ts, state.last_ts), ts)
         self.since_expiry += 1
         if self.since_expiry >= EXPIRY_EVERY:
             self._expire()
-        return alerts
+        return emitted
 
     def _place(self, event: Event) -> Event:
         """Put an event outside the usual band on the partition's clock (detectors/clock.py)."""
@@ -198,9 +197,7 @@ class Engine:
             return event._replace(ts=ts)
         return event
 
-    def _open_state(
-        self, key: str, state: KeyState | None, ts: float
-    ) -> tuple[KeyState, list[Alert]]:
+    def _open_state(self, key: str, state: KeyState | None, ts: float) -> tuple[KeyState, Emitted]:
         """A new key's state, or the key's window closed (and maybe scored) before ``ts``."""
         if state is not None:
             return state, self._close_window(key, state, ts)
@@ -213,7 +210,7 @@ class Engine:
                 self._evict(next(iter(self._keys)))
         elif budget.take() and len(self._keys) > 1:  # over the process's one cap
             self._evict(next(iter(self._keys)))
-        return state, _NO_ALERTS
+        return state, NOTHING
 
     def _bind(self) -> None:
         """Shortcuts derived from config and state (rebuilt on restore, never saved)."""
@@ -234,13 +231,13 @@ class Engine:
                 (self._keys, self._recent_ids.ids, self._prompts, self._stats),
                 (lateness, c.content_full_events, c.content_stride, skew),
                 Event,
-                _NO_ALERTS,
+                NOTHING,
             )
             self.process = self.hot_path.process  # type: ignore[method-assign]
 
     # -- windows and scoring ------------------------------------------------------------
 
-    def _close_window(self, key: str, state: KeyState, ts: float) -> list[Alert]:
+    def _close_window(self, key: str, state: KeyState, ts: float) -> Emitted:
         c = self.config
         times = state.times
         window_end = times[L.WINDOW_END]
@@ -267,7 +264,7 @@ class Engine:
             events > 0 and since >= c.idle_score_seconds
         )
         if not due:
-            return _NO_ALERTS
+            return NOTHING
         return self._score(key, state, window_end, ts)
 
     def evaluate(self, key: str, now: float) -> Verdict | None:
@@ -275,7 +272,7 @@ class Engine:
         state = self._keys.get(key)
         return None if state is None else self._scorer.evaluate(state, now)
 
-    def _score(self, key: str, state: KeyState, now: float, ts: float) -> list[Alert]:
+    def _score(self, key: str, state: KeyState, now: float, ts: float) -> Emitted:
         c = self.config
         state.times[L.SCORED_TS] = now
         self._stats.windows_scored += 1
@@ -286,13 +283,8 @@ class Engine:
         state.times[L.LAST_SCORE] = score
         self._scorer.learn(state, verdict, now)
         self._scorer.remember(state, verdict, now)
-        self._scores.append(score)
-        if self._trace is not None:
-            self._trace.append((key, now, score))
-        if len(self._scores) > 100_000:
-            del self._scores[:50_000]
-        if self._summaries is not None:
-            self._summaries.append(self._summary(key, state, verdict, now))
+        scored = (Scored(key, now, score),)
+        summaries = (self._summary(key, state, verdict, now),) if self.summaries else ()
         if state.episode is None:
             state.episode = Episode()
         episode: Episode = state.episode
@@ -303,7 +295,7 @@ class Engine:
         elif was_open:
             self._hot.pop(key, None)
         if severity is None:
-            return _NO_ALERTS
+            return Emitted((), scored, summaries)
         self._stats.alerts_by_severity[severity] += 1
         alert = Alert(
             alert_id=alert_id(key, DETECTOR, episode.number, severity),
@@ -316,7 +308,7 @@ class Engine:
             reasons=(why := reasons(verdict, PREFIX if verdict.sliced else "")),
             summary=summarize(severity, score, why),
         )
-        return [alert]
+        return Emitted((alert,), scored, summaries)
 
     @staticmethod
     def _summary(key: str, state: KeyState, verdict: Verdict, now: float) -> KeySummary:
@@ -413,11 +405,6 @@ class Engine:
                 break
         return int(total / taken * len(self._keys))
 
-    def drain_scores(self) -> list[float]:
-        """Scores computed since the last call (for score histograms)."""
-        scores, self._scores = self._scores, []
-        return scores
-
     def share_key_budget(self, budget: KeyBudget | None) -> None:
         """Count this engine's keys against one cap shared by the process's engines.
 
@@ -432,28 +419,8 @@ class Engine:
             budget.take(len(self._keys))
 
     def enable_summaries(self) -> None:
-        """Start collecting per-key summaries for a campaign stage (off by default)."""
-        if self._summaries is None:
-            self._summaries = []
-
-    def drain_summaries(self) -> list[KeySummary]:
-        """Per-key summaries of the keys scored since the last call (for the campaign stage)."""
-        if not self._summaries:
-            return []
-        summaries, self._summaries = self._summaries, []
-        return summaries
-
-    def enable_trace(self) -> None:
-        """Record every (key, event time, score); for analysts' score timelines."""
-        if self._trace is None:
-            self._trace = []
-
-    def drain_trace(self) -> list[tuple[str, float, float]]:
-        """Scored keys since the last call, as (key, event time, score)."""
-        if not self._trace:
-            return []
-        trace, self._trace = self._trace, []
-        return trace
+        """Make every scoring also emit the key's campaign summary (off by default)."""
+        self.summaries = True
 
     def top_keys(self, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` keys with an open episode and the highest latest score."""

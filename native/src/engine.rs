@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyFloat, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::dedup::RecentIds;
@@ -60,7 +60,7 @@ const CLIENT_IP: usize = 14;
 const USER_AGENT: usize = 15;
 const PROMPT_TEXT: usize = 17;
 
-/// One engine's per-event step: `process(event) -> alerts`, built by `Engine._bind`.
+/// One engine's per-event step: `process(event) -> Emitted`, built by `Engine._bind`.
 ///
 /// Arguments: the engine (read: `watermark`, `since_expiry`, `thresholds`); its callbacks
 /// `(reference process, open_state, score, expire)`; what it holds `(key table, request-id
@@ -78,7 +78,7 @@ pub struct HotPath {
     prompts: Py<PyAny>,
     stats: Py<PyAny>,
     event_type: Py<PyType>,
-    no_alerts: Py<PyList>,
+    nothing: Py<PyAny>,
     lateness: f64,
     full_events: i64,
     stride: i64,
@@ -102,7 +102,7 @@ impl HotPath {
         holdings: Holdings,
         settings: (f64, i64, i64, f64),
         event_type: Py<PyType>,
-        no_alerts: Py<PyList>,
+        nothing: Py<PyAny>,
     ) -> PyResult<Self> {
         let (reference, open_state, score, expire) = callbacks;
         let (keys, recent_ids, prompts, stats) = holdings;
@@ -123,7 +123,7 @@ impl HotPath {
             prompts,
             stats,
             event_type,
-            no_alerts,
+            nothing,
             lateness,
             full_events,
             stride,
@@ -169,22 +169,22 @@ impl HotPath {
         visit.call(&self.prompts)?;
         visit.call(&self.stats)?;
         visit.call(&self.event_type)?;
-        visit.call(&self.no_alerts)
+        visit.call(&self.nothing)
     }
 
-    /// `Engine.process(event)`: the alerts the event raised (usually none).
+    /// `Engine.process(event)`: what the event caused (usually the shared `NOTHING`).
     fn process<'py>(
         &self,
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Ok(self.step(py, event)?.alerts)
+        Ok(self.step(py, event)?.emitted)
     }
 }
 
 /// What one step did, for the sharded path.
 pub(crate) struct Stepped<'py> {
-    pub(crate) alerts: Bound<'py, PyAny>,
+    pub(crate) emitted: Bound<'py, PyAny>,
     /// Whether it called back into the engine (only then may a key have been scored,
     /// and a campaign summary made).
     pub(crate) called_back: bool,
@@ -287,10 +287,10 @@ impl HotPath {
         py: Python<'py>,
         event: &Bound<'py, PyAny>,
     ) -> PyResult<Stepped<'py>> {
-        let alerts = self.reference.bind(py).call1((event,))?;
+        let emitted = self.reference.bind(py).call1((event,))?;
         self.refresh(py)?;
         Ok(Stepped {
-            alerts,
+            emitted,
             called_back: true,
             watermark: f64::NAN,
         })
@@ -329,7 +329,7 @@ impl HotPath {
             if seen {
                 bump(stats, intern!(py, "events_duplicate"))?;
                 return Ok(Stepped {
-                    alerts: self.no_alerts.bind(py).clone().into_any(),
+                    emitted: self.nothing.bind(py).clone(),
                     called_back: false,
                     watermark,
                 });
@@ -340,7 +340,7 @@ impl HotPath {
             engine.setattr(intern!(py, "watermark"), f.ts)?;
         }
         let mut called_back = false;
-        let mut alerts = self.no_alerts.bind(py).clone().into_any();
+        let mut emitted = self.nothing.bind(py).clone();
         let keys = self.keys.bind(py);
         let found = keys.get_item(f.key)?;
         let mut open = None;
@@ -358,7 +358,7 @@ impl HotPath {
                 let opened = self.open_state.bind(py).call1((&f.key, found, &f.ts))?;
                 called_back = true;
                 let opened = opened.cast::<PyTuple>()?;
-                alerts = opened.get_item(1)?;
+                emitted = opened.get_item(1)?;
                 let state = opened.get_item(0)?;
                 let buffers = Buffers::of(&state)?;
                 (state, buffers)
@@ -452,14 +452,14 @@ impl HotPath {
                 }
             }
         }
-        if MILESTONES.contains(&total) && !alerts.is_truthy()? {
+        if MILESTONES.contains(&total) && !emitted.is_truthy()? {
             // max(ts, state.last_ts)
             let now = if last_ts > ts {
                 PyFloat::new(py, last_ts)
             } else {
                 f.ts.clone()
             };
-            alerts = self.score.bind(py).call1((f.key, &state, now, f.ts))?;
+            emitted = self.score.bind(py).call1((f.key, &state, now, f.ts))?;
             called_back = true;
         }
         let since: i64 = engine
@@ -475,7 +475,7 @@ impl HotPath {
             self.refresh(py)?;
         }
         Ok(Stepped {
-            alerts,
+            emitted,
             called_back,
             watermark: watermark.max(ts),
         })

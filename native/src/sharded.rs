@@ -88,16 +88,16 @@ impl ShardedPath {
         let partition = crate::partition::partition_of(text, self.paths.len() as u32) as usize;
         let step = self.paths[partition].get().step(py, event)?;
         let Some(merge) = &self.merge else {
-            return Ok(step.alerts);
+            return Ok(step.emitted);
         };
         let held = self.held.as_ref().is_some_and(|h| !h.bind(py).is_empty());
         let merged = &self.merged[partition];
         let moved = step.watermark != f64::from_bits(merged.load(Ordering::Relaxed));
         if step.called_back || (held && moved) {
-            let alerts = merge.bind(py).call1((partition, step.alerts))?;
+            let emitted = merge.bind(py).call1((partition, step.emitted))?;
             merged.store(step.watermark.to_bits(), Ordering::Relaxed);
-            return Ok(alerts);
+            return Ok(emitted);
         }
-        Ok(step.alerts)
+        Ok(step.emitted)
     }
 }

@@ -77,7 +77,6 @@ class EngineLike(Protocol):
 
     @property
     def stats(self) -> StatsLike: ...
-    def drain_scores(self) -> list[float]: ...
     def top_keys(self, k: int) -> list[tuple[str, float]]: ...
 
 
@@ -378,8 +377,11 @@ class PipelineMetrics:
 
     # -- engine state ------------------------------------------------------------------------
 
-    def observe_engine(self, engine: EngineLike, partition: int = 0) -> None:
-        """Read one partition's engine: event totals, state gauges, scores and top keys.
+    def observe_engine(
+        self, engine: EngineLike, partition: int = 0, scores: Iterable[float] = ()
+    ) -> None:
+        """Read one partition's engine: event totals, state gauges and top keys; ``scores``
+        are the scores its steps emitted since the last read (``Emitted.scores``).
 
         Totals become counter increments relative to the last read of the *same*
         engine object; a restored or replaced engine starts a new baseline, so
@@ -410,11 +412,12 @@ class PipelineMetrics:
         )
         last.keys, last.state_bytes = stats.keys_tracked, stats.state_bytes
         last.anomalous = stats.anomalous_keys
-        scores = engine.drain_scores()
+        counted = 0
         for score in scores:
             self.scores.observe(score)
+            counted += 1
         # EngineStats has windows_scored/population_warm; other engines fall back to counting.
-        last.scored = getattr(stats, "windows_scored", last.scored + len(scores))
+        last.scored = getattr(stats, "windows_scored", last.scored + counted)
         last.warm = bool(getattr(stats, "population_warm", False))
         last.top = tuple(engine.top_keys(self.top.k))
         self._refresh(partition)

@@ -180,6 +180,7 @@ class StreamProcessor(ConsumerLoop):
         size = 0
         rejected: list[str] = []
         alerts_out: list[Any] = []
+        scores: dict[int, list[float]] = {}
         max_ts: float | None = None
         for tp, records in batch.items():
             state = self.states.get(tp.partition)
@@ -190,6 +191,7 @@ class StreamProcessor(ConsumerLoop):
             self.events_processed += out.events_in_place
             rejected.extend(out.rejection_codes)
             alerts_out.extend(out.alerts)
+            scores[tp.partition] = out.scores
             if out.max_event_ts is not None and (max_ts is None or out.max_event_ts > max_ts):
                 max_ts = out.max_event_ts
             alert_futures[tp.partition] = await self._publish(state, out)
@@ -213,10 +215,7 @@ class StreamProcessor(ConsumerLoop):
             self.metrics.record_alerts(alerts_out)
             self.metrics.observe_batch(size, time.perf_counter() - started, max_ts)
             for partition, state in self.states.items():
-                self.metrics.observe_engine(state.engine, partition)
-        else:
-            for state in self.states.values():
-                state.engine.drain_scores()  # the engine buffers scores until read: keep it bounded
+                self.metrics.observe_engine(state.engine, partition, scores.get(partition, ()))
 
     async def _publish(self, state: PartitionState, out: BatchOutput) -> list[Any]:
         sink = self._sink

@@ -50,6 +50,8 @@ class BatchOutput:
     max_event_ts: float | None = None
     #: campaign summaries as ``(seq, engine watermark at emission, summary)``
     summaries: list[tuple[int, float, KeySummary]] = field(default_factory=list)
+    #: the scores the engine emitted (for the score histogram)
+    scores: list[float] = field(default_factory=list)
 
 
 class PartitionState:
@@ -149,23 +151,25 @@ class PartitionState:
                 # engine cannot take is a dead letter (the type of the error, never its
                 # text: it could quote the event); the engine keeps going.
                 try:
-                    raised = engine.process(item)
+                    emitted = engine.process(item)
                 except Exception as exc:
                     reason = f"engine raised {type(exc).__name__}"
                     failed = Rejection("processing_error", reason, index, item.api_key_id)
                     self._reject(out, failed, offset)
-                    raised = []
-                for alert in raised:
+                    continue
+                if not emitted:
+                    continue
+                for alert in emitted.alerts:
                     if alert.alert_id in self.suppress:
                         self.suppress.discard(alert.alert_id)
                         out.alerts_suppressed += 1
                     else:
                         out.alerts.append(alert)
+                out.scores.extend(scored.score for scored in emitted.scores)
                 # Tagged per event: the watermark at emission is what orders summaries.
-                emitted = engine.drain_summaries()
-                if emitted:
+                if emitted.summaries:
                     watermark = engine.watermark
-                    for summary in emitted:
+                    for summary in emitted.summaries:
                         summaries.append((self.summary_seq, watermark, summary))
                         self.summary_seq += 1
             if elsewhere:

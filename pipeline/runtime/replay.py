@@ -11,7 +11,7 @@ import contextlib
 import gc
 import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,8 +84,6 @@ def replay_files(
     """
     check_inputs(paths)
     engine = ShardedEngine(config, campaign_config, campaigns=campaigns)
-    if trace_scores:
-        engine.enable_trace()
     alerts: list[Alert] = []
     total = valid = rejected = 0
     errors: list[str] = []
@@ -124,14 +122,16 @@ def replay_files(
                         keys.add(item.api_key_id)
                         # The one guard of this driver: no line stops a replay.
                         try:
-                            raised = engine.process(item)
+                            emitted = engine.process(item)
                         except Exception as exc:  # its type only: the text may quote the event
                             rejected += 1
                             message = f"engine raised {type(exc).__name__}"
                             reject(path, number, "processing_error", message)
                             continue
-                        if raised:
-                            alerts.extend(raised)
+                        if emitted:
+                            alerts.extend(emitted.alerts)
+                            if scores_file is not None and emitted.scores:
+                                _write_trace(scores_file, emitted.scores)
                     else:
                         rejected += 1
                         reject(path, number, item.code, item.message)  # type: ignore[union-attr]
@@ -139,8 +139,6 @@ def replay_files(
                         read_bytes += len(line) + 1
                         if total % PROGRESS_EVERY == 0:
                             bar.update(read_bytes, total)
-                    if scores_file is not None and total % 4096 == 0:
-                        _write_trace(scores_file, engine.drain_trace())
             except InputError as exc:
                 errors.append(str(exc))  # what was read of it counts; the next input is read
         if bar is not None:
@@ -151,8 +149,6 @@ def replay_files(
             alerts.extend(engine.finish())
         except Exception as exc:
             errors.append(f"campaign stage failed at the end of input: {type(exc).__name__}")
-        if scores_file is not None:
-            _write_trace(scores_file, engine.drain_trace())
     wall = time.perf_counter() - started
     # Shards emit in input order; sort so the file is in event-time order everywhere.
     alerts.sort(key=lambda a: (a.ts, a.api_key_id, a.alert_id))
@@ -198,7 +194,7 @@ def replay_files(
     return ReplayResult(alerts=alerts, summary=summary, error=error, rejected=rejected_rows)
 
 
-def _write_trace(handle: Any, trace: list[tuple[str, float, float]]) -> None:
+def _write_trace(handle: Any, trace: Iterable[tuple[str, float, float]]) -> None:
     for key, ts, score in trace:
         handle.write(
             orjson.dumps({"api_key_id": key, "ts": format_ts(ts), "score": round(score, 4)}) + b"\n"

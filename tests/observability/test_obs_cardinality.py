@@ -28,17 +28,15 @@ class FloodEngine:
     """An engine stand-in whose hot keys change every batch.
 
     A real Engine holding 1e6 keys needs ~2.7 GB (2.7 kB per key measured), too much for a
-    unit test on a shared machine; the metrics only read ``stats``, ``drain_scores`` and
-    ``top_keys``, so this supplies those for a million distinct keys. The real Engine is
+    unit test on a shared machine; the metrics only read ``stats`` and ``top_keys`` (and
+    the scores the worker hands them), so this supplies those for a million distinct
+    keys. The real Engine is
     flooded too, below, with its key cap doing the bounding.
     """
 
     def __init__(self) -> None:
         self.stats = Engine().stats
         self.batch = 0
-
-    def drain_scores(self) -> list[float]:
-        return [(i % 100) / 100 for i in range(BATCH)]
 
     def top_keys(self, k: int) -> list[tuple[str, float]]:
         base = self.batch * BATCH
@@ -78,7 +76,8 @@ def test_million_distinct_keys_keep_series_bounded() -> None:
             alerts = [_alert(base + i) for i in range(0, BATCH, 10)]
             metrics.record_alerts(alerts)
             metrics.count_rejections(f"reason-{(base + i) % 5000}" for i in range(0, BATCH, 50))
-            metrics.observe_engine(engine, partition=batch % PARTITIONS)
+            scores = [(i % 100) / 100 for i in range(BATCH)]
+            metrics.observe_engine(engine, partition=batch % PARTITIONS, scores=scores)
             metrics.set_lag(batch % PARTITIONS, base)
             metrics.observe_batch(BATCH, 0.01, 1_791_158_400.0 + batch)
         after, body = _series(server.port)

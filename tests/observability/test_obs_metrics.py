@@ -152,7 +152,7 @@ def test_top_keys_from_a_real_engine_are_hashed(registry: CollectorRegistry) -> 
     for record in records(events(seed=7), 500):
         for item in decode_value(record):
             if not isinstance(item, Rejection):
-                metrics.record_alerts(engine.process(item))
+                metrics.record_alerts(engine.process(item).alerts)
     metrics.observe_engine(engine)
     top = engine.top_keys(3)
     assert top, "the harvesting keys should be anomalous"

@@ -107,7 +107,7 @@ def _end_of_input(path: Path, config: object, data: Dataset) -> tuple[set[str], 
         for line in handle:
             item = parse_line(line)
             if type(item) is Event:
-                ids.update(a.alert_id for a in sharded.process(item))
+                ids.update(a.alert_id for a in sharded.process(item).alerts)
     tail = {a.alert_id for a in sharded.finish()}
     assert sharded.merger is not None
     replayed = {alert["alert_id"] for alert in data.alerts}

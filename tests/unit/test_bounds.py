@@ -34,7 +34,7 @@ FAR_FUTURE = 4_070_908_800.0  # 2099-01-01
 
 
 def run(engine: Engine, events: list[Event]) -> list[bytes]:
-    return [alert.to_json() for event in events for alert in engine.process(event)]
+    return [alert.to_json() for event in events for alert in engine.process(event).alerts]
 
 
 def test_a_far_future_event_changes_nothing_else() -> None:

@@ -291,10 +291,10 @@ def swarm_events(keys: int, hours: float) -> list[Event]:
 def test_sharded_engine_feeds_the_campaign_stage() -> None:
     events = swarm_events(12, 8)
     sharded = ShardedEngine(EngineConfig(partitions=4))
-    alerts = [a for e in events for a in sharded.process(e)]
+    alerts = [a for e in events for a in sharded.process(e).alerts]
     campaign = {
         a.api_key_id for a in alerts if a.detector == "campaign" and a.severity == "critical"
     }
     assert campaign == {f"sw-{i:02d}" for i in range(12)}
     plain = ShardedEngine(EngineConfig(partitions=4), campaigns=False)
-    assert not any(a.detector == "campaign" for e in events for a in plain.process(e))
+    assert not any(a.detector == "campaign" for e in events for a in plain.process(e).alerts)

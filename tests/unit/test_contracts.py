@@ -100,7 +100,7 @@ def test_engine_alerts_validate_against_the_alert_schema() -> None:
 
     validator = _schema("alert.schema.json")
     engine = Engine()
-    alerts = [a.to_dict() for e in small_traffic() for a in engine.process(e)]
+    alerts = [a.to_dict() for e in small_traffic() for a in engine.process(e).alerts]
     assert alerts
     for alert in alerts:
         validator.validate(orjson.loads(orjson.dumps(alert)))

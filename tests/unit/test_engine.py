@@ -28,7 +28,7 @@ def run(engine: Engine | ShardedEngine, events: list[Event]) -> list[bytes]:
 
 
 def alerts_of(engine: Engine | ShardedEngine, events: list[Event]) -> list[Alert]:
-    return [alert for event in events for alert in engine.process(event)]
+    return [alert for event in events for alert in engine.process(event).alerts]
 
 
 def test_harvester_is_critical_and_hard_negatives_are_quiet(events: list[Event]) -> None:
@@ -91,7 +91,7 @@ def test_sharded_engine_equals_one_engine_per_partition(events: list[Event]) -> 
     by_partition = [Engine(config) for _ in range(3)]
     expected = []
     for event in events:
-        expected += by_partition[partition_for(event.api_key_id, 3)].process(event)
+        expected += by_partition[partition_for(event.api_key_id, 3)].process(event).alerts
     assert [a.to_json() for a in expected] == run(sharded, events)
 
 
@@ -129,9 +129,22 @@ def test_metadata_only_traffic_still_detects(events: list[Event]) -> None:
 
 def test_top_keys_and_scores_for_metrics(events: list[Event]) -> None:
     engine = Engine()
-    for event in events:
-        engine.process(event)
+    scored = [s for event in events for s in engine.process(event).scores]
     assert engine.top_keys(3)[0][0] == "harvester-1"
-    scores = engine.drain_scores()
-    assert scores and all(0.0 <= s <= 1.0 for s in scores)
-    assert engine.drain_scores() == []
+    assert scored and all(0.0 <= s.score <= 1.0 for s in scored)
+    assert engine.stats.windows_scored == len(scored)  # every scoring is emitted, once
+
+
+def test_process_is_a_pure_step_that_returns_what_it_emits(events: list[Event]) -> None:
+    engine = Engine()
+    engine.enable_summaries()
+    outputs = [engine.process(event) for event in events]
+    quiet = [o for o in outputs if not o]
+    assert quiet and all(o is outputs[0] or not o for o in quiet)  # the shared NOTHING
+    busy = [o for o in outputs if o]
+    # Every scoring emits its score and the key's summary together; alerts ride along.
+    assert all(len(o.scores) == len(o.summaries) >= 1 for o in busy)
+    assert any(o.alerts for o in busy)
+    assert {s.api_key_id for o in busy for s in o.summaries} == {
+        s.api_key_id for o in busy for s in o.scores
+    }

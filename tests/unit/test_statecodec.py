@@ -183,14 +183,14 @@ def test_a_warm_engine_round_trips_and_continues_identically(events: list[Event]
     config = EngineConfig(population_warmup=20, key_warmup_seconds=600)
     cut = len(events) // 2
     straight = Engine(config)
-    expected = [a.to_json() for e in events for a in straight.process(e)]
+    expected = [a.to_json() for e in events for a in straight.process(e).alerts]
     first = Engine(config)
     first.enable_summaries()
-    head = [a.to_json() for e in events[:cut] for a in first.process(e)]
+    head = [a.to_json() for e in events[:cut] for a in first.process(e).alerts]
     assert first._scorer.scales.answer.warm  # the population scales are inside
     copy = Engine.restore(first.snapshot(), config)
     assert copy.snapshot() == first.snapshot()  # the same state, byte for byte
-    tail = [a.to_json() for e in events[cut:] for a in copy.process(e)]
+    tail = [a.to_json() for e in events[cut:] for a in copy.process(e).alerts]
     assert expected and head + tail == expected
 
 

@@ -163,7 +163,7 @@ def test_sharded_campaign_alerts_do_not_depend_on_the_file_interleaving() -> Non
 
     def campaign_alerts(ordered: list[Event]) -> list[bytes]:
         sharded = ShardedEngine(config)
-        alerts = [a for e in ordered for a in sharded.process(e)]
+        alerts = [a for e in ordered for a in sharded.process(e).alerts]
         alerts.extend(sharded.finish())
         return sorted(a.to_json() for a in alerts if a.detector == "campaign")
 

@@ -162,7 +162,7 @@ def test_engine_alerts_carry_the_summary_of_their_own_reasons() -> None:
     from detectors.engine import Engine
 
     engine = Engine()
-    alerts = [a for event in small_traffic() for a in engine.process(event)]
+    alerts = [a for event in small_traffic() for a in engine.process(event).alerts]
     assert alerts, "the fixture raises alerts"
     for alert in alerts:
         assert alert.summary == summarize(alert.severity, alert.score, alert.reasons)

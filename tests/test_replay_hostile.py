@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from detectors.config import EngineConfig
+from detectors.engine.emitted import Emitted
 from detectors.events import Event
 from detectors.sharded import ShardedEngine
 from pipeline.runtime import replay as replay_module
@@ -60,7 +61,7 @@ def test_an_engine_error_is_a_rejected_row_and_outputs_are_still_written(
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
             take = self.process
 
-            def process(event: Event) -> list:
+            def process(event: Event) -> Emitted:
                 if event.api_key_id == "poison":
                     raise OverflowError("cannot convert float infinity to integer")
                 return take(event)

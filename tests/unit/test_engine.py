@@ -89,7 +89,7 @@ def test_sharded_engine_equals_one_engine_per_partition(events: list[Event]) -> 
     config = EngineConfig(partitions=3)
     sharded = ShardedEngine(config)
     by_partition = [Engine(config) for _ in range(3)]
-    expected = []
+    expected: list[Alert] = []
     for event in events:
         expected += by_partition[partition_for(event.api_key_id, 3)].process(event).alerts
     assert [a.to_json() for a in expected] == run(sharded, events)

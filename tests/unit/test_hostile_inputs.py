@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from detectors.config import EngineConfig
 from detectors.engine import Engine
+from detectors.engine.emitted import Scored
 from detectors.events import REASON_CODES, Event, Rejection, decode_value, parse_line
 from detectors.timestamps import MAX_TS, MIN_TS
 from pipeline.hook.feedback import parse_record
@@ -143,7 +144,7 @@ def test_the_engine_takes_every_valid_event_and_features_stay_finite(
     batch: list[Event], spread: int
 ) -> None:
     engine = Engine(EngineConfig(population_warmup=2, key_warmup_seconds=0))
-    scores = []
+    scores: list[Scored] = []
     for i, event in enumerate(sorted(batch, key=lambda e: e.ts)):
         scores += engine.process(event).scores
         # windows close and keys get scored: every scoring path runs on these values

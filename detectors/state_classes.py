@@ -30,6 +30,7 @@ from detectors.campaigns import CampaignStats, Group
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.engine import EngineStats
+from detectors.engine.keytable import KeyTable
 from detectors.engine.scoring import Scorer
 from detectors.evidence.combine import EvidenceCombiner
 from detectors.evidence.population import PopulationScale
@@ -81,6 +82,7 @@ register(RecentIds)
 register(EngineStats)
 register(EngineConfig)
 register(Scorer)
+register(KeyTable)
 register(EvidenceCombiner)
 register(Scales)
 register(PopulationScale)

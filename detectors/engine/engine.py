@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import sys
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +29,7 @@ from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.engine.emitted import NOTHING, Emitted, Scored
 from detectors.engine.explain import reasons
+from detectors.engine.keytable import KeyTable
 from detectors.engine.scoring import Scorer, Verdict
 from detectors.events import Event, format_ts
 from detectors.fingerprints import fingerprint_fields
@@ -50,17 +49,17 @@ DETECTOR = "extraction_ensemble"
 # 5: request ids de-duplicated by a 64-bit BLAKE2b hash (was two CRC-32s: 32 bits).
 # 6: evidence families and population scales (detectors/evidence), typed-array key state.
 # 7: the watermark and the expiry counter under public names (the compiled step's).
-SNAPSHOT_VERSION = 7
+# 8: keys in a KeyTable (detectors/engine/keytable.py); a leaner key state (25 counters).
+SNAPSHOT_VERSION = 8
 #: Request counts at which a key is scored at once, whatever its window: a heavy
 #: harvester is judged minutes after it starts, a drip harvester after a few requests.
 MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})
 EXPIRY_EVERY = 4096
-#: Unexpired keys an expiry pass may look past: one key with a recent last event at the
-#: front of the order must not shield the expired keys behind it.
-EXPIRY_SCAN = 1024
 _NOT_SEEN = (False, False)
 # Attributes rebuilt from config on restore (see ``Engine._bind``), never saved.
-_DERIVED = frozenset({"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process"})
+_DERIVED = frozenset(
+    {"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process", "_keys"}
+)
 
 
 @dataclass
@@ -107,7 +106,7 @@ class Engine:
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
         c = self.config
-        self._keys: OrderedDict[str, KeyState] = OrderedDict()
+        self._table = KeyTable(c.max_keys, c.key_ttl_seconds)
         self._recent_ids = RecentIds(c.dedup_capacity)
         #: Largest event time seen (``-inf`` before the first event); never goes down.
         self.watermark = -math.inf
@@ -201,15 +200,16 @@ class Engine:
         """A new key's state, or the key's window closed (and maybe scored) before ``ts``."""
         if state is not None:
             return state, self._close_window(key, state, ts)
-        state = self._keys[key] = KeyState(ts, self.config.window_seconds)
+        table = self._table
+        state = table.open(key, ts, self.config.window_seconds)
         if self._scorer.start is None:
             self._scorer.start = ts
         budget = self._budget
         if budget is None:
-            if len(self._keys) > self.config.max_keys:
-                self._evict(next(iter(self._keys)))
-        elif budget.take() and len(self._keys) > 1:  # over the process's one cap
-            self._evict(next(iter(self._keys)))
+            if table.over_cap():
+                self._evict(table.oldest())
+        elif budget.take() and len(table) > 1:  # over the process's one cap
+            self._evict(table.oldest())
         return state, NOTHING
 
     def _bind(self) -> None:
@@ -219,6 +219,9 @@ class Engine:
         self._settings = (lateness, c.content_full_events, c.content_stride, skew)
         self._clock = EventClock(skew, lateness)
         self._seen = self._recent_ids.seen
+        self._table.max_keys, self._table.ttl_seconds = c.max_keys, c.key_ttl_seconds
+        #: The key states (the table's, looked up directly on the per-event path).
+        self._keys = self._table.states
         #: The compiled per-event step (``native/src/engine.rs``), or None.
         self.hot_path: Any = None
         self.__dict__.pop("process", None)
@@ -251,7 +254,7 @@ class Engine:
             state.slice = KeyState(ts, c.window_seconds)
         self._stats.windows_folded += 1
         state.open_window(ts, c.window_seconds)
-        self._keys.move_to_end(key)
+        self._table.touch(key)
         since = window_end - times[L.SCORED_TS]
         # Busy keys are scored every score_interval, every window while their score is up
         # (an episode may be about to open or escalate), quiet keys hourly.
@@ -348,7 +351,7 @@ class Engine:
     # -- housekeeping ---------------------------------------------------------------------
 
     def _evict(self, key: str) -> None:
-        state = self._keys.pop(key)
+        state = self._table.remove(key)
         if state.episode is not None and state.episode.severity is not None:
             self._hot.pop(key, None)
         self._stats.keys_expired += 1
@@ -356,24 +359,9 @@ class Engine:
             self._budget.give()
 
     def _expire(self) -> None:
-        """Forget keys idle past the TTL, whatever their place in the order.
-
-        Keys are roughly in order of last activity, so expired ones sit at the front;
-        up to ``EXPIRY_SCAN`` unexpired keys are looked past, so one key whose last
-        event is recent (a late or clamped one) cannot shield those behind it.
-        """
+        """Forget keys idle past the TTL (:meth:`KeyTable.expired`)."""
         self.since_expiry = 0
-        horizon = self.watermark - self.config.key_ttl_seconds
-        expired = []
-        kept = 0
-        for key, state in self._keys.items():
-            if state.times[L.LAST_TS] < horizon:
-                expired.append(key)
-            else:
-                kept += 1
-                if kept > EXPIRY_SCAN:
-                    break
-        for key in expired:
+        for key in self._table.expired(self.watermark):
             self._evict(key)
 
     # -- read-outs for drivers ----------------------------------------------------------
@@ -390,20 +378,8 @@ class Engine:
         s.keys_tracked = len(self._keys)
         s.anomalous_keys = len(self._hot)
         s.population_warm = self._scorer.scales.answer.warm
-        s.state_bytes = self._estimate_state_bytes()
+        s.state_bytes = self._table.estimate_bytes()
         return s
-
-    def _estimate_state_bytes(self, sample: int = 32) -> int:
-        if not self._keys:
-            return 0
-        taken = 0
-        total = 0
-        for key, state in self._keys.items():
-            total += sys.getsizeof(key) + key_state_bytes(state)
-            taken += 1
-            if taken >= sample:
-                break
-        return int(total / taken * len(self._keys))
 
     def share_key_budget(self, budget: KeyBudget | None) -> None:
         """Count this engine's keys against one cap shared by the process's engines.
@@ -461,14 +437,3 @@ class Engine:
         engine._budget = None
         engine._bind()
         return engine
-
-
-def key_state_bytes(state: KeyState) -> int:
-    """Approximate deep size of one key's state."""
-    total = sys.getsizeof(state)
-    for name in KeyState.__slots__:
-        value = getattr(state, name)
-        total += sys.getsizeof(value)
-        if isinstance(value, Episode):
-            total += sum(sys.getsizeof(getattr(value, s)) for s in Episode.__slots__)
-    return total

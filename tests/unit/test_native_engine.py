@@ -96,10 +96,10 @@ def _fields(e: engine.Engine) -> dict[str, bytes]:
     for name, value in e.__dict__.items():
         if name in _DERIVED:
             continue
-        if name == "_keys":
-            for key, state in value.items():
+        if name == "_table":
+            for key, state in value.states.items():
                 out[f"_keys[{key}]"] = statecodec.encode(state, "field", 1)
-            out["_keys order"] = repr(list(value)).encode()
+            out["_keys order"] = repr(list(value.states)).encode()
             continue
         out[name] = statecodec.encode(value, "field", 1)
     return out

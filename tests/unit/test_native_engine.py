@@ -85,7 +85,7 @@ def pure_python() -> Iterator[None]:
             setattr(owner, name, value)
 
 
-_DERIVED = {"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process"}
+_DERIVED = engine._DERIVED
 
 
 def _fields(e: engine.Engine) -> dict[str, bytes]:
@@ -98,10 +98,13 @@ def _fields(e: engine.Engine) -> dict[str, bytes]:
             continue
         if name == "_table":
             for key, state in value.states.items():
-                out[f"_keys[{key}]"] = statecodec.encode(state, "field", 1)
+                out[f"_keys[{key!r}]"] = statecodec.encode(state, "field", 1)
             out["_keys order"] = repr(list(value.states)).encode()
             continue
-        out[name] = statecodec.encode(value, "field", 1)
+        try:
+            out[name] = statecodec.encode(value, "field", 1)
+        except UnicodeEncodeError:  # a generated key with a lone surrogate (repr is exact)
+            out[name] = repr(value).encode()
     return out
 
 

@@ -42,6 +42,8 @@ class ShardedEngine:
         Campaign stage settings (defaults when omitted).
     campaigns
         Run the campaign stage (default). Off, the engines keep no summaries at all.
+    prompt_key
+        The deployment's secret for prompt hashes (see :class:`Engine`).
 
     Examples
     --------
@@ -60,9 +62,10 @@ class ShardedEngine:
         config: EngineConfig | None = None,
         campaign_config: CampaignConfig | None = None,
         campaigns: bool = True,
+        prompt_key: str = "",
     ) -> None:
         self.config = config or EngineConfig()
-        self.engines = [Engine(self.config) for _ in range(self.config.partitions)]
+        self.engines = [Engine(self.config, prompt_key) for _ in range(self.config.partitions)]
         #: ``max_keys`` is one cap for all the shards, as for a worker's partitions
         self.key_budget = KeyBudget(self.config.max_keys)
         for engine in self.engines:

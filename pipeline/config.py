@@ -104,6 +104,9 @@ class Settings(BaseSettings):
 
     # --- engine -----------------------------------------------------------
     engine: dict[str, Any] = Field(default_factory=dict)
+    #: the deployment's secret for prompt hashes (detectors.state.prompt_memory.keyed_exact):
+    #: the same on every worker and replay of a deployment; unset, the public default
+    prompt_hash_key: SecretStr | None = None
     #: overrides of detectors.campaign_config.CampaignConfig (the campaign stage)
     campaign: dict[str, Any] = Field(default_factory=dict)
 
@@ -124,6 +127,10 @@ class Settings(BaseSettings):
         self.engine_config()  # unknown or inconsistent engine settings fail at load time
         self.campaign_config()
         return self
+
+    def prompt_key(self) -> str:
+        """The prompt-hash secret ("" when unset), for :class:`~detectors.engine.Engine`."""
+        return self.prompt_hash_key.get_secret_value() if self.prompt_hash_key else ""
 
     def engine_config(self) -> EngineConfig:
         """The detection engine's config; its ``partitions`` is this object's ``partitions``."""

@@ -37,7 +37,7 @@ from detectors.keybudget import KeyBudget
 from detectors.native import NATIVE
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState, harvest_like
-from detectors.state.prompt_memory import PromptMemory, key_hash
+from detectors.state.prompt_memory import PromptMemory, key_hash, keyed_exact, prompt_salt
 from detectors.state.slices import PREFIX, wants_slice
 from detectors.summaries import KeySummary
 from detectors.wording import summarize
@@ -50,7 +50,8 @@ DETECTOR = "extraction_ensemble"
 # 6: evidence families and population scales (detectors/evidence), typed-array key state.
 # 7: the watermark and the expiry counter under public names (the compiled step's).
 # 8: keys in a KeyTable (detectors/engine/keytable.py); a leaner key state (25 counters).
-SNAPSHOT_VERSION = 8
+# 9: answers weighted by delivered output (W2), keyed prompt hashes.
+SNAPSHOT_VERSION = 9
 #: Request counts at which a key is scored at once, whatever its window: a heavy
 #: harvester is judged minutes after it starts, a drip harvester after a few requests.
 MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})
@@ -58,8 +59,11 @@ EXPIRY_EVERY = 4096
 _NOT_SEEN = (False, False)
 # Attributes rebuilt from config on restore (see ``Engine._bind``), never saved.
 _DERIVED = frozenset(
-    {"config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process", "_keys"}
-)
+    {
+        "config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process", "_keys",
+        "_salt",
+    }
+)  # fmt: skip
 
 
 @dataclass
@@ -90,6 +94,12 @@ class Engine:
     ----------
     config
         Engine settings; defaults when omitted.
+    prompt_key
+        The deployment's secret for prompt hashes (:func:`keyed_exact
+        <detectors.state.prompt_memory.keyed_exact>`): without it an attacker who
+        reads this code can choose which of its prompts the repeat sketch tracks.
+        Never saved in snapshots; the same on every worker of a deployment. The
+        default (empty) is public: set ``DISTILLWATCH_PROMPT_HASH_KEY``.
 
     Examples
     --------
@@ -103,8 +113,9 @@ class Engine:
     (1, 1)
     """
 
-    def __init__(self, config: EngineConfig | None = None) -> None:
+    def __init__(self, config: EngineConfig | None = None, prompt_key: str = "") -> None:
         self.config = config or EngineConfig()
+        self._salt = prompt_salt(prompt_key)
         c = self.config
         self._table = KeyTable(c.max_keys, c.key_ttl_seconds)
         self._recent_ids = RecentIds(c.dedup_capacity)
@@ -157,8 +168,10 @@ class Engine:
         if event.prompt_text is not None:
             taken = int(state.times[L.WINDOW_EVENTS]) - full_events
             if taken < 0 or taken % stride == 0:
-                fp = fingerprint_fields(event.prompt_text)
-                seen = self._prompts.observe(key_hash(key), fp[3])
+                signature, items, cues, exact, tokens = fingerprint_fields(event.prompt_text)
+                exact = keyed_exact(exact, self._salt)
+                fp = (signature, items, cues, exact, tokens)
+                seen = self._prompts.observe(key_hash(key), exact)
         index = self._attributes
         ip, agent, model = (
             index.ip(event.client_ip),
@@ -232,7 +245,7 @@ class Engine:
                 self,
                 (Engine.process.__get__(self), self._open_state, self._score, self._expire),
                 (self._keys, self._recent_ids.ids, self._prompts, self._stats),
-                (lateness, c.content_full_events, c.content_stride, skew),
+                (lateness, c.content_full_events, c.content_stride, skew, self._salt),
                 Event,
                 NOTHING,
             )
@@ -419,8 +432,10 @@ class Engine:
         return statecodec.encode(state, "engine", SNAPSHOT_VERSION)
 
     @classmethod
-    def restore(cls, blob: bytes, config: EngineConfig | None = None) -> Engine:
-        """Rebuild an engine from :meth:`snapshot` output.
+    def restore(
+        cls, blob: bytes, config: EngineConfig | None = None, prompt_key: str = ""
+    ) -> Engine:
+        """Rebuild an engine from :meth:`snapshot` output (``prompt_key`` as saved with).
 
         Raises :class:`~detectors.statecodec.StateError` (a ``ValueError``) on an old,
         forged or damaged snapshot: start the workers on a new checkpoint topic (or
@@ -434,6 +449,7 @@ class Engine:
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
         engine.config = config or EngineConfig()
+        engine._salt = prompt_salt(prompt_key)
         engine._budget = None
         engine._bind()
         return engine

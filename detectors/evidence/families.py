@@ -85,6 +85,8 @@ CAPS: dict[str, tuple[float, float]] = {
 
 
 LN2 = math.log(2.0)
+#: Share of the elicitation floor that prompts without any cue word can reach.
+ABSENT_WEIGHT = 0.5
 
 
 def credible(n: float) -> float:
@@ -158,11 +160,19 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     if not scale.warm:
         return Evidence("elicitation", 0.0, ())
     up = ramp(scale.position(st.cue_share.low), 1.0, 3.0)
-    limited = ramp(st.limit_share.low, 0.2, 0.6)
-    # Many prompts and hardly any asking for more than an answer (a share of prompts:
-    # no traffic scale in it).
+    # A constraint is judged by its outcome as well as its words: "Answer:" or "respond
+    # in JSON" in front of a long worked answer limits little, so constraint wording
+    # counts half where the key's answers are long against the population (an
+    # evaluation harness asking for chain of thought then "Answer:" keeps half its
+    # benefit of the doubt; its shared and repeated items carry the rest).
+    short = 1.0 - 0.5 * ramp(scales.answer.position(st.answer.low), 0.5, 2.0)
+    limited = ramp(st.limit_share.low, 0.2, 0.6) * short
+    # Many prompts and hardly any asking for more than an answer: weak evidence (hard
+    # tasks elicit worked answers unasked, and the lexicon cannot know every language),
+    # so it weighs ABSENT_WEIGHT of the floor.
     absent = ramp(st.prompts, 15.0, 40.0) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
-    value = (cap * up * (1.0 - limited) + floor * max(absent, limited)) * credible(st.prompts)
+    against = max(ABSENT_WEIGHT * absent, limited)
+    value = (cap * up * (1.0 - limited) + floor * against) * credible(st.prompts)
     parts = (
         Part("elicitation_share", st.cue_share.value, scale.median,
              scale.position(st.cue_share.value), cap * up * (1.0 - limited)),

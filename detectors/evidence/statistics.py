@@ -16,7 +16,14 @@ from typing import NamedTuple
 
 from detectors.state import layout as L
 
-__all__ = ["Bounded", "KeyStatistics", "key_statistics", "mean_bounds", "share_bounds"]
+__all__ = [
+    "Bounded",
+    "KeyStatistics",
+    "key_statistics",
+    "mean_bounds",
+    "share_bounds",
+    "weighted_bounds",
+]
 
 #: Standard errors between a statistic and its bounds.
 Z = 2.0
@@ -54,6 +61,39 @@ def mean_bounds(total: float, squares: float, n: float, min_sd: float) -> Bounde
         return NOTHING
     mean = total / n
     var = squares / n - mean * mean
+    if var < 0.0:
+        var = 0.0
+    sd = _sqrt(var)
+    if min_sd > sd:
+        sd = min_sd
+    se = Z * sd / _sqrt(n)
+    return _new(Bounded, (mean, mean - se, mean + se))
+
+
+def weighted_bounds(
+    total: float, squares: float, weight: float, squared_weights: float, min_sd: float
+) -> Bounded:
+    """:func:`mean_bounds` of a weighted mean, with its effective count.
+
+    ``total`` and ``squares`` are sums of ``w * x`` and ``w * x**2``; the bounds widen
+    with the effective number of observations, ``weight**2 / squared_weights``: one
+    heavy request among a thousand light ones is one observation, not a thousand.
+
+    >>> b = weighted_bounds(40.0, 164.0, 10.0, 10.0, 0.5)  # unit weights
+    >>> b == mean_bounds(40.0, 164.0, 10.0, 0.5)
+    True
+    >>> wide = weighted_bounds(40.0, 164.0, 10.0, 100.0, 0.5)  # effectively one request
+    >>> round(wide.low, 2), round(wide.high, 2)
+    (2.74, 5.26)
+    """
+    if weight <= 0.0 or squared_weights <= 0.0:
+        return NOTHING
+    n = weight * weight / squared_weights
+    if n < 1.0:
+        # A single heavy observation: its own value, nothing about spread yet.
+        n = 1.0
+    mean = total / weight
+    var = squares / weight - mean * mean
     if var < 0.0:
         var = 0.0
     sd = _sqrt(var)
@@ -101,8 +141,8 @@ class KeyStatistics(NamedTuple):
     """
 
     n: float
-    answer: Bounded  # log1p(completion tokens per choice)
-    yield_: Bounded  # log1p(completion) - log1p(prompt)
+    answer: Bounded  # log1p(delivered tokens per choice), weighted by delivered output
+    yield_: Bounded  # log1p(delivered) - log1p(prompt), weighted the same way
     turns: Bounded  # share of requests continuing a recent one, beyond chance
     harvestlike_share: Bounded  # requests that each look like harvesting
     reasoned_share: float
@@ -137,10 +177,11 @@ def key_statistics(s: list[float]) -> KeyStatistics:
         var = max(s[L.GAP_SQ] / gap_n - mean * mean, 0.0)
         gap_cv = math.sqrt(var) / mean if mean > 0 else 0.0
     per = 1.0 / n if n > 0 else 0.0
+    weight = n + s[L.CTOK] if n >= 1.0 else 0.0  # each request weighs 1 + what it delivered
     return KeyStatistics(
         n=n,
-        answer=mean_bounds(s[L.ANS], s[L.ANS2], n, 0.5),
-        yield_=mean_bounds(s[L.YLD], s[L.YLD2], n, 0.5),
+        answer=weighted_bounds(s[L.ANS], s[L.ANS2], weight, s[L.W2], 0.5),
+        yield_=weighted_bounds(s[L.YLD], s[L.YLD2], weight, s[L.W2], 0.5),
         turns=turns,
         harvestlike_share=share_bounds(s[L.HARVESTLIKE], n),
         reasoned_share=s[L.REASONED] * per,

@@ -390,12 +390,16 @@ def observe(
     ans = _LOG1P(per_choice)
     lp = _LOG1P(p)
     yld = _LOG1P(c) - lp
+    # Weighted by what was delivered: the key's typical answer is that of its output,
+    # not of its request count (fillers and pings weigh next to nothing).
+    w = 1.0 + c
     v[L.N] += 1
     v[L.CTOK] += c  # delivered
-    v[L.ANS] += ans
-    v[L.ANS2] += ans * ans
-    v[L.YLD] += yld
-    v[L.YLD2] += yld * yld
+    v[L.ANS] += w * ans
+    v[L.ANS2] += w * ans * ans
+    v[L.YLD] += w * yld
+    v[L.YLD2] += w * yld * yld
+    v[L.W2] += w * w
     if reasoning_tokens:
         v[L.REASONED] += 1
     # A conversation's next turn sends the previous prompt and answer back with a new
@@ -420,12 +424,13 @@ def observe(
         v[L.CONT] += 1
     if placebo:
         v[L.PLACEBO] += 1
-    slot = int(t[RING_NEXT])
-    at = RING_START + 3 * slot
-    v[at] = p if p > 0 else 0.5  # 0 marks an empty slot
-    v[at + 1] = c
-    v[at + 2] = minute
-    t[RING_NEXT] = float(slot + 1 if slot + 1 < RING else 0)
+    if c >= L.TURN_MIN_ANSWER:  # only an answer worth carrying back can be a turn
+        slot = int(t[RING_NEXT])
+        at = RING_START + 3 * slot
+        v[at] = p if p > 0 else 0.5  # 0 marks an empty slot
+        v[at + 1] = c
+        v[at + 2] = minute
+        t[RING_NEXT] = float(slot + 1 if slot + 1 < RING else 0)
     gap = ts - t[LAST_TS]
     if gap >= 0.0:
         if not first:

@@ -36,14 +36,18 @@ __all__ = [
     "VALUES_SIZE",
 ]
 
-#: Per-window counters, in array order. Sums of logs (``ANS``, ``YLD``, ``PLEN``,
-#: ``HIDDEN``) come with sums of squares, so a key's mean and spread are both known.
+#: Per-window counters, in array order. Sums of logs (``ANS``, ``YLD``, ``HIDDEN``)
+#: come with sums of squares, so a key's mean and spread are both known. ``ANS`` and
+#: ``YLD`` weigh each request by what it delivered (``1 + delivered tokens``): a key is
+#: judged on what it collects, and a thousand one-token fillers cannot dilute its
+#: long answers (their total weight is ``N + CTOK``, their effective count
+#: ``(N + CTOK)**2 / W2``).
 COUNTER_NAMES: tuple[str, ...] = (
     "N",  # requests
     "CTOK",  # delivered output tokens (completion without hidden reasoning)
-    "ANS",  # sum of log1p(delivered tokens per choice): answer length
+    "ANS",  # sum of w * log1p(delivered tokens per choice): answer length (w: WEIGHT)
     "ANS2",
-    "YLD",  # sum of log1p(delivered) - log1p(prompt): output received per input sent
+    "YLD",  # sum of w * (log1p(delivered) - log1p(prompt)): output received per input
     "YLD2",
     "CONT",  # requests that continue a recent one (prompt = its prompt + its answer + a bit)
     "PLACEBO",  # the same test against a mismatched answer: what chance alone gives
@@ -64,12 +68,13 @@ COUNTER_NAMES: tuple[str, ...] = (
     "SWEEP",  # prompts in one of the key's frames with new items in it
     "LIMIT",  # prompts that constrain the answer (options, a label, a format)
     "HARVESTLIKE",  # requests whose own output per input and answer length are far up
+    "W2",  # sum of squared weights: the effective request count of ANS and YLD
 )
 COUNTERS = len(COUNTER_NAMES)
 (
     N, CTOK, ANS, ANS2, YLD, YLD2, CONT, PLACEBO, REASONED, GAP_N, GAP_SUM, GAP_SQ, NEW_IP,
     NEW_UA, FP, CUE, HIDDEN, HIDDEN2, REPEAT, TRACKED, SHARED, SAMPLED, SWEEP, LIMIT,
-    HARVESTLIKE,
+    HARVESTLIKE, W2,
 ) = range(COUNTERS)  # fmt: skip
 
 HOUR = 3600.0
@@ -149,6 +154,10 @@ SKETCH_EMPTY = 0xFFFFFFFF
 TURN_SLACK = 256.0
 #: ... and comes within this many minutes of it.
 TURN_MINUTES = 30.0
+#: Only a request that delivered at least this many tokens can be a previous turn: a
+#: conversation carries answers back, and a ping's or a rejected request's few tokens
+#: would let every short prompt after it pass for a follow-up.
+TURN_MIN_ANSWER = 32.0
 #: Added to the hidden-context tokens before their log: the visible prompt's token
 #: count is an estimate, and a few tokens of error near zero must not read as spread.
 HIDDEN_FLOOR = 32.0

@@ -17,9 +17,10 @@ A key's repeats of its *own* prompts are kept per key, over its whole history
 
 from __future__ import annotations
 
+from hashlib import blake2b
 from zlib import crc32
 
-__all__ = ["SAMPLE", "BloomGenerations", "PromptMemory", "key_hash"]
+__all__ = ["SAMPLE", "BloomGenerations", "PromptMemory", "key_hash", "keyed_exact", "prompt_salt"]
 
 #: One prompt hash in SAMPLE is remembered (and answered for).
 SAMPLE = 4
@@ -33,6 +34,35 @@ def key_hash(api_key_id: str) -> int:
     True
     """
     return crc32(api_key_id.encode("utf-8", "replace"))
+
+
+def prompt_salt(secret: str) -> bytes:
+    """The 16-byte salt of :func:`keyed_exact`, from a deployment's secret.
+
+    >>> len(prompt_salt("")), prompt_salt("a") != prompt_salt("b")
+    (16, True)
+    """
+    return blake2b(secret.encode("utf-8"), digest_size=16, person=b"dw-prompt-key").digest()
+
+
+def keyed_exact(exact: int, salt: bytes) -> int:
+    """A prompt's hash as the engine keeps it: its exact hash under the deployment's salt.
+
+    Which prompts a key's repeat sketch tracks (the smallest hashes) and which the
+    partition samples (``% SAMPLE``) must not be choosable: with the plain CRC-32 of the
+    words an attacker can grind prompts (append a counter until the hash is small) so
+    that the sketch tracks only a few anchors it repeats on purpose. Under a secret
+    salt the order of hashes is unknown outside the deployment. BLAKE2b of the salt
+    and the 4-byte hash, low 32 bits (``native/src/dedup.rs`` computes the same).
+
+    >>> salt = prompt_salt("s")
+    >>> keyed_exact(7, salt) == keyed_exact(7, salt) != keyed_exact(7, prompt_salt("t"))
+    True
+    >>> 0 <= keyed_exact(2**32 - 1, salt) < 2**32
+    True
+    """
+    digest = blake2b(salt + exact.to_bytes(4, "little"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & 0xFFFFFFFF
 
 
 def mix64(value: int) -> int:

@@ -199,6 +199,22 @@ pub(crate) fn blake2b_64(data: &[u8]) -> u64 {
     h[0]
 }
 
+/// `prompt_memory.keyed_exact`: BLAKE2b-64 of the salt and the little-endian hash, low
+/// 32 bits.
+pub(crate) fn keyed_exact(exact: u32, salt: &[u8; 16]) -> u32 {
+    let mut data = [0u8; 20];
+    data[..16].copy_from_slice(salt);
+    data[16..].copy_from_slice(&exact.to_le_bytes());
+    blake2b_64(&data) as u32
+}
+
+#[pyfunction]
+#[pyo3(name = "keyed_exact")]
+/// `keyed_exact`, for tests that compare it with the Python reference.
+pub fn keyed_exact_py(exact: u32, salt: [u8; 16]) -> u32 {
+    keyed_exact(exact, &salt)
+}
+
 #[pyfunction]
 /// `id_hash`, for tests that compare it with the Python reference.
 pub fn request_id_hash(api_key_id: &str, request_id: &str) -> u64 {

@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyFloat, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::dedup::RecentIds;
+use crate::dedup::{keyed_exact, RecentIds};
 use crate::fingerprint::fingerprint_of;
 use crate::keystate::{items_buffer, ring_of, Arrays, Buffers, Prompt};
 use crate::layout::{IP_PREFIX_BITS, LAST_TS, TEXT_BITS, TOTAL, WINDOW_END, WINDOW_EVENTS};
@@ -83,6 +83,8 @@ pub struct HotPath {
     full_events: i64,
     stride: i64,
     skew: f64,
+    // The deployment's prompt-hash salt (`Engine._salt`).
+    salt: [u8; 16],
     // The scorer's harvest-like thresholds (f64 bits), read again after every call back
     // into the engine: keys are scored, and the thresholds move, only there.
     threshold_yield: AtomicU64,
@@ -100,18 +102,21 @@ impl HotPath {
         engine: Py<PyAny>,
         callbacks: Callbacks,
         holdings: Holdings,
-        settings: (f64, i64, i64, f64),
+        settings: (f64, i64, i64, f64, Vec<u8>),
         event_type: Py<PyType>,
         nothing: Py<PyAny>,
     ) -> PyResult<Self> {
         let (reference, open_state, score, expire) = callbacks;
         let (keys, recent_ids, prompts, stats) = holdings;
-        let (lateness, full_events, stride, skew) = settings;
+        let (lateness, full_events, stride, skew, salt) = settings;
         if stride < 1 {
             return Err(pyo3::exceptions::PyValueError::new_err(
                 "content_stride must be >= 1",
             ));
         }
+        let salt: [u8; 16] = salt.try_into().map_err(|_| {
+            pyo3::exceptions::PyValueError::new_err("the prompt salt must be 16 bytes")
+        })?;
         let path = HotPath {
             engine,
             reference,
@@ -128,6 +133,7 @@ impl HotPath {
             full_events,
             stride,
             skew,
+            salt,
             threshold_yield: AtomicU64::new(0),
             threshold_answer: AtomicU64::new(0),
         };
@@ -372,7 +378,8 @@ impl HotPath {
         if let Some(text) = f.prompt_text {
             let taken = arrays.times[WINDOW_EVENTS].get() as i64 - self.full_events;
             if taken < 0 || taken % self.stride == 0 {
-                let fp = fingerprint_of(text)?;
+                let mut fp = fingerprint_of(text)?;
+                fp.exact = keyed_exact(fp.exact, &self.salt);
                 let key = prompt_memory::key_hash(f.key)?;
                 let seen = prompt_memory::observe(self.prompts.bind(py), key, fp.exact)?;
                 fingerprint = Some((fp, seen));

@@ -152,12 +152,15 @@ impl Arrays<'_> {
         let ans = per_choice.ln_1p();
         let lp = p.ln_1p();
         let yld = c.ln_1p() - lp;
+        // Weighted by what was delivered (see the reference).
+        let w = 1.0 + c;
         bump(v, N, 1.0);
         bump(v, CTOK, c);
-        bump(v, ANS, ans);
-        bump(v, ANS2, ans * ans);
-        bump(v, YLD, yld);
-        bump(v, YLD2, yld * yld);
+        bump(v, ANS, w * ans);
+        bump(v, ANS2, w * ans * ans);
+        bump(v, YLD, w * yld);
+        bump(v, YLD2, w * yld * yld);
+        bump(v, W2, w * w);
         if e.reasoning_tokens != 0 {
             bump(v, REASONED, 1.0);
         }
@@ -189,16 +192,18 @@ impl Arrays<'_> {
         if placebo {
             bump(v, PLACEBO, 1.0);
         }
-        let slot = t[RING_NEXT].get() as usize;
-        let at = RING_START + 3 * slot;
-        v[at].set((if p > 0.0 { p } else { 0.5 }) as f32);
-        v[at + 1].set(c as f32);
-        v[at + 2].set(minute as f32);
-        t[RING_NEXT].set(if slot + 1 < RING {
-            (slot + 1) as f64
-        } else {
-            0.0
-        });
+        if c >= TURN_MIN_ANSWER {
+            let slot = t[RING_NEXT].get() as usize;
+            let at = RING_START + 3 * slot;
+            v[at].set((if p > 0.0 { p } else { 0.5 }) as f32);
+            v[at + 1].set(c as f32);
+            v[at + 2].set(minute as f32);
+            t[RING_NEXT].set(if slot + 1 < RING {
+                (slot + 1) as f64
+            } else {
+                0.0
+            });
+        }
         let gap = e.ts - t[LAST_TS].get();
         if gap >= 0.0 {
             if !first {

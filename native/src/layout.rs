@@ -21,7 +21,7 @@ use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
 use crate::prompt_memory::SAMPLE;
 
 /// Per-window counters, in array order (`layout.COUNTER_NAMES`).
-pub(crate) const COUNTER_NAMES: [&str; 25] = [
+pub(crate) const COUNTER_NAMES: [&str; 26] = [
     "N",
     "CTOK",
     "ANS",
@@ -47,6 +47,7 @@ pub(crate) const COUNTER_NAMES: [&str; 25] = [
     "SWEEP",
     "LIMIT",
     "HARVESTLIKE",
+    "W2",
 ];
 pub(crate) const N: usize = 0;
 pub(crate) const CTOK: usize = 1;
@@ -73,6 +74,7 @@ pub(crate) const SAMPLED: usize = 21;
 pub(crate) const SWEEP: usize = 22;
 pub(crate) const LIMIT: usize = 23;
 pub(crate) const HARVESTLIKE: usize = 24;
+pub(crate) const W2: usize = 25;
 pub(crate) const COUNTERS: usize = COUNTER_NAMES.len();
 
 pub(crate) const HOUR: f64 = 3600.0;
@@ -149,6 +151,7 @@ pub(crate) const SKETCH: usize = 32;
 pub(crate) const SKETCH_EMPTY: u32 = 0xFFFF_FFFF;
 pub(crate) const TURN_SLACK: f64 = 256.0;
 pub(crate) const TURN_MINUTES: f64 = 30.0;
+pub(crate) const TURN_MIN_ANSWER: f64 = 32.0;
 pub(crate) const HIDDEN_FLOOR: f64 = 32.0;
 pub(crate) const FRAME_MATCH: f64 = 0.5;
 
@@ -195,6 +198,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         SWEEP,
         LIMIT,
         HARVESTLIKE,
+        W2,
         FIRST_TS,
         LAST_TS,
         WINDOW_END,
@@ -251,6 +255,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("PROFILE_TAU", PROFILE_TAU),
         ("TURN_SLACK", TURN_SLACK),
         ("TURN_MINUTES", TURN_MINUTES),
+        ("TURN_MIN_ANSWER", TURN_MIN_ANSWER),
         ("WEEK", WEEK),
         ("HIDDEN_FLOOR", HIDDEN_FLOOR),
         ("FRAME_MATCH", FRAME_MATCH),

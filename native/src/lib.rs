@@ -25,7 +25,7 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 16;
+const PROTOCOL: u32 = 17;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -42,6 +42,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prompt_memory::mix64_py, m)?)?;
     m.add_class::<dedup::RecentIds>()?;
     m.add_function(wrap_pyfunction!(dedup::request_id_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(dedup::keyed_exact_py, m)?)?;
     m.add_function(wrap_pyfunction!(wire::checked_ts, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ts_range, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bit, m)?)?;

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             trace_scores=args.scores,
             campaigns=not args.no_campaigns,
             campaign_config=settings.campaign_config(),
+            prompt_key=settings.prompt_key(),
         )
     except InputError as exc:
         print(f"distillwatch replay: {exc}", file=sys.stderr)

@@ -412,13 +412,13 @@ class StreamProcessor(ConsumerLoop):
     def _fresh(self, partition: int) -> PartitionState:
         self._beats.pop(partition, None)
         self._saved.pop(partition, None)
-        engine = Engine(self.engine_config)
+        engine = Engine(self.engine_config, self.settings.prompt_key())
         if self.settings.campaigns:
             engine.enable_summaries()
         return PartitionState(partition, engine, self.router, self.settings.requests_topic)
 
     def _restore(self, partition: int, checkpoint: Checkpoint) -> PartitionState:
-        engine = Engine.restore(checkpoint.engine, self.engine_config)
+        engine = Engine.restore(checkpoint.engine, self.engine_config, self.settings.prompt_key())
         self._beats.pop(partition, None)
         self._saved.pop(partition, None)
         if self.settings.campaigns:

@@ -73,6 +73,7 @@ def replay_files(
     trace_scores: bool = False,
     campaigns: bool = True,
     campaign_config: CampaignConfig | None = None,
+    prompt_key: str = "",
 ) -> ReplayResult:
     """Replay ``paths`` through a :class:`ShardedEngine`; write outputs when ``out_dir`` is set.
 
@@ -83,7 +84,7 @@ def replay_files(
     (``processing_error``), and the outputs are written whatever happens.
     """
     check_inputs(paths)
-    engine = ShardedEngine(config, campaign_config, campaigns=campaigns)
+    engine = ShardedEngine(config, campaign_config, campaigns=campaigns, prompt_key=prompt_key)
     alerts: list[Alert] = []
     total = valid = rejected = 0
     errors: list[str] = []

@@ -24,10 +24,38 @@ def test_counters_and_logs_of_one_window() -> None:
     state.add(_ev(1, 100, 10, status=429), None)
     v = state.values
     assert v[L.N] == 2 and v[L.CTOK] == 910
-    assert v[L.ANS] == pytest.approx(math.log1p(300) + math.log1p(10), rel=1e-6)
+    # Each request weighs 1 + what it delivered.
+    assert v[L.ANS] == pytest.approx(901 * math.log1p(300) + 11 * math.log1p(10), rel=1e-6)
     assert v[L.YLD] == pytest.approx(
-        math.log1p(900) - math.log1p(100) + math.log1p(10) - math.log1p(100), abs=1e-6
+        901 * (math.log1p(900) - math.log1p(100)) + 11 * (math.log1p(10) - math.log1p(100)),
+        rel=1e-6,
     )
+    assert v[L.W2] == pytest.approx(901**2 + 11**2, rel=1e-6)
+
+
+def test_fillers_do_not_dilute_what_a_key_collects() -> None:
+    from detectors.evidence.statistics import key_statistics
+
+    plain, diluted = KeyState(T0, 300.0), KeyState(T0, 300.0)
+    for i in range(100):
+        plain.add(_ev(i * 2, 40, 1100), None)
+        diluted.add(_ev(i * 2, 40, 1100), None)
+        diluted.add(_ev(i * 2 + 1, 30, 1), None)  # a one-token filler after each
+    a = key_statistics(plain.sums(1, T0 + 300))
+    b = key_statistics(diluted.sums(1, T0 + 300))
+    assert b.n == 2 * a.n
+    assert b.answer.value == pytest.approx(a.answer.value, abs=0.05)  # per request: about half
+    assert b.answer.low > math.log1p(900)
+
+
+def test_a_ping_or_a_rejected_request_is_never_a_previous_turn() -> None:
+    state = KeyState(T0, 300.0)
+    for i in range(20):
+        state.add(_ev(i * 20, 300, 1), None)  # a one-token ping
+        state.add(_ev(i * 20 + 5, 302 + (i % 5), 900), None)  # "continues" the ping
+        state.add(_ev(i * 20 + 10, 200, 0, status=429), None)
+        state.add(_ev(i * 20 + 15, 201, 900), None)  # "continues" the rejected one
+    assert state.values[L.CONT] == 0
 
 
 def test_a_conversation_turn_is_recognised_and_chance_is_measured_apart() -> None:

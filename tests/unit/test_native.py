@@ -212,6 +212,32 @@ def test_request_id_hash_matches_the_reference(key: str, request_id: str) -> Non
     assert NATIVE.request_id_hash(key, request_id) == expected
 
 
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.text(max_size=40))
+def test_keyed_prompt_hash_matches_the_reference(exact: int, secret: str) -> None:
+    from detectors.state.prompt_memory import keyed_exact, prompt_salt
+
+    assert NATIVE is not None
+    salt = prompt_salt(secret)
+    assert NATIVE.keyed_exact(exact, salt) == keyed_exact(exact, salt)
+
+
+def test_the_prompt_key_decides_which_prompts_a_key_tracks() -> None:
+    from detectors.engine import Engine
+    from detectors.events import Event
+
+    tracked = []
+    for secret in ("one", "two"):
+        engine = Engine(prompt_key=secret)
+        for i in range(200):
+            engine.process(Event(1_791_000_000.0 + i, "k", 20, 900, prompt_text=f"task {i} now"))
+        state = engine.key_state("k")
+        assert state is not None and state.items is not None
+        tracked.append(sorted(state.items[-32:]))
+    assert tracked[0] != tracked[1]
+
+
 def test_recent_ids_survive_a_pickle_round_trip() -> None:
     ids = dedup.RecentIds(capacity=3)
     for rid in ("a", "b", "c", "d"):

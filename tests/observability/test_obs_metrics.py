@@ -149,11 +149,14 @@ def test_free_form_labels_are_capped(registry: CollectorRegistry) -> None:
 def test_top_keys_from_a_real_engine_are_hashed(registry: CollectorRegistry) -> None:
     engine = Engine(FAST_CONFIG)
     metrics = PipelineMetrics.for_config(registry, FAST_CONFIG, top_k=3)
+    scores: list[float] = []
     for record in records(events(seed=7), 500):
         for item in decode_value(record):
             if not isinstance(item, Rejection):
-                metrics.record_alerts(engine.process(item).alerts)
-    metrics.observe_engine(engine)
+                emitted = engine.process(item)
+                metrics.record_alerts(emitted.alerts)
+                scores.extend(s.score for s in emitted.scores)
+    metrics.observe_engine(engine, 0, scores)
     top = engine.top_keys(3)
     assert top, "the harvesting keys should be anomalous"
     text = generate_latest(registry).decode()

@@ -113,9 +113,7 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield orjson.loads(line)
 
 
-def measure(
-    directory: Path, labels_path: Path, campaign_alerts: list[Alert]
-) -> dict[str, Any]:
+def measure(directory: Path, labels_path: Path, campaign_alerts: list[Alert]) -> dict[str, Any]:
     """Per labelled campaign and per benign scenario: what the campaign stage achieved."""
     labels = {row["api_key_id"]: row for row in _read_jsonl(labels_path)}
     times = {row[0]: row[1] for row in _read_jsonl(directory / "times.jsonl")}
@@ -125,8 +123,8 @@ def measure(
     campaign_any: dict[str, float] = {}
     for alert in key_alerts:
         if alert["severity"] == "critical":
-            ts = parse_ts(alert["ts"])
-            first_critical[alert["api_key_id"]] = min(first_critical.get(alert["api_key_id"], ts), ts)
+            ts, key = parse_ts(alert["ts"]), alert["api_key_id"]
+            first_critical[key] = min(first_critical.get(key, ts), ts)
     for alert in campaign_alerts:
         ts = parse_ts(alert.ts)
         key = alert.api_key_id
@@ -174,7 +172,8 @@ def measure(
     for key, row in labels.items():
         if row["label"] != "benign" or key not in times:
             continue
-        cell = benign.setdefault(row["scenario"], {"keys": 0, "campaign_any": 0, "campaign_critical": 0})
+        empty = {"keys": 0, "campaign_any": 0, "campaign_critical": 0}
+        cell = benign.setdefault(row["scenario"], empty)
         cell["keys"] += 1
         cell["campaign_any"] += key in campaign_any
         cell["campaign_critical"] += key in campaign_critical
@@ -189,7 +188,7 @@ def measure(
 
 
 def _print(result: dict[str, Any]) -> None:
-    print("campaign  scenario  members  critical(by stage)  <=24h  median-own  late(median-own)  est.h")
+    print("campaign scenario members critical(by stage) <=24h median-own late(median-own) est.h")
     for c in result["campaigns"]:
         print(
             f"{c['campaign'][:18]:18} {c['scenario']:14} {c['members']:4} "

@@ -32,7 +32,9 @@ from detectors.campaign_links import (
     TopicProfile,
     frame_link,
     infra_link,
+    onset_link,
     profile_link,
+    rhythm_link,
     same_prompts,
     topic_link,
 )
@@ -161,9 +163,16 @@ class ClusterProfile(NamedTuple):
     prompts: frozenset[int]
     families: tuple[float, ...]
     members: int
+    #: median onset of the members that are new (NaN: none is)
+    cohort: float = math.nan
+    #: hours (24-bit mask, bit 0 = ``hour``) in which most members were active
+    hours: int = 0
+    hour: int = 0
 
 
 EMPTY_PROFILE = ClusterProfile(EMPTY_TOPICS, {}, 0, {}, 0, 0.0, frozenset(), (0.0,) * 5, 0)
+#: A new key whose onset is this close to its cluster's cohort opened with it.
+COHORT_WINDOW = 6 * 3600.0
 
 
 class Cluster:
@@ -308,9 +317,15 @@ def build_profile(
     families = tuple(
         statistics.median(r.families[i] for r in members) for i in range(len(FAMILIES))
     )
+    onsets = [r.onset for r in members if population.is_new(_onset(r), now)]
+    cohort = statistics.median(onsets) if len(onsets) * 2 >= n else math.nan
+    hour = int(now // HOUR)
+    hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
+    typical = sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
     return ClusterProfile(
-        topics, frames, pool, pool_weights, ua, ua_weight, frozenset(prompts), families, n
-    )
+        topics, frames, pool, pool_weights, ua, ua_weight, frozenset(prompts), families, n,
+        cohort, typical, hour,
+    )  # fmt: skip
 
 
 def topical(bits: int) -> bool:
@@ -351,7 +366,10 @@ def link_to(
     if not own_prompts and profile.prompts and record.prompts:
         same = float(min(same_prompts(record.prompts, profile.prompts), 4))
     fit = profile_link(record.families, profile.families) if profile.members else 0.0
-    return Link(topics, frames, infra, ua, fit, same)
+    timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
+    if timing and profile.hours:
+        timing += rhythm_link(record.hours_at(profile.hour), profile.hours)
+    return Link(topics, frames, infra, ua, fit, same, timing)
 
 
 def cluster_tie(a: ClusterProfile, b: ClusterProfile) -> float:

@@ -38,7 +38,9 @@ __all__ = [
     "chance_in_pool",
     "frame_link",
     "infra_link",
+    "onset_link",
     "profile_link",
+    "rhythm_link",
     "same_prompts",
     "topic_link",
     "topic_z",
@@ -104,8 +106,8 @@ def topic_z(bits: int, profile: TopicProfile) -> tuple[int, float, float]:
     (30, 4.7, True)
     >>> topic_z(((1 << 30) - 1) << 100, p)[0]  # elsewhere: no hit
     0
-    >>> topic_z((1 << 120) - 1, p)[2] < 1e-6  # a dense bitmap: no surprise
-    True
+    >>> topic_z((1 << 200) - 1, p)  # a dense bitmap: not read at all
+    (0, 0.0, 0.0)
     """
     k = bits.bit_count()
     core = profile.core
@@ -222,6 +224,45 @@ def profile_link(families: Sequence[float], profile: Sequence[float]) -> float:
     return round(0.5 - 1.5 * min(max((distance - 3.0) / 6.0, 0.0), 1.0), 6)
 
 
+def rhythm_link(hours: int, typical: int) -> float:
+    """Evidence in [0, 1] that a key keeps a group's hours: how unlikely its overlap with
+    the group's typical active hours is for a key active that many hours (-log10 of a
+    Chernoff bound, a third of it). Keys active around the clock prove nothing.
+
+    >>> rhythm_link(0b111 << 9, 0b1111 << 8), rhythm_link(0xFFFFFF, 0b1111 << 8)
+    (0.597, 0.0)
+    """
+    size = typical.bit_count()
+    k = hours.bit_count()
+    if not size or not k or k >= 24:
+        return 0.0
+    hits = (hours & typical).bit_count()
+    q = k / 24.0
+    share = hits / size
+    if share <= q:
+        return 0.0
+    kl = share * math.log(share / q)
+    if share < 1.0:
+        kl += (1.0 - share) * math.log((1.0 - share) / (1.0 - q))
+    return round(min(size * kl / math.log(10.0) / 3.0, 1.0), 3)
+
+
+def onset_link(onset: float, known: bool, cohort: float, window: float) -> float:
+    """Evidence that a new key belongs to a group's cohort of new accounts: its onset
+    within ``window`` of the cohort's (median) onset. 1 when the account age came with
+    the data, 1/2 when it is assumed from the key's first sighting; 0 for keys of
+    unknown age (established customers) or a group with no new members (``cohort`` NaN).
+
+    >>> onset_link(100.0, True, 0.0, 3600.0), onset_link(100.0, False, 0.0, 3600.0)
+    (1.0, 0.5)
+    >>> onset_link(math.nan, False, 0.0, 3600.0), onset_link(9e4, True, 0.0, 3600.0)
+    (0.0, 0.0)
+    """
+    if math.isnan(onset) or math.isnan(cohort) or abs(onset - cohort) > window:
+        return 0.0
+    return 1.0 if known else 0.5
+
+
 class Link(NamedTuple):
     """One key's tie to one group, by channel (log-odds units)."""
 
@@ -231,15 +272,17 @@ class Link(NamedTuple):
     user_agent: float = 0.0
     profile: float = 0.0
     same_prompts: float = 0.0
+    #: accounts opened together and kept to the same hours
+    timing: float = 0.0
 
     @property
     def content(self) -> float:
-        """What ties the key there at all: topics, frames or addresses."""
+        """What ties the key there on its own: topics, frames or addresses."""
         return self.topics + self.frames + self.infra
 
     @property
     def total(self) -> float:
         return (
             self.topics + self.frames + self.infra + self.user_agent + self.profile
-            - self.same_prompts
+            + self.timing - self.same_prompts
         )  # fmt: skip

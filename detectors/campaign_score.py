@@ -84,6 +84,30 @@ class CampaignScore:
     onset_last: float = math.nan
     coactivity: float = 0.0
     same_prompts: float = 0.0
+    own_cap: float = 6.0
+
+    def member_score(self, own: float, new: bool) -> float:
+        """One core member's score.
+
+        A new account tied to the campaign is one of its accounts: it gets the
+        campaign's score, however few requests of its own it has sent (a campaign at
+        ``critical`` escalates a key that joins it at once). An established customer is
+        judged on its own evidence plus what the crowd adds (the campaign's evidence
+        above its members' median own evidence), never more than the campaign's: one
+        that shares a campaign's vocabulary is lifted by it, not to its level.
+
+        >>> s = CampaignScore(0.9, 9.0, (), own=5.0)
+        >>> s.member_score(2.0, new=True) == s.score
+        True
+        >>> round(s.member_score(5.5, new=False), 3) == round(s.score, 3)
+        True
+        >>> s.member_score(2.0, new=False) < 0.6
+        True
+        """
+        if new:
+            return self.score
+        evidence = min(self.evidence, min(own, self.own_cap) + self.evidence - self.own)
+        return min(evidence_to_score(evidence), self.score)
 
     def reasons(self) -> tuple[Reason, ...]:
         """Why the cluster is a campaign, strongest first; values against what an
@@ -166,7 +190,7 @@ def score_cluster(
     new_accounts = sum(owners.values())
     effective = new_accounts + w.established_weight * (accounts - new_accounts)
     own = statistics.median(min(r.total, w.own_cap) for _, r, _ in members)
-    link = statistics.median(t.topics + t.frames for _, _, t in members)
+    link = statistics.median(t.topics + t.frames + t.timing for _, _, t in members)
     crowd = min(w.crowd_max, w.crowd_per_doubling * math.log2(max(effective, 1.0)))
     crowd *= ramp(link, *w.link_full)
     infra_tie = statistics.median(t.infra + t.user_agent for _, _, t in members)
@@ -204,4 +228,5 @@ def score_cluster(
         onset_last=max(onsets) if onsets else math.nan,
         coactivity=coactivity,
         same_prompts=same_prompts,
+        own_cap=w.own_cap,
     )

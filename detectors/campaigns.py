@@ -69,6 +69,13 @@ STALE_SECONDS = 2 * 3600.0
 GROUP_KEY_BITS = 256
 
 
+def tied(link: Link, min_content: float) -> bool:
+    """Whether a link can tie a key to a group at all: by topics, frames or addresses, or
+    (with no text and no shared address: a metadata-only campaign) by an account opened
+    with the group's cohort *and* kept to its hours."""
+    return link.content >= min_content or link.timing >= 1.5
+
+
 def campaign_id_of(cluster: int) -> str:
     """Public id of a cluster: a hash of its id (no fingerprint bits leak).
 
@@ -293,9 +300,9 @@ class CampaignStage:
         for cluster in self._clusters.values():
             if cluster is current or not cluster.profile.members:
                 continue
-            link = link_to(record, cluster.profile, least=c.min_content)
+            link = link_to(record, cluster.profile)
             total = link.total
-            if link.content < c.min_content or total < c.join_link:
+            if not tied(link, c.min_content) or total < c.join_link:
                 continue
             if total > best_total or (total == best_total and best and cluster.cid < best.cid):
                 best, best_total = cluster, total
@@ -310,7 +317,7 @@ class CampaignStage:
             return best
         if current is not None:
             return current
-        if not (record.topics or record.frames or record.ip_bits):
+        if not (record.topics or record.frames or record.ip_bits or record.onset_known):
             return None  # nothing it could share with anyone
         return self._found(key, record, ts)
 
@@ -424,12 +431,17 @@ class CampaignStage:
 
     # -- scoring and alerts ---------------------------------------------------------------
 
-    def _core(self, record: KeyRecord, link: Link) -> bool:
-        """A core member: tied by content or addresses, extraction-leaning, no benign signs."""
+    def _is_new(self, record: KeyRecord, now: float) -> bool:
+        return not math.isnan(record.onset) and now - record.onset < self.config.new_key_seconds
+
+    def _core(self, record: KeyRecord, link: Link, now: float) -> bool:
+        """A core member: tied by content or addresses, extraction-leaning (a new account
+        a little less: it has sent little yet), no benign signs."""
         c = self.config
+        least = c.candidate_total if self._is_new(record, now) else c.member_total
         return (
-            record.total >= c.member_total
-            and link.content >= c.min_content
+            record.total >= least
+            and tied(link, c.min_content)
             and link.total >= c.join_link
             and not record.benign_signs()
         )
@@ -462,7 +474,7 @@ class CampaignStage:
         for key, record in members:
             link = link_to(record, cluster.profile, own_prompts=True)
             record.link = link.total
-            if self._core(record, link):
+            if self._core(record, link, now):
                 core.append((key, record, link))
         p = cluster.profile
         result = score_cluster(
@@ -509,7 +521,9 @@ class CampaignStage:
         label = self._label(cluster, result)
         alerts: list[Alert] = []
         for key, record in sorted(members, key=lambda item: item[0]):
-            score = result.score if key in core else 0.0
+            score = 0.0
+            if key in core:
+                score = result.member_score(record.total, self._is_new(record, now))
             alert = self._carry(key, record, label, result, score, now)
             if alert is not None:
                 alerts.append(alert)
@@ -522,11 +536,12 @@ class CampaignStage:
         if not isinstance(result, CampaignScore) or result.score < self.config.warning_threshold:
             return []
         link = link_to(record, cluster.profile, own_prompts=True)
-        if not self._core(record, link):
+        if not self._core(record, link, now):
             return []
         if key not in result.core:
             result = replace(result, core=(*result.core, key))
-        alert = self._carry(key, record, self._label(cluster, result), result, result.score, now)
+        score = result.member_score(record.total, self._is_new(record, now))
+        alert = self._carry(key, record, self._label(cluster, result), result, score, now)
         return [] if alert is None else [alert]
 
     def _carry(

@@ -96,6 +96,7 @@ class KeyRecord:
         "onset",
         "onset_known",
         "prompts",
+        "rate",
         "scan_ts",
         "topics",
         "total",
@@ -118,6 +119,7 @@ class KeyRecord:
         self.hours = 0
         self.hour = int(first_ts // HOUR)
         self.events = 0.0
+        self.rate = 0.0  # requests an hour over its age (at most a day)
         self.cluster = 0  # 0: in none
         self.link = 0.0
         self.scan_ts = -math.inf
@@ -168,6 +170,8 @@ class ClusterProfile(NamedTuple):
     #: hours (24-bit mask, bit 0 = ``hour``) in which most members were active
     hours: int = 0
     hour: int = 0
+    #: median request rate of the members (log10 of requests an hour)
+    volume: float = 0.0
 
 
 EMPTY_PROFILE = ClusterProfile(EMPTY_TOPICS, {}, 0, {}, 0, 0.0, frozenset(), (0.0,) * 5, 0)
@@ -261,9 +265,9 @@ def build_profile(
     """What ``members`` share, each shared thing weighted by how unusual it is.
 
     ``topic_counts`` are the members' topic bits counted;
-    ``frame_popularity`` gives, per frame group of the members, the established keys
-    using it; a frame counts fully when few established keys outside the cluster use
-    it (the same rule as addresses, :meth:`Population.ip_weight`).
+    ``frame_popularity`` gives, per frame group of the members, the ordinary,
+    established keys using it; a frame counts fully when few of them use it (the same
+    rule as addresses, :meth:`Population.ip_weight`).
     """
     n = len(members)
     if not n:
@@ -273,18 +277,14 @@ def build_profile(
     topics = topic_profile(topic_counts, with_topics, background)
     need = max(1.0, SHARED_SHARE * n) if n < 3 else max(2.0, SHARED_SHARE * n)
     frame_counts: dict[int, int] = {}
-    established_frames: dict[int, int] = {}
     for r in members:
-        new = population.is_new(None if math.isnan(r.onset) else r.onset, now)
         for gid in set(r.frames):
             frame_counts[gid] = frame_counts.get(gid, 0) + 1
-            if not new:
-                established_frames[gid] = established_frames.get(gid, 0) + 1
-    frames = {}
-    for gid, count in frame_counts.items():
-        if count >= need:
-            excess = max(frame_popularity.get(gid, 0.0) - established_frames.get(gid, 0), 0.0)
-            frames[gid] = popular_keys / (popular_keys + excess)
+    frames = {
+        gid: popular_keys / (popular_keys + frame_popularity.get(gid, 0.0))
+        for gid, count in frame_counts.items()
+        if count >= need
+    }
     # The prefix pool: bits many members use, well above what members with this many
     # prefixes would hit by chance.
     ip_counts = bit_counts([r.ip_bits for r in members], IP_PREFIX_BITS)
@@ -294,21 +294,17 @@ def build_profile(
     if total_bits:
         expected = total_bits / IP_PREFIX_BITS
         floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else 2.0
-        established = [r for r in members if not population.is_new(_onset(r), now)]
-        own = bit_counts([r.ip_bits for r in established], IP_PREFIX_BITS)
         for b, count in enumerate(ip_counts):
             if count >= floor:
                 pool |= 1 << b
-                pool_weights[b] = population.ip_weight(b, own[b], now)
+                pool_weights[b] = population.ip_weight(b, now)
     ua_counts = bit_counts([r.ua_bits for r in members], 64)
     ua = 0
     ua_weight = 0.0
     if ua_counts and max(ua_counts) >= need and max(ua_counts) >= 0.5 * n:
         bit = max(range(64), key=lambda b: (ua_counts[b], -b))
         ua = 1 << bit
-        established = [r for r in members if not population.is_new(_onset(r), now)]
-        own_ua = sum(1 for r in established if r.ua_bits >> bit & 1)
-        ua_weight = population.ua_weight(bit, own_ua, now)
+        ua_weight = population.ua_weight(bit, now)
     prompts: set[int] = set()
     for r in members:
         prompts.update(r.prompts)
@@ -322,9 +318,10 @@ def build_profile(
     hour = int(now // HOUR)
     hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
     typical = sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
+    volume = statistics.median(math.log10(r.rate + 1.0) for r in members)
     return ClusterProfile(
         topics, frames, pool, pool_weights, ua, ua_weight, frozenset(prompts), families, n,
-        cohort, typical, hour,
+        cohort, typical, hour, volume,
     )  # fmt: skip
 
 
@@ -365,7 +362,9 @@ def link_to(
     same = 0.0
     if not own_prompts and profile.prompts and record.prompts:
         same = float(min(same_prompts(record.prompts, profile.prompts), 4))
-    fit = profile_link(record.families, profile.families) if profile.members else 0.0
+    fit = 0.0
+    if profile.members:
+        fit = profile_link(record.families, profile.families, record.rate, profile.volume)
     timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
     if timing and profile.hours:
         timing += rhythm_link(record.hours_at(profile.hour), profile.hours)

@@ -56,8 +56,11 @@ INFRA_MAX = 2.0
 #: evidence grows from 0 to ``TOPIC_MAX``: a key is compared with every cluster, so
 #: one in a thousand happens daily; one in a million does not.
 TOPIC_SURPRISE = (3.0, 6.0)
-#: Fewest topic hits that can count at all (a handful of bits proves nothing).
-TOPIC_MIN_HITS = 5
+#: Fewest topic hits, and fewest topic bits of the key, that can count at all: a key's
+#: first few prompts set a handful of bits, mostly common words of its domain, and a
+#: handful of bits proves nothing.
+TOPIC_MIN_HITS = 8
+TOPIC_MIN_BITS = 24
 #: Width of the topic bitmap (:attr:`detectors.summaries.KeySummary.topics`).
 TOPIC_BITS = 256
 #: A topic bitmap with more bits than this says little about what the key asks: a key
@@ -111,7 +114,7 @@ def topic_z(bits: int, profile: TopicProfile) -> tuple[int, float, float]:
     """
     k = bits.bit_count()
     core = profile.core
-    if not k or not core or k > TOPIC_DENSE:
+    if k < TOPIC_MIN_BITS or not core or k > TOPIC_DENSE:
         return 0, 0.0, 0.0
     hits = (bits & core).bit_count()
     size = core.bit_count()
@@ -132,7 +135,7 @@ def topic_link(bits: int, profile: TopicProfile) -> float:
     """Topic evidence in [0, ``TOPIC_MAX``] (see :func:`topic_z`).
 
     >>> p = TopicProfile((1 << 40) - 1, 4.0, 0.4, 0.1, 40.0)
-    >>> topic_link((1 << 30) - 1, p), topic_link(0b111, p)
+    >>> topic_link((1 << 30) - 1, p), topic_link((1 << 30) - 1 << 50, p)
     (3.0, 0.0)
     """
     hits, _, surprise = topic_z(bits, profile)
@@ -210,18 +213,30 @@ def same_prompts(prompts: Sequence[int], seen: frozenset[int] | set[int]) -> int
     return sum(1 for p in prompts if p in seen)
 
 
-def profile_link(families: Sequence[float], profile: Sequence[float]) -> float:
-    """Evidence in [-1, 0.5] from the distance between a key's evidence families and a
-    group's (median) families: alike adds a little, far apart takes away.
+def profile_link(
+    families: Sequence[float], profile: Sequence[float], rate: float, volume: float
+) -> float:
+    """Evidence in [-2.5, 0.5] from how far a key's evidence families are from a group's
+    (median) families, and its request rate from the group's (median, ``volume`` in
+    log10 requests an hour): alike adds a little, far apart takes away. A campaign's
+    keys are alike in what they show and in how fast each sends (each kept under a
+    limit); a product's customer or a benchmark run that shares its vocabulary is not.
 
-    >>> profile_link((3.0, 2.5, 1.0, 1.5, 0.0), (3.0, 2.5, 1.0, 1.5, 0.0))
+    >>> profile_link((3.0, 2.5, 1.0, 1.5, 0.0), (3.0, 2.5, 1.0, 1.5, 0.0), 1.5, 0.4)
     0.5
-    >>> profile_link((-3.0, -1.5, -2.0, -2.5, 0.0), (3.0, 2.5, 1.0, 1.5, 0.0))
+    >>> profile_link((-3.0, -1.5, -2.0, -2.5, 0.0), (3.0, 2.5, 1.0, 1.5, 0.0), 1.5, 0.4)
+    -1.0
+    >>> profile_link((3.0, 2.5, 1.0, 1.5, 0.0), (3.0, 2.5, 1.0, 1.5, 0.0), 300.0, 0.4)
     -1.0
     """
     distance = sum(abs(a - b) for a, b in zip(families, profile, strict=True))
     # Families span about 3 units each: within 3 in all is alike, beyond 9 is another kind.
-    return round(0.5 - 1.5 * min(max((distance - 3.0) / 6.0, 0.0), 1.0), 6)
+    fit = 0.5 - 1.5 * min(max((distance - 3.0) / 6.0, 0.0), 1.0)
+    # Rates within a factor of 5 are alike; 30 times apart, another kind of key (a
+    # benchmark run at thousands an hour is no member of a swarm kept to a few).
+    apart = abs(math.log10(rate + 1.0) - volume)
+    fit -= 1.5 * min(max((apart - 0.7) / 0.8, 0.0), 1.0)
+    return round(fit, 6)
 
 
 def rhythm_link(hours: int, typical: int) -> float:
@@ -250,17 +265,18 @@ def rhythm_link(hours: int, typical: int) -> float:
 def onset_link(onset: float, known: bool, cohort: float, window: float) -> float:
     """Evidence that a new key belongs to a group's cohort of new accounts: its onset
     within ``window`` of the cohort's (median) onset. 1 when the account age came with
-    the data, 1/2 when it is assumed from the key's first sighting; 0 for keys of
-    unknown age (established customers) or a group with no new members (``cohort`` NaN).
+    the data, 1/4 when it is assumed from the key's first sighting (keys first seen the
+    same morning are common); 0 for keys of unknown age (established customers) or a
+    group with no new members (``cohort`` NaN).
 
     >>> onset_link(100.0, True, 0.0, 3600.0), onset_link(100.0, False, 0.0, 3600.0)
-    (1.0, 0.5)
+    (1.0, 0.25)
     >>> onset_link(math.nan, False, 0.0, 3600.0), onset_link(9e4, True, 0.0, 3600.0)
     (0.0, 0.0)
     """
     if math.isnan(onset) or math.isnan(cohort) or abs(onset - cohort) > window:
         return 0.0
-    return 1.0 if known else 0.5
+    return 1.0 if known else 0.25
 
 
 class Link(NamedTuple):

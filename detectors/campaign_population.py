@@ -149,12 +149,16 @@ class Population:
 
     # -- age ------------------------------------------------------------------------------
 
-    def see(self, summary: KeySummary) -> float | None:
-        """Note one summary; return the key's onset (None: established, age unknown)."""
+    def see(self, summary: KeySummary, ordinary: bool) -> float | None:
+        """Note one summary; return the key's onset (None: established, age unknown).
+
+        ``ordinary``: the key's own evidence does not lean to extraction; only ordinary,
+        established customers make an address or a client popular (a campaign's own
+        members, however old their accounts, do not make its pool look common)."""
         if summary.first_ts < self.origin:
             self.origin = summary.first_ts
         onset = onset_of(summary, self.origin, self.pre_existing_seconds)
-        if not self.is_new(onset, summary.ts):
+        if ordinary and not self.is_new(onset, summary.ts):
             self.ip.add(summary.api_key_id, summary.ip_prefix_bits, summary.ts)
             self.ua.add(summary.api_key_id, summary.user_agent_bits, summary.ts)
         return onset
@@ -172,17 +176,17 @@ class Population:
             self._typical = (ip_typical, ua_typical, int(now // HOUR))
         return ip_typical, ua_typical
 
-    def ip_weight(self, bit: int, own: float, now: float) -> float:
-        """Weight in (0, 1] of a shared IP-prefix bit: 1 for a prefix no established key
-        outside the group uses beyond chance, 1/2 at ``popular_keys`` such keys, less
-        beyond. ``own`` is the group's own established members on the bit."""
-        excess = max(self.ip.count(bit) - own - self._baselines(now)[0], 0.0)
+    def ip_weight(self, bit: int, now: float) -> float:
+        """Weight in (0, 1] of a shared IP-prefix bit: 1 for a prefix no ordinary,
+        established customer uses beyond chance, 1/2 at ``popular_keys`` of them, less
+        beyond (a cloud platform's egress, a mobile carrier's NAT)."""
+        excess = max(self.ip.count(bit) - self._baselines(now)[0], 0.0)
         return self.popular_keys / (self.popular_keys + excess)
 
-    def ua_weight(self, bit: int, own: float, now: float) -> float:
+    def ua_weight(self, bit: int, now: float) -> float:
         """Same as :meth:`ip_weight` for a user-agent bit (a browser's or a popular SDK's
         agent is everyone's)."""
-        excess = max(self.ua.count(bit) - own - self._baselines(now)[1], 0.0)
+        excess = max(self.ua.count(bit) - self._baselines(now)[1], 0.0)
         return self.popular_keys / (self.popular_keys + excess)
 
 

@@ -86,27 +86,31 @@ class CampaignScore:
     same_prompts: float = 0.0
     own_cap: float = 6.0
 
-    def member_score(self, own: float, new: bool) -> float:
+    def member_score(self, own: float, new: bool, tie: float = math.inf) -> float:
         """One core member's score.
 
         A new account tied to the campaign is one of its accounts: it gets the
         campaign's score, however few requests of its own it has sent (a campaign at
         ``critical`` escalates a key that joins it at once). An established customer is
         judged on its own evidence plus what the crowd adds (the campaign's evidence
-        above its members' median own evidence), never more than the campaign's: one
-        that shares a campaign's vocabulary is lifted by it, not to its level.
+        above its members' median own evidence), in proportion to how closely it is
+        tied beyond a shared vocabulary (``tie``: its link total, from 3, the most topics
+        alone give, to 4), never more than the campaign's: a customer that shares a
+        campaign's vocabulary is not lifted by it; one that is alike in its evidence,
+        its rate, its frames or its addresses too is.
 
         >>> s = CampaignScore(0.9, 9.0, (), own=5.0)
         >>> s.member_score(2.0, new=True) == s.score
         True
         >>> round(s.member_score(5.5, new=False), 3) == round(s.score, 3)
         True
-        >>> s.member_score(2.0, new=False) < 0.6
-        True
+        >>> s.member_score(2.0, new=False) < 0.6, s.member_score(5.0, False, 3.0) < 0.6
+        (True, True)
         """
         if new:
             return self.score
-        evidence = min(self.evidence, min(own, self.own_cap) + self.evidence - self.own)
+        lift = (self.evidence - self.own) * ramp(tie, 3.0, 4.0)
+        evidence = min(self.evidence, min(own, self.own_cap) + lift)
         return min(evidence_to_score(evidence), self.score)
 
     def reasons(self) -> tuple[Reason, ...]:
@@ -191,7 +195,8 @@ def score_cluster(
     effective = new_accounts + w.established_weight * (accounts - new_accounts)
     own = statistics.median(min(r.total, w.own_cap) for _, r, _ in members)
     link = statistics.median(t.topics + t.frames + t.timing for _, _, t in members)
-    crowd = min(w.crowd_max, w.crowd_per_doubling * math.log2(max(effective, 1.0)))
+    # From the third account on: two keys alike are a coincidence more often than not.
+    crowd = min(w.crowd_max, w.crowd_per_doubling * math.log2(max(effective / 2.0, 1.0)))
     crowd *= ramp(link, *w.link_full)
     infra_tie = statistics.median(t.infra + t.user_agent for _, _, t in members)
     infra = min(infra_tie, w.infra_max) * ramp(accounts, 1.0, 3.0)

@@ -47,7 +47,7 @@ from detectors.campaign_clusters import (
 )
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import TemplateIndex
-from detectors.campaign_links import FAMILIES, Link, topic_link, topic_z
+from detectors.campaign_links import FAMILIES, TOPIC_MIN_BITS, Link, topic_link, topic_z
 from detectors.campaign_population import Population, TopicBackground
 from detectors.campaign_score import CampaignScore, score_cluster
 from detectors.events import format_ts
@@ -65,8 +65,15 @@ EXPIRY_EVERY = 1024
 #: not scored it for a while: ids stay stable while clusters move.
 SWITCH_MARGIN = 0.05
 STALE_SECONDS = 2 * 3600.0
+#: Up to this many members, a member's tie to its cluster is judged without it.
+LEAVE_ONE_OUT_MAX = 30
 #: Width of a frame group's bitmap of the established keys using it.
 GROUP_KEY_BITS = 256
+
+
+def topical_enough(bits: int) -> bool:
+    """Whether a key has sent enough prompts for its topics to tie it to anyone."""
+    return bits.bit_count() >= TOPIC_MIN_BITS
 
 
 def tied(link: Link, min_content: float) -> bool:
@@ -180,14 +187,15 @@ class CampaignStage:
         self._stats.summaries += 1
         if ts > self._max_ts:
             self._max_ts = ts
-        onset = self._population.see(summary)
+        ordinary = summary.total < c.candidate_total
+        onset = self._population.see(summary, ordinary)
         if topical(summary.topics):
             self._topics.add(summary.topics, ts)
-        established = not self._population.is_new(onset, ts)
+        popular = ordinary and not self._population.is_new(onset, ts)
         key = summary.api_key_id
         record = self._keys.get(key)
-        candidate = record is not None or summary.total >= c.candidate_total
-        frames = self._frames(summary, established, candidate)
+        candidate = record is not None or not ordinary
+        frames = self._frames(summary, popular, candidate)
         alerts: list[Alert] = []
         if candidate:
             if record is None:
@@ -213,9 +221,9 @@ class CampaignStage:
             self._expire()
         return alerts
 
-    def _frames(self, summary: KeySummary, established: bool, candidate: bool) -> tuple[int, ...]:
-        """The frame groups of the key's frames (founded when new); an established key marks
-        them as used by ordinary customers. A light candidate without recurring frames
+    def _frames(self, summary: KeySummary, popular: bool, candidate: bool) -> tuple[int, ...]:
+        """The frame groups of the key's frames (founded when new); an ordinary, established
+        key marks them as used by ordinary customers (``popular``). A light candidate without recurring frames
         looks its latest one-off prompts up in the existing groups (never founds one)."""
         ts = summary.ts
         mark = 1 << (stable_hash(summary.api_key_id) % GROUP_KEY_BITS)
@@ -225,7 +233,7 @@ class CampaignStage:
             if group is None:
                 continue
             group.last_ts = ts
-            if established:
+            if popular:
                 group.keys |= mark
             gids.append(group.gid)
         if candidate and not summary.frames and summary.events <= self.config.probe_max_events:
@@ -281,6 +289,7 @@ class CampaignStage:
         record.hours = summary.active_hours
         record.hour = int(summary.ts // 3600.0)
         record.events = summary.events
+        record.rate = summary.requests_per_hour
 
     # -- clusters -------------------------------------------------------------------------
 
@@ -290,10 +299,13 @@ class CampaignStage:
         current = self._clusters.get(record.cluster) if record.cluster else None
         held: Link | None = None
         if current is not None:
-            held = link_to(record, current.profile, own_prompts=True)
-            record.link = held.total
-            if held.total >= c.join_link and ts - record.scan_ts < c.rescan_seconds:
+            # A key well tied to a grown cluster looks around hourly; one in a young
+            # cluster (its own, founded with nobody else yet) at every cluster scoring.
+            every = c.rescan_seconds if len(current.members) >= 3 else c.score_every_seconds
+            if record.link >= c.join_link and ts - record.scan_ts < every:
                 return current
+            held = self._member_link(key, record, current, ts)
+            record.link = held.total
         record.scan_ts = ts
         best: Cluster | None = None
         best_total = -math.inf
@@ -317,8 +329,9 @@ class CampaignStage:
             return best
         if current is not None:
             return current
-        if not (record.topics or record.frames or record.ip_bits or record.onset_known):
-            return None  # nothing it could share with anyone
+        if not (topical_enough(record.topics) or record.frames or record.ip_bits
+                or record.onset_known):  # fmt: skip
+            return None  # nothing it could share with anyone yet
         return self._found(key, record, ts)
 
     def _found(self, key: str, record: KeyRecord, ts: float) -> Cluster:
@@ -330,6 +343,21 @@ class CampaignStage:
         record.cluster = cluster.cid
         self._refresh(cluster, [record], ts)
         return cluster
+
+    def _member_link(self, key: str, record: KeyRecord, cluster: Cluster, now: float) -> Link:
+        """A member's tie to its own cluster, judged without it: in a small cluster a key
+        shares every word and frame with the profile it helped make (a cluster of one is
+        tied to its founder completely). Large clusters are read as they are: one member
+        moves their profile little."""
+        members = cluster.members
+        if len(members) > LEAVE_ONE_OUT_MAX:
+            return link_to(record, cluster.profile, own_prompts=True)
+        others = [
+            r for k, r in ((k, self._keys.get(k)) for k in members if k != key) if r is not None
+        ]
+        if not others:
+            return Link()
+        return link_to(record, self._profile(others, topic_bits(others), now), own_prompts=True)
 
     def _merge_similar(self, cluster: Cluster, now: float) -> Cluster:
         """Merge ``cluster`` with the clusters tied to it both ways (fragments of one
@@ -472,7 +500,7 @@ class CampaignStage:
             self._refresh(cluster, records, now)
         core = []
         for key, record in members:
-            link = link_to(record, cluster.profile, own_prompts=True)
+            link = self._member_link(key, record, cluster, now)
             record.link = link.total
             if self._core(record, link, now):
                 core.append((key, record, link))
@@ -523,7 +551,7 @@ class CampaignStage:
         for key, record in sorted(members, key=lambda item: item[0]):
             score = 0.0
             if key in core:
-                score = result.member_score(record.total, self._is_new(record, now))
+                score = result.member_score(record.total, self._is_new(record, now), record.link)
             alert = self._carry(key, record, label, result, score, now)
             if alert is not None:
                 alerts.append(alert)
@@ -540,7 +568,7 @@ class CampaignStage:
             return []
         if key not in result.core:
             result = replace(result, core=(*result.core, key))
-        score = result.member_score(record.total, self._is_new(record, now))
+        score = result.member_score(record.total, self._is_new(record, now), link.total)
         alert = self._carry(key, record, self._label(cluster, result), result, score, now)
         return [] if alert is None else [alert]
 

@@ -105,7 +105,7 @@ def run_stage(directory: Path, config: CampaignConfig | None = None) -> list[Ale
     return stage.process_many(load_summaries(directory))
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def _read_jsonl(path: Path) -> Iterator[Any]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as handle:
         for line in handle:
@@ -121,9 +121,9 @@ def measure(directory: Path, labels_path: Path, campaign_alerts: list[Alert]) ->
     first_critical: dict[str, float] = {}  # any detector
     campaign_critical: dict[str, float] = {}
     campaign_any: dict[str, float] = {}
-    for alert in key_alerts:
-        if alert["severity"] == "critical":
-            ts, key = parse_ts(alert["ts"]), alert["api_key_id"]
+    for row in key_alerts:
+        if row["severity"] == "critical":
+            ts, key = parse_ts(row["ts"]), row["api_key_id"]
             first_critical[key] = min(first_critical.get(key, ts), ts)
     for alert in campaign_alerts:
         ts = parse_ts(alert.ts)

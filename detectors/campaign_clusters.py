@@ -162,7 +162,8 @@ class ClusterProfile(NamedTuple):
     pool_weights: dict[int, float]
     user_agent: int
     ua_weight: float
-    prompts: frozenset[int]
+    #: sorted: a set would come back from a snapshot in another order
+    prompts: tuple[int, ...]
     families: tuple[float, ...]
     members: int
     #: median onset of the members that are new (NaN: none is)
@@ -174,7 +175,7 @@ class ClusterProfile(NamedTuple):
     volume: float = 0.0
 
 
-EMPTY_PROFILE = ClusterProfile(EMPTY_TOPICS, {}, 0, {}, 0, 0.0, frozenset(), (0.0,) * 5, 0)
+EMPTY_PROFILE = ClusterProfile(EMPTY_TOPICS, {}, 0, {}, 0, 0.0, (), (0.0,) * 5, 0)
 #: A new key whose onset is this close to its cluster's cohort opened with it.
 COHORT_WINDOW = 6 * 3600.0
 
@@ -320,7 +321,7 @@ def build_profile(
     typical = sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
     volume = statistics.median(math.log10(r.rate + 1.0) for r in members)
     return ClusterProfile(
-        topics, frames, pool, pool_weights, ua, ua_weight, frozenset(prompts), families, n,
+        topics, frames, pool, pool_weights, ua, ua_weight, tuple(sorted(prompts)), families, n,
         cohort, typical, hour, volume,
     )  # fmt: skip
 
@@ -351,9 +352,7 @@ def link_to(
     """
     topics = topic_link(record.topics, profile.topics) if profile.topics.core else 0.0
     frames = frame_link(record.frames, profile.frames) if profile.frames else 0.0
-    infra = (
-        infra_link(record.ip_bits, profile.pool, profile.pool_weights) if profile.pool else 0.0
-    )
+    infra = infra_link(record.ip_bits, profile.pool, profile.pool_weights) if profile.pool else 0.0
     if topics + frames + infra < least:
         return Link(topics, frames, infra)
     ua = 0.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from detectors.campaign_score import Weights
@@ -113,7 +113,7 @@ class CampaignConfig:
     recovery_seconds: float = 6 * 3600.0
     max_related: int = 50
     seed: int = 7
-    weights: Weights = Weights()
+    weights: Weights = field(default_factory=Weights)
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> CampaignConfig:

@@ -28,6 +28,7 @@ topics, frames or addresses tie it there, never by profile or timing alone.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -204,13 +205,18 @@ def infra_link(ip_bits: int, pool: int, weights: dict[int, float], min_pooled: i
     return round(strength * weight / pooled, 6)
 
 
-def same_prompts(prompts: Sequence[int], seen: frozenset[int] | set[int]) -> int:
-    """How many of the key's sampled prompt hashes other members sent too.
+def same_prompts(prompts: Sequence[int], seen: Sequence[int]) -> int:
+    """How many of the key's sampled prompt hashes are in ``seen`` (sorted): prompts other
+    members sent too.
 
-    >>> same_prompts((1, 2, 3), {3, 4})
+    >>> same_prompts((1, 2, 3), (3, 4))
     1
     """
-    return sum(1 for p in prompts if p in seen)
+    hits = 0
+    for p in prompts:
+        at = bisect_left(seen, p)
+        hits += at < len(seen) and seen[at] == p
+    return hits
 
 
 def profile_link(

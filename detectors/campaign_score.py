@@ -201,9 +201,7 @@ def score_cluster(
     infra_tie = statistics.median(t.infra + t.user_agent for _, _, t in members)
     infra = min(infra_tie, w.infra_max) * ramp(accounts, 1.0, 3.0)
     new_known, new_assumed = known / m, assumed / m
-    cohort = w.cohort_max * min(
-        ramp(new_known, 0.3, 0.8) + 0.5 * ramp(new_assumed, 0.3, 0.8), 1.0
-    )
+    cohort = w.cohort_max * min(ramp(new_known, 0.3, 0.8) + 0.5 * ramp(new_assumed, 0.3, 0.8), 1.0)
     hour = int(now // HOUR)
     hour_counts = bit_counts([r.hours_at(hour) for _, r, _ in members], 24)
     active = sum(hour_counts)

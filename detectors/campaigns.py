@@ -223,8 +223,9 @@ class CampaignStage:
 
     def _frames(self, summary: KeySummary, popular: bool, candidate: bool) -> tuple[int, ...]:
         """The frame groups of the key's frames (founded when new); an ordinary, established
-        key marks them as used by ordinary customers (``popular``). A light candidate without recurring frames
-        looks its latest one-off prompts up in the existing groups (never founds one)."""
+        key marks them as used by ordinary customers (``popular``). A light candidate
+        without recurring frames looks its latest one-off prompts up in the existing
+        groups (never founds one)."""
         ts = summary.ts
         mark = 1 << (stable_hash(summary.api_key_id) % GROUP_KEY_BITS)
         gids: list[int] = []
@@ -318,9 +319,12 @@ class CampaignStage:
                 continue
             if total > best_total or (total == best_total and best and cluster.cid < best.cid):
                 best, best_total = cluster, total
-        if current is not None and held is not None:
-            if best is None or best_total < held.total + c.switch_margin:
-                return current
+        if (
+            current is not None
+            and held is not None
+            and (best is None or best_total < held.total + c.switch_margin)
+        ):
+            return current
         if best is not None:
             if current is not None:
                 self._leave(key, current)
@@ -519,7 +523,8 @@ class CampaignStage:
         # warning for ``sustain_seconds`` before it can reach critical.
         if result.score >= c.warning_threshold:
             cluster.held_since = min(cluster.held_since, now)
-            if result.score >= c.critical_threshold and now - cluster.held_since < c.sustain_seconds:
+            young = now - cluster.held_since < c.sustain_seconds
+            if result.score >= c.critical_threshold and young:
                 result = replace(result, score=min(result.score, c.critical_threshold - 1e-6))
         else:
             cluster.held_since = math.inf
@@ -585,7 +590,8 @@ class CampaignStage:
             if score <= 0.0:
                 return None
             fresh = now - record.label_ts >= STALE_SECONDS
-            if record.label is not None and score < record.label_score + SWITCH_MARGIN and not fresh:
+            weaker = score < record.label_score + SWITCH_MARGIN
+            if record.label is not None and weaker and not fresh:
                 # The key keeps its campaign id, but a stronger cluster it is core in still
                 # escalates it: severity follows the strongest evidence.
                 if score > record.label_score:
@@ -715,4 +721,3 @@ class CampaignStage:
         stage.__dict__.update(state)
         stage.config = config or CampaignConfig()
         return stage
-

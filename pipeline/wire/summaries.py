@@ -64,6 +64,7 @@ _TUPLES = {"frames", "probes", "prompts"}
 
 def _fields(summary: KeySummary) -> list[Any]:
     values: list[Any] = []
+    value: Any
     for name, value in zip(KeySummary._fields, summary, strict=True):
         if name in _HEX:
             value = format(value, "x")

@@ -83,7 +83,8 @@ def population(rng: random.Random, keys: int, hours: int) -> Iterator[KeySummary
     profiles = []
     for i in range(keys):
         ua = BROWSER_UA if i % 3 == 0 else 1 << rng.choice((1, 2, 3))
-        profiles.append((bits(rng, list(range(256)), rng.randint(30, 110)), ua, 1 << rng.randrange(256)))
+        topics = bits(rng, list(range(256)), rng.randint(30, 110))
+        profiles.append((topics, ua, 1 << rng.randrange(256)))
     for hour in range(hours):
         for i, (topics, ua, ip) in enumerate(profiles):
             if (i + hour) % 2:

@@ -12,6 +12,7 @@ from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.events import Event
 from detectors.sharded import ShardedEngine
+from detectors.summaries import KeySummary
 from tests.unit.campaign_traffic import (
     HOUR,
     START,
@@ -28,7 +29,7 @@ TOPICS = [f"subject{i} lemma{i * 7 % 13} corollary{i % 5}" for i in range(400)]
 SWARM_TEMPLATE = "Explain {t} in detail. Think step by step and show your complete reasoning first."
 
 
-def run(stage: CampaignStage, summaries: list) -> list[Alert]:  # type: ignore[type-arg]
+def run(stage: CampaignStage, summaries: list[KeySummary]) -> list[Alert]:
     return stage.process_many(summaries)
 
 
@@ -113,7 +114,7 @@ def test_established_keys_sharing_the_vocabulary_are_lifted_not_escalated() -> N
     # its account old. The crowd lifts it a little, never to critical.
     rng = random.Random(5)
     vocabulary = rng.sample(range(256), 40)
-    tutors = []
+    tutors: list[KeySummary] = []
     for i in range(5):
         topics = sum(1 << b for b in rng.sample(vocabulary, 30))
         tutors.extend(
@@ -131,24 +132,25 @@ def test_established_keys_sharing_the_vocabulary_are_lifted_not_escalated() -> N
 
 
 def test_keys_of_the_first_hours_are_established_unless_their_account_says_otherwise() -> None:
-    rng = random.Random(6)
     stage = CampaignStage()
-    run(stage, merged(population(rng, 50, 3)))
-    early = summary("early", "a", START + 2 * HOUR, START + HOUR)
-    stage.process(early)
-    assert "early" not in stage._keys  # not a candidate: nothing kept but the statistics
-    onset = stage._population.see(early, ordinary=True)
-    assert onset is None  # seen in the log's first hours: a customer already, age unknown
+    population = stage._population
+    log_start = summary("first", "a", START + 60.0, START)  # the stage's first input
+    assert population.see(log_start, ordinary=True) is None
+    early = summary("early", "b", START + 2 * HOUR, START + HOUR)
+    # Seen in the log's first hours: a customer already, of unknown age.
+    assert population.see(early, ordinary=True) is None
     opened = early._replace(account_created=START + 0.5 * HOUR)
-    assert stage._population.see(opened, ordinary=True) == START + 0.5 * HOUR
+    assert population.see(opened, ordinary=True) == START + 0.5 * HOUR  # the data says
     later = early._replace(first_ts=START + 10 * HOUR, ts=START + 11 * HOUR)
-    assert stage._population.see(later, ordinary=True) == START + 10 * HOUR
+    assert population.see(later, ordinary=True) == START + 10 * HOUR  # assumed: first seen
+    assert population.is_new(START + 10 * HOUR, START + 11 * HOUR)
+    assert not population.is_new(START - 30 * 86400.0, START + 11 * HOUR)
 
 
 def test_a_cohort_without_text_or_addresses_is_tied_by_its_opening_and_its_hours() -> None:
     # Metadata only: accounts opened within an hour, active in the same few hours.
     rng = random.Random(7)
-    cohort = []
+    cohort: list[KeySummary] = []
     for i in range(30):
         created = START - 86400.0 + rng.uniform(0, 3600)
         cohort.extend(
@@ -168,17 +170,21 @@ def test_idle_keys_and_clusters_expire_in_event_time() -> None:
     config = CampaignConfig(key_ttl_seconds=2 * HOUR, group_ttl_seconds=2 * HOUR)
     stage = CampaignStage(config)
     rng = random.Random(8)
-    run(stage, merged(swarm(rng, 20, 12)))
-    assert any(k.startswith("swarm-") for k in stage._keys)
+    run(stage, merged(population(rng, 50, 30), swarm(rng, 20, 30)))
+    tracked = [k for k in stage._keys if k.startswith("swarm-")]
+    assert len(tracked) >= 15
     later = [
-        summary(f"late-{i}", f"late-acct-{i}", START + 40 * HOUR + i, START + 40 * HOUR,
+        summary(f"late-{i}", f"late-acct-{i}", START + 80 * HOUR + i, START + 80 * HOUR,
                 frames=(rng.getrandbits(64),), total=3.0)
         for i in range(1100)
     ]  # fmt: skip
     run(stage, later)
     assert not any(key.startswith("swarm-") for key in stage._keys)
+    assert not any(
+        k.startswith("swarm-") for cluster in stage._clusters.values() for k in cluster.members
+    )
     stats = stage.stats
-    assert stats.keys_expired >= 20 and stats.groups_expired >= 1
+    assert stats.keys_expired >= len(tracked)
 
 
 def test_caps_hold() -> None:
@@ -250,9 +256,18 @@ def swarm_events(keys: int, hours: float) -> list[Event]:
     return events
 
 
+#: The per-key engines of a dozen keys have no population to learn scales from: their
+#: own evidence stays near 0. The wiring tests lower the stage's thresholds so that
+#: what flows from the engines to the stage decides, not the scores' calibration.
+WIRING = CampaignConfig(
+    candidate_total=0.1, member_total=0.1, warning_threshold=0.3, critical_threshold=0.4,
+    recover_threshold=0.1,
+)  # fmt: skip
+
+
 def test_sharded_engine_feeds_the_campaign_stage() -> None:
     events = swarm_events(12, 8)
-    sharded = ShardedEngine(EngineConfig(partitions=4))
+    sharded = ShardedEngine(EngineConfig(partitions=4), WIRING)
     alerts = [a for e in events for a in sharded.process(e)]
     alerts.extend(sharded.finish())
     campaign = {a.api_key_id for a in alerts if a.detector == "campaign"}

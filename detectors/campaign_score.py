@@ -104,7 +104,7 @@ class CampaignScore:
         True
         >>> round(s.member_score(5.5, new=False), 3) == round(s.score, 3)
         True
-        >>> s.member_score(2.0, new=False) < 0.6, s.member_score(5.0, False, 3.0) < 0.6
+        >>> s.member_score(1.0, new=False) < 0.6, s.member_score(5.0, False, 3.0) < 0.6
         (True, True)
         """
         if new:
@@ -156,7 +156,7 @@ def score_cluster(
     --------
     >>> def rec(i: int, onset: float) -> KeyRecord:
     ...     r = KeyRecord(f"acct{i}", 0.0)
-    ...     r.total, r.onset, r.hours, r.hour = 3.0, onset, 0xFFF, 0
+    ...     r.total, r.onset, r.onset_known, r.hours, r.hour = 3.0, onset, True, 0xFFF, 0
     ...     return r
     >>> established = [(f"k{i}", rec(i, math.nan), Link(topics=3.0)) for i in range(40)]
     >>> score_cluster(established, 60, 0, 0, 0.0, 3600.0, 7 * 86400.0).score < 0.6

@@ -137,19 +137,27 @@ class CampaignStage:
 
     Examples
     --------
+    >>> import random
     >>> from detectors.summaries import KeySummary
-    >>> stage = CampaignStage()
-    >>> vocabulary = [1 << b for b in range(0, 256, 3)]  # one curriculum's words
-    >>> def summary(i: int, ts: float) -> KeySummary:
-    ...     topics = sum(vocabulary[(i * 7 + j) % len(vocabulary)] for j in range(30))
-    ...     return KeySummary(f"key{i}", f"acct{i}", ts, 0.0, events=30.0, topics=topics,
+    >>> rng = random.Random(1)
+    >>> curriculum = rng.sample(range(256), 40)  # the words of one task space
+    >>> def ask(words: list[int], count: int) -> int:
+    ...     return sum(1 << b for b in rng.sample(words, count))
+    >>> def key(i: int, hour: int, words: list[int], new: bool) -> KeySummary:
+    ...     created = 3600.0 * (6 + i % 3) if new else -9e7
+    ...     return KeySummary(f"key{i}", f"acct{i}", 3600.0 * hour + i, created + 600,
+    ...                       account_created=created, events=20.0, requests_per_hour=1.0,
+    ...                       topics=ask(words, 30) | ask(list(range(256)), 12),
     ...                       total=4.0, harvest=3.0, elicitation=1.0)
-    >>> alerts = [a for t in range(0, 7200, 600) for i in range(12)
-    ...           for a in stage.process(summary(i, float(t)))]
-    >>> sorted({a.severity for a in alerts}), len({a.api_key_id for a in alerts})
-    (['critical', 'warning'], 12)
-    >>> len({a.campaign_id for a in alerts}), len(alerts[-1].related_keys)
-    (1, 11)
+    >>> stage = CampaignStage()
+    >>> others = [key(100 + i, h, list(range(256)), False) for h in range(20) for i in range(80)]
+    >>> swarm = [key(i, h, curriculum, True) for h in range(9, 20) for i in range(30)]
+    >>> alerts = stage.process_many(sorted(others + swarm, key=lambda s: (s.ts, s.api_key_id)))
+    >>> sorted({a.api_key_id for a in alerts if a.severity == "critical"}) == sorted(
+    ...     f"key{i}" for i in range(30))
+    True
+    >>> [r.feature for r in alerts[-1].reasons][:3]
+    ['accounts_collecting_alike', 'members_own_evidence', 'shared_topics']
     """
 
     def __init__(self, config: CampaignConfig | None = None) -> None:

@@ -47,10 +47,12 @@ class CampaignConfig:
     merge_link
         Two clusters tied to each other this strongly (each one's shared content read
         against the other's profile) merge: fragments of one campaign.
-    mature_members, grow_every_seconds, grow_sample
+    mature_members, grow_every_seconds, grow_sample, grows_per_hour
         A cluster with fewer members than ``mature_members`` looks for the rest of
         itself among all recent candidates at most every ``grow_every_seconds``, from a
-        trial core made of the ``grow_sample`` candidates most tied to it.
+        trial core made of the ``grow_sample`` candidates most tied to it; at most
+        ``grows_per_hour`` such passes per hour of event time (each reads every recent
+        candidate).
     switch_margin
         A key moves to another cluster only when tied to it this much more strongly.
     rescan_seconds
@@ -101,6 +103,7 @@ class CampaignConfig:
     mature_members: int = 12
     grow_every_seconds: float = 3600.0
     grow_sample: int = 48
+    grows_per_hour: int = 120
     rescan_seconds: float = 3600.0
     probe_max_events: float = 100.0
     pre_existing_seconds: float = 6 * 3600.0

@@ -65,10 +65,23 @@ EXPIRY_EVERY = 1024
 #: not scored it for a while: ids stay stable while clusters move.
 SWITCH_MARGIN = 0.05
 STALE_SECONDS = 2 * 3600.0
+#: A key whose request rate is this many decades from its cluster's median is no core
+#: member (ten times faster or slower).
+RATE_APART = 1.0
 #: Up to this many members, a member's tie to its cluster is judged without it.
 LEAVE_ONE_OUT_MAX = 30
 #: Width of a frame group's bitmap of the established keys using it.
 GROUP_KEY_BITS = 256
+
+
+def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
+    """Whether anything but topics could tie ``record`` to a one-key cluster."""
+    if record.ip_bits & profile.pool:
+        return True
+    if fresh and not math.isnan(profile.cohort):
+        return True
+    frames = profile.frames
+    return any(gid in frames for gid in record.frames)
 
 
 def topical_enough(bits: int) -> bool:
@@ -177,6 +190,8 @@ class CampaignStage:
         )
         self._max_ts = -math.inf
         self._since_expiry = 0
+        self._grow_hour = -1
+        self._grows = 0
         self._stats = CampaignStats()
 
     # -- input ----------------------------------------------------------------------------
@@ -318,8 +333,15 @@ class CampaignStage:
         record.scan_ts = ts
         best: Cluster | None = None
         best_total = -math.inf
+        fresh = self._is_new(record, ts) and record.onset_known
         for cluster in self._clusters.values():
             if cluster is current or not cluster.profile.members:
+                continue
+            # A key is seldom tied to one other key by topics beyond chance: clusters of
+            # one are joined by topics through growth (:meth:`_grow`), here only by a
+            # shared frame, address pool or account cohort (quick checks first: at a
+            # million keys most clusters are single candidates).
+            if cluster.profile.members < 2 and not _could_tie(record, cluster.profile, fresh):
                 continue
             link = link_to(record, cluster.profile)
             total = link.total
@@ -403,6 +425,17 @@ class CampaignStage:
         keeper.scored_ts = -math.inf
         return keeper
 
+    def _grow_budget(self, now: float) -> bool:
+        """Whether another growth pass fits this hour's budget (each pass reads every
+        recent candidate: at a million keys, the stage's time must stay bounded)."""
+        hour = int(now // 3600.0)
+        if hour != self._grow_hour:
+            self._grow_hour, self._grows = hour, 0
+        if self._grows >= self.config.grows_per_hour:
+            return False
+        self._grows += 1
+        return True
+
     def _grow(self, cluster: Cluster, now: float) -> None:
         """Look for the rest of a young cluster among all recent candidates.
 
@@ -479,6 +512,15 @@ class CampaignStage:
         a little less: it has sent little yet), no benign signs."""
         c = self.config
         least = c.candidate_total if self._is_new(record, now) else c.member_total
+        cluster = self._clusters.get(record.cluster) if record.cluster else None
+        # A campaign's keys are each kept to a few requests: a key sending at many times
+        # their rate (a benchmark run, a product's backend) is not one of them.
+        if (
+            cluster is not None
+            and cluster.profile.members >= 3
+            and abs(math.log10(record.rate + 1.0) - cluster.profile.volume) > RATE_APART
+        ):
+            return False
         return (
             record.total >= least
             and tied(link, c.min_content)
@@ -504,7 +546,11 @@ class CampaignStage:
         merged = self._merge_similar(cluster, now)
         if merged is not cluster:  # absorbed into a larger cluster: judged with it
             return self._score(merged, now)
-        if len(members) < c.mature_members and now - cluster.grown_ts >= c.grow_every_seconds:
+        if (
+            len(members) < c.mature_members
+            and now - cluster.grown_ts >= c.grow_every_seconds
+            and self._grow_budget(now)
+        ):
             self._grow(cluster, now)
         if len(members) != len(cluster.members):  # others were absorbed into it
             members = [(k, keys[k]) for k in cluster.members]

@@ -218,7 +218,7 @@ def test_snapshot_restore_continues_identically() -> None:
 
 
 def test_same_input_gives_same_alert_ids() -> None:
-    summaries = merged(population(random.Random(11), 100, 24), swarm(random.Random(12), 40, 24))
+    summaries = merged(population(random.Random(11), 100, 30), swarm(random.Random(12), 40, 30))
     one = [a.to_json() for a in run(CampaignStage(), summaries)]
     two = [a.to_json() for a in run(CampaignStage(), summaries)]
     assert one and one == two

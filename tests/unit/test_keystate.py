@@ -86,7 +86,9 @@ def test_fold_decays_and_sums_read_the_open_window_too() -> None:
     state.add(_ev(3900, 10, 10), None)
     hour = state.sums(0, T0 + 3900)
     assert hour[L.N] == pytest.approx(10 * math.exp(-3600 / 3600) + 1, rel=1e-5)
-    assert state.sums(2, T0 + 3900)[L.N] == pytest.approx(10 * math.exp(-3600 / (7 * 86400)) + 1, rel=1e-5)
+    assert state.sums(2, T0 + 3900)[L.N] == pytest.approx(
+        10 * math.exp(-3600 / (7 * 86400)) + 1, rel=1e-5
+    )
 
 
 def test_new_prefixes_count_only_once_the_key_has_a_history() -> None:

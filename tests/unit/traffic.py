@@ -155,6 +155,8 @@ def small_traffic(seed: int = 7, hours: float = 12.0) -> list[Event]:
         streams.append(chat_app(random.Random(rng.random()), f"chat-{i}", START, hours, peak))
     for i in range(6):
         rate = 0.005 + 0.02 * rng.random()
-        streams.append(classifier(random.Random(rng.random()), f"classifier-{i}", START, hours, rate))
+        streams.append(
+            classifier(random.Random(rng.random()), f"classifier-{i}", START, hours, rate)
+        )
         streams.append(rag_app(random.Random(rng.random()), f"rag-{i}", START, hours, rate))
     return list(heapq.merge(*streams, key=lambda e: e.ts))

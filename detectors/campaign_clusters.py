@@ -26,6 +26,7 @@ from typing import NamedTuple
 from detectors.alerts import Episode
 from detectors.campaign_links import (
     EMPTY_TOPICS,
+    ESTABLISHED_CORE,
     FAMILIES,
     TOPIC_DENSE,
     Link,
@@ -350,7 +351,9 @@ def link_to(
     ``own_prompts``: the record is a member, so its own prompts are in the profile's set
     and do not count as the same prompts sent again.
     """
-    topics = topic_link(record.topics, profile.topics) if profile.topics.core else 0.0
+    topics = 0.0
+    if profile.topics.core:
+        topics = topic_link(record.topics, profile.topics, profile.members >= ESTABLISHED_CORE)
     frames = frame_link(record.frames, profile.frames) if profile.frames else 0.0
     infra = infra_link(record.ip_bits, profile.pool, profile.pool_weights) if profile.pool else 0.0
     if topics + frames + infra < least:

@@ -57,6 +57,9 @@ INFRA_MAX = 2.0
 #: evidence grows from 0 to ``TOPIC_MAX``: a key is compared with every cluster, so
 #: one in a thousand happens daily; one in a million does not.
 TOPIC_SURPRISE = (3.0, 6.0)
+TOPIC_SURPRISE_ESTABLISHED = (2.0, 5.0)
+#: Members whose topics make a group's core before its ties are read less strictly.
+ESTABLISHED_CORE = 20
 #: Fewest topic hits, and fewest topic bits of the key, that can count at all: a key's
 #: first few prompts set a handful of bits, mostly common words of its domain, and a
 #: handful of bits proves nothing.
@@ -132,8 +135,14 @@ def topic_z(bits: int, profile: TopicProfile) -> tuple[int, float, float]:
     return hits, mu, size * kl / math.log(10.0)
 
 
-def topic_link(bits: int, profile: TopicProfile) -> float:
+def topic_link(bits: int, profile: TopicProfile, established: bool = False) -> float:
     """Topic evidence in [0, ``TOPIC_MAX``] (see :func:`topic_z`).
+
+    ``established``: the group's core rests on many keys (:data:`ESTABLISHED_CORE`), so
+    the campaign's existence is settled in aggregate and a key's own tie is judged one
+    unit of surprise less strictly (:data:`TOPIC_SURPRISE_ESTABLISHED`): a member that
+    rewords every prompt shows a curriculum's words faintly, however certain the
+    curriculum is. There are few such groups to compare a key with.
 
     >>> p = TopicProfile((1 << 40) - 1, 4.0, 0.4, 0.1, 40.0)
     >>> topic_link((1 << 30) - 1, p), topic_link((1 << 30) - 1 << 50, p)
@@ -142,7 +151,7 @@ def topic_link(bits: int, profile: TopicProfile) -> float:
     hits, _, surprise = topic_z(bits, profile)
     if hits < TOPIC_MIN_HITS:
         return 0.0
-    low, high = TOPIC_SURPRISE
+    low, high = TOPIC_SURPRISE_ESTABLISHED if established else TOPIC_SURPRISE
     return TOPIC_MAX * min(max((surprise - low) / (high - low), 0.0), 1.0)
 
 

@@ -25,12 +25,15 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CACHE = Path(os.environ.get("DISTILLWATCH_KAFKA_CACHE", REPO / ".cache" / "kafka"))
 
-# A small dataset that still raises alerts: ~74k events, ~70 per-key alerts, a few
-# malformed lines, and ~290 campaign alerts (hydra, swarm) spread over 13 hours of
-# event time, so a kill can land between two of them.
+# A small dataset that still raises alerts: ~105k events, ~33 per-key alerts, a few
+# malformed lines, and ~200 campaign alerts (hydra, swarm) spread over 17 hours of
+# event time, so a kill can land between two of them. Every field logged and account
+# age given: the per-key engine needs a population (24 benign keys) and prompt text to
+# gather evidence, and the campaign stage links by what keys collect.
 SIM_ARGS = [
-    "--seed", "5", "--days", "1", "--benign-keys", "10", "--attack-instances", "1",
+    "--seed", "5", "--days", "1", "--benign-keys", "24", "--attack-instances", "1",
     "--scenarios", "bulk_harvest,low_and_slow,hydra,swarm", "--malformed-rate", "0.001",
+    "--pin", "fields=all", "--pin", "prompts=templates", "--account-age",
 ]  # fmt: skip
 ENGINE_TOML = "[engine]\npopulation_warmup = 30\nkey_warmup_seconds = 600\n"
 ENGINE_OVERRIDES = {"population_warmup": 30, "key_warmup_seconds": 600}

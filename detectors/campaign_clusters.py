@@ -295,7 +295,8 @@ def build_profile(
     pool_weights: dict[int, float] = {}
     if total_bits:
         expected = total_bits / IP_PREFIX_BITS
-        floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else 2.0
+        # A lone key's prefixes are its pool (others may join it); two keys share theirs.
+        floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else float(n)
         for b, count in enumerate(ip_counts):
             if count >= floor:
                 pool |= 1 << b

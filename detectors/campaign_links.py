@@ -43,6 +43,7 @@ __all__ = [
     "profile_link",
     "rhythm_link",
     "same_prompts",
+    "tail_surprise",
     "topic_link",
     "topic_z",
 ]
@@ -187,9 +188,29 @@ def chance_in_pool(bits: int, pooled: int, pool_share: float) -> float:
     )
 
 
+def tail_surprise(trials: int, hits: int, share: float) -> float:
+    """``-log10`` of a Chernoff bound on the chance of at least ``hits`` successes in
+    ``trials`` draws of probability ``share`` (0 when no more than expected): never more
+    than the exact tail's.
+
+    >>> round(tail_surprise(2, 2, 13 / 256), 2), round(tail_surprise(226, 13, 13 / 256), 2)
+    (2.59, 0.04)
+    """
+    if not trials or hits <= trials * share:
+        return 0.0
+    share = min(max(share, 1e-12), 1.0 - 1e-12)
+    f = hits / trials
+    kl = f * math.log(f / share)
+    if f < 1.0:
+        kl += (1.0 - f) * math.log((1.0 - f) / (1.0 - share))
+    return trials * kl / math.log(10.0)
+
+
 def infra_link(ip_bits: int, pool: int, weights: dict[int, float], min_pooled: int = 2) -> float:
     """Address evidence: how unlikely the key's prefixes in the group's pool are by chance
-    (``-log10`` of a binomial tail, halved), times the mean weight of those prefixes.
+    (:func:`tail_surprise` over all of the key's prefix bits, halved), times the mean
+    weight of those prefixes. A key on hundreds of prefixes (an app whose end users call
+    from everywhere) lands in every pool and is tied to none.
 
     >>> pool = (1 << 20) - 1
     >>> w = {b: 1.0 for b in range(20)}
@@ -197,14 +218,17 @@ def infra_link(ip_bits: int, pool: int, weights: dict[int, float], min_pooled: i
     (2.0, 0.0)
     >>> infra_link(0b1111, pool, {b: 0.1 for b in range(20)})  # a platform's egress
     0.2
+    >>> infra_link((1 << 230) - 1, pool, w) < 0.05  # everywhere: in every pool
+    True
     """
     pooled_bits = ip_bits & pool
     pooled = pooled_bits.bit_count()
     if pooled < min_pooled:
         return 0.0
     share = pool.bit_count() / 256.0
-    chance = chance_in_pool(ip_bits.bit_count(), pooled, share)
-    strength = min(-math.log10(max(chance, 1e-300)) / 2.0, INFRA_MAX)
+    strength = min(tail_surprise(ip_bits.bit_count(), pooled, share) / 2.0, INFRA_MAX)
+    if not strength:
+        return 0.0
     weight = 0.0
     rest = pooled_bits
     while rest:

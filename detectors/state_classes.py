@@ -25,11 +25,11 @@ from detectors.alerts import Episode, EpisodeTracker
 from detectors.attributes import AttributeBits, AttributeIndex
 from detectors.campaign_clusters import Cluster, ClusterProfile, KeyRecord
 from detectors.campaign_config import CampaignConfig
-from detectors.campaign_index import TemplateIndex
+from detectors.campaign_index import FrameGroup, TemplateIndex
 from detectors.campaign_links import TopicProfile
+from detectors.campaign_membership import CampaignStats
 from detectors.campaign_population import KeyCounts, Population, TopicBackground
 from detectors.campaign_score import CampaignScore, Weights
-from detectors.campaigns import CampaignStats, FrameGroup
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.engine import EngineStats

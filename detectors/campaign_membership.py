@@ -28,7 +28,7 @@ from detectors.campaign_clusters import (
 )
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import FrameGroup, TemplateIndex
-from detectors.campaign_links import TOPIC_MIN_BITS, Link, topic_link, topic_z
+from detectors.campaign_links import TOPIC_MIN_BITS, TOPIC_MIN_HITS, Link, topic_link, topic_z
 from detectors.campaign_population import Population, TopicBackground
 
 __all__ = ["CampaignStats", "Membership", "tied", "topical_enough"]
@@ -38,16 +38,31 @@ __all__ = ["CampaignStats", "Membership", "tied", "topical_enough"]
 RATE_APART = 1.0
 #: Up to this many members, a member's tie to its cluster is judged without it.
 LEAVE_ONE_OUT_MAX = 30
+#: A frame weighing this much (few ordinary keys use it) can tie keys on its own.
+RARE_FRAME = 0.25
 
 
 def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
-    """Whether anything but topics could tie ``record`` to a one-key cluster."""
-    if record.ip_bits & profile.pool:
+    """Whether anything but topics could tie ``record`` to a one-key cluster: a shared
+    prefix, an account opened with its cohort, or a frame few ordinary keys use (a
+    popular template ties nobody, and is the commonest thing to share)."""
+    if (record.ip_bits & profile.pool).bit_count() >= 2:
         return True
     if fresh and not math.isnan(profile.cohort):
         return True
     frames = profile.frames
-    return any(gid in frames for gid in record.frames)
+    return any(frames.get(gid, 0.0) >= RARE_FRAME for gid in record.frames)
+
+
+def _could_merge(a: ClusterProfile, b: ClusterProfile) -> bool:
+    """Quick check before :func:`~detectors.campaign_clusters.cluster_tie` (which reads
+    every channel): some core topics, a rare frame or a prefix in common."""
+    if (a.topics.core & b.topics.core).bit_count() >= TOPIC_MIN_HITS:
+        return True
+    if (a.pool & b.pool).bit_count() >= 2:
+        return True
+    return any(w >= RARE_FRAME and b.frames.get(gid, 0.0) >= RARE_FRAME
+               for gid, w in a.frames.items())  # fmt: skip
 
 
 def topical_enough(bits: int) -> bool:
@@ -176,11 +191,13 @@ class Membership:
         Returns the cluster the members are in afterwards."""
         c = self.config
         profile = cluster.profile
-        if not profile.members:
-            return cluster
+        if profile.members < 2:
+            return cluster  # a key on its own joins others by assignment or growth
         ties = []
         for other in self._clusters.values():
-            if other is cluster or not other.profile.members:
+            if other is cluster or other.profile.members < 2:
+                continue
+            if not _could_merge(profile, other.profile):
                 continue
             if cluster_tie(profile, other.profile) < c.merge_link:
                 continue

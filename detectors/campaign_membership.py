@@ -56,9 +56,14 @@ def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
 
 def _could_merge(a: ClusterProfile, b: ClusterProfile) -> bool:
     """Quick check before :func:`~detectors.campaign_clusters.cluster_tie` (which reads
-    every channel): some core topics, a rare frame or a prefix in common."""
-    if (a.topics.core & b.topics.core).bit_count() >= TOPIC_MIN_HITS:
-        return True
+    every channel): core topics in common well beyond what two cores of these sizes
+    share by chance, a rare frame or prefixes in common."""
+    core_a, core_b = a.topics.core, b.topics.core
+    common = (core_a & core_b).bit_count()
+    if common >= TOPIC_MIN_HITS:
+        expected = core_a.bit_count() * core_b.bit_count() / 256.0
+        if common >= expected + 3.0 * math.sqrt(expected):
+            return True
     if (a.pool & b.pool).bit_count() >= 2:
         return True
     return any(w >= RARE_FRAME and b.frames.get(gid, 0.0) >= RARE_FRAME
@@ -191,11 +196,11 @@ class Membership:
         Returns the cluster the members are in afterwards."""
         c = self.config
         profile = cluster.profile
-        if profile.members < 2:
-            return cluster  # a key on its own joins others by assignment or growth
+        if not profile.members:
+            return cluster
         ties = []
         for other in self._clusters.values():
-            if other is cluster or other.profile.members < 2:
+            if other is cluster or not other.profile.members:
                 continue
             if not _could_merge(profile, other.profile):
                 continue

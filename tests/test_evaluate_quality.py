@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.evaluate.evaluation import Evaluation, Inputs, evaluate
 from pipeline.evaluate.inputs import EventIndex
 from pipeline.evaluate.quality import missed_keys

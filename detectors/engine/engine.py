@@ -27,8 +27,8 @@ from detectors.fingerprints import fingerprint_fields
 from detectors.keybudget import KeyBudget
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState, harvest_like
-from detectors.state.slices import PREFIX, wants_slice
 from detectors.state.prompt_memory import PromptMemory, key_hash
+from detectors.state.slices import PREFIX, wants_slice
 from detectors.summaries import KeySummary
 
 __all__ = ["DETECTOR", "MILESTONES", "Engine", "EngineStats"]
@@ -148,8 +148,10 @@ class Engine:
                 fp = fingerprint_fields(event.prompt_text)
                 seen = self._prompts.observe(key_hash(key), fp[3])
         index = self._attributes
-        ip, agent, model = index.ip(event.client_ip), index.text(event.user_agent), index.text(
-            event.model
+        ip, agent, model = (
+            index.ip(event.client_ip),
+            index.text(event.user_agent),
+            index.text(event.model),
         )
         hit = harvest_like(
             event.prompt_tokens,

@@ -28,11 +28,13 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
         signals = sorted(
             (
                 (s.timing, Reason(prefix + "hourly_volume_cv", s.hourly_volume_cv, 0.0)),
-                (s.infrastructure, Reason(prefix + "prefixes_per_request",
-                                          s.prefixes_per_request, 0.0)),
+                (
+                    s.infrastructure,
+                    Reason(prefix + "prefixes_per_request", s.prefixes_per_request, 0.0),
+                ),
                 (s.model * 0.25, Reason(prefix + "reasoned_share", s.reasoned_share, 0.0)),
                 (s.change, Reason(prefix + "harvest_like_change", s.harvest_like_change, 0.0)),
-            ),  # fmt: skip
+            ),
             key=lambda item: -item[0],
         )
         for weight, reason in signals:

@@ -46,7 +46,8 @@ _OFFSET = math.log(0.6 / 0.4) - _SLOPE * WARNING_EVIDENCE
 def evidence_to_score(total: float) -> float:
     """Score in [0, 1] for a total evidence.
 
-    >>> round(evidence_to_score(WARNING_EVIDENCE), 3), round(evidence_to_score(CRITICAL_EVIDENCE), 3)
+    >>> warning = evidence_to_score(WARNING_EVIDENCE)
+    >>> round(warning, 3), round(evidence_to_score(CRITICAL_EVIDENCE), 3)
     (0.6, 0.85)
     >>> evidence_to_score(-100.0) < 0.01
     True
@@ -113,7 +114,9 @@ class EvidenceCombiner:
 
     def support_raw(self, signals: Support) -> float:
         """Supporting evidence before the gate, capped."""
-        total = sum(weight * getattr(signals, name) for name, weight in self.support_weights.items())
+        total = sum(
+            weight * getattr(signals, name) for name, weight in self.support_weights.items()
+        )
         return min(total, self.support_cap)
 
     def total(self, core: Iterable[Evidence], signals: Support) -> tuple[float, float]:

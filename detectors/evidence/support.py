@@ -60,8 +60,10 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     rotation = ramp(per_request, 0.3, 0.8) * ramp(day.n, 10.0, 30.0)
     sums = state.sums(1, now)
     new_share = 0.0
-    if state.bits[L.IP_HISTORY] or state.bits[L.UA_HISTORY] or any(
-        state.bits[L.IP_HISTORY + i] for i in range(1, L.IP_WORDS)
+    if (
+        state.bits[L.IP_HISTORY]
+        or state.bits[L.UA_HISTORY]
+        or any(state.bits[L.IP_HISTORY + i] for i in range(1, L.IP_WORDS))
     ):
         n = max(sums[L.N], 1.0)
         new_share = max(sums[L.NEW_IP], sums[L.NEW_UA]) / n

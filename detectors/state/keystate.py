@@ -168,7 +168,9 @@ class KeyState:
         v[L.TOKENS_SEEN] += tokens
         ring = self.items
         if ring is None:
-            ring = self.items = array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
+            ring = self.items = (
+                array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
+            )
         self._track(ring, min(exact, L.SKETCH_EMPTY - 1))
         new = 0
         if items:
@@ -311,9 +313,7 @@ class KeyState:
     def frames(self, min_weight: float = 2.0) -> tuple[int, ...]:
         """Signatures of the key's recurring frames (weight at least ``min_weight``)."""
         v, b = self.values, self.bits
-        return tuple(
-            b[FRAME_SIGS + i] for i in range(FRAMES) if v[FRAME_WEIGHTS + i] >= min_weight
-        )
+        return tuple(b[FRAME_SIGS + i] for i in range(FRAMES) if v[FRAME_WEIGHTS + i] >= min_weight)
 
     def bitmap(self, today: int, yesterday: int, words: int = 1) -> int:
         """Union of a two-generation bitmap's days, as one int."""

@@ -16,7 +16,6 @@ import pytest
 
 from detectors.alerts import Alert, Episode, EpisodeTracker, Reason, alert_id
 from detectors.config import EngineConfig
-from detectors.engine import Engine
 from detectors.timestamps import format_ts
 
 CONFIG = EngineConfig()

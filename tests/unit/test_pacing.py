@@ -7,9 +7,9 @@ import random
 from collections.abc import Callable
 
 from detectors.events import Event
+from detectors.pacing import hourly_flatness
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState
-from detectors.pacing import hourly_flatness
 
 HOUR = 3600.0
 

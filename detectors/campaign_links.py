@@ -206,11 +206,13 @@ def tail_surprise(trials: int, hits: int, share: float) -> float:
     return trials * kl / math.log(10.0)
 
 
-def infra_link(ip_bits: int, pool: int, weights: dict[int, float], min_pooled: int = 2) -> float:
+def infra_link(ip_bits: int, pool: int, weights: dict[int, float], min_pooled: int = 3) -> float:
     """Address evidence: how unlikely the key's prefixes in the group's pool are by chance
     (:func:`tail_surprise` over all of the key's prefix bits, halved), times the mean
     weight of those prefixes. A key on hundreds of prefixes (an app whose end users call
-    from everywhere) lands in every pool and is tied to none.
+    from everywhere) lands in every pool and is tied to none; two shared prefixes tie
+    nobody (among a million keys, pairs sharing two of 256 bits are legion), a key
+    rotating over a proxy pool has a third within a few requests.
 
     >>> pool = (1 << 20) - 1
     >>> w = {b: 1.0 for b in range(20)}

@@ -46,7 +46,7 @@ def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
     """Whether anything but topics could tie ``record`` to a one-key cluster: a shared
     prefix, an account opened with its cohort, or a frame few ordinary keys use (a
     popular template ties nobody, and is the commonest thing to share)."""
-    if (record.ip_bits & profile.pool).bit_count() >= 2:
+    if (record.ip_bits & profile.pool).bit_count() >= 3:
         return True
     if fresh and not math.isnan(profile.cohort):
         return True
@@ -64,7 +64,7 @@ def _could_merge(a: ClusterProfile, b: ClusterProfile) -> bool:
         expected = core_a.bit_count() * core_b.bit_count() / 256.0
         if common >= expected + 3.0 * math.sqrt(expected):
             return True
-    if (a.pool & b.pool).bit_count() >= 2:
+    if (a.pool & b.pool).bit_count() >= 3:
         return True
     return any(w >= RARE_FRAME and b.frames.get(gid, 0.0) >= RARE_FRAME
                for gid, w in a.frames.items())  # fmt: skip

@@ -17,8 +17,12 @@ from typing import Any
 
 from detectors.fingerprints import similarity
 from detectors.native import NATIVE
+from detectors.sketches import linear_count
 
-__all__ = ["TemplateIndex"]
+__all__ = ["GROUP_KEY_BITS", "FrameGroup", "TemplateIndex"]
+
+#: Width of a frame group's bitmap of the established keys using it.
+GROUP_KEY_BITS = 256
 
 
 class TemplateIndex:
@@ -180,3 +184,19 @@ class TemplateIndex:
         self._cache.move_to_end(signature)
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
+
+
+class FrameGroup:
+    """A frame (prompt template) group: when last used, and by which established keys
+    (a bitmap of key hashes: how popular the frame is among ordinary customers)."""
+
+    __slots__ = ("gid", "keys", "last_ts")
+
+    def __init__(self, gid: int, ts: float) -> None:
+        self.gid = gid
+        self.last_ts = ts
+        self.keys = 0
+
+    @property
+    def popularity(self) -> float:
+        return linear_count(self.keys, GROUP_KEY_BITS)

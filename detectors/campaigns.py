@@ -1,16 +1,25 @@
-"""Cross-key campaign detection: keys that act as one, seen through their summaries.
+"""Cross-key campaign detection: keys that collect alike, seen through their summaries.
 
 The per-key engine hands over one :class:`~detectors.summaries.KeySummary` per
-scored window. :class:`CampaignStage` files each key under the template groups of
-its recurring prompt templates (LSH over template signatures, see
-:mod:`detectors.campaign_index`), re-scores a touched group at most every few
-minutes of event time (:mod:`detectors.campaign_score`) and raises one alert per
-core member whenever the group's campaign episode opens or escalates: a campaign
-escalates all its members together. Pure and deterministic: event time only,
-ordered input in, ordered alerts out, bounded memory, ``snapshot()``/``restore()``.
+scoring. :class:`CampaignStage`:
 
-The input is a plain ordered sequence of summaries, so replay (one process) and a
-streaming second stage (summaries on a topic) can feed it alike.
+1. notes every summary in the population statistics (key age, popular egress and
+   clients, :mod:`detectors.campaign_population`) and files its frames in the
+   frame index (:mod:`detectors.campaign_index`), so that what many established
+   customers share is known to be common;
+2. keeps a record only of *candidate* keys, whose own evidence leans to
+   extraction, and files each under the cluster of keys it is most tied to by
+   topics, frames or addresses beyond chance (:mod:`detectors.campaign_links`,
+   :mod:`detectors.campaign_clusters`), or founds a cluster of its own;
+3. re-scores a touched cluster at most every few minutes of event time
+   (:mod:`detectors.campaign_score`) and carries its score to every core member's
+   campaign episode, so a campaign escalates its members together; a key that
+   joins a campaign already at ``warning`` or ``critical`` is alerted at once.
+
+Pure and deterministic: event time only, ordered input in, ordered alerts out,
+bounded memory, ``snapshot()``/``restore()``. The input is a plain ordered
+sequence of summaries, so replay (one process) and a streaming second stage
+(summaries on a topic) feed it alike.
 """
 
 from __future__ import annotations
@@ -18,119 +27,55 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import replace
 
 from detectors import statecodec
 from detectors.alerts import Alert, Episode, EpisodeTracker, alert_id
-from detectors.campaign_config import CampaignConfig
-from detectors.campaign_index import TemplateIndex
-from detectors.campaign_score import (
-    EMPTY,
-    GroupScore,
+from detectors.campaign_clusters import (
+    Cluster,
     KeyRecord,
-    content_evidence,
-    partition_members,
-    score_members,
+    link_to,
+    shared_prompt_share,
+    topical,
 )
+from detectors.campaign_config import CampaignConfig
+from detectors.campaign_index import GROUP_KEY_BITS, FrameGroup, TemplateIndex
+from detectors.campaign_links import FAMILIES
+from detectors.campaign_membership import CampaignStats, Membership
+from detectors.campaign_population import Population, TopicBackground
+from detectors.campaign_score import CampaignScore, score_cluster
 from detectors.events import format_ts
+from detectors.sketches import stable_hash
 from detectors.summaries import KeySummary
 from detectors.wording import summarize
 
-__all__ = ["DETECTOR", "CampaignStage", "CampaignStats", "campaign_id_of", "fragment_score"]
+__all__ = ["DETECTOR", "CampaignStage", "CampaignStats", "FrameGroup", "campaign_id_of"]
 
 DETECTOR = "campaign"
 # 2: detectors/statecodec.py instead of pickle (nothing read can execute).
-SNAPSHOT_VERSION = 2
+# 3: clusters of keys that collect alike (topics, frames, addresses, cohorts).
+SNAPSHOT_VERSION = 3
 EXPIRY_EVERY = 1024
-# A key's campaign moves to another group only when that group scores clearly higher,
-# or when its current group has not scored it for a while: ids stay stable.
+#: A key keeps its campaign id unless another scores clearly higher, or its own has
+#: not scored it for a while: ids stay stable while clusters move.
 SWITCH_MARGIN = 0.05
 STALE_SECONDS = 2 * 3600.0
-CONTENT_SMOOTHING = 1.0 / 3.0
 
 
-def campaign_id_of(group: int, user_agent_bits: int = 0) -> str:
-    """Public id of one part of a template group: a hash of its founding signature and the
-    part's user-agent bitmap (no fingerprint bits leak).
+def campaign_id_of(cluster: int) -> str:
+    """Public id of a cluster: a hash of its id (no fingerprint bits leak).
 
     Examples
     --------
-    >>> campaign_id_of(0b1011) == campaign_id_of(11), len(campaign_id_of(11))
+    >>> campaign_id_of(11) == campaign_id_of(11), len(campaign_id_of(11))
     (True, 21)
     """
-    raw = f"{group:016x}/{user_agent_bits:016x}".encode()
-    return "camp_" + hashlib.sha256(raw).hexdigest()[:16]
+    return "camp_" + hashlib.sha256(f"{cluster:016x}".encode()).hexdigest()[:16]
 
 
-def fragment_score(
-    score: float, core: Sequence[KeyRecord], label: str, critical_threshold: float
-) -> float:
-    """A part's score, or its campaign's when the part is a fragment of a critical one.
-
-    A campaign's template cloud can split into several groups, and a member whose
-    templates all fall in a weaker fragment waited at warning (seed 29: two swarm keys,
-    silent after their first 8 hours, reached critical only the next day). When at
-    least half of the part's core is already critical under the id the part reports
-    as (``label``), the part is that campaign, and its core is judged with it.
-
-    Examples
-    --------
-    >>> def member(group: str, score: float) -> KeyRecord:
-    ...     record = KeyRecord("acct", 0.0)
-    ...     record.best_group, record.best_score = group, score
-    ...     return record
-    >>> mostly_critical = [member("camp_a", 0.95), member("camp_a", 0.9), member("camp_a", 0.7)]
-    >>> fragment_score(0.7, mostly_critical, "camp_a", 0.85)
-    0.9
-    >>> fragment_score(0.7, mostly_critical, "camp_b", 0.85)  # critical elsewhere: no
-    0.7
-    >>> fragment_score(0.7, mostly_critical[1:], "camp_a", 0.85)  # half is enough
-    0.9
-    >>> fragment_score(0.7, mostly_critical[2:], "camp_a", 0.85)
-    0.7
-    """
-    critical = [
-        record.best_score
-        for record in core
-        if record.best_group == label and record.best_score >= critical_threshold
-    ]
-    if not critical or 2 * len(critical) < len(core):
-        return score
-    return max(score, min(critical))
-
-
-class Group:
-    """One template group: its members (key -> last summary time) and latest score."""
-
-    __slots__ = ("gid", "last_ts", "members", "result", "scored_ts")
-
-    def __init__(self, gid: int, ts: float) -> None:
-        self.gid = gid
-        self.members: dict[str, float] = {}
-        self.last_ts = ts
-        self.scored_ts = -math.inf
-        self.result: GroupScore = EMPTY
-
-
-@dataclass
-class CampaignStats:
-    """Counters a driver may export."""
-
-    summaries: int = 0
-    keys_tracked: int = 0
-    groups_tracked: int = 0
-    groups_scored: int = 0
-    campaigns_active: int = 0
-    keys_expired: int = 0
-    groups_expired: int = 0
-    alerts_by_severity: dict[str, int] = field(
-        default_factory=lambda: {"warning": 0, "critical": 0}
-    )
-
-
-class CampaignStage:
-    """Group keys by shared templates and infrastructure; alert campaign members together.
+class CampaignStage(Membership):
+    """Group keys that collect alike; alert campaign members together.
 
     Parameters
     ----------
@@ -139,17 +84,27 @@ class CampaignStage:
 
     Examples
     --------
+    >>> import random
     >>> from detectors.summaries import KeySummary
+    >>> rng = random.Random(1)
+    >>> curriculum = rng.sample(range(256), 40)  # the words of one task space
+    >>> def ask(words: list[int], count: int) -> int:
+    ...     return sum(1 << b for b in rng.sample(words, count))
+    >>> def key(i: int, hour: int, words: list[int], new: bool) -> KeySummary:
+    ...     created = 3600.0 * (6 + i % 3) if new else -9e7
+    ...     return KeySummary(f"key{i}", f"acct{i}", 3600.0 * hour + i, created + 600,
+    ...                       account_created=created, events=20.0, requests_per_hour=1.0,
+    ...                       topics=ask(words, 30) | ask(list(range(256)), 12),
+    ...                       total=4.0, harvest=3.0, elicitation=1.0)
     >>> stage = CampaignStage()
-    >>> def summary(i: int, ts: float) -> KeySummary:
-    ...     return KeySummary(f"key{i}", f"acct{i}", ts, 0.0, events=30.0, frames=(0xF0F0,),
-    ...                       ip_prefix_bits=0b111 << 20, user_agent_bits=1 << 3, total=6.0)
-    >>> alerts = [a for t in range(0, 7200, 600) for i in range(8)
-    ...           for a in stage.process(summary(i, float(t)))]
-    >>> sorted({a.severity for a in alerts}), len({a.api_key_id for a in alerts})
-    (['critical'], 8)
-    >>> len({a.campaign_id for a in alerts}), len(alerts[0].related_keys)
-    (1, 7)
+    >>> others = [key(100 + i, h, list(range(256)), False) for h in range(20) for i in range(80)]
+    >>> swarm = [key(i, h, curriculum, True) for h in range(9, 20) for i in range(30)]
+    >>> alerts = stage.process_many(sorted(others + swarm, key=lambda s: (s.ts, s.api_key_id)))
+    >>> sorted({a.api_key_id for a in alerts if a.severity == "critical"}) == sorted(
+    ...     f"key{i}" for i in range(30))
+    True
+    >>> [r.feature for r in alerts[-1].reasons][:3]
+    ['accounts_collecting_alike', 'members_own_evidence', 'shared_topics']
     """
 
     def __init__(self, config: CampaignConfig | None = None) -> None:
@@ -159,13 +114,18 @@ class CampaignStage:
         self._index = TemplateIndex(
             c.lsh_bands, c.lsh_rows, c.template_match, c.bucket_groups, c.signature_cache, c.seed
         )
+        self._groups: OrderedDict[int, FrameGroup] = OrderedDict()
         self._keys: OrderedDict[str, KeyRecord] = OrderedDict()
-        self._groups: OrderedDict[int, Group] = OrderedDict()
+        self._clusters: OrderedDict[int, Cluster] = OrderedDict()
+        self._population = Population(c.pre_existing_seconds, c.new_key_seconds, c.popular_keys)
+        self._topics = TopicBackground()
         self._episodes = EpisodeTracker(
             c.warning_threshold, c.critical_threshold, c.recover_threshold, c.recovery_seconds
         )
         self._max_ts = -math.inf
         self._since_expiry = 0
+        self._grow_hour = -1
+        self._grows = 0
         self._stats = CampaignStats()
 
     # -- input ----------------------------------------------------------------------------
@@ -184,69 +144,67 @@ class CampaignStage:
         self._stats.summaries += 1
         if ts > self._max_ts:
             self._max_ts = ts
+        ordinary = summary.total < c.candidate_total
+        onset = self._population.see(summary, ordinary)
+        if topical(summary.topics):
+            self._topics.add(summary.topics, ts)
+        popular = ordinary and not self._population.is_new(onset, ts)
         key = summary.api_key_id
         record = self._keys.get(key)
-        fresh = record is None
-        if record is None:
-            record = KeyRecord(summary.account_id, summary.first_ts)
-            self._keys[key] = record
-            if len(self._keys) > c.max_keys:
-                self._keys.popitem(last=False)
-                self._stats.keys_expired += 1
-        else:
-            self._keys.move_to_end(key)
-            if summary.account_id is not None:
-                record.account = summary.account_id
-            record.first_ts = min(record.first_ts, summary.first_ts)
-        record.last_ts = max(record.last_ts, ts)
-        record.ip_bits = summary.ip_prefix_bits
-        record.ua_bits = summary.user_agent_bits
-        content = content_evidence(summary.total)
-        # A light key's hourly output mean rests on a handful of requests: smooth it.
-        if fresh:
-            record.content = content
-        else:
-            record.content += (content - record.content) * CONTENT_SMOOTHING
-        record.mark_hour(ts)
-
-        touched: list[Group] = []
-        signatures, founding = summary.frames, True
-        if (
-            not signatures
-            and summary.events <= c.probe_max_events
-            and record.content >= c.member_content
-        ):
-            # A light key (a few dozen prompts a day, none repeated yet) looks its one-off
-            # prompts up in the existing groups: swarm members otherwise joined their
-            # campaign only once two prompts matched, a day later for some (seed 20).
-            # Busy keys without a recurring template are not template-driven: no probes.
-            signatures, founding = summary.probes, False
-        for signature in signatures:
-            if not signature:
-                continue
-            group = self._group_for(signature, ts, founding)
-            if group is None:
-                continue
-            members = group.members
-            members.pop(key, None)  # re-insert: members stay ordered by last summary
-            members[key] = ts
-            if len(members) > c.max_members:
-                del members[next(iter(members))]
-            group.last_ts = max(group.last_ts, ts)
-            if group not in touched:
-                touched.append(group)
-
+        candidate = record is not None or not ordinary
+        frames = self._frames(summary, popular, candidate)
         alerts: list[Alert] = []
-        for group in touched:
-            if ts - group.scored_ts >= c.score_every_seconds:
-                alerts.extend(self._score(group, ts))
+        if candidate:
+            if record is None:
+                record = self._new_record(key, summary)
+            else:
+                self._keys.move_to_end(key)
+            self._update(record, summary, onset, frames)
+            cluster = self._assign(key, record, ts)
+            if cluster is not None:
+                members = cluster.members
+                members.pop(key, None)  # re-insert: members stay ordered by last summary
+                members[key] = ts
+                if len(members) > c.max_members:
+                    self._leave(next(iter(members)), cluster)
+                cluster.last_ts = ts
+                self._clusters.move_to_end(cluster.cid)
+                if ts - cluster.scored_ts >= c.score_every_seconds:
+                    alerts = self._score(cluster, ts)
+                else:
+                    alerts = self._join(key, record, cluster, ts)
         self._since_expiry += 1
         if self._since_expiry >= EXPIRY_EVERY:
             self._expire()
         return alerts
 
-    def _group_for(self, signature: int, ts: float, founding: bool = True) -> Group | None:
+    def _frames(self, summary: KeySummary, popular: bool, candidate: bool) -> tuple[int, ...]:
+        """The frame groups of the key's frames (founded when new); an ordinary, established
+        key marks them as used by ordinary customers (``popular``). A light candidate
+        without recurring frames looks its latest one-off prompts up in the existing
+        groups (never founds one)."""
+        ts = summary.ts
+        mark = 1 << (stable_hash(summary.api_key_id) % GROUP_KEY_BITS)
+        gids: list[int] = []
+        for signature in summary.frames:
+            group = self._group_for(signature, ts, True)
+            if group is None:
+                continue
+            group.last_ts = ts
+            if popular:
+                group.keys |= mark
+            gids.append(group.gid)
+        if candidate and not summary.frames and summary.events <= self.config.probe_max_events:
+            for signature in summary.probes:
+                group = self._group_for(signature, ts, False)
+                if group is not None:
+                    gids.append(group.gid)
+        return tuple(sorted(set(gids)))
+
+    def _group_for(self, signature: int, ts: float, founding: bool) -> FrameGroup | None:
         """The signature's group; a new one unless ``founding`` is False (then None)."""
+        if not signature:
+            return None
         gid = self._index.find(signature, grow=founding)
         if gid is not None:
             group = self._groups.get(gid)
@@ -259,92 +217,172 @@ class CampaignStage:
         if len(self._groups) >= self.config.max_groups:
             self._drop_group(next(iter(self._groups)))
         self._index.add(signature)
-        group = Group(signature, ts)
+        group = FrameGroup(signature, ts)
         self._groups[signature] = group
         return group
 
-    # -- scoring and alerts ---------------------------------------------------------------
+    def _new_record(self, key: str, summary: KeySummary) -> KeyRecord:
+        record = KeyRecord(summary.account_id, summary.first_ts)
+        self._keys[key] = record
+        if len(self._keys) > self.config.max_keys:
+            self._forget(next(iter(self._keys)))
+        return record
 
-    def _score(self, group: Group, now: float) -> list[Alert]:
+    def _update(
+        self, record: KeyRecord, summary: KeySummary, onset: float | None, frames: tuple[int, ...]
+    ) -> None:
+        if summary.account_id is not None:
+            record.account = summary.account_id
+        record.first_ts = min(record.first_ts, summary.first_ts)
+        record.last_ts = max(record.last_ts, summary.ts)
+        record.onset = math.nan if onset is None else onset
+        record.onset_known = math.isfinite(summary.account_created)
+        record.total = summary.total
+        record.families = tuple(getattr(summary, name) for name in FAMILIES)
+        record.topics = summary.topics
+        record.frames = frames
+        record.prompts = summary.prompts
+        record.ip_bits = summary.ip_prefix_bits
+        record.ua_bits = summary.user_agent_bits
+        record.hours = summary.active_hours
+        record.hour = int(summary.ts // 3600.0)
+        record.events = summary.events
+        record.rate = summary.requests_per_hour
+
+    def _score(self, cluster: Cluster, now: float) -> list[Alert]:
         c = self.config
-        group.scored_ts = now
+        cluster.scored_ts = now
         self._stats.groups_scored += 1
         horizon = now - c.member_ttl_seconds
         keys = self._keys
-        stale = []
         members: list[tuple[str, KeyRecord]] = []
-        for key, last in group.members.items():
+        for key, last in list(cluster.members.items()):
             record = keys.get(key)
-            if record is None or last < horizon:
-                stale.append(key)
+            if record is None or last < horizon or record.cluster != cluster.cid:
+                self._leave(key, cluster)
             else:
                 members.append((key, record))
-        for key in stale:
-            del group.members[key]
-        best = EMPTY
-        alerts: list[Alert] = []
-        for ua, part in partition_members(members, c.member_content):
-            result = score_members(
-                part, now, c.member_content, c.member_affinity, c.new_key_seconds, c.sync_seconds
-            )
-            if result.score > best.score:
-                best = result
-            alerts.extend(self._apply(group.gid, ua, part, result, now))
-        group.result = best
-        return alerts
+        records = [r for _, r in members]
+        self._refresh(cluster, records, now)
+        merged = self._merge_similar(cluster, now)
+        if merged is not cluster:  # absorbed into a larger cluster: judged with it
+            return self._score(merged, now)
+        if (
+            len(members) < c.mature_members
+            and now - cluster.grown_ts >= c.grow_every_seconds
+            and self._grow_budget(now)
+        ):
+            self._grow(cluster, now)
+        if len(members) != len(cluster.members):  # others were absorbed into it
+            members = [(k, keys[k]) for k in cluster.members]
+            records = [r for _, r in members]
+            self._refresh(cluster, records, now)
+        core = []
+        for key, record in members:
+            link = self._member_link(key, record, cluster, now)
+            record.link = link.total
+            if self._core(record, link, now):
+                core.append((key, record, link))
+        p = cluster.profile
+        result = score_cluster(
+            core,
+            p.topics.core.bit_count(),
+            len(p.frames),
+            p.pool.bit_count(),
+            shared_prompt_share(records),
+            now,
+            c.new_key_seconds,
+            c.weights,
+        )
+        # A campaign is a campaign for a while, not in one coincidental scoring: it holds
+        # warning for ``sustain_seconds`` before it can reach critical.
+        if result.score >= c.warning_threshold:
+            cluster.held_since = min(cluster.held_since, now)
+            young = now - cluster.held_since < c.sustain_seconds
+            if result.score >= c.critical_threshold and young:
+                result = replace(result, score=min(result.score, c.critical_threshold - 1e-6))
+        else:
+            cluster.held_since = math.inf
+        cluster.result = result
+        return self._apply(cluster, members, result, now)
+
+    def _label(self, cluster: Cluster, result: CampaignScore) -> str:
+        """The cluster's campaign id; clusters sharing core members at warning end up under
+        one id (the smallest), so a campaign seen through several clusters reports as one."""
+        label = campaign_id_of(cluster.cid)
+        if result.score >= self.config.warning_threshold:
+            for key in result.core:
+                record = self._keys[key]
+                if record.label is not None and record.label_score >= self.config.warning_threshold:
+                    label = min(label, record.label)
+        return label
 
     def _apply(
         self,
-        gid: int,
-        ua: int,
-        part: list[tuple[str, KeyRecord]],
-        result: GroupScore,
+        cluster: Cluster,
+        members: list[tuple[str, KeyRecord]],
+        result: CampaignScore,
         now: float,
     ) -> list[Alert]:
-        """Carry one part's score to its members' campaign episodes, all together."""
-        c = self.config
+        """Carry the cluster's score to its members' campaign episodes, all together."""
         core = set(result.core)
-        label = campaign_id_of(gid, ua)
-        part_score = result.score
-        if result.score >= c.warning_threshold:
-            # Label propagation: parts that share core members end up under one id (the
-            # smallest), so a campaign seen through several templates reports as one.
-            core_records = [self._keys[key] for key in result.core]
-            for record in core_records:
-                if record.best_group is not None and record.best_score >= c.warning_threshold:
-                    label = min(label, record.best_group)
-            part_score = fragment_score(result.score, core_records, label, c.critical_threshold)
+        label = self._label(cluster, result)
         alerts: list[Alert] = []
-        for key, record in sorted(part, key=lambda item: item[0]):
-            score = part_score if key in core else 0.0
-            if record.best_group != label:
-                if key not in core:
-                    continue
-                fresh = now - record.best_ts >= STALE_SECONDS
-                if score < record.best_score + SWITCH_MARGIN and not fresh:
-                    # The key keeps its campaign id, but a stronger part it is core in
-                    # still escalates it: severity follows the strongest evidence.
-                    if score > record.best_score and record.best_group is not None:
-                        alert = self._update_episode(
-                            key, record, record.best_group, result, score, now
-                        )
-                        if alert is not None:
-                            alerts.append(alert)
-                    continue
-                record.best_group = label
-            record.best_score = score
-            record.best_ts = now
-            alert = self._update_episode(key, record, label, result, score, now)
+        for key, record in sorted(members, key=lambda item: item[0]):
+            score = 0.0
+            if key in core:
+                score = result.member_score(record.total, self._is_new(record, now), record.link)
+            alert = self._carry(key, record, label, result, score, now)
             if alert is not None:
                 alerts.append(alert)
         return alerts
+
+    def _join(self, key: str, record: KeyRecord, cluster: Cluster, now: float) -> list[Alert]:
+        """A key that joins (or is back in) a cluster already at warning or above is judged
+        with it at once, not at the cluster's next scoring."""
+        result = cluster.result
+        if not isinstance(result, CampaignScore) or result.score < self.config.warning_threshold:
+            return []
+        link = link_to(record, cluster.profile, own_prompts=True)
+        if not self._core(record, link, now):
+            return []
+        if key not in result.core:
+            result = replace(result, core=(*result.core, key))
+        score = result.member_score(record.total, self._is_new(record, now), link.total)
+        alert = self._carry(key, record, self._label(cluster, result), result, score, now)
+        return [] if alert is None else [alert]
+
+    def _carry(
+        self,
+        key: str,
+        record: KeyRecord,
+        label: str,
+        result: CampaignScore,
+        score: float,
+        now: float,
+    ) -> Alert | None:
+        if record.label != label:
+            if score <= 0.0:
+                return None
+            fresh = now - record.label_ts >= STALE_SECONDS
+            weaker = score < record.label_score + SWITCH_MARGIN
+            if record.label is not None and weaker and not fresh:
+                # The key keeps its campaign id, but a stronger cluster it is core in still
+                # escalates it: severity follows the strongest evidence.
+                if score > record.label_score:
+                    return self._update_episode(key, record, record.label, result, score, now)
+                return None
+            record.label = label
+        record.label_score = score
+        record.label_ts = now
+        return self._update_episode(key, record, label, result, score, now)
 
     def _update_episode(
         self,
         key: str,
         record: KeyRecord,
         label: str,
-        result: GroupScore,
+        result: CampaignScore,
         score: float,
         now: float,
     ) -> Alert | None:
@@ -372,32 +410,6 @@ class CampaignStage:
             summary=summarize(severity, score, result.reasons(), label, len(result.core) - 1),
         )
 
-    # -- housekeeping ---------------------------------------------------------------------
-
-    def _drop_group(self, gid: int) -> None:
-        del self._groups[gid]
-        self._index.remove(gid)
-        self._stats.groups_expired += 1
-
-    def _expire(self) -> None:
-        self._since_expiry = 0
-        c = self.config
-        key_horizon = self._max_ts - c.key_ttl_seconds
-        keys = self._keys
-        while keys:
-            key, record = next(iter(keys.items()))
-            if record.last_ts >= key_horizon:
-                break
-            del keys[key]
-            self._stats.keys_expired += 1
-        group_horizon = self._max_ts - c.group_ttl_seconds
-        groups = self._groups
-        while groups:
-            gid, group = next(iter(groups.items()))
-            if group.last_ts >= group_horizon:
-                break
-            self._drop_group(gid)
-
     # -- read-outs ------------------------------------------------------------------------
 
     @property
@@ -405,18 +417,17 @@ class CampaignStage:
         s = self._stats
         s.keys_tracked = len(self._keys)
         s.groups_tracked = len(self._groups)
-        s.campaigns_active = sum(
-            1 for g in self._groups.values() if g.result.score >= self.config.warning_threshold
-        )
+        s.clusters_tracked = len(self._clusters)
+        s.campaigns_active = len(self.campaigns())
         return s
 
     def campaigns(self) -> list[tuple[str, float, tuple[str, ...]]]:
-        """Groups scoring at warning or above: (campaign id, score, core keys), highest first."""
-        found = [
-            (campaign_id_of(g.gid), g.result.score, g.result.core)
-            for g in self._groups.values()
-            if g.result.score >= self.config.warning_threshold
-        ]
+        """Clusters scoring at warning or above: (campaign id, score, core keys), highest first."""
+        found = []
+        for cluster in self._clusters.values():
+            result = cluster.result
+            if isinstance(result, CampaignScore) and result.score >= self.config.warning_threshold:
+                found.append((campaign_id_of(cluster.cid), result.score, result.core))
         found.sort(key=lambda item: (-item[1], item[0]))
         return found
 

@@ -23,10 +23,13 @@ from typing import Any
 
 from detectors.alerts import Episode, EpisodeTracker
 from detectors.attributes import AttributeBits, AttributeIndex
+from detectors.campaign_clusters import Cluster, ClusterProfile, KeyRecord
 from detectors.campaign_config import CampaignConfig
-from detectors.campaign_index import TemplateIndex
-from detectors.campaign_score import GroupScore, KeyRecord
-from detectors.campaigns import CampaignStats, Group
+from detectors.campaign_index import FrameGroup, TemplateIndex
+from detectors.campaign_links import TopicProfile
+from detectors.campaign_membership import CampaignStats
+from detectors.campaign_population import KeyCounts, Population, TopicBackground
+from detectors.campaign_score import CampaignScore, Weights
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
 from detectors.engine import EngineStats
@@ -92,9 +95,16 @@ register(KeySummary)
 # -- the campaign stage and the summary merger ------------------------------------------
 register(CampaignStats)
 register(CampaignConfig)
-register(Group)
+register(Weights)
+register(FrameGroup)
 register(KeyRecord)
-register(GroupScore)
+register(Cluster)
+register(ClusterProfile)
+register(TopicProfile)
+register(CampaignScore)
+register(Population)
+register(KeyCounts)
+register(TopicBackground)
 register(TemplateIndex)
 register(random.Random, to_state=_random_state, from_state=_random_from)
 register(MergeStats)

@@ -58,16 +58,16 @@ def test_summary_accounts_for_every_line(golden_dir: Path) -> None:
 
 
 def test_campaign_settings_reach_the_stage(golden_dir: Path) -> None:
-    (golden_dir / "dw.toml").write_text("[campaign]\nmember_content = 0.45\n")
+    (golden_dir / "dw.toml").write_text("[campaign]\nmember_total = 2.5\n")
     assert (
         replay("input.jsonl.gz", "--out", "out", "--config", "dw.toml", cwd=golden_dir).returncode
         == 0
     )
     summary = orjson.loads((golden_dir / "out" / "summary.json").read_bytes())
-    assert summary["campaign_config"]["member_content"] == 0.45
-    (golden_dir / "bad.toml").write_text("[campaign]\nmember_contnt = 0.45\n")
+    assert summary["campaign_config"]["member_total"] == 2.5
+    (golden_dir / "bad.toml").write_text("[campaign]\nmember_totl = 2.5\n")
     result = replay("input.jsonl.gz", "--out", "out2", "--config", "bad.toml", cwd=golden_dir)
-    assert result.returncode == 2 and b"member_contnt" in result.stderr
+    assert result.returncode == 2 and b"member_totl" in result.stderr
 
 
 def test_same_input_gives_byte_identical_alerts(golden_dir: Path) -> None:

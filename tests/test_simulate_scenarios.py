@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.simulate import SimulationConfig, encode_event, simulate
 from pipeline.simulate import tokens as tk
+from pipeline.simulate.roster import build_roster
 from pipeline.simulate.styles import FRAMEWORK_SYSTEM_HASH, Eval
 
 DAY = 86400.0
@@ -65,11 +66,20 @@ def test_swarm_keys_stay_within_their_daily_quota(campaigns: Loaded) -> None:
     per_key = _by_key(events)
     swarm = [k for k, x in labels.items() if x["scenario"] == "swarm"]
     assert len(swarm) >= 200
+    opened = {spec.api_key_id: spec.created for spec in build_roster(config)}
+    early = 0
     for key in swarm:
-        days = Counter(int((_ts(e) - config.start) // DAY) for e in per_key[key])
-        assert max(days.values()) <= 40
-        assert days[0] >= 20 and days[1] >= 20  # full days; day 2 is half a day
-        assert days[2] <= 20
+        # A key starts (and counts its quota days) when its account opens.
+        start = max(config.start, min(_ts(e) for e in per_key[key]) - 7200.0)
+        days = Counter(int((_ts(e) - start) // DAY) for e in per_key[key])
+        assert max(days.values()) <= 40 + 40 * (start > config.start)
+        created = opened[key]
+        assert created is not None and min(_ts(e) for e in per_key[key]) >= created
+        if created < config.start:  # opened before the log: full days from its start
+            early += 1
+            assert days[0] >= 20 and days[1] >= 20  # full days; day 2 is half a day
+            assert days[2] <= 20
+    assert 0 < early < len(swarm)  # accounts open over the days before and during the log
 
 
 def test_swarm_accounts_are_one_per_key(campaigns: Loaded) -> None:
@@ -224,3 +234,55 @@ def test_token_tables_match_the_trace(name: str, column: str, table: tk.Quantile
     values = tk.derive_quantiles(DATA / f"AzureLLMInferenceTrace_{name}.csv", column)
     assert tk.QuantileTable(values).at(0.5) == table.at(0.5)
     assert [round(table.at(p)) for p in tk.PROBS] == list(values)
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,:;()?!").lower() for w in text.split()} - {""}
+
+
+def test_campaign_members_split_one_curriculum(campaigns: Loaded) -> None:
+    # Members of one campaign share their curriculum's vocabulary, never an item; members
+    # of another campaign ask about other things.
+    _, events, labels = campaigns
+    per_key = _by_key(events)
+    swarms: dict[str, list[str]] = defaultdict(list)
+    for key, label in sorted(labels.items()):
+        if label["scenario"] == "swarm":
+            swarms[label["campaign_id"]].append(key)
+    (a_keys, b_keys) = list(swarms.values())
+    prompts = [e["prompt_text"] for k in a_keys for e in per_key[k]]
+    assert len(prompts) == len(set(prompts))  # no item asked twice, by anyone
+
+    def vocab(key: str) -> set[str]:
+        words: set[str] = set()
+        for e in per_key[key]:
+            words |= {w for w in _words(e["prompt_text"]) if w.isalpha()}
+        return words
+
+    def jaccard(x: set[str], y: set[str]) -> float:
+        return len(x & y) / len(x | y)
+
+    within = statistics.mean(jaccard(vocab(a_keys[i]), vocab(a_keys[i + 1])) for i in range(20))
+    across = statistics.mean(jaccard(vocab(a_keys[i]), vocab(b_keys[i])) for i in range(20))
+    assert within > across + 0.1
+
+
+def test_account_age_is_logged_when_asked() -> None:
+    config = SimulationConfig(
+        seed=5, days=1.0, benign_keys=40, attack_instances=1, scenarios=("swarm",),
+        swarm_keys=(100, 100), account_age=True,
+    )  # fmt: skip
+    events, labels = _load(config)
+    assert all("account_created_at" in e for e in events)
+    created = {e["api_key_id"]: _ts({"ts": e["account_created_at"]}) for e in events}
+    first: dict[str, float] = {}
+    for e in events:
+        first[e["api_key_id"]] = min(first.get(e["api_key_id"], _ts(e)), _ts(e))
+    benign = [created[k] for k, x in labels.items() if x["label"] == "benign" and k in created]
+    swarm = [k for k, x in labels.items() if x["scenario"] == "swarm" and k in created]
+    assert statistics.median(config.start - t for t in benign) > 20 * DAY
+    assert all(config.start - 6 * DAY <= created[k] <= first[k] for k in swarm)
+    assert sum(created[k] > config.start for k in swarm) > len(swarm) // 10
+    # Off by default: gateways rarely log it.
+    plain, _ = _load(SimulationConfig(seed=5, days=0.05, benign_keys=5, attack_instances=0))
+    assert not any("account_created_at" in e for e in plain)

@@ -46,10 +46,9 @@ _OFFSET = math.log(0.6 / 0.4) - _SLOPE * WARNING_EVIDENCE
 def evidence_to_score(total: float) -> float:
     """Score in [0, 1] for a total evidence.
 
-    >>> round(evidence_to_score(WARNING_EVIDENCE), 3)
-    0.6
-    >>> round(evidence_to_score(CRITICAL_EVIDENCE), 3)
-    0.85
+    >>> warning = evidence_to_score(WARNING_EVIDENCE)
+    >>> round(warning, 3), round(evidence_to_score(CRITICAL_EVIDENCE), 3)
+    (0.6, 0.85)
     >>> evidence_to_score(-100.0) < 0.01
     True
     """

@@ -2,7 +2,7 @@
 //! of a template signature (MinHash over its set bits, cut into bands).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyList, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 
 /// `[(band, min_rank, ...), ...]` for a non-zero `signature`; `ranks` holds one
 /// 64-byte permutation table per MinHash function (`rank[bit]`), `rows` per band.
@@ -76,43 +76,4 @@ pub fn best_in_buckets(
         }
     }
     Ok(Some((best, best_sim)))
-}
-
-/// `campaign_score._bit_counts`: per bit position, how many of `values` (non-negative
-/// ints below 2**width) have it set. None where the reference must decide.
-#[pyfunction]
-pub fn bit_counts(values: &Bound<'_, PyList>, width: usize) -> PyResult<Option<Vec<u64>>> {
-    if width == 0 || width > 512 || !width.is_multiple_of(8) {
-        return Ok(None);
-    }
-    let mut counts = vec![0u64; width];
-    let mut bytes = vec![0u8; width / 8];
-    for value in values.iter() {
-        let Ok(int) = value.cast::<PyInt>() else {
-            return Ok(None);
-        };
-        // SAFETY: a live int; CPython writes exactly `bytes.len()` little-endian bytes
-        // or fails (negative or too wide), and the error is cleared.
-        let written = unsafe {
-            pyo3::ffi::_PyLong_AsByteArray(
-                int.as_ptr().cast(),
-                bytes.as_mut_ptr(),
-                bytes.len(),
-                1,
-                0,
-            )
-        };
-        if written != 0 {
-            drop(PyErr::take(values.py()));
-            return Ok(None);
-        }
-        for (i, &byte) in bytes.iter().enumerate() {
-            let mut rest = byte;
-            while rest != 0 {
-                counts[i * 8 + rest.trailing_zeros() as usize] += 1;
-                rest &= rest - 1;
-            }
-        }
-    }
-    Ok(Some(counts))
 }

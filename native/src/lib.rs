@@ -25,7 +25,7 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 17;
+const PROTOCOL: u32 = 18;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -49,7 +49,6 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bits, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::best_in_buckets, m)?)?;
-    m.add_function(wrap_pyfunction!(campaign::bit_counts, m)?)?;
     m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
     m.add_class::<partition::Router>()?;
     m.add_class::<engine::HotPath>()?;

@@ -140,16 +140,8 @@ pub fn ip_prefix_bit<'py>(
         text.rfind('.').map_or("", |at| &text[..at])
     };
     let bit = (crc32fast::hash(prefix.as_bytes()) % IP_PREFIX_BITS) as usize;
-    let mut bytes = [0u8; (IP_PREFIX_BITS / 8) as usize];
-    bytes[bit / 8] = 1 << (bit % 8);
-    // SAFETY: CPython's own little-endian byte-array -> int converter on a local array.
-    let value = unsafe {
-        Bound::from_owned_ptr_or_err(
-            py,
-            pyo3::ffi::_PyLong_FromByteArray(bytes.as_ptr(), bytes.len(), 1, 0),
-        )?
-    };
-    Ok(value)
+    // 1 << bit through the interpreter's public number protocol (no private converters).
+    1u8.into_pyobject(py)?.lshift(bit)
 }
 
 /// The bitmap width this module was compiled with (a test compares it).

@@ -304,9 +304,9 @@ class PipelineMetrics:
 
         >>> from prometheus_client import CollectorRegistry
         >>> from detectors.config import EngineConfig
-        >>> m = PipelineMetrics.for_config(CollectorRegistry(), EngineConfig(max_keys=5))
-        >>> m.population_warmup
-        10
+        >>> config = EngineConfig(max_keys=5, population_warmup=300)
+        >>> PipelineMetrics.for_config(CollectorRegistry(), config).population_warmup
+        300
         """
         return cls(
             registry,

@@ -39,6 +39,8 @@ from pipeline.simulate.emit import Item, KeyContext, Network
 from pipeline.simulate.harvest_prompts import (
     PARAPHRASE_BASES,
     Items,
+    SpaceItems,
+    TaskSpace,
     fixed_templates,
     make_prompts,
 )
@@ -67,9 +69,11 @@ def _extraction(
     templates: Sequence[str] | None = None,
     system: str | None = None,
     output_scale: tuple[float, float] = (2.5, 8.0),
+    items: SpaceItems | None = None,
 ) -> st.Style:
     s, rng = ctx.structure, ctx.rng
-    prompts = make_prompts(s.prompts, rng, "reasoning", Items(rng, curriculum), templates)
+    source = items if items is not None else Items(rng, curriculum)
+    prompts = make_prompts(s.prompts, rng, "reasoning", source, templates)
     return st.Extraction(rng, prompts, s.model == "reasoning", system, output_scale)
 
 
@@ -165,6 +169,9 @@ class Campaign:
     period: float  # hydra: seconds between rounds
     per_round: int  # hydra: requests per key per round
     quota: tuple[int, int]  # swarm: requests per key per day (min, max)
+    #: the curriculum the members split among them (each asks its own items of it)
+    space: TaskSpace
+    size: int = 1  # members (set once the roster has drawn it)
 
 
 def make_campaign(
@@ -188,6 +195,8 @@ def make_campaign(
             net = Network(tuple(rng.sample(pools.residential, rng.randint(5, 30))),
                           net.user_agents)  # fmt: skip
     drip = structure.timing == "drip"
+    # Drawn from the campaign's own generator: the roster's draws stay where they were.
+    space = TaskSpace.draw(random.Random(f"{seed}/campaign/{campaign_id}/space"))
     low = rng.randint(3, 8) if drip else rng.randint(20, 34)
     return Campaign(
         campaign_id=campaign_id,
@@ -200,12 +209,14 @@ def make_campaign(
         period=rng.uniform(3600, 6 * 3600) if drip else rng.uniform(120, 600),
         per_round=rng.randint(1, 3),
         quota=(low, rng.randint(low, 2 * low if drip else 40)),
+        space=space,
     )
 
 
-def _member(ctx: KeyContext, campaign: Campaign) -> tuple[st.Style, Network]:
+def _member(ctx: KeyContext, campaign: Campaign, member: int) -> tuple[st.Style, Network]:
     s = campaign.structure
-    style = _extraction(ctx, False, campaign.templates, campaign.system, (2.0, 5.0))
+    items = SpaceItems(campaign.space, member, campaign.size)
+    style = _extraction(ctx, False, campaign.templates, campaign.system, (2.0, 5.0), items)
     net = campaign.network or infra.network(ctx.rng, ctx.pools, s.infra, "own", s.user_agent)
     return style, net
 
@@ -217,11 +228,19 @@ def _envelope(ctx: KeyContext, campaign: Campaign) -> Iterator[tm.Segment]:
     return segments(shape, rng, ctx.start, ctx.end, 1.0)
 
 
-def hydra_member(ctx: KeyContext, campaign: Campaign) -> Iterator[Item]:
-    """One of 20-80 keys firing in synchronized rounds while the campaign's schedule runs."""
+def _from(segments: Iterator[tm.Segment], start: float) -> Iterator[tm.Segment]:
+    """The schedule's segments from ``start`` on (a key that opens late skips the rest)."""
+    for s, e, rate in segments:
+        if e > start:
+            yield (max(s, start), e, rate)
+
+
+def hydra_member(ctx: KeyContext, campaign: Campaign, member: int = 0) -> Iterator[Item]:
+    """One of 20-80 keys firing in synchronized rounds while the campaign's schedule runs,
+    each asking its own slice of the campaign's curriculum."""
     rng, r = ctx.rng, ctx.rng.random
     schedule = random.Random(campaign.schedule_seed).random
-    style, net = _member(ctx, campaign)
+    style, net = _member(ctx, campaign, member)
     times = tm.rounds_in(
         schedule, r, _envelope(ctx, campaign), campaign.period, rng.uniform(0, 20),
         campaign.per_round, rng.uniform(0.6, 0.95),
@@ -230,11 +249,19 @@ def hydra_member(ctx: KeyContext, campaign: Campaign) -> Iterator[Item]:
     return (emit(t, style(), net) for t in times)
 
 
-def swarm_member(ctx: KeyContext, campaign: Campaign) -> Iterator[Item]:
+def swarm_member(
+    ctx: KeyContext, campaign: Campaign, member: int = 0, opened: float | None = None
+) -> Iterator[Item]:
     """One of 100-250 fresh-account keys with a small daily quota (20-40; drip: 3-16),
-    placed inside the campaign's schedule."""
-    style, net = _member(ctx, campaign)
+    placed inside the campaign's schedule, asking its own slice of the campaign's
+    curriculum; a key starts when its account opens (``opened``), which for many is
+    during the log."""
+    style, net = _member(ctx, campaign, member)
     low, high = campaign.quota
-    times = tm.quota_in(ctx.rng.random, _envelope(ctx, campaign), ctx.start, ctx.end, low, high)
+    start = ctx.start
+    if opened is not None:
+        start = max(start, opened + ctx.rng.uniform(120.0, 7200.0))
+    envelope = _from(_envelope(ctx, campaign), start)
+    times = tm.quota_in(ctx.rng.random, envelope, start, ctx.end, low, high)
     emit = ctx.emitter.emit
     return (emit(t, style(), net) for t in times)

@@ -177,7 +177,14 @@ def framework_app(ctx: KeyContext) -> Iterator[Item]:
     else:
         style = st.Rag(rng, st.FRAMEWORK_SYSTEM_HASH)
     segments = app_segments(ctx, loguniform(rng, 100, 3000), tm.CONSUMER, 1.0, 0.3)
-    return run(ctx, _process(ctx, segments), style, app_network(ctx))
+    net = app_network(ctx)
+    if ctx.structure.sharing == "shared":
+        # Hosted on the framework's own cloud platform: every hosted customer leaves
+        # through its egress, a few addresses of one /24.
+        platform = ctx.pools.datacenter[0]
+        net = Network(tuple(f"{platform}{host}" for host in (11, 12, 13, 14, 15, 16)),
+                      net.user_agents)  # fmt: skip
+    return run(ctx, _process(ctx, segments), style, net)
 
 
 def batch_classifier(ctx: KeyContext) -> Iterator[Item]:

@@ -81,6 +81,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pin", action="append", default=[], metavar="AXIS=VALUE",
         help="fix a structure axis for every abuse instance, e.g. timing=flat (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--account-age", action="store_true",
+        help="every event carries its account's account_created_at",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output directory")
 
 
@@ -101,6 +105,7 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
         scenarios=scenarios,
         split=args.split,
         pins=tuple(parse_pin(text) for text in args.pin),
+        account_age=args.account_age,
     )
 
 

@@ -97,6 +97,11 @@ class SimulationConfig:
         ``(("timing", "flat"),)``; a pin that puts a family outside ``split`` is an error.
         A ``fields`` pin holds for benign keys too (e.g. ``(("fields", "all"),)``: every
         event carries every field, as benchmarks want).
+    account_age
+        Every event carries its account's ``account_created_at`` (off by default: most
+        gateways do not log it). Benign accounts predate the log by weeks to years (a
+        few are new customers); campaign accounts open in cohorts (swarms: over the
+        days before and during the log, each key starting when its account opens).
     """
 
     seed: int = 1
@@ -114,6 +119,7 @@ class SimulationConfig:
     swarm_keys: tuple[int, int] = (100, 250)
     split: str = "all"
     pins: tuple[tuple[str, str], ...] = ()
+    account_age: bool = False
 
     def __post_init__(self) -> None:
         if not self.days > 0:

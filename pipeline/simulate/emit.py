@@ -119,6 +119,7 @@ class Emitter:
         "account_id",
         "api_key_id",
         "bits",
+        "created",
         "error_5xx",
         "error_429",
         "omit",
@@ -139,6 +140,8 @@ class Emitter:
         self.error_429 = error_429
         self.error_5xx = error_5xx
         self.omit: tuple[str, ...] = ()
+        #: ``account_created_at`` written on every event (None: not logged)
+        self.created: str | None = None
 
     def emit(self, t: float, c: Content, net: Network) -> Item:
         """Build one event at time ``t`` from content ``c`` sent from ``net``."""
@@ -195,6 +198,8 @@ class Emitter:
             event["max_tokens"] = max_tokens
         if system is not None:
             event["system_prompt_hash"] = system
+        if self.created is not None:
+            event["account_created_at"] = self.created
         if self.omit:
             for name in self.omit:
                 event.pop(name, None)

@@ -312,17 +312,20 @@ def _mix(index: int, salt: int) -> int:
     return x ^ (x >> 12)
 
 
-def task_item(domain: str, index: int) -> str:
+def task_item(domain: str, index: int, topics: Sequence[str] | None = None) -> str:
     """The ``index``-th item of ``domain``'s task space: same text for the same index.
 
     Items differ for different ``index`` below :data:`SPACE` (each carries its number).
+    ``topics`` narrows the space to a curriculum's own topics (default: the taxonomy).
 
     >>> task_item("math", 7) == task_item("math", 7), task_item("math", 7) != task_item("math", 8)
     (True, True)
+    >>> "in ecology" in task_item("science", 3, ("tides in ecology",))
+    True
     """
     index %= SPACE
     h = _mix(index, len(domain))
-    topic = v.topic(h)
+    topic = v.topic(h) if topics is None else topics[h % len(topics)]
     if domain == "math":
         return (
             f"Exercise {index} on {topic}: solve for x in {h % 9 + 2}x^2 - {h % 31 + 1}x ="

@@ -26,12 +26,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from pipeline.simulate import grammar as g
 from pipeline.simulate import prompts as p
 from pipeline.simulate import vocab as v
 
-__all__ = ["PARAPHRASE_BASES", "Items", "PromptSource", "fixed_templates", "make_prompts"]
+__all__ = [
+    "PARAPHRASE_BASES",
+    "Items",
+    "PromptSource",
+    "SpaceItems",
+    "TaskSpace",
+    "fixed_templates",
+    "make_prompts",
+]
 
 PromptSource = Callable[[], str]
 
@@ -103,6 +112,46 @@ class Items:
         return template.format(t=topic, q=task, l=_level(r, template), a=ask)
 
 
+class TaskSpace(NamedTuple):
+    """One campaign's curriculum: a task kind over its own topics (a few subjects, a
+    subset of subtopics and levels), split among the members."""
+
+    domain: str
+    topics: tuple[str, ...]
+    interleaved: bool
+
+    @classmethod
+    def draw(cls, rng: random.Random) -> TaskSpace:
+        subjects = rng.sample(v.DOMAINS, rng.randint(1, 2))
+        subtopics = rng.sample(v.SUBTOPICS, rng.randint(6, 14))
+        levels = rng.sample(v.LEVELS, rng.randint(1, 3))
+        topics = tuple(f"{t} in {s} ({lvl} level)" for s in subjects for t in subtopics
+                       for lvl in levels)  # fmt: skip
+        return cls(rng.choice(g.DOMAINS), topics, rng.random() < 0.5)
+
+
+class SpaceItems:
+    """A campaign member's disjoint slice of the campaign's :class:`TaskSpace`: items
+    ``member``, ``member + size``, ... (interleaved) or a block of its own. Members share
+    the curriculum's vocabulary, never an item."""
+
+    __slots__ = ("index", "space", "step")
+
+    def __init__(self, space: TaskSpace, member: int, size: int) -> None:
+        self.space = space
+        block = g.SPACE // max(size, 1)  # a block of its own, never reaching the next
+        self.index, self.step = (member, size) if space.interleaved else (member * block, 1)
+
+    def task(self, r: Callable[[], float]) -> str:
+        index = self.index
+        self.index += self.step
+        return g.task_item(self.space.domain, index, self.space.topics)
+
+    def fill(self, r: Callable[[], float], template: str, ask: str = "") -> str:
+        task = self.task(r)
+        return template.format(t=task, q=task, l=_level(r, template), a=ask)
+
+
 def _level(r: Callable[[], float], template: str) -> str:
     return v.LEVELS[int(r() * len(v.LEVELS))] if "{l}" in template else ""
 
@@ -127,7 +176,9 @@ def fixed_templates(rng: random.Random, kind: str, low: int, high: int) -> tuple
 class _Templates:
     __slots__ = ("items", "r", "templates")
 
-    def __init__(self, rng: random.Random, templates: Sequence[str], items: Items) -> None:
+    def __init__(
+        self, rng: random.Random, templates: Sequence[str], items: Items | SpaceItems
+    ) -> None:
         self.r = rng.random
         self.templates = tuple(templates)
         self.items = items
@@ -140,7 +191,7 @@ class _Templates:
 class _Grammar:
     __slots__ = ("asker", "items", "r")
 
-    def __init__(self, rng: random.Random, kind: str, items: Items) -> None:
+    def __init__(self, rng: random.Random, kind: str, items: Items | SpaceItems) -> None:
         self.r = rng.random
         self.items = items
         self.asker = g.short_ask if kind == "short" else g.ask
@@ -153,7 +204,9 @@ class _Grammar:
 class _Paraphrased:
     __slots__ = ("asker", "bases", "items", "r")
 
-    def __init__(self, rng: random.Random, kind: str, bases: Sequence[str], items: Items) -> None:
+    def __init__(
+        self, rng: random.Random, kind: str, bases: Sequence[str], items: Items | SpaceItems
+    ) -> None:
         self.r = rng.random
         self.items = items
         self.bases = tuple(bases)
@@ -170,7 +223,7 @@ def make_prompts(
     style: str,
     rng: random.Random,
     kind: str,
-    items: Items,
+    items: Items | SpaceItems,
     templates: Sequence[str] | None = None,
 ) -> PromptSource:
     """The prompt source of one key.

@@ -9,6 +9,7 @@ position.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -29,7 +30,14 @@ from pipeline.simulate.structure import (
     omitted,
 )
 
-__all__ = ["KeySpec", "allocate", "benign_weights", "build_roster", "open_stream"]
+__all__ = [
+    "KeySpec",
+    "account_created",
+    "allocate",
+    "benign_weights",
+    "build_roster",
+    "open_stream",
+]
 
 Builder = Callable[[KeyContext], Iterator[Item]]
 
@@ -49,6 +57,9 @@ class KeySpec:
     campaign_id: str | None
     build: Builder
     structure: Structure
+    #: when its account was opened (drawn by the roster for campaign members; None:
+    #: drawn per account when events carry ``account_created_at``)
+    created: float | None = None
 
     def label_dict(self) -> dict[str, Any]:
         """The key's line of ``labels.jsonl`` (``structure``: a flat dict of strings)."""
@@ -190,14 +201,60 @@ def _instance(
     campaign = abuse.make_campaign(
         rng, campaign_id, scenario, config.seed, structure, make_pools(config.seed)
     )
+    # Accounts open in a cohort, drawn from the campaign's own generator (the roster's
+    # draws stay where they were): a hydra's within hours, days before the log; a
+    # swarm's over the days before the log and during it.
+    opening = random.Random(f"{config.seed}/campaign/{campaign_id}/accounts")
     if scenario == "hydra":
         size = rng.randint(*config.hydra_keys)
         accounts = [ids.new("acct") for _ in range(min(size, rng.randint(3, 12)))]
-        member = partial(abuse.hydra_member, campaign=campaign)
-        return [spec(member, None, rng.choice(accounts), campaign_id) for _ in range(size)]
+        campaign = replace(campaign, size=size)
+        cohort = config.start - opening.uniform(0.5, 4.0) * 86400.0
+        opened = {a: cohort + opening.uniform(0.0, 6 * 3600.0) for a in accounts}
+        out = []
+        for j in range(size):
+            account = rng.choice(accounts)
+            build = partial(abuse.hydra_member, campaign=campaign, member=j)
+            out.append(replace(spec(build, None, account, campaign_id), created=opened[account]))
+        return out
     size = rng.randint(*config.swarm_keys)
-    member = partial(abuse.swarm_member, campaign=campaign)
-    return [spec(member, None, None, campaign_id) for _ in range(size)]
+    campaign = replace(campaign, size=size)
+    first = config.start - opening.uniform(2.0, 6.0) * 86400.0
+    last = config.end - 4 * 3600.0
+    out = []
+    for j in range(size):
+        created = round(first + opening.random() * (last - first), 3)
+        build = partial(abuse.swarm_member, campaign=campaign, member=j, opened=created)
+        out.append(replace(spec(build, None, None, campaign_id), created=created))
+    return out
+
+
+def account_created(spec: KeySpec, config: SimulationConfig) -> float:
+    """When the key's account was opened: the roster's draw for campaign members, else
+    drawn per account (its keys agree) from a generator of its own. Benign accounts
+    predate the log by 20 days to 4 years, except a few new customers (up to 5 days);
+    single-key harvesters' by 1-90 days; stolen keys and resellers are old customers.
+
+    >>> spec = KeySpec("k", "acct_1", "benign", "chat_app", None, None, iter, None)
+    >>> config = SimulationConfig()
+    >>> config.start - account_created(spec, config) > 86400.0
+    True
+    """
+    if spec.created is not None:
+        return spec.created
+    rng = random.Random(f"{config.seed}/account/{spec.account_id}")
+    if spec.label == "abuse" and spec.scenario not in ("key_takeover", "mixed_reseller"):
+        days = rng.uniform(1.0, 90.0)
+    elif rng.random() < 0.04:
+        days = rng.uniform(0.0, 5.0)
+    else:
+        days = math.exp(rng.uniform(math.log(20.0), math.log(1500.0)))
+    return round(config.start - days * 86400.0, 3)
+
+
+def _format_ts(ts: float) -> str:
+    text = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return text[:-3] + "Z"
 
 
 def open_stream(spec: KeySpec, config: SimulationConfig, pools: Pools) -> Iterator[Item]:
@@ -211,6 +268,8 @@ def open_stream(spec: KeySpec, config: SimulationConfig, pools: Pools) -> Iterat
         rng.uniform(0.0005, 0.004),
     )
     emitter.omit = omitted(spec.structure.fields)
+    if config.account_age:
+        emitter.created = _format_ts(account_created(spec, config))
     context = KeyContext(
         spec.api_key_id, spec.account_id, config.start, config.end, rng, emitter,
         spec.structure, pools,

@@ -25,16 +25,17 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CACHE = Path(os.environ.get("DISTILLWATCH_KAFKA_CACHE", REPO / ".cache" / "kafka"))
 
-# A small dataset that still raises alerts: ~82k events, a population of 40 benign keys
-# (the engine measures keys against the keys around them), a few malformed lines, per-key
-# and campaign alerts (hydra, swarm) spread over 14 hours of event time, so a kill can
-# land between two of them. The structure pins keep the attackers of one kind (flat,
-# templated, with every field), so the test is about parity, not detection quality.
+# A small dataset that still raises alerts: a population of 40 benign keys (the engine
+# measures keys against the keys around them), a few malformed lines, per-key and
+# campaign alerts (hydra, swarm) spread over 14 hours of event time, so a kill can land
+# between two of them. The structure pins keep the attackers of one kind (flat,
+# templated, with every field and account age), so the test is about parity, not
+# detection quality.
 SIM_ARGS = [
     "--seed", "5", "--days", "0.6", "--benign-keys", "40", "--attack-instances", "1",
     "--scenarios", "low_and_slow,hydra,swarm", "--malformed-rate", "0.001",
     "--pin", "timing=flat", "--pin", "sharing=shared", "--pin", "fields=all",
-    "--pin", "prompts=templates",
+    "--pin", "prompts=templates", "--account-age",
 ]  # fmt: skip
 ENGINE_TOML = "[engine]\npopulation_warmup = 10\nkey_warmup_seconds = 600\n"
 ENGINE_OVERRIDES = {"population_warmup": 10, "key_warmup_seconds": 600}

@@ -1,249 +1,215 @@
-"""Campaign stage: hand-built summaries (swarm vs. benign crowds), bounds, persistence, wiring."""
+"""Campaign stage: a swarm linked by what it collects vs. the crowds that look like one;
+escalation of joiners, cohorts, bounds, persistence, wiring to the per-key engines."""
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Iterator
 
 from detectors.alerts import Alert
 from detectors.campaign_config import CampaignConfig
 from detectors.campaigns import CampaignStage
 from detectors.config import EngineConfig
 from detectors.events import Event
-from detectors.evidence.families import ramp
-from detectors.fingerprints import fingerprint
 from detectors.sharded import ShardedEngine
 from detectors.summaries import KeySummary
+from tests.unit.campaign_traffic import (
+    HOUR,
+    START,
+    benchmark_labs,
+    framework_crowd,
+    library_users,
+    merged,
+    population,
+    summary,
+    swarm,
+)
 
-START = 1_791_158_400.0
-HOUR = 3600.0
-TOPICS = [f"topic{i} subject{i * 7 % 13}" for i in range(200)]
+TOPICS = [f"subject{i} lemma{i * 7 % 13} corollary{i % 5}" for i in range(400)]
 SWARM_TEMPLATE = "Explain {t} in detail. Think step by step and show your complete reasoning first."
-BENCH_TEMPLATE = "The following is a multiple choice question about {t}. Answer with one letter."
-UA_SCRIPT = 1 << 41
-
-
-def signature(template: str, rng: random.Random) -> int:
-    return fingerprint(template.format(t=rng.choice(TOPICS))).signature
-
-
-def bits_from(rng: random.Random, pool: list[int], count: int) -> int:
-    value = 0
-    for bit in rng.sample(pool, count):
-        value |= 1 << bit
-    return value
-
-
-def summary(
-    key: str,
-    account: str,
-    ts: float,
-    templates: tuple[int, ...],
-    ip_bits: int,
-    ua_bits: int,
-    reasoning: float,
-    output_mean: float,
-    harvest: float,
-    first_ts: float = START,
-) -> KeySummary:
-    # The key's own evidence as the old content rule read it (reasoning asks, long
-    # outputs, harvesting), on the scale content_evidence reads back.
-    content = (
-        0.3 * ramp(reasoning, 0.2, 0.6) + 0.5 * ramp(output_mean, 300.0, 1200.0)
-        + 0.2 * min(max(harvest, 0.0), 1.0)
-    )  # fmt: skip
-    return KeySummary(
-        key, account, ts, first_ts, events=20.0, requests_per_hour=1.5, frames=templates,
-        ip_prefix_bits=ip_bits, user_agent_bits=ua_bits, total=2.0 + 4.0 * content,
-        harvest=harvest, timing=0.2,
-    )  # fmt: skip
-
-
-def swarm(rng: random.Random, keys: int, hours: int, prefix: str = "swarm") -> Iterator[KeySummary]:
-    """Fresh accounts, one template, a shared pool of 6 proxy prefixes, one script UA, hourly."""
-    pool = rng.sample(range(64), 6)
-    for hour in range(hours):
-        for i in range(keys):
-            ts = START + hour * HOUR + 60.0 * i / keys
-            yield summary(
-                f"{prefix}-{i:03d}", f"{prefix}-acct-{i}", ts, (signature(SWARM_TEMPLATE, rng),),
-                bits_from(rng, pool, 4), UA_SCRIPT, 0.9, 1800.0, 0.9,
-            )  # fmt: skip
-
-
-def benchmark_crowd(rng: random.Random, keys: int, hours: int) -> Iterator[KeySummary]:
-    """Unrelated customers on one public benchmark with CoT and long answers: own cloud
-    prefixes, common SDK user agents, old keys, bursty jobs (not every hour)."""
-    own = [bits_from(rng, list(range(64)), rng.randint(1, 2)) for _ in range(keys)]
-    uas = [1 << rng.choice((3, 9, 17)) for _ in range(keys)]
-    for hour in range(hours):
-        for i in range(keys):
-            if rng.random() < 0.5:
-                continue
-            yield summary(
-                f"bench-{i:03d}", f"bench-acct-{i}", START + hour * HOUR + 30.0 * i,
-                (signature(BENCH_TEMPLATE, rng),), own[i], uas[i], 0.95, 1500.0, 0.8,
-                first_ts=START - 90 * 86400.0,
-            )  # fmt: skip
-
-
-def framework_crowd(rng: random.Random, keys: int, hours: int) -> Iterator[KeySummary]:
-    """Apps on one framework: shared template and UA, even a shared egress, but chat content."""
-    pool = rng.sample(range(64), 4)
-    for hour in range(hours):
-        for i in range(keys):
-            yield summary(
-                f"fw-{i:03d}", f"fw-acct-{i}", START + hour * HOUR + 30.0 * i,
-                (signature(BENCH_TEMPLATE, rng),), bits_from(rng, pool, 2), 1 << 5,
-                0.0, 150.0, 0.0,
-            )  # fmt: skip
-
-
-def merged(*streams: Iterator[KeySummary]) -> list[KeySummary]:
-    return sorted((s for stream in streams for s in stream), key=lambda s: (s.ts, s.api_key_id))
 
 
 def run(stage: CampaignStage, summaries: list[KeySummary]) -> list[Alert]:
     return stage.process_many(summaries)
 
 
-def test_swarm_forms_one_campaign_and_escalates_every_member() -> None:
-    alerts = run(CampaignStage(), merged(swarm(random.Random(1), 40, 6)))
-    critical = {a.api_key_id for a in alerts if a.severity == "critical"}
-    assert critical == {f"swarm-{i:03d}" for i in range(40)}
-    assert {a.detector for a in alerts} == {"campaign"}
-    assert len({a.campaign_id for a in alerts}) == 1
-    first = next(a for a in alerts if a.severity == "critical")
-    assert len(first.related_keys) == 39 and first.api_key_id not in first.related_keys
-    features = [r.feature for r in first.reasons]
-    assert {"shared_ip_prefixes", "synchronized_activity", "accounts"} <= set(features)
-    # Members escalate together: every member's critical alert has the same event time.
-    assert len({a.ts for a in alerts if a.severity == "critical"}) == 1
+def critical(alerts: list[Alert]) -> set[str]:
+    return {a.api_key_id for a in alerts if a.severity == "critical"}
 
 
-def test_light_members_without_recurring_templates_join_by_probes() -> None:
-    # Swarm keys too light to have repeated a template yet send one-off prompt
-    # signatures instead: they join the campaign the heavier members founded.
-    rng = random.Random(5)
-    summaries = merged(swarm(random.Random(1), 40, 6))
-    light_keys = {f"swarm-{i:03d}" for i in range(30, 40)}
-    summaries = [
-        s._replace(frames=(), probes=(signature(SWARM_TEMPLATE, rng),))
-        if s.api_key_id in light_keys
-        else s
-        for s in summaries
-    ]
-    alerts = run(CampaignStage(), summaries)
-    critical = {a.api_key_id for a in alerts if a.severity == "critical"}
-    assert light_keys <= critical
-    # The same keys busy (500 requests a day) without a recurring template are not
-    # template-driven: their one-off prompts are not looked up.
-    busy = [s._replace(events=500.0) if s.api_key_id in light_keys else s for s in summaries]
-    alerted = {a.api_key_id for a in run(CampaignStage(), busy)}
-    assert not alerted & light_keys
-    assert len({a.campaign_id for a in alerts}) == 1
-
-
-def test_probes_never_found_a_group_nor_bring_in_chat_content() -> None:
-    rng = random.Random(7)
-    only_probes = [s._replace(frames=(), probes=s.frames) for s in swarm(rng, 30, 6)]
+def test_a_swarm_sharing_only_its_curriculum_is_one_campaign_at_critical() -> None:
+    # Own addresses, the browser everyone uses, per-key rewording: only the curriculum's
+    # vocabulary and the cohort of new accounts tie them.
+    rng = random.Random(1)
     stage = CampaignStage()
-    assert run(stage, only_probes) == []
-    assert stage.stats.groups_tracked == 0
-    # Chat-like keys (no extraction content) on the swarm's template and proxies: their
-    # probes are not even looked up.
-    chat = [
-        s._replace(
-            api_key_id=f"chat-{s.api_key_id}",
-            account_id=f"chat-{s.account_id}",
-            frames=(),
-            probes=s.frames,
-            total=0.5,
-            harvest=0.0,
-        )
-        for s in swarm(random.Random(8), 10, 6)
-    ]
-    alerts = run(CampaignStage(), merged(swarm(random.Random(1), 30, 6), iter(chat)))
-    assert not {a.api_key_id for a in alerts} & {s.api_key_id for s in chat}
+    alerts = run(stage, merged(population(rng, 300, 30), swarm(rng, 60, 30)))
+    members = {f"swarm-{i:03d}" for i in range(60)}
+    assert critical(alerts) == members
+    assert {a.detector for a in alerts} == {"campaign"}
+    # Fragments found before they could see each other end up as one campaign.
+    (campaign,) = stage.campaigns()
+    assert set(campaign[2]) == members
+    first = next(a for a in alerts if a.severity == "critical")
+    features = [r.feature for r in first.reasons]
+    assert {"accounts_collecting_alike", "shared_topics", "new_keys_share"} <= set(features)
+    assert "shared_ip_prefixes" not in features  # nothing shared there: and not needed
 
 
-def test_public_benchmark_and_framework_crowds_are_not_campaigns() -> None:
+def test_without_the_curriculum_the_same_keys_are_no_campaign() -> None:
+    # The same keys, each on its own vocabulary: new, extraction-like, and unrelated.
+    rng = random.Random(1)
+    keys = [swarm(rng, 1, 30, prefix=f"solo{i}") for i in range(40)]
+    alerts = run(CampaignStage(), merged(population(rng, 300, 30), *keys))
+    assert alerts == []
+
+
+def test_a_key_joining_a_critical_campaign_is_critical_after_few_requests() -> None:
     rng = random.Random(2)
-    summaries = merged(benchmark_crowd(rng, 60, 12), framework_crowd(rng, 60, 12))
+    vocabulary = rng.sample(range(256), 40)
+    stage = CampaignStage()
+    run(stage, merged(population(rng, 300, 30), swarm(rng, 60, 30, vocabulary=vocabulary)))
+    assert stage.campaigns() and stage.campaigns()[0][1] >= 0.85
+    # A new account of the same campaign, its first summaries: its own evidence is weak
+    # (a few requests), its topics are the curriculum's.
+    late = list(swarm(rng, 1, 40, prefix="late", opened_hours=0.0, vocabulary=vocabulary))
+    late = [s._replace(api_key_id="late-key", first_ts=START + 31 * HOUR,
+                       ts=START + 31 * HOUR + 900.0 * j) for j, s in enumerate(late)]  # fmt: skip
+    alerts = []
+    for s in late:
+        alerts.extend(stage.process(s))
+        if critical(alerts):
+            break
+    assert critical(alerts) == {"late-key"}
+    assert s.events <= 10  # requests of its own when it went critical
+
+
+def test_popular_products_and_public_benchmarks_are_not_campaigns() -> None:
+    rng = random.Random(3)
+    summaries = merged(
+        population(rng, 300, 30),
+        framework_crowd(rng, 60, 30),
+        benchmark_labs(rng, 30, 30),
+        library_users(rng, 40, 30),
+    )
     stage = CampaignStage()
     assert run(stage, summaries) == []
     assert stage.campaigns() == []
 
 
-def test_swarm_hidden_in_a_benign_crowd_pulls_in_no_benign_key() -> None:
-    rng = random.Random(3)
-    summaries = merged(swarm(rng, 30, 6), benchmark_crowd(rng, 60, 6), framework_crowd(rng, 40, 6))
-    alerts = run(CampaignStage(), summaries)
-    alerted = {a.api_key_id for a in alerts}
-    assert alerted == {f"swarm-{i:03d}" for i in range(30)}
+def test_a_swarm_hidden_among_look_alikes_pulls_in_no_benign_key() -> None:
+    rng = random.Random(4)
+    summaries = merged(
+        population(rng, 300, 30),
+        swarm(rng, 60, 30),
+        framework_crowd(rng, 60, 30),
+        benchmark_labs(rng, 30, 30),
+        library_users(rng, 40, 30),
+    )
+    alerted = {a.api_key_id for a in run(CampaignStage(), summaries)}
+    assert alerted == {f"swarm-{i:03d}" for i in range(60)}
 
 
-def test_single_account_is_not_a_campaign() -> None:
-    one_owner = [s._replace(account_id="acct-1") for s in swarm(random.Random(4), 20, 4)]
-    assert run(CampaignStage(), one_owner) == []
+def test_established_keys_sharing_the_vocabulary_are_lifted_not_escalated() -> None:
+    # A tutoring app asks about the curriculum's subjects: its own evidence is moderate,
+    # its account old. The crowd lifts it a little, never to critical.
+    rng = random.Random(5)
+    vocabulary = rng.sample(range(256), 40)
+    tutors: list[KeySummary] = []
+    for i in range(5):
+        topics = sum(1 << b for b in rng.sample(vocabulary, 30))
+        tutors.extend(
+            summary(f"tutor-{i}", f"tutor-acct-{i}", START + h * HOUR + 7.0 * i,
+                    START - 300 * 86400.0, events=900.0, topics=topics, total=2.5, harvest=2.5,
+                    elicitation=1.0, user_agent_bits=1 << 3, active_hours=0xFF00)
+            for h in range(30)
+        )  # fmt: skip
+    alerts = run(
+        CampaignStage(),
+        merged(population(rng, 300, 30), swarm(rng, 60, 30, vocabulary=vocabulary), iter(tutors)),
+    )
+    assert not critical(alerts) & {f"tutor-{i}" for i in range(5)}
+    assert critical(alerts) >= {f"swarm-{i:03d}" for i in range(60)}
 
 
-def test_idle_keys_and_groups_expire_in_event_time() -> None:
+def test_keys_of_the_first_hours_are_established_unless_their_account_says_otherwise() -> None:
+    stage = CampaignStage()
+    population = stage._population
+    log_start = summary("first", "a", START + 60.0, START)  # the stage's first input
+    assert population.see(log_start, ordinary=True) is None
+    early = summary("early", "b", START + 2 * HOUR, START + HOUR)
+    # Seen in the log's first hours: a customer already, of unknown age.
+    assert population.see(early, ordinary=True) is None
+    opened = early._replace(account_created=START + 0.5 * HOUR)
+    assert population.see(opened, ordinary=True) == START + 0.5 * HOUR  # the data says
+    later = early._replace(first_ts=START + 10 * HOUR, ts=START + 11 * HOUR)
+    assert population.see(later, ordinary=True) == START + 10 * HOUR  # assumed: first seen
+    assert population.is_new(START + 10 * HOUR, START + 11 * HOUR)
+    assert not population.is_new(START - 30 * 86400.0, START + 11 * HOUR)
+
+
+def test_a_cohort_without_text_or_addresses_is_tied_by_its_opening_and_its_hours() -> None:
+    # Metadata only: accounts opened within an hour, active in the same few hours.
+    rng = random.Random(7)
+    cohort: list[KeySummary] = []
+    for i in range(30):
+        created = START - 86400.0 + rng.uniform(0, 3600)
+        cohort.extend(
+            summary(f"bare-{i:02d}", f"bare-acct-{i}", START + h * HOUR + 11.0 * i, START,
+                    account_created=created, events=20.0, active_hours=0b111 << (h % 24) >> 2,
+                    total=3.5, harvest=3.0)
+            for h in range(6, 30)
+        )  # fmt: skip
+    stage = CampaignStage()
+    alerts = run(stage, merged(population(rng, 200, 30), iter(cohort)))
+    assert alerts == [] or {a.api_key_id for a in alerts} <= {f"bare-{i:02d}" for i in range(30)}
+    clusters = {stage._keys[f"bare-{i:02d}"].cluster for i in range(30)}
+    assert len(clusters) == 1 and 0 not in clusters
+
+
+def test_idle_keys_and_clusters_expire_in_event_time() -> None:
     config = CampaignConfig(key_ttl_seconds=2 * HOUR, group_ttl_seconds=2 * HOUR)
     stage = CampaignStage(config)
-    run(stage, merged(swarm(random.Random(5), 20, 2)))
-    assert stage.stats.keys_tracked == 20
-    later = START + 10 * HOUR
-    # Enough unrelated traffic later on to trigger the periodic expiry sweep.
-    filler = [
-        summary(
-            f"late-{i}",
-            f"late-acct-{i}",
-            later + i,
-            (fingerprint(f"w{i} x{i} y{i}").signature,),
-            1,
-            1,
-            0.0,
-            10.0,
-            0.0,
-        )
+    rng = random.Random(8)
+    run(stage, merged(population(rng, 50, 30), swarm(rng, 20, 30)))
+    tracked = [k for k in stage._keys if k.startswith("swarm-")]
+    assert len(tracked) >= 15
+    later = [
+        summary(f"late-{i}", f"late-acct-{i}", START + 80 * HOUR + i, START + 80 * HOUR,
+                frames=(rng.getrandbits(64),), total=3.0)
         for i in range(1100)
-    ]
-    run(stage, filler)
-    stats = stage.stats
+    ]  # fmt: skip
+    run(stage, later)
     assert not any(key.startswith("swarm-") for key in stage._keys)
-    assert stats.keys_expired >= 20 and stats.groups_expired >= 1
+    assert not any(
+        k.startswith("swarm-") for cluster in stage._clusters.values() for k in cluster.members
+    )
+    stats = stage.stats
+    assert stats.keys_expired >= len(tracked)
 
 
 def test_caps_hold() -> None:
-    config = CampaignConfig(max_keys=50, max_groups=30, max_members=10)
+    config = CampaignConfig(max_keys=50, max_groups=30, max_members=10, max_clusters=20)
     stage = CampaignStage(config)
-    rng = random.Random(6)
+    rng = random.Random(9)
     many = [
-        summary(
-            f"k{i}",
-            f"a{i}",
-            START + i,
-            (rng.getrandbits(64), signature(SWARM_TEMPLATE, rng)),
-            rng.getrandbits(64),
-            1,
-            0.5,
-            900.0,
-            0.5,
-        )
+        summary(f"k{i}", f"a{i}", START + i, START - 86400.0, frames=(rng.getrandbits(64),),
+                topics=rng.getrandbits(256) & rng.getrandbits(256) & rng.getrandbits(256),
+                ip_prefix_bits=rng.getrandbits(256) & rng.getrandbits(256) >> 200,
+                total=3.0)
         for i in range(600)
-    ]
+    ]  # fmt: skip
     run(stage, many)
     assert stage.stats.keys_tracked <= 50
     assert stage.stats.groups_tracked <= 30
-    assert all(len(g.members) <= 10 for g in stage._groups.values())
+    assert stage.stats.clusters_tracked <= 20
+    assert all(len(c.members) <= 10 for c in stage._clusters.values())
 
 
 def test_snapshot_restore_continues_identically() -> None:
-    rng = random.Random(7)
-    summaries = merged(swarm(rng, 25, 8), benchmark_crowd(rng, 20, 8))
+    rng = random.Random(10)
+    summaries = merged(population(rng, 100, 24), swarm(rng, 40, 24))
     whole = [a.to_json() for a in run(CampaignStage(), summaries)]
-    cut = len(summaries) // 3
+    cut = len(summaries) // 2
     first = CampaignStage()
     head = [a.to_json() for a in run(first, summaries[:cut])]
     restored = CampaignStage.restore(first.snapshot())
@@ -252,22 +218,23 @@ def test_snapshot_restore_continues_identically() -> None:
 
 
 def test_same_input_gives_same_alert_ids() -> None:
-    summaries = merged(swarm(random.Random(8), 30, 5))
+    summaries = merged(population(random.Random(11), 100, 30), swarm(random.Random(12), 40, 30))
     one = [a.to_json() for a in run(CampaignStage(), summaries)]
     two = [a.to_json() for a in run(CampaignStage(), summaries)]
     assert one and one == two
 
 
 def swarm_events(keys: int, hours: float) -> list[Event]:
-    """Raw events of a small swarm: a request per key every 10 minutes through 5 proxies."""
+    """Raw events of a small swarm: new accounts, one curriculum split among them (each
+    item asked once), long worked answers, each key on its own address."""
     rng = random.Random(9)
-    proxies = [f"185.{rng.randrange(256)}.{rng.randrange(256)}" for _ in range(5)]
     events = []
     for i in range(keys):
         ts = START + rng.uniform(0, 60)
         n = 0
         while ts < START + hours * HOUR:
             n += 1
+            topic = TOPICS[(i * 37 + n * 11) % len(TOPICS)]
             events.append(
                 Event(
                     ts,
@@ -278,9 +245,10 @@ def swarm_events(keys: int, hours: float) -> list[Event]:
                     account_id=f"acct-{i}",
                     model="large",
                     max_tokens=8192,
-                    client_ip=f"{rng.choice(proxies)}.{rng.randint(1, 250)}",
-                    user_agent="python-httpx/0.27.2",
-                    prompt_text=SWARM_TEMPLATE.format(t=rng.choice(TOPICS)),
+                    client_ip=f"{73 + i}.{rng.randrange(256)}.{rng.randrange(256)}.{i + 1}",
+                    user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+                    prompt_text=SWARM_TEMPLATE.format(t=f"{topic} item {i * 1000 + n}"),
+                    account_created=START - 3600.0,
                 )
             )
             ts += 600.0 + rng.uniform(-30, 30)
@@ -288,13 +256,29 @@ def swarm_events(keys: int, hours: float) -> list[Event]:
     return events
 
 
+#: The per-key engines of a dozen keys have no population to learn scales from: their
+#: own evidence stays near 0. The wiring tests lower the stage's thresholds so that
+#: what flows from the engines to the stage decides, not the scores' calibration.
+WIRING = CampaignConfig(
+    candidate_total=0.1, member_total=0.1, warning_threshold=0.3, critical_threshold=0.4,
+    recover_threshold=0.1,
+)  # fmt: skip
+
+
 def test_sharded_engine_feeds_the_campaign_stage() -> None:
     events = swarm_events(12, 8)
-    sharded = ShardedEngine(EngineConfig(partitions=4))
+    sharded = ShardedEngine(EngineConfig(partitions=4), WIRING)
     alerts = [a for e in events for a in sharded.process(e).alerts]
-    campaign = {
-        a.api_key_id for a in alerts if a.detector == "campaign" and a.severity == "critical"
-    }
-    assert campaign == {f"sw-{i:02d}" for i in range(12)}
+    alerts.extend(sharded.finish())
+    campaign = {a.api_key_id for a in alerts if a.detector == "campaign"}
+    assert campaign and campaign <= {f"sw-{i:02d}" for i in range(12)}
     plain = ShardedEngine(EngineConfig(partitions=4), campaigns=False)
     assert not any(a.detector == "campaign" for e in events for a in plain.process(e).alerts)
+
+
+def test_account_age_unknown_is_nan_in_records() -> None:
+    rng = random.Random(13)
+    stage = CampaignStage()
+    run(stage, merged(population(rng, 50, 12), swarm(rng, 5, 12)))
+    record = stage._keys["swarm-000"]
+    assert not math.isnan(record.onset) and not record.onset_known

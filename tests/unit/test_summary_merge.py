@@ -12,7 +12,7 @@ from detectors.events import Event
 from detectors.sharded import ShardedEngine
 from detectors.summaries import KeySummary
 from detectors.summary_merge import SummaryMerger
-from tests.unit.test_campaigns import swarm_events
+from tests.unit.test_campaigns import WIRING, swarm_events
 
 
 def summary(key: str, ts: float) -> KeySummary:
@@ -162,7 +162,7 @@ def test_sharded_campaign_alerts_do_not_depend_on_the_file_interleaving() -> Non
     config = EngineConfig(partitions=4)
 
     def campaign_alerts(ordered: list[Event]) -> list[bytes]:
-        sharded = ShardedEngine(config)
+        sharded = ShardedEngine(config, WIRING)
         alerts = [a for e in ordered for a in sharded.process(e).alerts]
         alerts.extend(sharded.finish())
         return sorted(a.to_json() for a in alerts if a.detector == "campaign")
@@ -170,7 +170,7 @@ def test_sharded_campaign_alerts_do_not_depend_on_the_file_interleaving() -> Non
     baseline = campaign_alerts(events)
     assert baseline, "the swarm must raise campaign alerts, or the comparison proves nothing"
     # Interleave partitions differently while keeping each partition's own order.
-    sharded = ShardedEngine(config)
+    sharded = ShardedEngine(config, WIRING)
     by_partition: dict[int, list[Event]] = {}
     for e in events:
         by_partition.setdefault(sharded.partition_of(e.api_key_id), []).append(e)

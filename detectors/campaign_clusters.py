@@ -1,0 +1,412 @@
+"""Groups of keys that collect alike: records of candidate keys, clusters, their profiles.
+
+Only *candidate* keys get a record: keys whose own evidence leans to extraction
+(:attr:`CampaignConfig.candidate_total`), or that had one already. Everyone else
+only feeds the population statistics (:mod:`detectors.campaign_population`) and
+the frame index, so the stage's memory grows with the suspicious keys, not with
+the customer base.
+
+A :class:`Cluster` is a set of candidate keys tied together; its
+:class:`ClusterProfile` (refreshed when the cluster is scored) says what its
+members share: core topics, frames, a prefix pool, a user agent, their evidence
+families, the prompts they sent. A key is compared with profiles
+(:func:`link_to`) and files itself under the one it is most tied to, or founds a
+cluster of its own; a cluster's id is a hash of its founding key and time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import statistics
+from array import array
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from detectors.alerts import Episode
+from detectors.campaign_links import (
+    EMPTY_TOPICS,
+    ESTABLISHED_CORE,
+    FAMILIES,
+    TOPIC_DENSE,
+    Link,
+    TopicProfile,
+    frame_link,
+    infra_link,
+    onset_link,
+    profile_link,
+    rhythm_link,
+    same_prompts,
+    topic_link,
+)
+from detectors.campaign_population import TOPIC_BITS, Population, TopicBackground
+from detectors.summaries import IP_PREFIX_BITS
+
+__all__ = [
+    "Cluster",
+    "ClusterProfile",
+    "KeyRecord",
+    "bit_counts",
+    "build_profile",
+    "cluster_id",
+    "cluster_tie",
+    "link_to",
+    "topic_bits",
+    "topic_profile",
+    "topical",
+]
+
+HOUR = 3600.0
+#: A topic bit is core when at least this share of the members hold it ...
+CORE_SHARE = 0.3
+#: ... and at least this many times the population's share.
+CORE_LIFT = 2.0
+#: A frame or a user agent is the group's when this share of the members use it.
+SHARED_SHARE = 0.3
+#: Most prompt hashes a profile keeps to recognise the same prompts sent again.
+PROFILE_PROMPTS = 512
+#: Prior weight (in keys) of an even density when the population is still small.
+PRIOR_KEYS = 5.0
+
+
+class KeyRecord:
+    """What the stage remembers about one candidate key (no text; a few ints and floats).
+
+    ``onset`` is NaN when the key's age is unknown (an established customer).
+    ``families`` are its evidence families in :data:`~detectors.campaign_links.FAMILIES`
+    order; ``frames`` the ids of its frame groups; ``hours`` its 24-hour activity mask
+    with bit 0 the hour ``hour``.
+    """
+
+    __slots__ = (
+        "account",
+        "cluster",
+        "episode",
+        "events",
+        "families",
+        "first_ts",
+        "frames",
+        "hour",
+        "hours",
+        "ip_bits",
+        "label",
+        "label_score",
+        "label_ts",
+        "last_ts",
+        "link",
+        "onset",
+        "onset_known",
+        "prompts",
+        "rate",
+        "scan_ts",
+        "topics",
+        "total",
+        "ua_bits",
+    )
+
+    def __init__(self, account: str | None, first_ts: float) -> None:
+        self.account = account
+        self.first_ts = first_ts
+        self.last_ts = first_ts
+        self.onset = math.nan
+        self.onset_known = False  # from account_created, not assumed from a first sighting
+        self.total = 0.0
+        self.families: tuple[float, ...] = (0.0,) * len(FAMILIES)
+        self.topics = 0
+        self.frames: tuple[int, ...] = ()
+        self.prompts: tuple[int, ...] = ()
+        self.ip_bits = 0
+        self.ua_bits = 0
+        self.hours = 0
+        self.hour = int(first_ts // HOUR)
+        self.events = 0.0
+        self.rate = 0.0  # requests an hour over its age (at most a day)
+        self.cluster = 0  # 0: in none
+        self.link = 0.0
+        self.scan_ts = -math.inf
+        self.label: str | None = None  # the campaign id it is alerted under
+        self.label_score = 0.0
+        self.label_ts = -math.inf
+        self.episode: Episode | None = None
+
+    def hours_at(self, hour: int) -> int:
+        """The activity mask aligned so that bit 0 is ``hour``."""
+        shift = hour - self.hour
+        if shift >= 24:
+            return 0
+        if shift >= 0:
+            return (self.hours << shift) & 0xFFFFFF
+        return self.hours >> -shift
+
+    def benign_signs(self) -> bool:
+        """Conversations or repetition in its own evidence: a product's user, not a harvester."""
+        _, _, coverage, structure, _ = self.families
+        return coverage < -0.5 or structure < -0.5
+
+
+def cluster_id(key: str, ts: float) -> int:
+    """A cluster's id: a 63-bit hash of its founding key and time (stable, no text).
+
+    >>> cluster_id("k", 1.0) == cluster_id("k", 1.0), cluster_id("k", 1.0) > 0
+    (True, True)
+    """
+    digest = hashlib.blake2b(f"{key}/{ts!r}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1 or 1
+
+
+class ClusterProfile(NamedTuple):
+    """What a cluster's members share (see :func:`build_profile`)."""
+
+    topics: TopicProfile
+    frames: dict[int, float]
+    pool: int
+    pool_weights: dict[int, float]
+    user_agent: int
+    ua_weight: float
+    #: sorted: a set would come back from a snapshot in another order
+    prompts: tuple[int, ...]
+    families: tuple[float, ...]
+    members: int
+    #: median onset of the members that are new (NaN: none is)
+    cohort: float = math.nan
+    #: hours (24-bit mask, bit 0 = ``hour``) in which most members were active
+    hours: int = 0
+    hour: int = 0
+    #: median request rate of the members (log10 of requests an hour)
+    volume: float = 0.0
+
+
+EMPTY_PROFILE = ClusterProfile(EMPTY_TOPICS, {}, 0, {}, 0, 0.0, (), (0.0,) * 5, 0)
+#: A new key whose onset is this close to its cluster's cohort opened with it.
+COHORT_WINDOW = 6 * 3600.0
+
+
+class Cluster:
+    """One cluster: members (key -> last summary time), its profile and latest score."""
+
+    __slots__ = (
+        "cid",
+        "grown_ts",
+        "held_since",
+        "last_ts",
+        "members",
+        "profile",
+        "result",
+        "scored_ts",
+    )
+
+    def __init__(self, cid: int, ts: float) -> None:
+        self.cid = cid
+        self.grown_ts = -math.inf
+        self.members: dict[str, float] = {}
+        self.last_ts = ts
+        self.scored_ts = -math.inf
+        self.profile = EMPTY_PROFILE
+        self.result: object = None  # detectors.campaign_score.CampaignScore
+        #: since when the cluster has been a campaign (at warning or above) without a break
+        self.held_since = math.inf
+
+
+def bit_counts(values: Sequence[int], width: int) -> list[int]:
+    """How many of ``values`` hold each bit.
+
+    >>> bit_counts([0b101, 0b100], 4)
+    [1, 0, 2, 0]
+    """
+    counts = [0] * width
+    seen: dict[int, int] = {}
+    for value in values:
+        seen[value] = seen.get(value, 0) + 1
+    for value, times in seen.items():
+        while value:
+            low = value & -value
+            bit = low.bit_length() - 1
+            if bit < width:
+                counts[bit] += times
+            value ^= low
+    return counts
+
+
+def topic_profile(own_counts: Sequence[int], n: int, background: TopicBackground) -> TopicProfile:
+    """Core topics of a cluster of ``n`` keys with topics: bits most of them hold and the
+    population's summaries mostly do not."""
+    density = background.density
+    if not n or not background.summaries or density <= 0.0:
+        return EMPTY_TOPICS
+    need = max(1.0, CORE_SHARE * n) if n < 3 else max(2.0, CORE_SHARE * n)
+    core = 0
+    frequencies: list[float] = []
+    for b in range(TOPIC_BITS):
+        c = own_counts[b]
+        if c < need:
+            continue
+        g = background.frequency(b)
+        if c / n >= CORE_LIFT * g:
+            core |= 1 << b
+            frequencies.append(g)
+    if not frequencies:
+        return EMPTY_TOPICS
+    return TopicProfile(
+        core,
+        sum(frequencies),
+        sum(g * g for g in frequencies),
+        max(frequencies),
+        density,
+        tuple(frequencies),
+    )
+
+
+def build_profile(
+    members: Sequence[KeyRecord],
+    population: Population,
+    background: TopicBackground,
+    topic_counts: Sequence[int],
+    frame_popularity: dict[int, float],
+    now: float,
+) -> ClusterProfile:
+    """What ``members`` share, each shared thing weighted by how unusual it is.
+
+    ``topic_counts`` are the members' topic bits counted;
+    ``frame_popularity`` gives, per frame group of the members, the ordinary,
+    established keys using it; a frame counts fully when few of them use it (the same
+    rule as addresses, :meth:`Population.ip_weight`).
+    """
+    n = len(members)
+    if not n:
+        return EMPTY_PROFILE
+    popular_keys = population.popular_keys
+    with_topics = sum(1 for r in members if topical(r.topics))
+    topics = topic_profile(topic_counts, with_topics, background)
+    need = max(1.0, SHARED_SHARE * n) if n < 3 else max(2.0, SHARED_SHARE * n)
+    frame_counts: dict[int, int] = {}
+    for r in members:
+        for gid in set(r.frames):
+            frame_counts[gid] = frame_counts.get(gid, 0) + 1
+    frames = {
+        gid: popular_keys / (popular_keys + frame_popularity.get(gid, 0.0))
+        for gid, count in frame_counts.items()
+        if count >= need
+    }
+    # The prefix pool: bits many members use, well above what members with this many
+    # prefixes would hit by chance.
+    ip_counts = bit_counts([r.ip_bits for r in members], IP_PREFIX_BITS)
+    total_bits = sum(ip_counts)
+    pool = 0
+    pool_weights: dict[int, float] = {}
+    if total_bits:
+        expected = total_bits / IP_PREFIX_BITS
+        # A lone key's prefixes are its pool (others may join it); two keys share theirs.
+        floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else float(n)
+        for b, count in enumerate(ip_counts):
+            if count >= floor:
+                pool |= 1 << b
+                pool_weights[b] = population.ip_weight(b, now)
+    ua_counts = bit_counts([r.ua_bits for r in members], 64)
+    ua = 0
+    ua_weight = 0.0
+    if ua_counts and max(ua_counts) >= need and max(ua_counts) >= 0.5 * n:
+        bit = max(range(64), key=lambda b: (ua_counts[b], -b))
+        ua = 1 << bit
+        ua_weight = population.ua_weight(bit, now)
+    prompts: set[int] = set()
+    for r in members:
+        prompts.update(r.prompts)
+        if len(prompts) >= PROFILE_PROMPTS:
+            break
+    families = tuple(
+        statistics.median(r.families[i] for r in members) for i in range(len(FAMILIES))
+    )
+    onsets = [r.onset for r in members if population.is_new(_onset(r), now)]
+    cohort = statistics.median(onsets) if len(onsets) * 2 >= n else math.nan
+    hour = int(now // HOUR)
+    hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
+    typical = sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
+    volume = statistics.median(math.log10(r.rate + 1.0) for r in members)
+    return ClusterProfile(
+        topics, frames, pool, pool_weights, ua, ua_weight, tuple(sorted(prompts)), families, n,
+        cohort, typical, hour, volume,
+    )  # fmt: skip
+
+
+def topical(bits: int) -> bool:
+    """Whether a topic bitmap says what its key asks about (some bits, not most)."""
+    return 0 < bits.bit_count() <= TOPIC_DENSE
+
+
+def topic_bits(records: Sequence[KeyRecord]) -> list[int]:
+    """The members' topic bits counted, dense bitmaps left out (see :data:`TOPIC_DENSE`)."""
+    return bit_counts([r.topics for r in records if topical(r.topics)], TOPIC_BITS)
+
+
+def _onset(record: KeyRecord) -> float | None:
+    return None if math.isnan(record.onset) else record.onset
+
+
+def link_to(
+    record: KeyRecord, profile: ClusterProfile, own_prompts: bool = False, least: float = -1.0
+) -> Link:
+    """How strongly ``record`` is tied to a cluster with ``profile``. When topics, frames
+    and addresses together give less than ``least``, the other channels are not read
+    (a quick rejection: such a key cannot join anyway).
+
+    ``own_prompts``: the record is a member, so its own prompts are in the profile's set
+    and do not count as the same prompts sent again.
+    """
+    topics = 0.0
+    if profile.topics.core:
+        topics = topic_link(record.topics, profile.topics, profile.members >= ESTABLISHED_CORE)
+    frames = frame_link(record.frames, profile.frames) if profile.frames else 0.0
+    infra = infra_link(record.ip_bits, profile.pool, profile.pool_weights) if profile.pool else 0.0
+    if topics + frames + infra < least:
+        return Link(topics, frames, infra)
+    ua = 0.0
+    if profile.user_agent and record.ua_bits & profile.user_agent:
+        ua = round(0.5 * profile.ua_weight, 6)
+    same = 0.0
+    if not own_prompts and profile.prompts and record.prompts:
+        same = float(min(same_prompts(record.prompts, profile.prompts), 4))
+    fit = 0.0
+    if profile.members:
+        fit = profile_link(record.families, profile.families, record.rate, profile.volume)
+    timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
+    if timing and profile.hours:
+        timing += rhythm_link(record.hours_at(profile.hour), profile.hours)
+    return Link(topics, frames, infra, ua, fit, same, timing)
+
+
+def cluster_tie(a: ClusterProfile, b: ClusterProfile) -> float:
+    """How strongly cluster ``a``'s shared content ties it to cluster ``b``: ``a``'s core
+    topics read as one key's topics, its frames, its prefix pool.
+
+    >>> from detectors.campaign_links import TopicProfile
+    >>> core = (1 << 40) - 1
+    >>> p = EMPTY_PROFILE._replace(topics=TopicProfile(core, 4.0, 0.4, 0.1, 40.0), members=9)
+    >>> cluster_tie(p, p)
+    3.0
+    """
+    topics = topic_link(a.topics.core, b.topics)
+    frames = frame_link(tuple(a.frames), b.frames) if b.frames else 0.0
+    infra = infra_link(a.pool, b.pool, b.pool_weights) if b.pool and a.pool else 0.0
+    return topics + frames + infra
+
+
+def shared_prompt_share(members: Sequence[KeyRecord]) -> float:
+    """Share of members that sent a prompt another member sent too (a public dataset).
+
+    >>> a, b, c = KeyRecord("a", 0.0), KeyRecord("b", 0.0), KeyRecord("c", 0.0)
+    >>> a.prompts, b.prompts, c.prompts = (1, 2), (2, 3), (4,)
+    >>> round(shared_prompt_share([a, b, c]), 3)
+    0.667
+    """
+    owners: dict[int, int] = {}
+    for r in members:
+        for p in set(r.prompts):
+            owners[p] = owners.get(p, 0) + 1
+    if not members:
+        return 0.0
+    return sum(1 for r in members if any(owners[p] > 1 for p in r.prompts)) / len(members)
+
+
+def topic_counts_array(records: Sequence[KeyRecord]) -> array[int]:
+    """Per topic bit, how many of ``records`` hold it (for tests and analysts)."""
+    return array("l", bit_counts([r.topics for r in records], TOPIC_BITS))

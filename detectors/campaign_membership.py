@@ -1,0 +1,373 @@
+"""Which cluster each candidate key belongs to: assignment, growth, merging, expiry.
+
+:class:`Membership` is the half of :class:`~detectors.campaigns.CampaignStage` that
+keeps keys and clusters: a key is filed under the cluster it is most tied to
+(:func:`~detectors.campaign_clusters.link_to`), a young cluster looks for the rest of
+itself among the recent candidates (growth), clusters tied both ways merge, and
+idle keys, frame groups and clusters are forgotten. The stage adds input, scoring,
+alerts and persistence on top (:mod:`detectors.campaigns`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from detectors.campaign_clusters import (
+    Cluster,
+    ClusterProfile,
+    KeyRecord,
+    build_profile,
+    cluster_id,
+    cluster_tie,
+    link_to,
+    topic_bits,
+    topic_profile,
+    topical,
+)
+from detectors.campaign_config import CampaignConfig
+from detectors.campaign_index import FrameGroup, TemplateIndex
+from detectors.campaign_links import TOPIC_MIN_BITS, TOPIC_MIN_HITS, Link, topic_link, topic_z
+from detectors.campaign_population import Population, TopicBackground
+
+__all__ = ["CampaignStats", "Membership", "tied", "topical_enough"]
+
+#: A key whose request rate is this many decades from its cluster's median is no core
+#: member (ten times faster or slower).
+RATE_APART = 1.0
+#: Up to this many members, a member's tie to its cluster is judged without it.
+LEAVE_ONE_OUT_MAX = 30
+#: A frame weighing this much (few ordinary keys use it) can tie keys on its own.
+RARE_FRAME = 0.25
+
+
+def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
+    """Whether anything but topics could tie ``record`` to a one-key cluster: a shared
+    prefix, an account opened with its cohort, or a frame few ordinary keys use (a
+    popular template ties nobody, and is the commonest thing to share)."""
+    if (record.ip_bits & profile.pool).bit_count() >= 3:
+        return True
+    if fresh and not math.isnan(profile.cohort):
+        return True
+    frames = profile.frames
+    return any(frames.get(gid, 0.0) >= RARE_FRAME for gid in record.frames)
+
+
+def _could_merge(a: ClusterProfile, b: ClusterProfile) -> bool:
+    """Quick check before :func:`~detectors.campaign_clusters.cluster_tie` (which reads
+    every channel): core topics in common well beyond what two cores of these sizes
+    share by chance, a rare frame or prefixes in common."""
+    core_a, core_b = a.topics.core, b.topics.core
+    common = (core_a & core_b).bit_count()
+    if common >= TOPIC_MIN_HITS:
+        expected = core_a.bit_count() * core_b.bit_count() / 256.0
+        if common >= expected + 3.0 * math.sqrt(expected):
+            return True
+    if (a.pool & b.pool).bit_count() >= 3:
+        return True
+    return any(w >= RARE_FRAME and b.frames.get(gid, 0.0) >= RARE_FRAME
+               for gid, w in a.frames.items())  # fmt: skip
+
+
+def topical_enough(bits: int) -> bool:
+    """Whether a key has sent enough prompts for its topics to tie it to anyone."""
+    return bits.bit_count() >= TOPIC_MIN_BITS
+
+
+def tied(link: Link, min_content: float) -> bool:
+    """Whether a link can tie a key to a group at all: by topics, frames or addresses, or
+    (with no text and no shared address: a metadata-only campaign) by an account opened
+    with the group's cohort *and* kept to its hours."""
+    return link.content >= min_content or link.timing >= 1.5
+
+
+@dataclass
+class CampaignStats:
+    """Counters a driver may export."""
+
+    summaries: int = 0
+    keys_tracked: int = 0
+    groups_tracked: int = 0
+    clusters_tracked: int = 0
+    groups_scored: int = 0
+    campaigns_active: int = 0
+    keys_expired: int = 0
+    groups_expired: int = 0
+    alerts_by_severity: dict[str, int] = field(
+        default_factory=lambda: {"warning": 0, "critical": 0}
+    )
+
+
+class Membership:
+    """Keys and clusters of the campaign stage (its state is the stage's own)."""
+
+    config: CampaignConfig
+    _index: TemplateIndex
+    _groups: OrderedDict[int, FrameGroup]
+    _keys: OrderedDict[str, KeyRecord]
+    _clusters: OrderedDict[int, Cluster]
+    _population: Population
+    _topics: TopicBackground
+    _max_ts: float
+    _grow_hour: int
+    _grows: int
+    _stats: CampaignStats
+
+    def _assign(self, key: str, record: KeyRecord, ts: float) -> Cluster | None:
+        """File the key under the cluster it is most tied to (see the module docstring)."""
+        c = self.config
+        current = self._clusters.get(record.cluster) if record.cluster else None
+        held: Link | None = None
+        if current is not None:
+            # A key well tied to a grown cluster looks around hourly; one in a young
+            # cluster (its own, founded with nobody else yet) at every cluster scoring.
+            every = c.rescan_seconds if len(current.members) >= 3 else c.score_every_seconds
+            if record.link >= c.join_link and ts - record.scan_ts < every:
+                return current
+            held = self._member_link(key, record, current, ts)
+            record.link = held.total
+        record.scan_ts = ts
+        best: Cluster | None = None
+        best_total = -math.inf
+        fresh = self._is_new(record, ts) and record.onset_known
+        for cluster in self._clusters.values():
+            if cluster is current or not cluster.profile.members:
+                continue
+            # A key is seldom tied to one other key by topics beyond chance: clusters of
+            # one are joined by topics through growth (:meth:`_grow`), here only by a
+            # shared frame, address pool or account cohort (quick checks first: at a
+            # million keys most clusters are single candidates).
+            if cluster.profile.members < 2 and not _could_tie(record, cluster.profile, fresh):
+                continue
+            link = link_to(record, cluster.profile)
+            total = link.total
+            if not tied(link, c.min_content) or total < c.join_link:
+                continue
+            if total > best_total or (total == best_total and best and cluster.cid < best.cid):
+                best, best_total = cluster, total
+        if (
+            current is not None
+            and held is not None
+            and (best is None or best_total < held.total + c.switch_margin)
+        ):
+            return current
+        if best is not None:
+            if current is not None:
+                self._leave(key, current)
+            record.cluster = best.cid
+            record.link = best_total
+            return best
+        if current is not None:
+            return current
+        if not (topical_enough(record.topics) or record.frames or record.ip_bits
+                or record.onset_known):  # fmt: skip
+            return None  # nothing it could share with anyone yet
+        return self._found(key, record, ts)
+
+    def _found(self, key: str, record: KeyRecord, ts: float) -> Cluster:
+        c = self.config
+        if len(self._clusters) >= c.max_clusters:
+            self._drop_cluster(next(iter(self._clusters)))
+        cluster = Cluster(cluster_id(key, ts), ts)
+        self._clusters[cluster.cid] = cluster
+        record.cluster = cluster.cid
+        self._refresh(cluster, [record], ts)
+        return cluster
+
+    def _member_link(self, key: str, record: KeyRecord, cluster: Cluster, now: float) -> Link:
+        """A member's tie to its own cluster, judged without it: in a small cluster a key
+        shares every word and frame with the profile it helped make (a cluster of one is
+        tied to its founder completely). Large clusters are read as they are: one member
+        moves their profile little."""
+        members = cluster.members
+        if len(members) > LEAVE_ONE_OUT_MAX:
+            return link_to(record, cluster.profile, own_prompts=True)
+        others = [
+            r for k, r in ((k, self._keys.get(k)) for k in members if k != key) if r is not None
+        ]
+        if not others:
+            return Link()
+        return link_to(record, self._profile(others, topic_bits(others), now), own_prompts=True)
+
+    def _merge_similar(self, cluster: Cluster, now: float) -> Cluster:
+        """Merge ``cluster`` with the clusters tied to it both ways (fragments of one
+        campaign founded before they could see each other); the larger one stays.
+        Returns the cluster the members are in afterwards."""
+        c = self.config
+        profile = cluster.profile
+        if not profile.members:
+            return cluster
+        ties = []
+        for other in self._clusters.values():
+            if other is cluster or not other.profile.members:
+                continue
+            if not _could_merge(profile, other.profile):
+                continue
+            if cluster_tie(profile, other.profile) < c.merge_link:
+                continue
+            if cluster_tie(other.profile, profile) < c.merge_link:
+                continue
+            ties.append(other)
+        if not ties:
+            return cluster
+        everyone = sorted([cluster, *ties], key=lambda k: (-len(k.members), k.cid))
+        keeper = everyone[0]
+        for other in everyone[1:]:
+            for key, last in other.members.items():
+                record = self._keys.get(key)
+                if record is not None:
+                    record.cluster = keeper.cid
+                    keeper.members[key] = max(keeper.members.get(key, last), last)
+            other.members.clear()
+            self._drop_cluster(other.cid)
+        keeper.scored_ts = -math.inf
+        return keeper
+
+    def _grow_budget(self, now: float) -> bool:
+        """Whether another growth pass fits this hour's budget (each pass reads every
+        recent candidate: at a million keys, the stage's time must stay bounded)."""
+        hour = int(now // 3600.0)
+        if hour != self._grow_hour:
+            self._grow_hour, self._grows = hour, 0
+        if self._grows >= self.config.grows_per_hour:
+            return False
+        self._grows += 1
+        return True
+
+    def _grow(self, cluster: Cluster, now: float) -> None:
+        """Look for the rest of a young cluster among all recent candidates.
+
+        A curriculum's vocabulary shows in aggregate, hardly between two keys: two
+        slices of it share a few words among a hundred each. So a young cluster's core
+        (noisy: it rests on a few keys) ranks every recent candidate, the most
+        surprising ones make a trial core (the words most of them share), and every
+        candidate tied to that trial core beyond chance is adopted (when not tied more
+        strongly to its own cluster). Bounded: at most once an hour per young cluster,
+        one pass over the candidates.
+        """
+        c = self.config
+        cluster.grown_ts = now
+        seed = cluster.profile.topics
+        if not seed.core:
+            return
+        horizon = now - c.member_ttl_seconds
+        pool = [
+            (key, r)
+            for key, r in self._keys.items()
+            if topical(r.topics) and r.last_ts >= horizon and r.total >= c.member_total
+            and not r.benign_signs()
+        ]  # fmt: skip
+        ranked = sorted(((topic_z(r.topics, seed)[2], key) for key, r in pool), reverse=True)
+        top = [self._keys[k] for surprise, k in ranked[: c.grow_sample] if surprise >= 1.0]
+        if len(top) < 3:
+            return
+        trial = topic_profile(topic_bits(top), len(top), self._topics)
+        if not trial.core:
+            return
+        for key, record in pool:
+            if record.cluster == cluster.cid:
+                continue
+            tie = topic_link(record.topics, trial)
+            if tie < c.join_link - c.min_content / 2:
+                continue
+            current = self._clusters.get(record.cluster) if record.cluster else None
+            if current is not None:
+                held = link_to(record, current.profile, own_prompts=True).total
+                if tie < held + c.switch_margin:
+                    continue
+                self._leave(key, current)
+            record.cluster = cluster.cid
+            cluster.members[key] = record.last_ts
+
+    def _leave(self, key: str, cluster: Cluster) -> None:
+        cluster.members.pop(key, None)
+        record = self._keys.get(key)
+        if record is not None and record.cluster == cluster.cid:
+            record.cluster = 0
+
+    def _refresh(self, cluster: Cluster, records: list[KeyRecord], now: float) -> None:
+        """Recount the cluster's topics into the background and rebuild its profile."""
+        counts = topic_bits(records)
+        cluster.profile = self._profile(records, counts, now)
+
+    def _profile(self, records: list[KeyRecord], counts: list[int], now: float) -> ClusterProfile:
+        groups = self._groups
+        popularity: dict[int, float] = {}
+        for r in records:
+            for gid in r.frames:
+                if gid not in popularity:
+                    group = groups.get(gid)
+                    popularity[gid] = group.popularity if group is not None else 0.0
+        return build_profile(records, self._population, self._topics, counts, popularity, now)
+
+    # -- scoring and alerts ---------------------------------------------------------------
+
+    def _is_new(self, record: KeyRecord, now: float) -> bool:
+        return not math.isnan(record.onset) and now - record.onset < self.config.new_key_seconds
+
+    def _core(self, record: KeyRecord, link: Link, now: float) -> bool:
+        """A core member: tied by content or addresses, extraction-leaning (a new account
+        a little less: it has sent little yet), no benign signs."""
+        c = self.config
+        least = c.candidate_total if self._is_new(record, now) else c.member_total
+        cluster = self._clusters.get(record.cluster) if record.cluster else None
+        # A campaign's keys are each kept to a few requests: a key sending at many times
+        # their rate (a benchmark run, a product's backend) is not one of them.
+        if (
+            cluster is not None
+            and cluster.profile.members >= 3
+            and abs(math.log10(record.rate + 1.0) - cluster.profile.volume) > RATE_APART
+        ):
+            return False
+        return (
+            record.total >= least
+            and tied(link, c.min_content)
+            and link.total >= c.join_link
+            and not record.benign_signs()
+        )
+
+    # -- housekeeping ---------------------------------------------------------------------
+
+    def _forget(self, key: str) -> None:
+        record = self._keys.pop(key)
+        cluster = self._clusters.get(record.cluster) if record.cluster else None
+        if cluster is not None:
+            cluster.members.pop(key, None)
+        self._stats.keys_expired += 1
+
+    def _drop_group(self, gid: int) -> None:
+        del self._groups[gid]
+        self._index.remove(gid)
+        self._stats.groups_expired += 1
+
+    def _drop_cluster(self, cid: int) -> None:
+        cluster = self._clusters.pop(cid)
+        for key in cluster.members:
+            record = self._keys.get(key)
+            if record is not None and record.cluster == cid:
+                record.cluster = 0
+
+    def _expire(self) -> None:
+        self._since_expiry = 0
+        c = self.config
+        horizon = self._max_ts - c.key_ttl_seconds
+        keys = self._keys
+        while keys:
+            key, record = next(iter(keys.items()))
+            if record.last_ts >= horizon:
+                break
+            self._forget(key)
+        group_horizon = self._max_ts - c.group_ttl_seconds
+        groups = self._groups
+        while groups:
+            gid, group = next(iter(groups.items()))
+            if group.last_ts >= group_horizon:
+                break
+            self._drop_group(gid)
+        clusters = self._clusters
+        while clusters:
+            cid, cluster = next(iter(clusters.items()))
+            if cluster.last_ts >= group_horizon and cluster.members:
+                break
+            self._drop_cluster(cid)

@@ -1,0 +1,241 @@
+"""What the campaign stage knows about everyone: key age, popular egress, common topics.
+
+A campaign is judged against the keys around it. Three things are population-wide:
+
+* **Key age.** "New" means new to the provider. When events carry
+  ``account_created_at`` the summary says when the account opened; when they do
+  not, the key's first sighting stands in for it, except for keys seen in the
+  first hours of the stage's input (:attr:`Population.origin`): those were
+  customers already, of unknown age, and count as established. A short log or a
+  restart without a snapshot therefore makes no key "new" on its own.
+* **Popular egress and clients** (the IP-size idea of click-fraud filters). A
+  cloud platform's egress or a framework's user agent is used by many
+  established, unrelated customers; a proxy pool or a campaign's own client is
+  not. Per IP-prefix bit and per user-agent bit, the stage counts the distinct
+  established keys using it (a linear-counting bitmap of key hashes per bit,
+  two days, :class:`KeyCounts`); a shared bit weighs less the more such keys it
+  already has (:meth:`Population.ip_weight`, :meth:`Population.ua_weight`).
+* **Common topics** (:class:`TopicBackground`): how often each topic bit is set
+  in the traffic, so that a topic link can be judged against chance: common words
+  are set for everyone, a curriculum's vocabulary only for its askers
+  (:mod:`detectors.campaign_links`).
+
+Everything is bounded: a few fixed-size arrays, independent of the number of keys.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+from detectors.sketches import linear_count, stable_hash
+from detectors.summaries import IP_PREFIX_BITS, KeySummary
+
+__all__ = ["KeyCounts", "Population", "TopicBackground", "onset_of"]
+
+DAY = 86400.0
+HOUR = 3600.0
+UA_BITS = 64
+TOPIC_BITS = 256
+#: Width of each per-bit key-count bitmap: linear counting reads up to ~1,000 keys.
+COUNT_BITS = 256
+
+
+def onset_of(summary: KeySummary, origin: float, pre_existing_seconds: float) -> float | None:
+    """When the key became a customer, or None when that is unknown (assumed established).
+
+    ``account_created`` when the events carried it; else the key's first sighting,
+    unless it came within ``pre_existing_seconds`` of ``origin`` (the first event
+    the stage heard of): keys active when the log starts were customers already.
+
+    Examples
+    --------
+    >>> s = KeySummary("k", None, 5e5, first_ts=2e5)
+    >>> onset_of(s, 0.0, 6 * 3600.0), onset_of(s, 1.9e5, 6 * 3600.0)
+    (200000.0, None)
+    >>> onset_of(s._replace(account_created=1e5), 1.9e5, 6 * 3600.0)
+    100000.0
+    """
+    if math.isfinite(summary.account_created):
+        return summary.account_created
+    if summary.first_ts - origin < pre_existing_seconds:
+        return None
+    return summary.first_ts
+
+
+class KeyCounts:
+    """Distinct keys per bit of a bitmap over two days of event time (today, yesterday).
+
+    Each bit holds a ``COUNT_BITS``-wide bitmap of key hashes; :meth:`count` is its
+    linear-counting estimate over both days. Memory: ``2 x bits x COUNT_BITS / 8`` bytes.
+
+    Examples
+    --------
+    >>> counts = KeyCounts(8)
+    >>> for i in range(40):
+    ...     counts.add(f"key{i}", 0b101, 0.0)
+    >>> counts.add("other", 0b10, 0.0)
+    >>> round(counts.count(0)), round(counts.count(1)), counts.count(3)
+    (43, 1, 0.0)
+    """
+
+    __slots__ = ("bits", "day", "today", "yesterday")
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        self.day = -1
+        self.today = [0] * bits
+        self.yesterday = [0] * bits
+
+    def add(self, key: str, bitmap: int, ts: float) -> None:
+        day = int(ts // DAY)
+        if day > self.day:
+            self.yesterday = self.today if day == self.day + 1 else [0] * self.bits
+            self.today = [0] * self.bits
+            self.day = day
+        mark = 1 << (stable_hash(key) % COUNT_BITS)
+        today = self.today
+        while bitmap:
+            low = bitmap & -bitmap
+            bit = low.bit_length() - 1
+            if bit < self.bits:
+                today[bit] |= mark
+            bitmap ^= low
+
+    def count(self, bit: int) -> float:
+        return linear_count(self.today[bit] | self.yesterday[bit], COUNT_BITS)
+
+    def typical(self) -> float:
+        """The median count over bits: what any bit holds by chance (hashing spreads keys)."""
+        counts = sorted(self.count(b) for b in range(self.bits))
+        return counts[len(counts) // 2]
+
+
+class Population:
+    """Population-wide statistics of the campaign stage (see the module docstring).
+
+    Parameters
+    ----------
+    pre_existing_seconds
+        Keys first seen this soon after the stage's first input are established
+        customers of unknown age.
+    new_key_seconds
+        A key whose onset is this recent is new.
+    popular_keys
+        Established keys on a bit, beyond what any bit holds by chance, at which a
+        shared bit counts half.
+    """
+
+    __slots__ = (
+        "_typical",
+        "ip",
+        "new_key_seconds",
+        "origin",
+        "popular_keys",
+        "pre_existing_seconds",
+        "ua",
+    )
+
+    def __init__(
+        self, pre_existing_seconds: float, new_key_seconds: float, popular_keys: float
+    ) -> None:
+        self.pre_existing_seconds = pre_existing_seconds
+        self.new_key_seconds = new_key_seconds
+        self.popular_keys = popular_keys
+        self.origin = math.inf
+        self.ip = KeyCounts(IP_PREFIX_BITS)
+        self.ua = KeyCounts(UA_BITS)
+        self._typical = (0.0, 0.0, -1)
+
+    # -- age ------------------------------------------------------------------------------
+
+    def see(self, summary: KeySummary, ordinary: bool) -> float | None:
+        """Note one summary; return the key's onset (None: established, age unknown).
+
+        ``ordinary``: the key's own evidence does not lean to extraction; only ordinary,
+        established customers make an address or a client popular (a campaign's own
+        members, however old their accounts, do not make its pool look common)."""
+        if summary.first_ts < self.origin:
+            self.origin = summary.first_ts
+        onset = onset_of(summary, self.origin, self.pre_existing_seconds)
+        if ordinary and not self.is_new(onset, summary.ts):
+            self.ip.add(summary.api_key_id, summary.ip_prefix_bits, summary.ts)
+            self.ua.add(summary.api_key_id, summary.user_agent_bits, summary.ts)
+        return onset
+
+    def is_new(self, onset: float | None, now: float) -> bool:
+        return onset is not None and now - onset < self.new_key_seconds
+
+    # -- popular egress and clients -----------------------------------------------------
+
+    def _baselines(self, now: float) -> tuple[float, float]:
+        # What a bit holds by chance, refreshed hourly (a median over 256 bits).
+        ip_typical, ua_typical, hour = self._typical
+        if int(now // HOUR) != hour:
+            ip_typical, ua_typical = self.ip.typical(), self.ua.typical()
+            self._typical = (ip_typical, ua_typical, int(now // HOUR))
+        return ip_typical, ua_typical
+
+    def ip_weight(self, bit: int, now: float) -> float:
+        """Weight in (0, 1] of a shared IP-prefix bit: 1 for a prefix no ordinary,
+        established customer uses beyond chance, 1/2 at ``popular_keys`` of them, less
+        beyond (a cloud platform's egress, a mobile carrier's NAT)."""
+        excess = max(self.ip.count(bit) - self._baselines(now)[0], 0.0)
+        return self.popular_keys / (self.popular_keys + excess)
+
+    def ua_weight(self, bit: int, now: float) -> float:
+        """Same as :meth:`ip_weight` for a user-agent bit (a browser's or a popular SDK's
+        agent is everyone's)."""
+        excess = max(self.ua.count(bit) - self._baselines(now)[1], 0.0)
+        return self.popular_keys / (self.popular_keys + excess)
+
+
+class TopicBackground:
+    """How often each topic bit is set in the population's summaries (decayed over a day
+    of event time), and how many bits a summary sets on average.
+
+    Every summary with a topical bitmap counts (not only candidates'): what is common
+    is judged against the whole traffic, where one campaign, however large, is a small
+    part. Summaries, not keys, are counted (a key is summarized about hourly, a busy
+    one more often; busy keys' bitmaps are mostly too dense to count at all).
+
+    Examples
+    --------
+    >>> bg = TopicBackground()
+    >>> for i in range(100):
+    ...     bg.add(0b11 if i % 4 == 0 else 0b01, 0.0)
+    >>> round(bg.frequency(0), 2), round(bg.frequency(1), 2), round(bg.density, 2)
+    (1.0, 0.25, 1.25)
+    """
+
+    __slots__ = ("counts", "hour", "summaries")
+
+    def __init__(self) -> None:
+        self.counts = array("d", bytes(8 * TOPIC_BITS))
+        self.summaries = 0.0
+        self.hour = -1
+
+    def add(self, bits: int, ts: float) -> None:
+        hour = int(ts // HOUR)
+        if hour > self.hour:
+            if self.hour >= 0:
+                decay = math.exp(-(hour - self.hour) / 24.0)
+                counts = self.counts
+                for b in range(TOPIC_BITS):
+                    counts[b] *= decay
+                self.summaries *= decay
+            self.hour = hour
+        counts = self.counts
+        while bits:
+            low = bits & -bits
+            counts[low.bit_length() - 1] += 1.0
+            bits ^= low
+        self.summaries += 1.0
+
+    def frequency(self, bit: int) -> float:
+        return self.counts[bit] / self.summaries if self.summaries else 0.0
+
+    @property
+    def density(self) -> float:
+        """Mean number of bits per summary."""
+        return sum(self.counts) / self.summaries if self.summaries else 0.0

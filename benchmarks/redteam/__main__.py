@@ -32,9 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     scenarios = tuple(s.strip() for s in args.scenarios.split(",") if s.strip())
     config = Config(
-        seed=args.seed, days=args.days, benign_keys=args.benign_keys, profile=args.profile,
-        scenarios=scenarios, instances=args.instances,
-    )  # fmt: skip
+        seed=args.seed,
+        days=args.days,
+        benign_keys=args.benign_keys,
+        profile=args.profile,
+        scenarios=scenarios,
+        instances=args.instances,
+    )
     manifest = generate(config, args.out)
     print(
         f"{manifest['lines']} event lines, {manifest['keys']} keys,"

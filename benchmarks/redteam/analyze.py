@@ -46,6 +46,8 @@ class KeyTrack:
     served: dict[str, tuple[int, float]] = field(default_factory=dict)  # severity -> (req, out)
     peak: Verdict | None = None
     peak_ts: float = 0.0
+    last: Verdict | None = None
+    totals: list[float] = field(default_factory=list)
     scored: int = 0
 
     def delivered(self, event: Event) -> float:
@@ -78,9 +80,12 @@ def analyze(directory: Path, events_name: str = "events.jsonl") -> dict[str, Any
             continue
         start = label.get("attack_start")
         tracks[label["api_key_id"]] = KeyTrack(
-            label["scenario"], label["label"],
-            None if start is None else datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp(),
-        )  # fmt: skip
+            label["scenario"],
+            label["label"],
+            None
+            if start is None
+            else datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp(),
+        )
     sharded = ShardedEngine(EngineConfig())
     sharded.enable_trace()
     engines = sharded.engines
@@ -108,7 +113,12 @@ def analyze(directory: Path, events_name: str = "events.jsonl") -> dict[str, Any
                     continue
                 verdict = engine.evaluate(key, now)
                 scored.scored += 1
-                if verdict is not None and (scored.peak is None or verdict.total > scored.peak.total):
+                if verdict is not None:
+                    scored.last = verdict
+                    scored.totals.append(verdict.total)
+                if verdict is not None and (
+                    scored.peak is None or verdict.total > scored.peak.total
+                ):
                     scored.peak, scored.peak_ts = verdict, now
     for alert in sharded.finish():
         hit = tracks.get(alert.api_key_id)
@@ -133,53 +143,81 @@ def _report(tracks: dict[str, KeyTrack]) -> dict[str, Any]:
         by_scenario[track.scenario].append(key)
         peak = track.peak
         record: dict[str, Any] = {
-            "scenario": track.scenario, "label": track.label, "requests": track.requests,
-            "output_tokens": int(track.output), "alerts": sorted(track.first),
+            "scenario": track.scenario,
+            "label": track.label,
+            "requests": track.requests,
+            "output_tokens": int(track.output),
+            "alerts": sorted(track.first),
             "served_before_critical": _served(track, "critical"),
             "served_before_warning": _served(track, "warning"),
-        }  # fmt: skip
+        }
         if peak is not None:
             s = peak.support
             record["peak"] = {
-                "total": round(peak.total, 2), "score": round(peak.score, 3),
-                "horizon": peak.horizon, "sliced": peak.sliced,
+                "total": round(peak.total, 2),
+                "score": round(peak.score, 3),
+                "horizon": peak.horizon,
+                "sliced": peak.sliced,
                 "families": _family_values(peak),
                 "support_added": round(peak.support_added, 2),
                 "support": {
-                    "timing": round(s.timing, 2), "infrastructure": round(s.infrastructure, 2),
-                    "model": round(s.model, 2), "change": round(s.change, 2),
+                    "timing": round(s.timing, 2),
+                    "infrastructure": round(s.infrastructure, 2),
+                    "model": round(s.model, 2),
+                    "change": round(s.change, 2),
                     "persistence": round(s.persistence, 2),
                 },
                 "parts": _parts(peak),
                 "day_n": round(peak.day.n, 1),
-            }  # fmt: skip
+            }
+            assert track.last is not None
+            record["last"] = {
+                "total": round(track.last.total, 2),
+                "horizon": track.last.horizon,
+                "sliced": track.last.sliced,
+                "families": _family_values(track.last),
+                "support_added": round(track.last.support_added, 2),
+                "parts": _parts(track.last),
+            }
+            record["total_median_over_scorings"] = round(statistics.median(track.totals), 2)
         keys[key] = record
     scenarios: dict[str, Any] = {}
     for name, names in by_scenario.items():
         rows = [keys[k] for k in names]
         peaks = [r["peak"] for r in rows if "peak" in r]
-        fam = {
-            f: round(statistics.median(p["families"].get(f, 0.0) for p in peaks), 2)
-            for f in FAMILIES
-        } if peaks else {}  # fmt: skip
+        fam = (
+            {
+                f: round(statistics.median(p["families"].get(f, 0.0) for p in peaks), 2)
+                for f in FAMILIES
+            }
+            if peaks
+            else {}
+        )
         scenarios[name] = {
             "label": rows[0]["label"],
             "keys": len(rows),
             "warning": sum(1 for r in rows if r["alerts"]),
             "critical": sum(1 for r in rows if "critical" in r["alerts"]),
             "served_requests_median": round(
-                statistics.median(r["served_before_critical"][0] for r in rows), 3),
+                statistics.median(r["served_before_critical"][0] for r in rows), 3
+            ),
             "served_output_median": round(
-                statistics.median(r["served_before_critical"][1] for r in rows), 3),
+                statistics.median(r["served_before_critical"][1] for r in rows), 3
+            ),
             "output_tokens_total": sum(r["output_tokens"] for r in rows),
-            "output_before_critical": int(sum(
-                r["output_tokens"] * r["served_before_critical"][1] for r in rows)),
+            "output_before_critical": int(
+                sum(r["output_tokens"] * r["served_before_critical"][1] for r in rows)
+            ),
             "peak_total_median": round(statistics.median(p["total"] for p in peaks), 2)
-            if peaks else None,
+            if peaks
+            else None,
             "peak_families_median": fam,
             "peak_support_added_median": round(
-                statistics.median(p["support_added"] for p in peaks), 2) if peaks else None,
-        }  # fmt: skip
+                statistics.median(p["support_added"] for p in peaks), 2
+            )
+            if peaks
+            else None,
+        }
     return {"scenarios": scenarios, "keys": keys}
 
 
@@ -204,13 +242,13 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.redteam.analyze", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.redteam.analyze", description=__doc__
+    )
     parser.add_argument("directory", type=Path, help="a dataset written by benchmarks.redteam")
     args = parser.parse_args(argv)
     result = analyze(args.directory)
-    (args.directory / "analysis.json").write_bytes(
-        orjson.dumps(result, option=orjson.OPT_INDENT_2)
-    )
+    (args.directory / "analysis.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     sys.stdout.write(markdown(result))
     return 0
 

@@ -21,54 +21,127 @@ from benchmarks.redteam.emit import Key, arrivals, lognormal
 __all__ = ["BENIGN", "background_request"]
 
 _PRODUCTS = (
-    "trail running shoe", "espresso machine", "standing desk", "noise-cancelling headphone",
-    "cast iron skillet", "robot vacuum", "hiking backpack", "electric toothbrush",
-    "mechanical keyboard", "air purifier", "yoga mat", "smart thermostat", "camping stove",
-    "kids' bicycle", "wool sweater", "desk lamp", "blender", "garden hose", "office chair",
-)  # fmt: skip
+    "trail running shoe",
+    "espresso machine",
+    "standing desk",
+    "noise-cancelling headphone",
+    "cast iron skillet",
+    "robot vacuum",
+    "hiking backpack",
+    "electric toothbrush",
+    "mechanical keyboard",
+    "air purifier",
+    "yoga mat",
+    "smart thermostat",
+    "camping stove",
+    "kids' bicycle",
+    "wool sweater",
+    "desk lamp",
+    "blender",
+    "garden hose",
+    "office chair",
+)
 _ATTRS = (
-    "waterproof", "lightweight", "recycled materials", "two-year warranty", "USB-C charging",
-    "quiet motor", "machine washable", "adjustable height", "stainless steel", "foldable",
-    "energy efficient", "gift box", "five colours", "ergonomic grip", "dishwasher safe",
-)  # fmt: skip
+    "waterproof",
+    "lightweight",
+    "recycled materials",
+    "two-year warranty",
+    "USB-C charging",
+    "quiet motor",
+    "machine washable",
+    "adjustable height",
+    "stainless steel",
+    "foldable",
+    "energy efficient",
+    "gift box",
+    "five colours",
+    "ergonomic grip",
+    "dishwasher safe",
+)
 _CONCEPTS = (
-    "compound interest", "index funds", "photosynthesis", "the immune system", "inflation",
-    "machine learning", "blockchains", "climate feedback loops", "supply and demand",
-    "the electoral college", "sourdough fermentation", "solar panels", "credit scores",
-    "plate tectonics", "quantum computing", "antibiotic resistance", "home insulation",
-    "mortgage refinancing", "the water cycle", "neural networks", "tax brackets",
-)  # fmt: skip
+    "compound interest",
+    "index funds",
+    "photosynthesis",
+    "the immune system",
+    "inflation",
+    "machine learning",
+    "blockchains",
+    "climate feedback loops",
+    "supply and demand",
+    "the electoral college",
+    "sourdough fermentation",
+    "solar panels",
+    "credit scores",
+    "plate tectonics",
+    "quantum computing",
+    "antibiotic resistance",
+    "home insulation",
+    "mortgage refinancing",
+    "the water cycle",
+    "neural networks",
+    "tax brackets",
+)
 _INTENTS = (
-    "cancel a subscription", "change a delivery address", "get a refund", "reset a password",
-    "upgrade a plan", "report a missing package", "update a credit card", "close an account",
-    "book a repair", "check an order status", "apply a coupon", "talk to a human agent",
-)  # fmt: skip
+    "cancel a subscription",
+    "change a delivery address",
+    "get a refund",
+    "reset a password",
+    "upgrade a plan",
+    "report a missing package",
+    "update a credit card",
+    "close an account",
+    "book a repair",
+    "check an order status",
+    "apply a coupon",
+    "talk to a human agent",
+)
 _ERRORS = (
     "TypeError: 'NoneType' object is not subscriptable",
-    "KeyError: 'user_id'", "IndexError: list index out of range",
+    "KeyError: 'user_id'",
+    "IndexError: list index out of range",
     "ModuleNotFoundError: No module named 'yaml'",
     "error[E0502]: cannot borrow `v` as mutable because it is also borrowed as immutable",
     "panic: runtime error: invalid memory address or nil pointer dereference",
     "Uncaught TypeError: Cannot read properties of undefined (reading 'map')",
     "java.lang.NullPointerException at com.app.Service.handle(Service.java:{n})",
-    "fatal: refusing to merge unrelated histories", "SSL: CERTIFICATE_VERIFY_FAILED",
+    "fatal: refusing to merge unrelated histories",
+    "SSL: CERTIFICATE_VERIFY_FAILED",
     "psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint",
     "CORS policy: No 'Access-Control-Allow-Origin' header is present",
-    "segmentation fault (core dumped)", "OOMKilled: container exceeded memory limit",
-)  # fmt: skip
+    "segmentation fault (core dumped)",
+    "OOMKilled: container exceeded memory limit",
+)
 _SENTENCES = (
-    "Si hubiera sabido la verdad, no habría venido.", "Il faut que tu viennes demain.",
-    "Obwohl es regnete, gingen wir spazieren.", "Se me olvidaron las llaves en casa.",
-    "Je ne pense pas qu'il ait raison.", "Das Buch, das du mir gegeben hast, ist spannend.",
-    "Quando arrivi, chiamami.", "Ojalá que llueva mañana.", "Elle s'est lavé les mains.",
-    "Hätte ich mehr Zeit, würde ich reisen.", "Lo que más me gusta es leer.",
-    "Il a fallu qu'on parte tôt.", "Ich weiß nicht, ob er kommt.",
-)  # fmt: skip
+    "Si hubiera sabido la verdad, no habría venido.",
+    "Il faut que tu viennes demain.",
+    "Obwohl es regnete, gingen wir spazieren.",
+    "Se me olvidaron las llaves en casa.",
+    "Je ne pense pas qu'il ait raison.",
+    "Das Buch, das du mir gegeben hast, ist spannend.",
+    "Quando arrivi, chiamami.",
+    "Ojalá que llueva mañana.",
+    "Elle s'est lavé les mains.",
+    "Hätte ich mehr Zeit, würde ich reisen.",
+    "Lo que más me gusta es leer.",
+    "Il a fallu qu'on parte tôt.",
+    "Ich weiß nicht, ob er kommt.",
+)
 _TOPICS = (
-    "fractions", "linear equations", "percentages", "the Pythagorean theorem", "probability",
-    "ratios", "quadratic equations", "area and perimeter", "exponents", "statistics",
-    "photosynthesis", "Newton's laws", "chemical equations", "the French Revolution",
-)  # fmt: skip
+    "fractions",
+    "linear equations",
+    "percentages",
+    "the Pythagorean theorem",
+    "probability",
+    "ratios",
+    "quadratic equations",
+    "area and perimeter",
+    "exponents",
+    "statistics",
+    "photosynthesis",
+    "Newton's laws",
+    "chemical equations",
+    "the French Revolution",
+)
 
 
 def _n(rng: random.Random) -> int:
@@ -91,8 +164,15 @@ def homework_solver(key: Key, start: float, end: float, visible_ask: bool) -> No
             text = f"{item} Explain each step so I can follow."
         else:
             text = f"{item} {rng.choice(c.CUE_ASKS)}" if rng.random() < 0.3 else item
-        key.emit(t, text, 180 + c.text_tokens(text), c.answer_tokens(rng, 700.0, 0.5, 2048),
-                 "atlas-2-mini", temperature=0.3, max_tokens=2048)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            180 + c.text_tokens(text),
+            c.answer_tokens(rng, 700.0, 0.5, 2048),
+            "atlas-2-mini",
+            temperature=0.3,
+            max_tokens=2048,
+        )
 
 
 def error_explainer(key: Key, start: float, end: float) -> None:
@@ -103,8 +183,15 @@ def error_explainer(key: Key, start: float, end: float) -> None:
         error = rng.choice(_ERRORS).replace("{n}", str(_n(rng)))
         line = f"line {rng.randrange(1, 900)} of {rng.choice(('app', 'main', 'server', 'utils'))}"
         text = f"Explain this error and how to fix it ({line}):\n{error}"
-        key.emit(t, text, 90 + c.text_tokens(text), c.answer_tokens(rng, 550.0, 0.45, 1500),
-                 "atlas-2-large", temperature=0.2, max_tokens=1500)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            90 + c.text_tokens(text),
+            c.answer_tokens(rng, 550.0, 0.45, 1500),
+            "atlas-2-large",
+            temperature=0.2,
+            max_tokens=1500,
+        )
 
 
 def catalog_writer(key: Key, start: float, end: float) -> None:
@@ -117,8 +204,15 @@ def catalog_writer(key: Key, start: float, end: float) -> None:
             f"Write a detailed, engaging product description for SKU {100000 + i}: a"
             f" {rng.choice(_PRODUCTS)} ({attrs})."
         )
-        key.emit(t, text, 60 + c.text_tokens(text), c.answer_tokens(rng, 420.0, 0.3, 800),
-                 "atlas-2-mini", temperature=0.8, max_tokens=800)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            60 + c.text_tokens(text),
+            c.answer_tokens(rng, 420.0, 0.3, 800),
+            "atlas-2-mini",
+            temperature=0.8,
+            max_tokens=800,
+        )
 
 
 def quiz_builder(key: Key, start: float, end: float) -> None:
@@ -130,8 +224,15 @@ def quiz_builder(key: Key, start: float, end: float) -> None:
             f"Create a practice problem about {rng.choice(_TOPICS)} for grade"
             f" {rng.randint(5, 12)} (set {_n(rng)}), followed by a complete worked solution."
         )
-        key.emit(t, text, 120 + c.text_tokens(text), c.answer_tokens(rng, 800.0, 0.4, 2000),
-                 "atlas-2-large", temperature=0.9, max_tokens=2000)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            120 + c.text_tokens(text),
+            c.answer_tokens(rng, 800.0, 0.4, 2000),
+            "atlas-2-large",
+            temperature=0.9,
+            max_tokens=2000,
+        )
 
 
 def seo_explainer(key: Key, start: float, end: float) -> None:
@@ -144,8 +245,15 @@ def seo_explainer(key: Key, start: float, end: float) -> None:
             f" in {rng.choice(('their 20s', 'retirement', 'high school', 'small business'))}"
             f" (article {_n(rng)})."
         )
-        key.emit(t, text, 150 + c.text_tokens(text), c.answer_tokens(rng, 1600.0, 0.35, 4096),
-                 "atlas-2-large", temperature=0.8, max_tokens=4096)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            150 + c.text_tokens(text),
+            c.answer_tokens(rng, 1600.0, 0.35, 4096),
+            "atlas-2-large",
+            temperature=0.8,
+            max_tokens=4096,
+        )
 
 
 def synthetic_intents(key: Key, start: float, end: float) -> None:
@@ -157,8 +265,15 @@ def synthetic_intents(key: Key, start: float, end: float) -> None:
             f"Write 25 different ways a customer of a {rng.choice(_PRODUCTS)} shop might ask"
             f" to {rng.choice(_INTENTS)}. Vary tone and length. One per line. (batch {_n(rng)})"
         )
-        key.emit(t, text, 40 + c.text_tokens(text), c.answer_tokens(rng, 520.0, 0.3, 1200),
-                 "atlas-2-mini", temperature=1.0, max_tokens=1200)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            40 + c.text_tokens(text),
+            c.answer_tokens(rng, 520.0, 0.3, 1200),
+            "atlas-2-mini",
+            temperature=1.0,
+            max_tokens=1200,
+        )
 
 
 def grammar_tutor(key: Key, start: float, end: float) -> None:
@@ -167,9 +282,16 @@ def grammar_tutor(key: Key, start: float, end: float) -> None:
     per_day = rng.uniform(1000.0, 4000.0)
     for t in arrivals(rng, start, end, per_day, "consumer", rng.choice((1.0, -5.0))):
         sentence = rng.choice(_SENTENCES)
-        text = f"Explain the grammar of this sentence in detail: \"{sentence}\" (lesson {_n(rng)})"
-        key.emit(t, text, 200 + c.text_tokens(text), c.answer_tokens(rng, 650.0, 0.4, 1500),
-                 "atlas-2-mini", temperature=0.4, max_tokens=1500)  # fmt: skip
+        text = f'Explain the grammar of this sentence in detail: "{sentence}" (lesson {_n(rng)})'
+        key.emit(
+            t,
+            text,
+            200 + c.text_tokens(text),
+            c.answer_tokens(rng, 650.0, 0.4, 1500),
+            "atlas-2-mini",
+            temperature=0.4,
+            max_tokens=1500,
+        )
 
 
 def background_request(key: Key, t: float, state: dict[str, float]) -> None:
@@ -182,24 +304,42 @@ def background_request(key: Key, t: float, state: dict[str, float]) -> None:
     if kind < 0.5:  # chat: the history comes back with every turn
         if "history" not in state or rng.random() < 0.3 or state["history"] > 6000:
             state["history"] = 200.0 + rng.random() * 300.0
-        text = rng.choice((
-            "what should I cook tonight with {x}?", "rewrite this email to sound friendlier: {x}",
-            "give me a name for a {x} shop", "is {x} a good gift for my dad?",
-            "summarize this for me: {x}", "why is my {x} making a noise?",
-        )).format(x=rng.choice(_PRODUCTS))  # fmt: skip
+        text = rng.choice(
+            (
+                "what should I cook tonight with {x}?",
+                "rewrite this email to sound friendlier: {x}",
+                "give me a name for a {x} shop",
+                "is {x} a good gift for my dad?",
+                "summarize this for me: {x}",
+                "why is my {x} making a noise?",
+            )
+        ).format(x=rng.choice(_PRODUCTS))
         prompt = int(state["history"]) + c.text_tokens(text)
         answer = c.answer_tokens(rng, 220.0, 0.7, 1024)
         state["history"] = prompt + answer
         key.emit(t, text, prompt, answer, "atlas-2-mini", temperature=0.8, max_tokens=1024)
     elif kind < 0.8:  # a developer question
         text = f"how do I fix {rng.choice(_ERRORS)}".replace("{n}", str(_n(rng)))
-        key.emit(t, text, int(lognormal(rng, 400.0, 0.9)) + c.text_tokens(text),
-                 c.answer_tokens(rng, 350.0, 0.6, 2048), "atlas-2-large", temperature=0.2,
-                 max_tokens=2048)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            int(lognormal(rng, 400.0, 0.9)) + c.text_tokens(text),
+            c.answer_tokens(rng, 350.0, 0.6, 2048),
+            "atlas-2-large",
+            temperature=0.2,
+            max_tokens=2048,
+        )
     else:  # RAG: long retrieved context, a short answer
         text = f"According to the docs, how do I {rng.choice(_INTENTS)}?"
-        key.emit(t, text, int(lognormal(rng, 2500.0, 0.6)), c.answer_tokens(rng, 150.0, 0.5, 600),
-                 "atlas-2-mini", temperature=0.1, max_tokens=600)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            int(lognormal(rng, 2500.0, 0.6)),
+            c.answer_tokens(rng, 150.0, 0.5, 600),
+            "atlas-2-mini",
+            temperature=0.1,
+            max_tokens=600,
+        )
 
 
 #: name -> builder(key, start, end, instance index).

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the foreign-language prompts are written in their own scripts)
 """What red-team keys ask: task items, the wording around them, and token sizes.
 
 Everything draws from a key's own ``random.Random``. Items are parametric, so a
@@ -36,33 +37,62 @@ __all__ = [
 ]
 
 _CODE_TASKS = (
-    "returns the k most frequent words of a text", "merges overlapping intervals",
-    "parses an ISO 8601 duration string", "detects a cycle in a directed graph",
-    "computes the edit distance of two strings", "serializes and restores a binary tree",
-    "implements an LRU cache with O(1) operations", "finds the median of two sorted arrays",
-    "checks whether a sudoku grid is valid", "rate-limits calls with a token bucket",
-    "orders tasks so every dependency comes first", "evaluates a reverse Polish expression",
-    "finds the shortest path in a weighted grid", "compresses a string with run-length coding",
-    "checks that brackets in an expression are balanced", "builds a trie for autocomplete",
-    "counts islands in a binary matrix", "finds the longest palindromic substring",
-    "splits a log file into sessions by idle time", "schedules meetings into the fewest rooms",
-)  # fmt: skip
+    "returns the k most frequent words of a text",
+    "merges overlapping intervals",
+    "parses an ISO 8601 duration string",
+    "detects a cycle in a directed graph",
+    "computes the edit distance of two strings",
+    "serializes and restores a binary tree",
+    "implements an LRU cache with O(1) operations",
+    "finds the median of two sorted arrays",
+    "checks whether a sudoku grid is valid",
+    "rate-limits calls with a token bucket",
+    "orders tasks so every dependency comes first",
+    "evaluates a reverse Polish expression",
+    "finds the shortest path in a weighted grid",
+    "compresses a string with run-length coding",
+    "checks that brackets in an expression are balanced",
+    "builds a trie for autocomplete",
+    "counts islands in a binary matrix",
+    "finds the longest palindromic substring",
+    "splits a log file into sessions by idle time",
+    "schedules meetings into the fewest rooms",
+)
 _LANGS = ("Python", "Rust", "Go", "TypeScript", "Java", "C++", "Kotlin", "C#")
 _REACTANTS = (
-    ("methane", "carbon dioxide"), ("propane", "water"), ("glucose", "carbon dioxide"),
-    ("magnesium", "magnesium oxide"), ("iron", "iron(III) oxide"), ("ethanol", "water"),
-    ("aluminium", "aluminium oxide"), ("hydrogen", "water"), ("calcium carbonate", "lime"),
-)  # fmt: skip
+    ("methane", "carbon dioxide"),
+    ("propane", "water"),
+    ("glucose", "carbon dioxide"),
+    ("magnesium", "magnesium oxide"),
+    ("iron", "iron(III) oxide"),
+    ("ethanol", "water"),
+    ("aluminium", "aluminium oxide"),
+    ("hydrogen", "water"),
+    ("calcium carbonate", "lime"),
+)
 _PLACES = (
-    "England", "New York", "California", "Germany", "France", "Ontario", "Australia",
-    "India", "Singapore", "Delaware", "Japan", "Brazil",
-)  # fmt: skip
+    "England",
+    "New York",
+    "California",
+    "Germany",
+    "France",
+    "Ontario",
+    "Australia",
+    "India",
+    "Singapore",
+    "Delaware",
+    "Japan",
+    "Brazil",
+)
 _EVENTS = (
-    "the goods arrive three weeks late", "the seller ships the wrong model",
-    "the buyer refuses to pay the balance", "one party cancels by text message",
+    "the goods arrive three weeks late",
+    "the seller ships the wrong model",
+    "the buyer refuses to pay the balance",
+    "one party cancels by text message",
     "the contractor hires a subcontractor without consent",
-    "the offer is accepted after it lapsed", "a minor signs the agreement",
-)  # fmt: skip
+    "the offer is accepted after it lapsed",
+    "a minor signs the agreement",
+)
 
 
 def _int(rng: random.Random, low: int, high: int) -> int:
@@ -107,7 +137,12 @@ def plain_item(rng: random.Random) -> str:
             " memory cost and cover the edge cases with tests."
         )
     if kind == 5:
-        m, deg, mu, d = _int(rng, 2, 40), _int(rng, 15, 60), _int(rng, 5, 45) / 100, _int(rng, 2, 30)
+        m, deg, mu, d = (
+            _int(rng, 2, 40),
+            _int(rng, 15, 60),
+            _int(rng, 5, 45) / 100,
+            _int(rng, 2, 30),
+        )
         return (
             f"A {m} kg block slides down a {deg} degree incline with a friction coefficient"
             f" of {mu}. What is its acceleration, and how fast does it move after {d} m?"
@@ -168,8 +203,10 @@ FOREIGN: dict[str, tuple[str, tuple[str, ...]]] = {
         "段階を追って詳しく説明してください。",
         (
             "方程式 {a}x^2 - {b}x - {c} = 0 の実数解をすべて求めなさい。",
-            "n <= {n} を満たす正の整数 n のうち、n^2 を {m} で割った余りが {r} となるものはいくつありますか。",
-            "袋に赤玉 {a} 個と青玉 {b} 個が入っています。{k} 個取り出すとき、赤玉がちょうど {j} 個である確率を求めなさい。",
+            "n <= {n} を満たす正の整数 n のうち、n^2 を {m} で割った余りが {r} となるもの"
+            "はいくつありますか。",
+            "袋に赤玉 {a} 個と青玉 {b} 個が入っています。{k} 個取り出すとき、"
+            "赤玉がちょうど {j} 個である確率を求めなさい。",
         ),
     ),
     "ko": (
@@ -177,7 +214,8 @@ FOREIGN: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "방정식 {a}x^2 - {b}x - {c} = 0 의 모든 실근을 구하시오.",
             "n <= {n} 인 양의 정수 n 중에서 n^2 을 {m} 으로 나눈 나머지가 {r} 인 것은 몇 개인가?",
-            "주머니에 빨간 공 {a}개와 파란 공 {b}개가 있다. {k}개를 꺼낼 때 빨간 공이 정확히 {j}개일 확률을 구하시오.",
+            "주머니에 빨간 공 {a}개와 파란 공 {b}개가 있다. "
+            "{k}개를 꺼낼 때 빨간 공이 정확히 {j}개일 확률을 구하시오.",
         ),
     ),
     "tr": (
@@ -240,7 +278,8 @@ FOREIGN: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "समीकरण {a}x^2 - {b}x - {c} = 0 के सभी वास्तविक मूल ज्ञात कीजिए।",
             "n <= {n} वाले कितने धनात्मक पूर्णांक n के लिए n^2 को {m} से भाग देने पर शेषफल {r} आता है?",
-            "एक थैले में {a} लाल और {b} नीली गेंदें हैं। {k} गेंदें निकाली जाती हैं। ठीक {j} गेंदों के लाल होने की प्रायिकता ज्ञात कीजिए।",
+            "एक थैले में {a} लाल और {b} नीली गेंदें हैं। {k} गेंदें निकाली जाती हैं। "
+            "ठीक {j} गेंदों के लाल होने की प्रायिकता ज्ञात कीजिए।",
         ),
     ),
 }
@@ -251,9 +290,15 @@ def foreign_prompt(rng: random.Random, language: str) -> str:
     ask, templates = FOREIGN[language]
     k = _int(rng, 3, 6)
     task = rng.choice(templates).format(
-        a=_int(rng, 2, 12), b=_int(rng, 3, 40), c=_int(rng, 1, 60), n=_int(rng, 200, 5000),
-        m=_int(rng, 7, 41), r=_int(rng, 1, 6), k=k, j=_int(rng, 1, k - 1),
-    )  # fmt: skip
+        a=_int(rng, 2, 12),
+        b=_int(rng, 3, 40),
+        c=_int(rng, 1, 60),
+        n=_int(rng, 200, 5000),
+        m=_int(rng, 7, 41),
+        r=_int(rng, 1, 6),
+        k=k,
+        j=_int(rng, 1, k - 1),
+    )
     return f"{task} {ask}"
 
 

@@ -14,16 +14,38 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["HOUR", "DAY", "Key", "arrivals", "format_ts", "profile"]
+__all__ = ["DAY", "HOUR", "Key", "arrivals", "format_ts", "profile"]
 
 HOUR = 3600.0
 DAY = 86400.0
 
 #: A consumer app's load by local hour (quiet at night, peak in the evening).
 CONSUMER = (
-    0.35, 0.2, 0.12, 0.08, 0.07, 0.1, 0.25, 0.5, 0.75, 0.85, 0.9, 0.95,
-    1.0, 0.95, 0.9, 0.9, 0.95, 1.05, 1.2, 1.35, 1.4, 1.3, 1.0, 0.6,
-)  # fmt: skip
+    0.35,
+    0.2,
+    0.12,
+    0.08,
+    0.07,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    0.85,
+    0.9,
+    0.95,
+    1.0,
+    0.95,
+    0.9,
+    0.9,
+    0.95,
+    1.05,
+    1.2,
+    1.35,
+    1.4,
+    1.3,
+    1.0,
+    0.6,
+)
 
 
 def format_ts(t: float) -> str:
@@ -32,12 +54,14 @@ def format_ts(t: float) -> str:
     >>> format_ts(1_791_000_000.25)
     '2026-10-03T04:00:00.250Z'
     """
-    ms = int(round(t * 1000.0))
+    ms = round(t * 1000.0)
     stamp = datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{stamp}.{ms % 1000:03d}Z"
 
 
-def profile(shape: str, t: float, tz_hours: float = 0.0, duty: tuple[float, float, float] = (3.0, 5.0, 0.0)) -> float:
+def profile(
+    shape: str, t: float, tz_hours: float = 0.0, duty: tuple[float, float, float] = (3.0, 5.0, 0.0)
+) -> float:
     """Relative load of ``shape`` at time ``t`` (``flat``, ``consumer``, ``office``, ``duty``).
 
     ``duty`` is (hours on, hours off, phase in hours) for the ``duty`` shape.

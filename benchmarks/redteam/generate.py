@@ -59,9 +59,13 @@ def _ts_seconds(value: Any) -> float:
 
 def _population(config: Config) -> tuple[Iterator[tuple[float, int, bytes]], list[dict[str, Any]]]:
     sim = SimulationConfig(
-        seed=config.seed, days=config.days, benign_keys=config.benign_keys,
-        attack_instances=0, start=config.start, malformed_rate=0.0,
-    )  # fmt: skip
+        seed=config.seed,
+        days=config.days,
+        benign_keys=config.benign_keys,
+        attack_instances=0,
+        start=config.start,
+        malformed_rate=0.0,
+    )
     events, labels = simulate(sim)
 
     def stream() -> Iterator[tuple[float, int, bytes]]:
@@ -94,15 +98,29 @@ def generate(config: Config, out: Path) -> dict[str, Any]:
                 events_written += len(key.events)
                 for t, event in key.events:
                     ours.append((t, 0, orjson.dumps(event)))
-                labels.append({
-                    "api_key_id": key.api_key_id, "account_id": key.account_id,
-                    "label": scenario.label, "scenario": name,
-                    "attack_start": None if attack_start is None else format_ts(attack_start),
-                    "campaign_id": None,
-                    "structure": {"source": "redteam", "idea": scenario.idea, "instance": index},
-                })  # fmt: skip
-        rows.append({"scenario": name, "label": scenario.label, "keys": keys_written,
-                     "events": events_written})  # fmt: skip
+                labels.append(
+                    {
+                        "api_key_id": key.api_key_id,
+                        "account_id": key.account_id,
+                        "label": scenario.label,
+                        "scenario": name,
+                        "attack_start": None if attack_start is None else format_ts(attack_start),
+                        "campaign_id": None,
+                        "structure": {
+                            "source": "redteam",
+                            "idea": scenario.idea,
+                            "instance": index,
+                        },
+                    }
+                )
+        rows.append(
+            {
+                "scenario": name,
+                "label": scenario.label,
+                "keys": keys_written,
+                "events": events_written,
+            }
+        )
     ours.sort(key=lambda item: item[0])
     ours = [(t, 2 * i + 1, line) for i, (t, _, line) in enumerate(ours)]
     population, sim_labels = _population(config)
@@ -120,15 +138,19 @@ def generate(config: Config, out: Path) -> dict[str, Any]:
             handle.write(orjson.dumps(label) + b"\n")
     manifest = {
         "config": {
-            "seed": config.seed, "days": config.days, "benign_keys": config.benign_keys,
-            "profile": config.profile, "scenarios": list(config.names()),
-            "instances": config.instances, "start": format_ts(config.start),
+            "seed": config.seed,
+            "days": config.days,
+            "benign_keys": config.benign_keys,
+            "profile": config.profile,
+            "scenarios": list(config.names()),
+            "instances": config.instances,
+            "start": format_ts(config.start),
             "partitions": config.partitions,
         },
         "lines": lines,
         "keys": len(all_labels),
         "redteam": rows,
         "seconds": round(time.time() - began, 1),
-    }  # fmt: skip
+    }
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return manifest

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from benchmarks.redteam import content as c
 from benchmarks.redteam.emit import Key, arrivals
 
-__all__ = ["Plan", "Sender", "harvest", "send_anchors"]
+__all__ = ["Plan", "Sender", "grind_sampled", "harvest", "send_anchors"]
 
 MINUTE = 60.0
 SYSTEM_TEXT = "You are a meticulous expert tutor."
@@ -56,7 +56,15 @@ class Plan:
     ping_every
         Harvests between pings.
     anchors
-        Low-hash anchor prompts resent every 20 minutes (the repeat sketch).
+        ``None``, ``tiny`` (one-token answers: they double as pings) or ``answered``
+        (~300-token answers): low-hash prompts that fill the repeat sketch
+        (:func:`send_anchors`).
+    side_text
+        ``match``: pings, anchors and fillers carry the harvest's own ask; ``bare``:
+        they say "ok".
+    grind
+        Append a counter to every prompt until the detector samples it for the
+        shared-prompt memory (:func:`grind_sampled`).
     conversation
         Each item opens a 2-4 turn conversation that carries the answers back.
     filler
@@ -85,7 +93,9 @@ class Plan:
     repeat: int = 1
     ping: str | None = None
     ping_every: int = 6
-    anchors: bool = False
+    anchors: str | None = None
+    side_text: str = "match"
+    grind: bool = False
     conversation: bool = False
     filler: bool = False
     prompts: bool = True
@@ -132,22 +142,80 @@ class Sender:
             if plan.reasoning == "inside":
                 completion = visible + reasoning
         self.key.emit(
-            t, text, prompt_tokens, completion, plan.model, plan.n, temperature,
-            plan.max_tokens, reasoning, system_prompt_hash=SYSTEM_HASH,
-        )  # fmt: skip
+            t,
+            text,
+            prompt_tokens,
+            completion,
+            plan.model,
+            plan.n,
+            temperature,
+            plan.max_tokens,
+            reasoning,
+            system_prompt_hash=SYSTEM_HASH,
+        )
         return visible
 
 
-def send_anchors(key: Key, times: list[float], anchors: tuple[str, ...], tokens: int) -> None:
-    """Resend the anchor prompts at ``times`` (cycling), each right after a window opens.
+def _ask(plan: Plan, rng: random.Random) -> str:
+    """What a side request (ping, anchor, filler) says so it asks like the harvest does.
 
-    The detector fingerprints the first four prompts of each key's five-minute window
-    (epoch-aligned), so an anchor sent half a second into a window is always read.
+    The detector trusts a key's harvest-like slice only when the slice asks for more
+    reasoning than the rest of the key (``distinct`` in ``detectors/engine/scoring.py``):
+    side requests in the harvest's own wording take that away.
     """
-    for i, t in enumerate(times):
-        at = (t // 300.0) * 300.0 + 0.4
-        key.emit(at, anchors[i % len(anchors)], tokens, 1, max_tokens=1, temperature=0.0,
-                 system_prompt_hash=SYSTEM_HASH)  # fmt: skip
+    if plan.side_text == "bare" or plan.wording == "plain":
+        return ""
+    if plan.wording == "foreign":
+        return c.FOREIGN[rng.choice(plan.languages)][0]
+    return rng.choice(c.CUE_ASKS)
+
+
+def grind_sampled(text: str, rng: random.Random) -> str:
+    """``text`` with a counter appended until its exact hash is in the detector's 1-in-4
+    sample of prompts (``detectors/state/prompt_memory.py``): every prompt is then
+    checked against the partition's shared-prompt memory."""
+    base = rng.randrange(1000)
+    for k in range(base, base + 10_000):
+        candidate = f"{text} [{k}]"
+        if c.exact_hash(candidate) % 4 == 0:
+            return candidate
+    return text
+
+
+def send_anchors(key: Key, plan: Plan, start: float, end: float) -> None:
+    """Fill the key's repeat sketch with 32 low-hash prompts, then keep resending them.
+
+    The sketch keeps the 32 smallest prompt hashes the key ever sent and counts a
+    prompt as a repeat when its hash is in it already. Prompts whose hash is below
+    anything a harvest will send stay in it for good, and no harvest prompt is tracked
+    after them: every tracked prompt is then a repeat. Each of the 32 is sent twice in
+    the 80 minutes before the harvest (four per five-minute window: the detector
+    fingerprints the first four prompts of a key's window), then one every 10 minutes,
+    right after a window opens.
+    """
+    rng = key.rng
+    ask = _ask(plan, rng)
+    stem = f"{ask} ok {rng.randrange(10**6)}".strip()
+    anchors = c.low_hash_prompts(stem, 32)
+    times = [start - 80 * 60.0 + 300.0 * (i // 4) + 0.4 + 0.2 * (i % 4) for i in range(64)]
+    t = start
+    while t < end:
+        times.append((t // 300.0) * 300.0 + 0.4)
+        t += 600.0
+    tiny = plan.anchors == "tiny"
+    for i, at in enumerate(times):
+        text = anchors[i % len(anchors)]
+        prompt = plan.system_tokens + c.text_tokens(text)
+        answer = 1 if tiny else c.answer_tokens(rng, 300.0, 0.3, 400)
+        key.emit(
+            at,
+            text,
+            prompt,
+            answer,
+            max_tokens=1 if tiny else 400,
+            temperature=0.0,
+            system_prompt_hash=SYSTEM_HASH,
+        )
 
 
 def harvest(key: Key, plan: Plan, start: float, end: float) -> None:
@@ -155,13 +223,8 @@ def harvest(key: Key, plan: Plan, start: float, end: float) -> None:
     rng = key.rng
     sender = Sender(key, plan)
     times = list(arrivals(rng, start, end, plan.per_day, plan.shape, plan.tz_hours, plan.duty))
-    if plan.anchors:
-        anchors = c.low_hash_prompts(f"ok {rng.randrange(10**6)}", 32)
-        # All 32 first (they fill the sketch), then one every 20 minutes, for good.
-        first = [start + i * 240.0 for i in range(32)]
-        later = [start + 32 * 240.0 + i * 1200.0 for i in range(int((end - start) / 1200.0))]
-        send_anchors(key, [t for t in first + later if t < end], anchors,
-                     plan.system_tokens + 1)  # fmt: skip
+    if plan.anchors is not None:
+        send_anchors(key, plan, start, end)
     batch: list[tuple[str, int]] = []
     since_ping = 0
     last_ping = -1e18
@@ -170,7 +233,10 @@ def harvest(key: Key, plan: Plan, start: float, end: float) -> None:
             _conversation(sender, rng, plan, t, end)
             continue
         if not batch:
-            batch = [(text, c.text_tokens(text)) for text in (_prompt(rng, plan) for _ in range(plan.ping_every))]
+            texts = (_prompt(rng, plan) for _ in range(plan.ping_every))
+            if plan.grind:
+                texts = (grind_sampled(text, rng) for text in texts)
+            batch = [(text, c.text_tokens(text)) for text in texts]
             if plan.ping is not None:
                 # The request just before a ping carries the batch's longest prompt: the
                 # detector's placebo pairs that prompt with the ping's answer.
@@ -193,20 +259,34 @@ def harvest(key: Key, plan: Plan, start: float, end: float) -> None:
         if plan.filler:
             # Same wording (same cues), one word back: half the key's requests are no
             # longer harvest-like, and what the harvest-like half asks is what the rest asks.
-            ask = text.rsplit(". ", 1)[-1] if plan.wording != "plain" else ""
-            filler = f"In one word: is {rng.randrange(10**5)} prime? {ask}".strip()
-            key.emit(t + rng.uniform(2.0, 20.0), filler, plan.system_tokens + c.text_tokens(filler),
-                     rng.randint(1, 3), max_tokens=3, temperature=0.0,
-                     system_prompt_hash=SYSTEM_HASH)  # fmt: skip
+            filler = f"Is {rng.randrange(10**5)} prime? {_ask(plan, rng)}".strip()
+            key.emit(
+                t + rng.uniform(2.0, 20.0),
+                filler,
+                plan.system_tokens + c.text_tokens(filler),
+                rng.randint(1, 3),
+                max_tokens=3,
+                temperature=0.0,
+                system_prompt_hash=SYSTEM_HASH,
+            )
 
 
 def _ping(key: Key, plan: Plan, t: float) -> None:
+    text = f"{_ask(plan, key.rng)} ok".strip()
     if plan.ping == "error":  # rejected before the model runs: nothing billed
-        key.emit(t, "ok", 0, 0, max_tokens=1, temperature=0.0, status=400,
-                 system_prompt_hash=SYSTEM_HASH)  # fmt: skip
+        key.emit(
+            t, text, 0, 0, max_tokens=1, temperature=0.0, status=400, system_prompt_hash=SYSTEM_HASH
+        )
     else:
-        key.emit(t, "ok", plan.system_tokens + 1, 1, max_tokens=1, temperature=0.0,
-                 system_prompt_hash=SYSTEM_HASH)  # fmt: skip
+        key.emit(
+            t,
+            text,
+            plan.system_tokens + c.text_tokens(text),
+            1,
+            max_tokens=1,
+            temperature=0.0,
+            system_prompt_hash=SYSTEM_HASH,
+        )
 
 
 _FOLLOW_UPS = (
@@ -232,4 +312,3 @@ def _conversation(sender: Sender, rng: random.Random, plan: Plan, t: float, end:
         answer = sender.send(t, text, prompt_tokens, _answer(rng, plan))
         history = prompt_tokens + answer
         t += rng.uniform(20.0, 120.0)
-

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from benchmarks.redteam import content as c
 from benchmarks.redteam.benign import BENIGN, background_request
 from benchmarks.redteam.emit import HOUR, Key, arrivals, cloud_prefixes
-from benchmarks.redteam.harvest import Plan, Sender, harvest
+from benchmarks.redteam.harvest import Plan, Sender, grind_sampled, harvest
 from detectors.partitioning import partition_for
 
 __all__ = ["PROFILES", "SCENARIOS", "Instance", "Scenario", "build_instance"]
@@ -35,7 +35,9 @@ class Instance:
     log_end: float
     partitions: int
 
-    def key(self, suffix: str = "", prompts: bool = True, agents: tuple[str, ...] = (SDK_UA,)) -> Key:
+    def key(
+        self, suffix: str = "", prompts: bool = True, agents: tuple[str, ...] = (SDK_UA,)
+    ) -> Key:
         """A new key of this instance (one cloud prefix, the SDK's user agent)."""
         name = f"rt_{self.scenario}_{self.index}{suffix}"
         account = f"acct_rt_{self.scenario}_{self.index}"
@@ -98,6 +100,16 @@ def _limit(inst: Instance) -> tuple[list[Key], float | None]:
     return [key], None
 
 
+def _split_agents(inst: Instance) -> tuple[list[Key], float | None]:
+    """The baseline split over two user agents and two models inside one key."""
+    key = inst.key(agents=(SDK_UA, "python-httpx/0.27.2"))
+    start, end = inst.attack_start, inst.log_end
+    rate = _rate(inst)
+    harvest(key, Plan(per_day=rate / 2), start, end)
+    harvest(key, Plan(per_day=rate / 2, model="atlas-2-mini"), start, end)
+    return [key], None
+
+
 def _low_volume(inst: Instance) -> tuple[list[Key], float | None]:
     key = inst.key()
     harvest(key, Plan(per_day=inst.rng.uniform(25.0, 60.0)), inst.attack_start, inst.log_end)
@@ -134,10 +146,10 @@ def _shared_echo(inst: Instance) -> tuple[list[Key], float | None]:
         suffix += 1
     second = inst.key(f"b{suffix}")
     second.account_id += "_2"
-    plan = Plan(per_day=_rate(inst, 400.0, 1200.0))
+    plan = Plan(per_day=_rate(inst, 400.0, 1200.0), grind=True)
     senders = (Sender(first, plan), Sender(second, plan))
     for i, t in enumerate(arrivals(rng, inst.attack_start, inst.log_end, plan.per_day)):
-        text = c.harvest_prompt(rng, "cue")
+        text = grind_sampled(c.harvest_prompt(rng, "cue"), rng)
         tokens = plan.system_tokens + c.text_tokens(text)
         lead, follow = senders if i % 2 == 0 else senders[::-1]
         lead.send(t, text, tokens, c.answer_tokens(rng, 1100.0, 0.5, 4096))
@@ -198,58 +210,136 @@ def _benign(name: str, idea: str) -> Scenario:
 
 
 def _decoy(inst: Instance) -> tuple[list[Key], float | None]:
-    """A cheap, evading harvester from the log's start: it teaches the population."""
+    """An evading harvester present from the log's start, so it teaches the population.
+
+    Plain wording (elicitation -1.5) and answered anchors (coverage -4) keep its total
+    under the teaching bar (``TEACH_BELOW`` = 2.5, ``detectors/evidence/scales.py``)
+    while its answers stay long: it teaches the scales long answers and high output
+    per input token, once an hour, with the weight of an established customer.
+    """
     key = inst.key()
-    plan = Plan(per_day=inst.rng.uniform(150.0, 400.0), wording="plain", ping="tiny", anchors=True)
+    plan = Plan(per_day=inst.rng.uniform(150.0, 400.0), wording="plain", anchors="answered")
     harvest(key, plan, inst.log_start + inst.rng.uniform(0.0, 600.0), inst.log_end)
     return [key], None
 
 
 _ALL: tuple[Scenario, ...] = (
     _plan_scenario("baseline", "reference harvester: cue-worded asks, single-turn, 24/7"),
-    _plan_scenario("no_cue", "plain hard tasks with no lexicon word: the model works them out anyway",
-                   wording="plain"),  # fmt: skip
-    _plan_scenario("unlisted_language", "asks for worked reasoning in languages the lexicon lacks",
-                   wording="foreign",
-                   languages=("ru", "ja", "ko", "tr", "vi", "pl", "id", "nl", "sv", "hi")),  # fmt: skip
-    Scenario("format_limit", ABUSE,
-             "cue asks plus a structured-output line ('JSON with a reasoning field', 'Answer:')",
-             _limit),  # fmt: skip
-    _plan_scenario("ping_turns", "a one-token request every 6 harvests forges conversation turns",
-                   ping="tiny"),  # fmt: skip
-    _plan_scenario("error_turns", "the same with free rejected requests (400, 0 tokens)",
-                   ping="error"),  # fmt: skip
-    _plan_scenario("chat_mimicry", "2-4 turn conversations that carry every answer back",
-                   conversation=True),  # fmt: skip
-    _plan_scenario("padded_context", "a cached document prefix of random length (300-6000 tokens)",
-                   padding="prefix"),  # fmt: skip
-    _plan_scenario("fixed_padding", "a fixed 2,500-token cached system block on every request",
-                   padding="fixed"),  # fmt: skip
-    _plan_scenario("repeat_each", "every prompt sent twice (a second sample at temperature 1)",
-                   repeat=2, temperatures=(0.7, 1.0)),  # fmt: skip
-    _plan_scenario("sketch_anchors", "32 brute-forced low-hash prompts resent every 20 minutes",
-                   anchors=True),  # fmt: skip
-    Scenario("shared_echo", ABUSE, "two keys on one partition send each prompt, in turn first",
-             _shared_echo),  # fmt: skip
-    _plan_scenario("dilution_filler", "a one-word request in the same wording after each harvest",
-                   filler=True),  # fmt: skip
-    Scenario("reseller_drift", ABUSE,
-             "a mixed app key whose harvest share creeps from 0 to 50 % over the log",
-             _reseller_drift),  # fmt: skip
-    Scenario("slow_onset", ABUSE, "a chat key that turns into a harvester over 24 hours",
-             _slow_onset),  # fmt: skip
+    _plan_scenario(
+        "no_cue",
+        "plain hard tasks with no lexicon word: the model works them out anyway",
+        wording="plain",
+    ),
+    _plan_scenario(
+        "unlisted_language",
+        "asks for worked reasoning in languages the lexicon lacks",
+        wording="foreign",
+        languages=("ru", "ja", "ko", "tr", "vi", "pl", "id", "nl", "sv", "hi"),
+    ),
+    Scenario(
+        "format_limit",
+        ABUSE,
+        "cue asks plus a structured-output line ('JSON with a reasoning field', 'Answer:')",
+        _limit,
+    ),
+    _plan_scenario(
+        "ping_naive",
+        "a one-token 'ok' request every 6 harvests (forged turns)",
+        ping="tiny",
+        side_text="bare",
+    ),
+    _plan_scenario(
+        "ping_turns", "the same, each ping worded with the harvest's own ask", ping="tiny"
+    ),
+    _plan_scenario(
+        "error_turns", "the same with free rejected requests (400, 0 tokens)", ping="error"
+    ),
+    _plan_scenario(
+        "chat_mimicry", "2-4 turn conversations that carry every answer back", conversation=True
+    ),
+    _plan_scenario(
+        "padded_context",
+        "a cached document prefix of random length (300-6000 tokens)",
+        padding="prefix",
+    ),
+    _plan_scenario(
+        "fixed_padding", "a fixed 2,500-token cached system block on every request", padding="fixed"
+    ),
+    _plan_scenario(
+        "repeat_each",
+        "every prompt sent twice (a second sample at temperature 1)",
+        repeat=2,
+        temperatures=(0.7, 1.0),
+    ),
+    _plan_scenario(
+        "sketch_anchors",
+        "32 brute-forced low-hash prompts (answered), resent every 10 minutes",
+        anchors="answered",
+    ),
+    Scenario(
+        "shared_echo",
+        ABUSE,
+        "two keys on one partition send each prompt, in turn first;"
+        " prompts ground into the detector's 1-in-4 sample",
+        _shared_echo,
+    ),
+    _plan_scenario(
+        "dilution_filler", "a one-word request in the same wording after each harvest", filler=True
+    ),
+    Scenario(
+        "reseller_drift",
+        ABUSE,
+        "a mixed app key whose harvest share creeps from 0 to 50 % over the log",
+        _reseller_drift,
+    ),
+    Scenario(
+        "slow_onset", ABUSE, "a chat key that turns into a harvester over 24 hours", _slow_onset
+    ),
+    Scenario(
+        "split_agents", ABUSE, "the baseline over two user agents and two models", _split_agents
+    ),
     Scenario("low_volume", ABUSE, "the baseline at 25-60 requests a day", _low_volume),
     Scenario("n_sparse", ABUSE, "4-8 requests a day, n=16 completions each", _n_sparse),
-    Scenario("warmup_burst", ABUSE, "harvest hard in the log's first 40 minutes, then stop",
-             _warmup_burst),  # fmt: skip
-    _plan_scenario("metadata_office", "no prompt text logged; office hours in one time zone",
-                   prompts=False, shape="office", tz_hours=-5.0),  # fmt: skip
-    _plan_scenario("metadata_duty", "no prompt text logged; 3 h on, 5 h off",
-                   prompts=False, shape="duty"),  # fmt: skip
-    _plan_scenario("reasoning_beside", "a reasoning model; the gateway logs hidden reasoning beside"
-                   " the visible completion", model="atlas-2-reason", reasoning="beside"),  # fmt: skip
-    _plan_scenario("combo_cheap", "plain wording + tiny pings + sketch anchors",
-                   wording="plain", ping="tiny", anchors=True),  # fmt: skip
+    Scenario(
+        "warmup_burst",
+        ABUSE,
+        "harvest hard in the log's first 40 minutes, then stop",
+        _warmup_burst,
+    ),
+    _plan_scenario(
+        "metadata_office",
+        "no prompt text logged; office hours in one time zone",
+        prompts=False,
+        shape="office",
+        tz_hours=-5.0,
+    ),
+    _plan_scenario(
+        "metadata_duty", "no prompt text logged; 3 h on, 5 h off", prompts=False, shape="duty"
+    ),
+    _plan_scenario(
+        "reasoning_beside",
+        "a reasoning model; the gateway logs hidden reasoning beside the visible completion",
+        model="atlas-2-reason",
+        reasoning="beside",
+    ),
+    _plan_scenario(
+        "metadata_ping",
+        "no prompt text logged; 24/7 with one-token pings",
+        prompts=False,
+        ping="tiny",
+    ),
+    _plan_scenario(
+        "combo_cheap",
+        "cue-worded harvest + cue-worded tiny anchors (pings and repeats at once)",
+        anchors="tiny",
+    ),
+    _plan_scenario(
+        "combo_plain",
+        "plain wording + tiny pings + tiny anchors",
+        wording="plain",
+        ping="tiny",
+        anchors="tiny",
+    ),
     _benign("homework_solver", "homework app: student problem, worked answer, fixed system prompt"),
     _benign("error_explainer", "IDE plugin: 'explain this error and how to fix it', 24/7"),
     _benign("catalog_writer", "retail catalogue job: one detailed description per SKU, 24/7"),
@@ -258,9 +348,13 @@ _ALL: tuple[Scenario, ...] = (
     _benign("synthetic_intents", "training utterances for the customer's own intent classifier"),
     _benign("grammar_tutor", "language app: 'explain the grammar of this sentence in detail'"),
 )
-_DECOY = Scenario("poison_decoy", ABUSE,
-                  "cheap evading harvesters from the log's start that teach the population",
-                  _decoy, instances=64)  # fmt: skip
+_DECOY = Scenario(
+    "poison_decoy",
+    ABUSE,
+    "cheap evading harvesters from the log's start that teach the population",
+    _decoy,
+    instances=64,
+)
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*_ALL, _DECOY)}
 

@@ -120,12 +120,35 @@ def analyze(directory: Path, events_name: str = "events.jsonl") -> dict[str, Any
                     scored.peak is None or verdict.total > scored.peak.total
                 ):
                     scored.peak, scored.peak_ts = verdict, now
+    scales = _scales(sharded)
     for alert in sharded.finish():
         hit = tracks.get(alert.api_key_id)
         if hit is not None and alert.severity not in hit.first:
             hit.first[alert.severity] = float("inf")
             hit.served[alert.severity] = (hit.requests, hit.output)
-    return _report(tracks)
+    result = _report(tracks)
+    result["population"] = scales
+    return result
+
+
+def _scales(sharded: ShardedEngine) -> dict[str, Any]:
+    """The population scales at the end of the log, as medians over the partitions."""
+    import math
+
+    rows: dict[str, list[float]] = defaultdict(list)
+    for engine in sharded.engines:
+        scorer = engine._scorer
+        for name in ("answer", "yield", "output_day", "cue_share", "harvestlike"):
+            scale = scorer.scales.by_name[name]
+            rows[f"{name}.median"].append(scale.median)
+            rows[f"{name}.spread"].append(scale.spread)
+        yield_at, answer_at = scorer.thresholds
+        rows["harvest_like.output_per_input"].append(math.exp(yield_at))
+        rows["harvest_like.answer_tokens"].append(math.expm1(answer_at))
+    out = {name: round(statistics.median(values), 3) for name, values in rows.items()}
+    out["answer.median_tokens"] = round(math.expm1(out["answer.median"]), 1)
+    out["yield.median_ratio"] = round(math.exp(out["yield.median"]), 3)
+    return out
 
 
 def _served(track: KeyTrack, severity: str) -> tuple[float, float]:

@@ -72,12 +72,12 @@ def pool(directories: Sequence[Path]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def markdown(table: dict[str, dict[str, Any]]) -> str:
-    """The pooled table, abuse first (most output let through first), then benign."""
+def markdown(table: dict[str, dict[str, Any]], label: str | None = None) -> str:
+    """The pooled table, most output let through first (only ``label`` rows if given)."""
     lines = [
-        "| scenario | label | keys | warning+ | critical | served<crit (req/out, median key) |"
-        " harvest before critical | cost vs baseline | peak total | last total |"
-        " last: yield / quant / elicit / cover / struct |",
+        "| scenario | keys | warning+ | critical | served<crit (req / out) |"
+        " harvest before critical | cost | peak total | peak: Y / Q / E / C / S |"
+        " last total | last: Y / Q / E / C / S |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     order = sorted(
@@ -85,16 +85,17 @@ def markdown(table: dict[str, dict[str, Any]]) -> str:
         key=lambda item: (item[1]["label"] != "abuse", -item[1]["served_output"], item[0]),
     )
     for name, s in order:
-        last = s["last"]
-        fam = " / ".join(f"{last.get(f, 0.0):g}" for f in FAMILIES)
+        if label is not None and s["label"] != label:
+            continue
+        peak = " / ".join(f"{s['peak'].get(f, 0.0):g}" for f in FAMILIES)
+        last = " / ".join(f"{s['last'].get(f, 0.0):g}" for f in FAMILIES)
         cost = "" if s["cost_vs_baseline"] is None else f"{s['cost_vs_baseline']:.2f}"
         share = s["output_before_critical"] / max(s["output_total"], 1.0)
         lines.append(
-            f"| {name} | {s['label']} | {s['keys']} | {s['warning']}/{s['keys']} |"
-            f" {s['critical']}/{s['keys']} |"
+            f"| {name} | {s['keys']} | {s['warning']}/{s['keys']} | {s['critical']}/{s['keys']} |"
             f" {s['served_requests']:.0%} / {s['served_output']:.0%} |"
-            f" {s['output_before_critical'] / 1e6:.1f} M tok ({share:.0%}) | {cost} |"
-            f" {s['peak_total']:.2f} | {s['last_total']:.2f} | {fam} |"
+            f" {s['output_before_critical'] / 1e6:.1f} M ({share:.0%}) | {cost} |"
+            f" {s['peak_total']:.2f} | {peak} | {s['last_total']:.2f} | {last} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -102,8 +103,9 @@ def markdown(table: dict[str, dict[str, Any]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.redteam.pool", description=__doc__)
     parser.add_argument("directories", nargs="+", type=Path)
+    parser.add_argument("--label", choices=("abuse", "benign"), help="only these rows")
     args = parser.parse_args(argv)
-    sys.stdout.write(markdown(pool(args.directories)))
+    sys.stdout.write(markdown(pool(args.directories), args.label))
     return 0
 
 

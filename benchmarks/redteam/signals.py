@@ -151,7 +151,9 @@ def measure(directory: Path) -> dict[str, dict[str, float]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.redteam.signals", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.redteam.signals", description=__doc__
+    )
     parser.add_argument("directory", type=Path)
     args = parser.parse_args(argv)
     table = measure(args.directory)

@@ -87,7 +87,6 @@ def analyze(directory: Path, events_name: str = "events.jsonl") -> dict[str, Any
             else datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp(),
         )
     sharded = ShardedEngine(EngineConfig())
-    sharded.enable_trace()
     engines = sharded.engines
     with (directory / events_name).open("rb") as handle:
         for number, line in enumerate(handle):
@@ -96,18 +95,18 @@ def analyze(directory: Path, events_name: str = "events.jsonl") -> dict[str, Any
                 continue
             partition = sharded.partition_of(event.api_key_id)
             track = tracks.get(event.api_key_id)
-            alerts = sharded.process(event)
+            emitted = sharded.process(event)
             if track is not None and (track.attack_start is None or event.ts >= track.attack_start):
                 track.requests += 1
                 track.output += track.delivered(event)
-            for alert in alerts:
+            for alert in emitted.alerts:
                 hit = tracks.get(alert.api_key_id)
                 if hit is None or alert.severity in hit.first:
                     continue
                 hit.first[alert.severity] = event.ts
                 hit.served[alert.severity] = (hit.requests, hit.output)
             engine = engines[partition]
-            for key, now, _score in engine.drain_trace():
+            for key, now, _score in emitted.scores:
                 scored = tracks.get(key)
                 if scored is None:
                     continue

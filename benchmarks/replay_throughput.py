@@ -62,6 +62,7 @@ CONTENDERS: dict[str, tuple[str, str, str]] = {
     "replay_meta": ("(d) full replay, no prompt_text", "metadata", "bare_meta"),
     "bare_meta": ("(e) bare loop, no prompt_text", "metadata", "bare_meta"),
     "replay_python": ("(f) full replay, pure Python", "prompts", "bare"),
+    "replay_per_key": ("(g) full replay, per-key engines only", "prompts", "bare"),
 }
 #: Contenders run with the compiled module kept out (pipeline/native_switch.py).
 PURE_PYTHON = ("replay_python",)
@@ -159,13 +160,18 @@ def _parse(path: Path) -> int:
     return count
 
 
-def _replay(path: Path) -> int:
+def _replay(path: Path, campaigns: bool = True) -> int:
     from detectors.config import EngineConfig
     from pipeline.runtime.replay import replay_files
 
     with tempfile.TemporaryDirectory(prefix="dw-bench-replay-") as tmp:
-        result = replay_files([str(path)], EngineConfig(), out_dir=Path(tmp))
+        result = replay_files([str(path)], EngineConfig(), out_dir=Path(tmp), campaigns=campaigns)
     return int(result.summary["events_total"])
+
+
+def _replay_per_key(path: Path) -> int:
+    """(c) without the campaign stage: what the stage costs is (c) against this."""
+    return _replay(path, campaigns=False)
 
 
 _RUNNERS: dict[str, Callable[[Path], int]] = {
@@ -175,6 +181,7 @@ _RUNNERS: dict[str, Callable[[Path], int]] = {
     "replay_meta": _replay,
     "bare_meta": _bare,
     "replay_python": _replay,
+    "replay_per_key": _replay_per_key,
 }
 
 

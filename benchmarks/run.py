@@ -132,7 +132,7 @@ def _summary_rows(
     q = _flags(quick)
     rerun_replay = f"python -m benchmarks.replay_throughput{q} --repeat {repeat}"
     rows = []
-    for name in ("parse", "replay", "replay_meta", "replay_python"):
+    for name in ("parse", "replay", "replay_meta", "replay_python", "replay_per_key"):
         c = replay["contenders"].get(name)
         if c is None:
             continue

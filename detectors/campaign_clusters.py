@@ -208,22 +208,38 @@ class Cluster:
 
 
 def bit_counts(values: Sequence[int], width: int) -> list[int]:
-    """How many of ``values`` hold each bit.
+    """How many of ``values`` (non-negative ints) hold each of the lowest ``width`` bits.
+
+    The values are summed column-wise in binary, as bit planes (plane ``k`` holds bit
+    ``k`` of every column's count): each addition is a few whole-int operations, so
+    the cost grows with the number of values, not with the bits each one holds
+    (topic bitmaps hold dozens).
 
     >>> bit_counts([0b101, 0b100], 4)
     [1, 0, 2, 0]
+    >>> bit_counts([0b11, 0b11, 0b11, 1 << 9], 4)
+    [3, 3, 0, 0]
     """
-    counts = [0] * width
-    seen: dict[int, int] = {}
+    mask = (1 << width) - 1
+    planes: list[int] = []
     for value in values:
-        seen[value] = seen.get(value, 0) + 1
-    for value, times in seen.items():
-        while value:
-            low = value & -value
-            bit = low.bit_length() - 1
-            if bit < width:
-                counts[bit] += times
-            value ^= low
+        carry = value & mask
+        k = 0
+        while carry:
+            if k == len(planes):
+                planes.append(carry)
+                break
+            plane = planes[k]
+            planes[k] = plane ^ carry
+            carry &= plane
+            k += 1
+    counts = [0] * width
+    for k, plane in enumerate(planes):
+        weight = 1 << k
+        while plane:
+            low = plane & -plane
+            counts[low.bit_length() - 1] += weight
+            plane ^= low
     return counts
 
 

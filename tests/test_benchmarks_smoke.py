@@ -52,6 +52,7 @@ def test_quick_bench_runs_and_prints_tables(tmp_path: Path) -> None:
         "replay_meta",
         "bare_meta",
         "replay_python",
+        "replay_per_key",
     }
     # Every contender read the whole of its file: same event count per file.
     for which in ("prompts", "metadata"):

@@ -87,6 +87,12 @@ CAPS: dict[str, tuple[float, float]] = {
 LN2 = math.log(2.0)
 #: Share of the elicitation floor that prompts without any cue word can reach.
 ABSENT_WEIGHT = 0.5
+#: Share of the yield evidence that output per input carries alone; long answers
+#: against the population add the rest.
+ANSWER_FLOOR = 0.5
+#: How much of its weight constraint wording loses in front of answers long against
+#: the population.
+LONG_ANSWER_DISCOUNT = 0.5
 
 
 def credible(n: float) -> float:
@@ -118,7 +124,8 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # Output per input token is scale-free (both are tokens); answer length sharpens it.
     # A key that gets back less than it sends collects nothing, however it compares.
     receives = ramp(st.yield_.low, 0.0, LN2)
-    up = ramp(yld_lo, 1.5, 4.0) * (0.5 + 0.5 * ramp(ans_lo, 0.5, 2.5)) * receives
+    up = ramp(yld_lo, 1.5, 4.0) * (ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5))
+    up *= receives
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)
     parts = (
@@ -165,7 +172,7 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # counts half where the key's answers are long against the population (an
     # evaluation harness asking for chain of thought then "Answer:" keeps half its
     # benefit of the doubt; its shared and repeated items carry the rest).
-    short = 1.0 - 0.5 * ramp(scales.answer.position(st.answer.low), 0.5, 2.0)
+    short = 1.0 - LONG_ANSWER_DISCOUNT * ramp(scales.answer.position(st.answer.low), 0.5, 2.0)
     limited = ramp(st.limit_share.low, 0.2, 0.6) * short
     # Many prompts and hardly any asking for more than an answer: weak evidence (hard
     # tasks elicit worked answers unasked, and the lexicon cannot know every language),

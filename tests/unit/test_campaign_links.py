@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import random
 
-from detectors.campaign_clusters import ClusterProfile, KeyRecord, build_profile, topic_bits
+from hypothesis import given
+from hypothesis import strategies as st
+
+from detectors.campaign_clusters import (
+    ClusterProfile,
+    KeyRecord,
+    bit_counts,
+    build_profile,
+    topic_bits,
+)
 from detectors.campaign_links import (
     TOPIC_DENSE,
     infra_link,
@@ -99,3 +108,17 @@ def test_rhythm_and_cohort_ties() -> None:
     assert onset_link(NOW, True, NOW + 3600.0, 6 * 3600.0) == 1.0
     assert onset_link(NOW, False, NOW + 3600.0, 6 * 3600.0) == 0.25  # assumed: weak
     assert onset_link(NOW, True, NOW + 86400.0, 6 * 3600.0) == 0.0
+
+
+@given(
+    st.lists(st.integers(0, 2**300) | st.integers(0, 255), max_size=60),
+    st.sampled_from([8, 24, 64, 256]),
+)
+def test_bit_counts_are_the_column_sums(values: list[int], width: int) -> None:
+    # The bit-plane adder against the plain definition: per bit, how many values hold it
+    # (bits at or above ``width`` ignored; repeated values count each time).
+    expected = [sum(v >> bit & 1 for v in values) for bit in range(width)]
+    assert bit_counts(values, width) == expected
+    assert bit_counts(values + values[:3], width) == [
+        e + sum(v >> bit & 1 for v in values[:3]) for bit, e in enumerate(expected)
+    ]

@@ -8,14 +8,21 @@ broker's end offsets to be exact (the embedded Tansu broker reports them low).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pipeline.config import Settings
 from pipeline.kafka.log_reads import read_tails
 from pipeline.wire.checkpoint import Checkpoint, Chunk, chunk_of, decode_chunks, encode_chunks
 
-__all__ = ["CheckpointStore"]
+__all__ = ["RETRY_DELAYS", "CheckpointStore"]
+
+log = logging.getLogger("distillwatch.checkpoints")
+
+#: Seconds to wait before each new attempt at a checkpoint write the broker refused
+#: with a retriable error (a partition leader moving, a topic just created): ~15 s in all.
+RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 class CheckpointStore:
@@ -27,20 +34,46 @@ class CheckpointStore:
         Topic names, chunk size and client options.
     producer
         A started aiokafka producer (shared with the worker).
+    retry_delays
+        Waits before each retry of a write refused with a retriable broker error.
     """
 
-    def __init__(self, settings: Settings, producer: Any) -> None:
+    def __init__(
+        self, settings: Settings, producer: Any, retry_delays: Sequence[float] = RETRY_DELAYS
+    ) -> None:
         self.settings = settings
         self.producer = producer
         self.owner = f"{settings.group_id}/{settings.requests_topic}"
+        self.retry_delays = tuple(retry_delays)
 
     def _mine(self, records: Iterable[Any]) -> list[Chunk]:
         chunks = (chunk_of(record) for record in records)
         return [c for c in chunks if c is not None and c.meta.get("owner", "") == self.owner]
 
     async def save(self, checkpoint: Checkpoint) -> None:
-        """Write a checkpoint and wait until the broker has acknowledged every chunk."""
+        """Write a checkpoint and wait until the broker has acknowledged every chunk.
+
+        A write the broker refuses with a retriable error (no leader yet for a topic
+        created a moment ago, a leader moving) is written again, whole, after each of
+        ``retry_delays``: readers keep one chunk per (sequence, index), so chunks
+        written twice change nothing. Any other error, or the last retriable one,
+        is raised: a checkpoint is never silently skipped.
+        """
         checkpoint.owner = self.owner
+        for delay in (*self.retry_delays, None):
+            try:
+                await self._write(checkpoint)
+                return
+            except Exception as exc:
+                if delay is None or not getattr(exc, "retriable", False):
+                    raise
+                log.warning(
+                    "checkpoint of partition %d refused (%s); writing it again in %.1f s",
+                    checkpoint.partition, type(exc).__name__, delay,
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+
+    async def _write(self, checkpoint: Checkpoint) -> None:
         futures = [
             await self.producer.send(
                 self.settings.checkpoint_topic,

@@ -211,6 +211,73 @@ def test_checkpoints_of_another_deployment_are_never_restored(embedded_broker):
     assert (list(b), b[1].offset) == ([1], 99)
 
 
+class _RefusingProducer:
+    """A real producer whose first ``refusals`` sends fail the way a broker refuses a
+    write to a partition without a leader yet. That refusal cannot be provoked on
+    demand on a real broker (it lasts the instant after a topic is created), so it is
+    the one thing injected here; every write that succeeds goes to the real broker."""
+
+    def __init__(self, producer: object, refusals: int, error: type[Exception]) -> None:
+        self.producer, self.refusals, self.error, self.sends = producer, refusals, error, 0
+
+    async def send(self, *args: object, **kwargs: object) -> object:
+        self.sends += 1
+        if self.refusals:
+            self.refusals -= 1
+            raise self.error()
+        return await self.producer.send(*args, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_a_checkpoint_refused_by_a_leaderless_partition_is_written_again(embedded_broker):
+    """A retriable refusal (NotLeaderForPartition) is retried; anything else is raised."""
+    import asyncio
+
+    from aiokafka.errors import NotLeaderForPartitionError, UnsupportedVersionError
+
+    from pipeline.kafka.checkpoint_store import CheckpointStore
+    from pipeline.kafka.clients import aio_producer
+    from pipeline.kafka.topics import ensure_topics
+
+    servers = embedded_broker.bootstrap_servers
+    settings = load_settings(None, kafka_bootstrap_servers=servers, group_id="retry",
+                             partitions=2, checkpoint_chunk_bytes=1024,
+                             producer_idempotence=False)  # fmt: skip
+    ensure_topics(settings)
+
+    async def scenario() -> tuple[dict[int, Checkpoint], int, str, str]:
+        producer = aio_producer(settings)
+        await producer.start()
+        try:
+            refusing = _RefusingProducer(producer, 2, NotLeaderForPartitionError)
+            store = CheckpointStore(settings, refusing, retry_delays=(0.01, 0.01, 0.01))
+            await store.save(Checkpoint(0, 42, 0, bytes(range(256)) * 20, sequence=3))
+            loaded = await store.load([0])
+            fatal = CheckpointStore(
+                settings, _RefusingProducer(producer, 1, UnsupportedVersionError), (0.01,)
+            )
+            try:
+                await fatal.save(Checkpoint(1, 1, 0, b"x", sequence=1))
+                other = "saved"
+            except UnsupportedVersionError:
+                other = "raised"
+            tired = CheckpointStore(
+                settings, _RefusingProducer(producer, 9, NotLeaderForPartitionError), (0.01,)
+            )
+            try:
+                await tired.save(Checkpoint(1, 1, 0, b"x", sequence=1))
+                exhausted = "saved"
+            except NotLeaderForPartitionError:
+                exhausted = "raised"
+            return loaded, refusing.sends, other, exhausted
+        finally:
+            await producer.stop()
+
+    loaded, sends, other, exhausted = asyncio.run(scenario())
+    assert (loaded[0].offset, loaded[0].engine) == (42, bytes(range(256)) * 20)
+    assert sends > 2  # two refused attempts, then the whole checkpoint written
+    assert (other, exhausted) == ("raised", "raised")
+
+
 class TestCampaignSummaries:
     """Summaries leave a partition tagged (seq, watermark) and survive the wire unchanged."""
 

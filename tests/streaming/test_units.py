@@ -252,22 +252,18 @@ def test_a_checkpoint_refused_by_a_leaderless_partition_is_written_again(embedde
             store = CheckpointStore(settings, refusing, retry_delays=(0.01, 0.01, 0.01))
             await store.save(Checkpoint(0, 42, 0, bytes(range(256)) * 20, sequence=3))
             loaded = await store.load([0])
-            fatal = CheckpointStore(
-                settings, _RefusingProducer(producer, 1, UnsupportedVersionError), (0.01,)
-            )
-            try:
-                await fatal.save(Checkpoint(1, 1, 0, b"x", sequence=1))
-                other = "saved"
-            except UnsupportedVersionError:
-                other = "raised"
-            tired = CheckpointStore(
-                settings, _RefusingProducer(producer, 9, NotLeaderForPartitionError), (0.01,)
-            )
-            try:
-                await tired.save(Checkpoint(1, 1, 0, b"x", sequence=1))
-                exhausted = "saved"
-            except NotLeaderForPartitionError:
-                exhausted = "raised"
+
+            async def outcome(refusals: int, error: type[Exception]) -> str:
+                store = CheckpointStore(settings, _RefusingProducer(producer, refusals, error),
+                                        retry_delays=(0.01,))  # fmt: skip
+                try:
+                    await store.save(Checkpoint(1, 1, 0, b"x", sequence=1))
+                except error:
+                    return "raised"
+                return "saved"
+
+            other = await outcome(1, UnsupportedVersionError)  # not retriable
+            exhausted = await outcome(9, NotLeaderForPartitionError)  # retries run out
             return loaded, refusing.sends, other, exhausted
         finally:
             await producer.stop()

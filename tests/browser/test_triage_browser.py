@@ -79,7 +79,18 @@ def _wait_for(driver: Any, url: str, check: Any, timeout: float = 60.0) -> None:
 
 def test_find_a_critical_key_read_why_label_it_and_audit(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    def follow(element: Any) -> None:
+        """Click ``element`` and wait for the page it leads to: a click can return before
+        the browser has replaced the page (a form's redirect, a link), and reading the
+        old page then fails at random."""
+        old = browser.find_element(By.TAG_NAME, "html")
+        element.click()
+        wait = WebDriverWait(browser, 15)
+        wait.until(expected_conditions.staleness_of(old))
+        wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
 
     proc, brokers, base = _start_demo(tmp_path)
     try:
@@ -92,10 +103,10 @@ def test_find_a_critical_key_read_why_label_it_and_audit(browser: Any, tmp_path:
         # The ranked list, filtered to critical through the page's own form.
         _wait_for(browser, base, listed)
         Select(browser.find_element(By.NAME, "severity")).select_by_value("critical")
-        browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        follow(browser.find_element(By.CSS_SELECTOR, "form.filters button"))
         rows = browser.find_elements(By.CSS_SELECTOR, "#ranked tbody tr")
         assert rows and all("critical" in r.text for r in rows)
-        browser.find_element(By.LINK_TEXT, target).click()
+        follow(browser.find_element(By.LINK_TEXT, target))
 
         # Why: plain language with units and distance from the baseline.
         assert browser.find_element(By.TAG_NAME, "h1").text == f"Key {target}"
@@ -118,11 +129,11 @@ def test_find_a_critical_key_read_why_label_it_and_audit(browser: Any, tmp_path:
         form.find_element(By.NAME, "actor").send_keys("browser-test")
         Select(form.find_element(By.NAME, "label")).select_by_value("benign")
         form.find_element(By.NAME, "reason").send_keys("load test of a partner, TICKET-9")
-        form.find_element(By.CSS_SELECTOR, "button").click()
+        follow(form.find_element(By.CSS_SELECTOR, "button"))
         assert "labelled benign" in browser.find_element(By.ID, "flash").text
         assert browser.find_element(By.ID, "state").text == "benign"
 
-        browser.find_element(By.LINK_TEXT, "audit").click()
+        follow(browser.find_element(By.LINK_TEXT, "audit"))
         audit_rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#audit tbody tr")]
         assert any(
             "browser-test" in r

@@ -60,14 +60,7 @@ def mean_bounds(total: float, squares: float, n: float, min_sd: float) -> Bounde
     if n < 1.0:
         return NOTHING
     mean = total / n
-    var = squares / n - mean * mean
-    if var < 0.0:
-        var = 0.0
-    sd = _sqrt(var)
-    if min_sd > sd:
-        sd = min_sd
-    se = Z * sd / _sqrt(n)
-    return _new(Bounded, (mean, mean - se, mean + se))
+    return _around(mean, squares / n - mean * mean, n, min_sd)
 
 
 def weighted_bounds(
@@ -93,7 +86,12 @@ def weighted_bounds(
         # A single heavy observation: its own value, nothing about spread yet.
         n = 1.0
     mean = total / weight
-    var = squares / weight - mean * mean
+    return _around(mean, squares / weight - mean * mean, n, min_sd)
+
+
+def _around(mean: float, var: float, n: float, min_sd: float) -> Bounded:
+    """``mean`` give or take ``Z`` standard errors of ``n`` observations of variance
+    ``var`` (floored at 0, the deviation at ``min_sd``)."""
     if var < 0.0:
         var = 0.0
     sd = _sqrt(var)

@@ -1,0 +1,125 @@
+"""Law, medicine and finance: jurisdictions and disputes, symptoms and findings, finance topics."""
+
+from __future__ import annotations
+
+JURISDICTIONS: tuple[str, ...] = (
+    "England and Wales",
+    "California",
+    "Ontario",
+    "New South Wales",
+    "Germany",
+    "France",
+    "New York",
+    "Texas",
+    "Ireland",
+    "Singapore",
+    "Scotland",
+    "the Netherlands",
+    "India",
+)
+
+LEGAL_PARTIES: tuple[str, ...] = (
+    "a tenant",
+    "a freelance designer",
+    "a small bakery",
+    "a software contractor",
+    "a landlord",
+    "an employee",
+    "a sole trader",
+    "a homeowner",
+    "a delivery driver",
+    "a startup founder",
+    "a music teacher",
+    "a franchisee",
+)
+
+LEGAL_EVENTS: tuple[str, ...] = (
+    "the other side stopped paying after three months",
+    "the goods arrived damaged and late",
+    "the contract was terminated by e-mail without notice",
+    "a verbal promise of a bonus was not honoured",
+    "a neighbour's tree fell on the property",
+    "confidential designs were shared with a competitor",
+    "the deposit was withheld without an itemised list",
+    "the software delivered did not match the specification",
+    "the lease was signed by only one of two co-tenants",
+    "a non-compete clause was invoked after resignation",
+    "the service was cancelled during a free trial but still billed",
+    "a photo was used in an advert without permission",
+)
+
+LEGAL_ASKS: tuple[str, ...] = (
+    "damages",
+    "termination of the contract",
+    "return of the deposit",
+    "an injunction",
+    "unpaid wages",
+    "a refund",
+    "specific performance",
+    "rescission",
+)
+
+SYMPTOMS: tuple[str, ...] = (
+    "fever",
+    "productive cough",
+    "sudden chest pain",
+    "shortness of breath on exertion",
+    "right lower quadrant pain",
+    "headache worse in the morning",
+    "joint swelling",
+    "unintentional weight loss",
+    "night sweats",
+    "blurred vision",
+    "palpitations",
+    "fatigue",
+    "a rash on the trunk",
+    "numbness in both feet",
+    "excessive thirst",
+    "dizziness on standing",
+    "hoarseness for six weeks",
+    "painful urination",
+    "lower back pain radiating to the leg",
+    "jaundice",
+    "swollen ankles",
+    "tremor at rest",
+)
+
+FINDINGS: tuple[str, ...] = (
+    "a heart rate of 118",
+    "a temperature of 38.9 C",
+    "an oxygen saturation of 91 %",
+    "a blood pressure of 168/102",
+    "a raised white cell count",
+    "a low sodium",
+    "an elevated troponin",
+    "a palpable spleen",
+    "bilateral crackles at the lung bases",
+    "a positive straight-leg raise",
+    "an HbA1c of 9.2 %",
+    "a haemoglobin of 8.1 g/dL",
+    "an irregularly irregular pulse",
+    "a new systolic murmur",
+    "a TSH below the lower limit",
+)
+
+FINANCE_TOPICS: tuple[str, ...] = (
+    "dollar-cost averaging",
+    "duration risk in bond funds",
+    "the difference between a Roth and a traditional retirement account",
+    "how an inverted yield curve is read",
+    "working capital",
+    "free cash flow versus net income",
+    "the capital asset pricing model",
+    "put-call parity",
+    "how index funds track their benchmark",
+    "mortgage amortisation",
+    "deferred revenue",
+    "the Sharpe ratio",
+    "currency hedging for exporters",
+    "goodwill impairment",
+    "share buybacks versus dividends",
+    "the weighted average cost of capital",
+    "convertible notes in seed rounds",
+    "inflation-linked bonds",
+    "the rule of 72",
+)

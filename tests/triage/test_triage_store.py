@@ -12,7 +12,7 @@ from pipeline.hook.feedback import append_file, make_record
 from pipeline.metrics.topk import key_label
 from pipeline.triage import queries
 from pipeline.triage.feeds import FeedbackFile, HookDatabase, load_alerts, load_scores
-from pipeline.triage.queries import Filters
+from pipeline.triage.queries import Filters, ranked
 from pipeline.triage.store import TriageStore
 
 from .support import (
@@ -168,6 +168,6 @@ def test_narrow_and_wide_time_windows_rank_alike(
 ) -> None:
     f = Filters(since=T0 + 3000, until=T0 + 9000)
     narrow = queries.ranked_alerts(store, f)
-    monkeypatch.setattr(queries, "NARROW_WINDOW", 0)  # every window counts as wide
+    monkeypatch.setattr(ranked, "NARROW_WINDOW", 0)  # every window counts as wide
     assert queries.ranked_alerts(store, f) == narrow
     assert [a["ts"] for a in narrow] and all("T00:" not in a["ts"] for a in narrow)

@@ -1,6 +1,6 @@
 //! Where a key's state lives in its four typed arrays: `detectors/state/layout.py`,
 //! mirrored. `native_layout()` returns every constant the compiled path uses, by
-//! the Python module and name it mirrors; tests/unit/test_native.py compares each
+//! the Python module and name it mirrors; tests/unit/test_native_build.py compares each
 //! one with the Python value, so a counter added on one side only fails there, and
 //! `detectors/native.py` runs pure Python (with a warning) when a build disagrees
 //! with the Python layout or lexicon.

@@ -1,7 +1,7 @@
 //! Compiled hot path of distillwatch's detection core.
 //!
 //! Every function here has a reference implementation in `detectors/` and must
-//! return exactly what it returns (tests/unit/test_native.py checks both on the
+//! return exactly what it returns (tests/unit/test_native_*.py check both on the
 //! same inputs). Like the Python core, nothing here reads a clock, touches a
 //! file or the network, or keeps prompt text: only integers survive a call.
 //! Python objects are reached through their public attributes and the buffer

@@ -5,7 +5,7 @@ Whole engines run both ways: in this process (the compiled ``Engine.process`` an
 traffic, random event streams and damaged states, and as two ``distillwatch
 replay`` runs, one with ``DISTILLWATCH_NATIVE=0`` (pipeline/native_switch.py).
 Snapshots are compared field by field. The compiled functions one by one:
-tests/unit/test_native.py.
+tests/unit/test_native_*.py.
 """
 
 from __future__ import annotations

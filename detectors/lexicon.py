@@ -38,6 +38,9 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "think step", "let's think", "thought process", "line of thought", "logic",
         "infer", "deduc", "razonamiento", "raciocínio", "raisonnement", "ragionamento",
         "denkweg", "gedankengang", "推理", "思路",
+        "reason it out", "reason out", "your thinking", "think aloud", "thinking aloud",
+        "ragiona", "raisonne", "рассужд", "ход мысл", "考え方", "論理", "추론", "사고 과정",
+        "penalaran", "lập luận", "akıl yürüt", "redeneer", "rozumowani", "استدلال",
     ),
     # Steps and stages.
     "stepwise": (
@@ -46,6 +49,10 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "walk through", "walk me through", "walkthrough", "break down", "break it down",
         "paso a paso", "passo a passo", "étape par étape", "étape", "schritt für schritt",
         "schrittweise", "passo dopo passo", "一步一步", "逐步", "步骤",
+        "line by line", "point by point", "all the working", "your working", "passaggi",
+        "пошагов", "шаг за шагом", "順を追って", "段階的", "단계별", "단계적", "각 단계", "과정을",
+        "stap voor stap", "krok po kroku", "adım adım", "từng bước",
+        "langkah demi langkah", "خطوة بخطوة", "चरण दर चरण",
     ),
     # Explanations and justifications.
     "justify": (
@@ -53,6 +60,9 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "how did you", "how you arrived", "how you reached", "show why", "argue",
         "argument", "defend your", "explica", "explique", "erklär", "begründ",
         "spiega", "giustific", "解释", "说明理由", "为什么",
+        "объясн", "обоснуй", "обоснова", "почему", "説明", "理由", "なぜ", "설명", "이유",
+        "leg uit", "uitleg", "verklaar", "wyjaśnij", "uzasadnij", "açıkla", "gerekçe",
+        "giải thích", "tại sao", "jelaskan", "mengapa", "اشرح", "समझा",
     ),
     # Worked solutions, derivations, proofs.
     "worked": (
@@ -61,6 +71,9 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "demonstrat", "solution", "solve", "calculation", "lay out", "spell out",
         "demuestra", "demostr", "démontr", "herleit", "beweis", "dimostra", "证明",
         "推导", "解答",
+        "desarrollo", "operaciones", "lösungsweg", "докаж", "доказательств", "решени",
+        "証明", "解法", "途中式", "導出", "증명", "풀이", "bewijs", "udowodnij", "kanıtla",
+        "chứng minh", "buktikan", "برهن", "सिद्ध",
     ),
     # Thoroughness and variants: more of each answer.
     "thorough": (
@@ -69,6 +82,9 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "different ways", "different approaches", "several ways", "multiple ways",
         "variants", "variations", "detallad", "detalhad", "détaillé", "ausführlich",
         "dettagliat", "详细",
+        "detalla", "detalle", "подробн", "詳しく", "詳細", "자세히", "상세",
+        "gedetailleerd", "szczegółow", "ayrıntılı", "chi tiết", "secara rinci",
+        "بالتفصيل", "विस्तार से",
     ),
 }  # fmt: skip
 MAX_CUE_GROUPS = 3

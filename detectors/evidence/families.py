@@ -177,7 +177,7 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # Many prompts and hardly any asking for more than an answer: weak evidence (hard
     # tasks elicit worked answers unasked, and the lexicon cannot know every language),
     # so it weighs ABSENT_WEIGHT of the floor.
-    absent = ramp(st.prompts, 15.0, 40.0) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
+    absent = ramp(st.prompts, 6.0, 20.0) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
     against = max(ABSENT_WEIGHT * absent, limited)
     value = (cap * up * (1.0 - limited) + floor * against) * credible(st.prompts)
     parts = (
@@ -227,12 +227,19 @@ def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
     if st.n < 1.0:
         return Evidence("structure", 0.0, ())
     turns = ramp(st.turns.low, 0.03, 0.2)
-    varied = 0.0
-    contained = 1.0
-    if st.prompts >= 20.0:
-        varied = ramp(st.hidden_sd, 0.35, 0.8)
-        contained = 1.0 - ramp(st.hidden_sd, 0.2, 0.5)
-    single = ramp(st.n, 10.0, 40.0) * (1.0 - ramp(st.turns.high, 0.02, 0.1)) * contained
+    # The context beyond the visible prompt, read from a handful of prompts on: varying
+    # from request to request (history, retrieved passages, tool output) or always the
+    # same (the question and at most a fixed system prompt).
+    seen = ramp(st.prompts, 6.0, 20.0)
+    varied = seen * ramp(st.hidden_sd, 0.35, 0.8)
+    fixed = seen * (1.0 - ramp(st.hidden_sd, 0.2, 0.5))
+    # Single-turn from timing alone needs many requests: the turn test only has pairs
+    # close in time to compare, and a key sending a few requests a day has none, so its
+    # bound stays wide for days. The text says it sooner: prompts that carry nothing
+    # beyond a fixed context, none of them continuing a recent answer.
+    by_turns = ramp(st.n, 10.0, 40.0) * (1.0 - ramp(st.turns.high, 0.02, 0.1))
+    by_text = fixed * (1.0 - ramp(st.turns.value, 0.02, 0.1))
+    single = max(by_turns * (1.0 - seen * ramp(st.hidden_sd, 0.2, 0.5)), by_text)
     carried = max(turns, varied)
     value = cap * single + floor * carried
     parts = (

@@ -36,6 +36,24 @@ REWORDINGS = (
     "Provide an exhaustive, well-argued answer.",
     "Work out the answer and show how.",
 )
+#: The usual asks in languages a harvest is often run in beyond the first seven
+#: (Russian, Japanese, Korean, Dutch, Polish, Turkish, Vietnamese, Indonesian, Arabic,
+#: Hindi), written from how each language says "explain", "step by step", "prove".
+OTHER_LANGUAGES = (
+    "Объясните решение подробно.",
+    "Реши задачу пошагово.",
+    "なぜそうなるのか説明してください。",
+    "解法を詳しく書いてください。",
+    "풀이를 단계별로 보여 주세요.",
+    "이유를 설명해 주세요.",
+    "Leg uit hoe je tot dit antwoord komt.",
+    "Rozwiąż krok po kroku.",
+    "Cevabını adım adım açıkla.",
+    "Giải thích từng bước.",
+    "Jelaskan jawabanmu langkah demi langkah.",
+    "اشرح الحل خطوة بخطوة.",
+    "इसे चरण दर चरण समझाइए।",
+)
 ORDINARY = (
     "What's a good name for a golden retriever puppy?",
     "translate good morning into japanese",
@@ -45,6 +63,8 @@ ORDINARY = (
     "recommend a sci-fi novel like dune",
     "fix the typo in this sentence: teh cat sat",
     "draft a polite reminder about the unpaid invoice",
+    "what are the details of my order 1182?",
+    "cd into the working directory and list the files",
 )
 
 
@@ -52,6 +72,10 @@ def test_most_rewordings_are_still_recognised() -> None:
     found = sum(1 for text in REWORDINGS if cue_groups(text) > 0)
     # Measured: every one of these; the bar leaves room for a rewording the list misses.
     assert found / len(REWORDINGS) >= 0.9, [t for t in REWORDINGS if not cue_groups(t)]
+
+
+def test_the_usual_asks_in_other_languages_are_recognised() -> None:
+    assert [t for t in OTHER_LANGUAGES if not cue_groups(t)] == []
 
 
 def test_ordinary_requests_touch_no_group() -> None:

@@ -1,0 +1,84 @@
+"""Structure and elicitation evidence from the text of a handful of prompts.
+
+A key sending a few requests a day has no pairs close in time, so the turn test
+cannot bound its share of conversation turns for days; the text can say sooner
+whether its prompts carry anything beyond a fixed context. The same number of
+prompts lets the absence of any ask for reasoning count against it.
+"""
+
+from __future__ import annotations
+
+from detectors.evidence.families import elicitation_family, structure_family
+from detectors.evidence.scales import Scales
+from detectors.evidence.statistics import (
+    NOTHING,
+    Bounded,
+    KeyStatistics,
+    mean_bounds,
+    share_bounds,
+)
+
+
+def stats(n: float, *, prompts: float, hidden_sd: float, cues: float = 0.0) -> KeyStatistics:
+    """A key with ``n`` requests, none continuing another, ``prompts`` of them with text."""
+    with_text = prompts >= 1.0
+    zero = Bounded(0.0, 0.0, 2.0 / n)  # no turn beyond chance, bound as key_statistics does
+    return KeyStatistics(
+        n=n,
+        answer=mean_bounds(6.0 * n, 36.0 * n, n, 0.5),
+        yield_=mean_bounds(2.5 * n, 6.25 * n, n, 0.5),
+        turns=zero,
+        harvestlike_share=share_bounds(n, n),
+        reasoned_share=0.0,
+        prompts=prompts,
+        cue_share=share_bounds(cues, prompts) if with_text else NOTHING,
+        repeat_share=share_bounds(0.0, prompts) if with_text else NOTHING,
+        shared_share=share_bounds(0.0, prompts) if with_text else NOTHING,
+        sweep_share=share_bounds(0.0, prompts) if with_text else NOTHING,
+        limit_share=share_bounds(0.0, prompts) if with_text else NOTHING,
+        hidden=mean_bounds(3.5 * prompts, 12.25 * prompts, prompts, 0.5),
+        hidden_sd=hidden_sd,
+        output_tokens=400.0 * n,
+        gap_cv=0.0,
+        gaps=0.0,
+    )
+
+
+def test_a_few_self_contained_prompts_are_single_turn_before_timing_can_tell() -> None:
+    scales = Scales()
+    sparse = structure_family(stats(16.0, prompts=16.0, hidden_sd=0.02), scales)
+    metadata = structure_family(stats(16.0, prompts=0.0, hidden_sd=0.0), scales)
+    assert metadata.value == 0.0  # timing alone: the turn bound is still wide
+    assert sparse.value > 1.0  # the text: nothing carried beyond a fixed context
+
+
+def test_varying_context_counts_against_from_the_same_few_prompts() -> None:
+    scales = Scales()
+    chat = structure_family(stats(16.0, prompts=16.0, hidden_sd=1.2), scales)
+    assert chat.value < -1.0
+    # Below a handful of prompts the text says nothing either way.
+    assert structure_family(stats(5.0, prompts=5.0, hidden_sd=1.2), scales).value == 0.0
+    assert structure_family(stats(5.0, prompts=5.0, hidden_sd=0.0), scales).value == 0.0
+
+
+def test_many_requests_single_turn_by_timing_alone_as_before() -> None:
+    scales = Scales()
+    busy = structure_family(stats(400.0, prompts=0.0, hidden_sd=0.0), scales)
+    assert busy.value == 1.5
+
+
+def test_prompts_without_any_ask_count_against_once_the_bound_allows() -> None:
+    scales = Scales()
+    warm_cue_scale(scales)
+    few = elicitation_family(stats(6.0, prompts=6.0, hidden_sd=0.0), scales)
+    many = elicitation_family(stats(40.0, prompts=40.0, hidden_sd=0.0), scales)
+    asking = elicitation_family(stats(40.0, prompts=40.0, hidden_sd=0.0, cues=36.0), scales)
+    assert few.value > many.value
+    assert many.value < 0.0
+    assert asking.value > 1.0
+
+
+def warm_cue_scale(scales: Scales) -> None:
+    """Teach the population's cue share: most keys ask for little."""
+    for i in range(400):
+        scales.cue_share.learn_one(0.02 * (i % 5), now=0.0)

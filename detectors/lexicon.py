@@ -11,8 +11,10 @@ of groups it touches (0-3): "justify each inference" touches two groups, a
 chat message that happens to say "why" touches one. Cues are lower-case
 substrings (stems where a language inflects: ``"justif"`` covers justify,
 justified, justification, justifier); English plus the most common phrasings
-in Spanish, Portuguese, French, German, Italian and Chinese, because a
-harvest is often run in several languages.
+in Spanish, Portuguese, French, German, Italian, Chinese, Russian, Japanese,
+Korean, Dutch, Polish, Turkish, Vietnamese, Indonesian, Arabic and Hindi,
+because a harvest is often run in several languages (a prompt in a language
+the list lacks loses only this family's evidence).
 
 ``tests/unit/test_lexicon.py`` checks how the score holds up under rewording
 (a held-out list of rewordings that no group was written from).

@@ -11,8 +11,7 @@ Wordings come in the kinds the scenarios need:
   no word of the lexicon (the tests check every draw against
   :mod:`detectors.lexicon`);
 * ``foreign``: the task and the ask for reasoning in a language the lexicon does
-  not list (Russian, Japanese, Korean, Turkish, Vietnamese, Polish, Indonesian,
-  Dutch, Swedish, Hindi);
+  not list (Swedish, Finnish, Greek, Czech, Hungarian, Danish, Ukrainian);
 * ``limit``: the ``cue`` wording plus a structured-output instruction of the
   kind distillation pipelines use (JSON with a reasoning field, or a trailing
   ``Answer:``), which the lexicon reads as an answer-constraining prompt.
@@ -189,81 +188,10 @@ LIMIT_SUFFIXES = (
 
 #: language -> (ask for worked reasoning, task templates). None of these wordings is in
 #: the lexicon (tests check it); numbers and formulas are the same in every language.
+#: The lexicon learned Russian, Japanese, Korean, Turkish, Vietnamese, Polish,
+#: Indonesian, Dutch and Hindi after this scenario first ran (README "Findings"): the
+#: languages here are ones it still lacks, so the scenario keeps measuring what it says.
 FOREIGN: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ru": (
-        "Объясни подробно, шаг за шагом.",
-        (
-            "Найдите все действительные корни уравнения {a}x^2 - {b}x - {c} = 0.",
-            "Сколько натуральных чисел n <= {n} удовлетворяют условию n^2 = {r} (mod {m})?",
-            "В мешке {a} красных и {b} синих шаров, вынимают {k}. Найдите вероятность того,"
-            " что ровно {j} из них красные.",
-        ),
-    ),
-    "ja": (
-        "段階を追って詳しく説明してください。",
-        (
-            "方程式 {a}x^2 - {b}x - {c} = 0 の実数解をすべて求めなさい。",
-            "n <= {n} を満たす正の整数 n のうち、n^2 を {m} で割った余りが {r} となるもの"
-            "はいくつありますか。",
-            "袋に赤玉 {a} 個と青玉 {b} 個が入っています。{k} 個取り出すとき、"
-            "赤玉がちょうど {j} 個である確率を求めなさい。",
-        ),
-    ),
-    "ko": (
-        "단계별로 자세히 설명해 주세요.",
-        (
-            "방정식 {a}x^2 - {b}x - {c} = 0 의 모든 실근을 구하시오.",
-            "n <= {n} 인 양의 정수 n 중에서 n^2 을 {m} 으로 나눈 나머지가 {r} 인 것은 몇 개인가?",
-            "주머니에 빨간 공 {a}개와 파란 공 {b}개가 있다. "
-            "{k}개를 꺼낼 때 빨간 공이 정확히 {j}개일 확률을 구하시오.",
-        ),
-    ),
-    "tr": (
-        "Adım adım ayrıntılı olarak açıkla.",
-        (
-            "{a}x^2 - {b}x - {c} = 0 denkleminin tüm gerçek köklerini bulun.",
-            "n <= {n} olan kaç pozitif n tam sayısı için n^2 sayısının {m} ile bölümünden"
-            " kalan {r} olur?",
-            "Bir torbada {a} kırmızı ve {b} mavi top var. {k} top çekiliyor. Tam olarak {j}"
-            " tanesinin kırmızı olma olasılığı nedir?",
-        ),
-    ),
-    "vi": (
-        "Hãy trình bày chi tiết từng bước.",
-        (
-            "Tìm tất cả các nghiệm thực của phương trình {a}x^2 - {b}x - {c} = 0.",
-            "Có bao nhiêu số nguyên dương n <= {n} sao cho n^2 chia {m} dư {r}?",
-            "Một túi có {a} bi đỏ và {b} bi xanh. Lấy ra {k} bi. Tính xác suất để có đúng {j}"
-            " bi đỏ.",
-        ),
-    ),
-    "pl": (
-        "Wyjaśnij szczegółowo krok po kroku.",
-        (
-            "Znajdź wszystkie rzeczywiste pierwiastki równania {a}x^2 - {b}x - {c} = 0.",
-            "Ile liczb całkowitych dodatnich n <= {n} spełnia n^2 = {r} (mod {m})?",
-            "W worku jest {a} czerwonych i {b} niebieskich kul. Losujemy {k} kul. Jakie jest"
-            " prawdopodobieństwo, że dokładnie {j} z nich to kule czerwone?",
-        ),
-    ),
-    "id": (
-        "Jelaskan langkah demi langkah secara rinci.",
-        (
-            "Tentukan semua akar real dari persamaan {a}x^2 - {b}x - {c} = 0.",
-            "Berapa banyak bilangan bulat positif n <= {n} yang memenuhi n^2 = {r} (mod {m})?",
-            "Sebuah kantong berisi {a} bola merah dan {b} bola biru. Diambil {k} bola. Berapa"
-            " peluang tepat {j} bola merah?",
-        ),
-    ),
-    "nl": (
-        "Leg stap voor stap uit hoe je tot het antwoord komt.",
-        (
-            "Bepaal alle reële wortels van de vergelijking {a}x^2 - {b}x - {c} = 0.",
-            "Hoeveel positieve gehele getallen n <= {n} voldoen aan n^2 = {r} (mod {m})?",
-            "Een zak bevat {a} rode en {b} blauwe knikkers. Er worden {k} knikkers getrokken."
-            " Hoe groot is de kans dat er precies {j} rood zijn?",
-        ),
-    ),
     "sv": (
         "Förklara steg för steg och motivera varje led.",
         (
@@ -273,13 +201,58 @@ FOREIGN: dict[str, tuple[str, tuple[str, ...]]] = {
             " sannolikheten att exakt {j} av dem är röda?",
         ),
     ),
-    "hi": (
-        "चरण दर चरण विस्तार से समझाइए।",
+    "fi": (
+        "Selitä vaihe vaiheelta ja perustele jokainen välivaihe.",
         (
-            "समीकरण {a}x^2 - {b}x - {c} = 0 के सभी वास्तविक मूल ज्ञात कीजिए।",
-            "n <= {n} वाले कितने धनात्मक पूर्णांक n के लिए n^2 को {m} से भाग देने पर शेषफल {r} आता है?",
-            "एक थैले में {a} लाल और {b} नीली गेंदें हैं। {k} गेंदें निकाली जाती हैं। "
-            "ठीक {j} गेंदों के लाल होने की प्रायिकता ज्ञात कीजिए।",
+            "Määritä yhtälön {a}x^2 - {b}x - {c} = 0 kaikki reaaliset juuret.",
+            "Kuinka monelle positiiviselle kokonaisluvulle n <= {n} pätee n^2 = {r} (mod {m})?",
+            "Pussissa on {a} punaista ja {b} sinistä palloa. Nostetaan {k} palloa. Millä"
+            " todennäköisyydellä täsmälleen {j} niistä on punaisia?",
+        ),
+    ),
+    "el": (
+        "Εξήγησε αναλυτικά, βήμα προς βήμα.",
+        (
+            "Βρες όλες τις πραγματικές ρίζες της εξίσωσης {a}x^2 - {b}x - {c} = 0.",
+            "Πόσοι θετικοί ακέραιοι n <= {n} ικανοποιούν n^2 = {r} (mod {m});",
+            "Ένα σακούλι έχει {a} κόκκινες και {b} μπλε μπάλες. Βγάζουμε {k}. Ποια είναι η"
+            " πιθανότητα να είναι ακριβώς {j} κόκκινες;",
+        ),
+    ),
+    "cs": (
+        "Vysvětli podrobně krok za krokem.",
+        (
+            "Najdi všechny reálné kořeny rovnice {a}x^2 - {b}x - {c} = 0.",
+            "Kolik kladných celých čísel n <= {n} splňuje n^2 = {r} (mod {m})?",
+            "V pytli je {a} červených a {b} modrých míčků. Vytáhneme {k} míčků. Jaká je"
+            " pravděpodobnost, že právě {j} z nich jsou červené?",
+        ),
+    ),
+    "hu": (
+        "Magyarázd el lépésről lépésre, részletesen.",
+        (
+            "Határozd meg a(z) {a}x^2 - {b}x - {c} = 0 egyenlet összes valós gyökét.",
+            "Hány n <= {n} pozitív egész számra teljesül, hogy n^2 = {r} (mod {m})?",
+            "Egy zsákban {a} piros és {b} kék golyó van. Kihúzunk {k} golyót. Mekkora a"
+            " valószínűsége, hogy pontosan {j} piros?",
+        ),
+    ),
+    "da": (
+        "Forklar trin for trin, og begrund hvert skridt.",
+        (
+            "Find alle reelle rødder i ligningen {a}x^2 - {b}x - {c} = 0.",
+            "Hvor mange positive heltal n <= {n} opfylder n^2 = {r} (mod {m})?",
+            "En pose indeholder {a} røde og {b} blå kugler. Man trækker {k} kugler. Hvad er"
+            " sandsynligheden for, at præcis {j} af dem er røde?",
+        ),
+    ),
+    "uk": (
+        "Поясни докладно, крок за кроком.",
+        (
+            "Знайдіть усі дійсні корені рівняння {a}x^2 - {b}x - {c} = 0.",
+            "Скільки натуральних чисел n <= {n} задовольняють умову n^2 = {r} (mod {m})?",
+            "У мішку {a} червоних і {b} синіх кульок, виймають {k}. Знайдіть ймовірність того,"
+            " що рівно {j} з них червоні.",
         ),
     ),
 }

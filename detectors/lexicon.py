@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (cues are written in their own scripts: Turkish needs the dotless i)
 """Elicitation cues: words with which a prompt asks for written-out reasoning.
 
 Distillers want the answers that teach: reasoning, worked solutions,
@@ -42,7 +43,7 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "denkweg", "gedankengang", "推理", "思路",
         "reason it out", "reason out", "your thinking", "think aloud", "thinking aloud",
         "ragiona", "raisonne", "рассужд", "ход мысл", "考え方", "論理", "추론", "사고 과정",
-        "penalaran", "lập luận", "akıl yürüt", "redeneer", "rozumowani", "استدلال",
+        "penalaran", "lập luận", "akıl yürüt", "akil yürüt", "redeneer", "rozumowani", "استدلال",
     ),
     # Steps and stages.
     "stepwise": (
@@ -53,7 +54,7 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "schrittweise", "passo dopo passo", "一步一步", "逐步", "步骤",
         "line by line", "point by point", "all the working", "your working", "passaggi",
         "пошагов", "шаг за шагом", "順を追って", "段階的", "단계별", "단계적", "각 단계", "과정을",
-        "stap voor stap", "krok po kroku", "adım adım", "từng bước",
+        "stap voor stap", "krok po kroku", "adım adım", "adim adim", "từng bước",
         "langkah demi langkah", "خطوة بخطوة", "चरण दर चरण",
     ),
     # Explanations and justifications.
@@ -63,7 +64,7 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "argument", "defend your", "explica", "explique", "erklär", "begründ",
         "spiega", "giustific", "解释", "说明理由", "为什么",
         "объясн", "обоснуй", "обоснова", "почему", "説明", "理由", "なぜ", "설명", "이유",
-        "leg uit", "uitleg", "verklaar", "wyjaśnij", "uzasadnij", "açıkla", "gerekçe",
+        "leg uit", "uitleg", "verklaar", "wyjaśnij", "uzasadnij", "açıkla", "açikla", "gerekçe",
         "giải thích", "tại sao", "jelaskan", "mengapa", "اشرح", "समझा",
     ),
     # Worked solutions, derivations, proofs.
@@ -75,7 +76,7 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "推导", "解答",
         "desarrollo", "operaciones", "lösungsweg", "докаж", "доказательств", "решени",
         "証明", "解法", "途中式", "導出", "증명", "풀이", "bewijs", "udowodnij", "kanıtla",
-        "chứng minh", "buktikan", "برهن", "सिद्ध",
+        "kanitla", "chứng minh", "buktikan", "برهن", "सिद्ध",
     ),
     # Thoroughness and variants: more of each answer.
     "thorough": (
@@ -85,7 +86,7 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
         "variants", "variations", "detallad", "detalhad", "détaillé", "ausführlich",
         "dettagliat", "详细",
         "detalla", "detalle", "подробн", "詳しく", "詳細", "자세히", "상세",
-        "gedetailleerd", "szczegółow", "ayrıntılı", "chi tiết", "secara rinci",
+        "gedetailleerd", "szczegółow", "ayrıntılı", "ayrintili", "chi tiết", "secara rinci",
         "بالتفصيل", "विस्तार से",
     ),
 }  # fmt: skip

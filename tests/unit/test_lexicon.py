@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the rewordings are written in their own scripts)
 """The elicitation lexicon under rewording.
 
 How the robustness is measured: REWORDINGS below are ways a harvester could ask
@@ -49,6 +50,7 @@ OTHER_LANGUAGES = (
     "Leg uit hoe je tot dit antwoord komt.",
     "Rozwiąż krok po kroku.",
     "Cevabını adım adım açıkla.",
+    "ADIM ADIM AÇIKLA.",  # upper case lowers to a dotted i outside a Turkish locale
     "Giải thích từng bước.",
     "Jelaskan jawabanmu langkah demi langkah.",
     "اشرح الحل خطوة بخطوة.",

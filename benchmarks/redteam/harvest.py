@@ -57,7 +57,7 @@ class Plan:
     ping
         ``None``, ``tiny`` (a one-token request after every few harvests), ``error``
         (a rejected request: status 400, no tokens billed) or ``short`` (a request
-        without system prompt answered in 33-40 tokens: just over the detector's
+        without system prompt answered in 33-34 tokens: just over the detector's
         ``TURN_MIN_ANSWER``, so it enters the ring of answers a turn may carry).
     ping_every
         Harvests between pings.
@@ -299,23 +299,25 @@ def _persona_hash(tokens: int) -> str | None:
 
 
 def _ping(key: Key, plan: Plan, t: float) -> None:
-    ask = _ask(plan, key.rng)
-    text = f"{ask} ok".strip()
     if plan.ping == "short":
         # A real question with a short answer, no system prompt: its prompt and answer
         # add up to less than any harvest prompt, so each harvest in the next half hour
         # "carries it back" (keystate.observe: base <= p <= base + TURN_SLACK).
-        text = f"{ask} Name one prime number above {key.rng.randrange(10**4)}.".strip()
+        # A harvest prompt is at least ~48 tokens, the ping and its answer ~40. It asks
+        # in the lexicon's words (a bare ping would let the slice's ``distinct`` see the
+        # harvest ask for more than the rest of the key).
+        text = f"Explain why {key.rng.randrange(10**4)} is or is not prime."
         key.emit(
             t,
             text,
             c.text_tokens(text),
-            key.rng.randint(33, 40),
-            max_tokens=40,
+            key.rng.randint(33, 34),
+            max_tokens=34,
             temperature=0.0,
             system_prompt_hash=None,
         )
         return
+    text = f"{_ask(plan, key.rng)} ok".strip()
     if plan.ping == "error":  # rejected before the model runs: nothing billed
         key.emit(
             t, text, 0, 0, max_tokens=1, temperature=0.0, status=400, system_prompt_hash=SYSTEM_HASH

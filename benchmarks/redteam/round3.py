@@ -307,7 +307,7 @@ ROUND3: tuple[Scenario, ...] = (
     ),
     _plan(
         "substantive_ping",
-        "a 33-40-token-answer request (no system prompt) every 6 harvests: forged turns",
+        "a 33-34-token-answer request (no system prompt) every 6 harvests: forged turns",
         ping="short",
     ),
     _plan(
@@ -323,7 +323,7 @@ ROUND3: tuple[Scenario, ...] = (
     ),
     _plan(
         "metadata_anchor",
-        "no prompt text logged; a 33-40-token-answer request every 6 harvests",
+        "no prompt text logged; a 33-34-token-answer request every 6 harvests",
         prompts=False,
         ping="short",
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -113,7 +114,7 @@ def test_round3_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     generate(ROUND3_SMALL, tmp_path / "b")
     events = (tmp_path / "a" / "events.jsonl").read_bytes()
     assert events == (tmp_path / "b" / "events.jsonl").read_bytes()
-    by_key: dict[str, list[dict[str, object]]] = {}
+    by_key: dict[str, list[dict[str, Any]]] = {}
     for line in events.splitlines():
         row = orjson.loads(line)
         assert isinstance(parse_line(line, 0), Event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -73,6 +74,9 @@ def test_wordings_are_what_the_scenarios_claim() -> None:
         assert cue_groups(cue) > 0 and not limits_answer(cue), cue
         limit = content.harvest_prompt(rng, "limit")
         assert limits_answer(limit), limit
+    for _ in range(3000):
+        romanized = content.harvest_prompt(rng, "romanized")
+        assert cue_groups(romanized) == 0 and not limits_answer(romanized), romanized
     for language in content.FOREIGN:
         for _ in range(300):
             text = content.harvest_prompt(rng, "foreign", language)
@@ -86,3 +90,51 @@ def test_attacker_hash_matches_the_detector() -> None:
         assert content.exact_hash(text) == fingerprint(text).exact
     for text in content.low_hash_prompts("Explain step by step. ok 42", 4):
         assert fingerprint(text).exact < 1 << 20
+
+
+ROUND3_SMALL = Config(
+    seed=5,
+    days=0.5,
+    benign_keys=4,
+    scenarios=(
+        "persona_rotation", "substantive_ping", "refine_turns", "metadata_anchor",
+        "label_harvest", "swarm_rotate", "tool_templates", "voice_assistant",
+        "report_scheduler",
+    ),
+    instances=1,
+)  # fmt: skip
+
+
+def test_round3_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_path: Path) -> None:
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
+    from detectors.state.layout import TURN_MIN_ANSWER
+
+    assert set(PROFILES["round3"]) <= set(SCENARIOS) and "baseline" in PROFILES["round3"]
+    generate(ROUND3_SMALL, tmp_path / "a")
+    generate(ROUND3_SMALL, tmp_path / "b")
+    events = (tmp_path / "a" / "events.jsonl").read_bytes()
+    assert events == (tmp_path / "b" / "events.jsonl").read_bytes()
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for line in events.splitlines():
+        row = orjson.loads(line)
+        assert isinstance(parse_line(line, 0), Event)
+        by_key.setdefault(row["api_key_id"], []).append(row)
+    # a swarm instance is 16 keys of 16 accounts
+    swarm = [k for k in by_key if k.startswith("rt_swarm_rotate_")]
+    assert len(swarm) == 16 and len({by_key[k][0]["account_id"] for k in swarm}) == 16
+    # rotated personas: three sizes of context beyond the visible prompt
+    rows = by_key["rt_persona_rotation_0"]
+    hidden = {int(r["prompt_tokens"]) - content.text_tokens(str(r["prompt_text"])) for r in rows}
+    assert hidden == {0, 40, 250}
+    # short pings answer just over the turn test's minimum and add up to less than
+    # every harvest prompt they precede
+    rows = by_key["rt_substantive_ping_0"]
+    pings = [r for r in rows if r["max_tokens"] == 34]
+    harvests = [r for r in rows if r["max_tokens"] != 34]
+    assert pings and all(r["completion_tokens"] >= TURN_MIN_ANSWER for r in pings)
+    base = max(int(r["prompt_tokens"]) + int(r["completion_tokens"]) for r in pings)
+    below = sum(int(r["prompt_tokens"]) < base for r in harvests)
+    assert below <= 0.05 * len(harvests)
+    # metadata-only keys log no prompt text
+    for name in ("rt_metadata_anchor_0", "rt_report_scheduler_0"):
+        assert all("prompt_text" not in r for r in by_key[name])

@@ -27,6 +27,7 @@ __all__ = [
     "CUE_ASKS",
     "FOREIGN",
     "LIMIT_SUFFIXES",
+    "ROMANIZED_ASKS",
     "answer_tokens",
     "exact_hash",
     "harvest_prompt",
@@ -275,10 +276,27 @@ def foreign_prompt(rng: random.Random, language: str) -> str:
     return f"{task} {ask}"
 
 
+#: Asks for worked reasoning in languages the lexicon lists, written the way their
+#: speakers type them in Latin letters (Hinglish, Arabizi, transliterated Russian,
+#: pinyin, romaji, romanised Korean). The lexicon lists each language in its own
+#: script only; the model reads these as well as the native spelling.
+ROMANIZED_ASKS = (
+    "Isko kadam dar kadam samjhao, aur har kadam ka kaaran bhi batao.",
+    "Ishra7 el 7al khatwa b khatwa w 2oli leh kol khatwa sa7.",
+    "Obyasni poshagovo i obosnuy kazhdyy shag.",
+    "Qing yibu yibu de jieshi, bing shuoming mei yibu de liyou.",
+    "Kotae made no kangaekata wo junban ni kuwashiku setsumei shite kudasai.",
+    "Dangyebyeollo jasehi seolmyeonghae juseyo.",
+)
+
+
 def harvest_prompt(rng: random.Random, wording: str, language: str = "ru") -> str:
-    """One harvest prompt in ``wording`` (``cue``, ``plain``, ``foreign``, ``limit``)."""
+    """One harvest prompt in ``wording`` (``cue``, ``plain``, ``foreign``, ``limit``,
+    ``romanized``)."""
     if wording == "plain":
         return plain_item(rng)
+    if wording == "romanized":
+        return f"{plain_item(rng)} {rng.choice(ROMANIZED_ASKS)}"
     if wording == "foreign":
         return foreign_prompt(rng, language)
     text = f"{plain_item(rng)} {rng.choice(CUE_ASKS)}"

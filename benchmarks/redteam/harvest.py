@@ -39,8 +39,12 @@ class Plan:
     system_tokens
         Tokens of the fixed system prompt on every request.
     padding
-        ``None``; ``fixed`` (a cached block of ``pad`` tokens on every request) or
-        ``prefix`` (a prefix of a cached document, log-uniform in ``pad_range``).
+        ``None``; ``fixed`` (a cached block of ``pad`` tokens on every request),
+        ``prefix`` (a prefix of a cached document, log-uniform in ``pad_range``) or
+        ``rotate`` (one of ``personas``' system prompts, drawn per request, instead of
+        the fixed one).
+    personas
+        For ``rotate``: the token sizes of the rotated system prompts (0: none).
     answer_median, answer_sigma, max_tokens
         Answer length per choice (lognormal), and the cap asked for.
     n, temperatures
@@ -51,8 +55,10 @@ class Plan:
     repeat
         Times each prompt is sent (later sends 1-30 minutes apart).
     ping
-        ``None``, ``tiny`` (a one-token request after every few harvests) or ``error``
-        (a rejected request: status 400, no tokens billed).
+        ``None``, ``tiny`` (a one-token request after every few harvests), ``error``
+        (a rejected request: status 400, no tokens billed) or ``short`` (a request
+        without system prompt answered in 33-34 tokens: just over the detector's
+        ``TURN_MIN_ANSWER``, so it enters the ring of answers a turn may carry).
     ping_every
         Harvests between pings.
     anchors
@@ -83,6 +89,7 @@ class Plan:
     padding: str | None = None
     pad: int = 2500
     pad_range: tuple[float, float] = (300.0, 6000.0)
+    personas: tuple[int, ...] = (0, 40, 250)
     answer_median: float = 1100.0
     answer_sigma: float = 0.5
     max_tokens: int = 4096
@@ -102,6 +109,8 @@ class Plan:
 
 
 def _hidden(rng: random.Random, plan: Plan) -> int:
+    if plan.padding == "rotate":
+        return rng.choice(plan.personas)
     if plan.padding == "fixed":
         return plan.system_tokens + plan.pad
     if plan.padding == "prefix":
@@ -127,7 +136,14 @@ class Sender:
         self.plan = plan
         self.turn = 0
 
-    def send(self, t: float, text: str, prompt_tokens: int, answer: int) -> int:
+    def send(
+        self,
+        t: float,
+        text: str,
+        prompt_tokens: int,
+        answer: int,
+        system_hash: str | None = SYSTEM_HASH,
+    ) -> int:
         """Send; return the visible completion tokens (all choices)."""
         plan, rng = self.plan, self.key.rng
         temps = plan.temperatures
@@ -151,7 +167,7 @@ class Sender:
             temperature,
             plan.max_tokens,
             reasoning,
-            system_prompt_hash=SYSTEM_HASH,
+            system_prompt_hash=system_hash,
         )
         return visible
 
@@ -167,6 +183,8 @@ def _ask(plan: Plan, rng: random.Random) -> str:
         return ""
     if plan.wording == "foreign":
         return c.FOREIGN[rng.choice(plan.languages)][0]
+    if plan.wording == "romanized":
+        return rng.choice(c.ROMANIZED_ASKS)
     return rng.choice(c.CUE_ASKS)
 
 
@@ -247,11 +265,13 @@ def harvest(key: Key, plan: Plan, start: float, end: float) -> None:
             _ping(key, plan, t - 2.0)
             last_ping, since_ping = t - 2.0, 0
         text, visible = batch.pop(0)
-        prompt_tokens = _hidden(rng, plan) + visible
+        hidden = _hidden(rng, plan)
+        prompt_tokens = hidden + visible
+        system_hash = _persona_hash(hidden) if plan.padding == "rotate" else SYSTEM_HASH
         for copy in range(plan.repeat):
             at = t if copy == 0 else t + rng.uniform(1.0, 30.0) * MINUTE * copy
             if at < end:
-                sender.send(at, text, prompt_tokens, _answer(rng, plan))
+                sender.send(at, text, prompt_tokens, _answer(rng, plan), system_hash)
         since_ping += 1
         if plan.ping is not None and since_ping >= plan.ping_every:
             _ping(key, plan, t + rng.uniform(1.0, 4.0))
@@ -271,7 +291,32 @@ def harvest(key: Key, plan: Plan, start: float, end: float) -> None:
             )
 
 
+def _persona_hash(tokens: int) -> str | None:
+    """The logged system-prompt hash of a rotated persona (``None`` without one)."""
+    if tokens == 0:
+        return None
+    return hashlib.sha256(f"persona {tokens}".encode()).hexdigest()[:16]
+
+
 def _ping(key: Key, plan: Plan, t: float) -> None:
+    if plan.ping == "short":
+        # A real question with a short answer, no system prompt: its prompt and answer
+        # add up to less than any harvest prompt, so each harvest in the next half hour
+        # "carries it back" (keystate.observe: base <= p <= base + TURN_SLACK).
+        # A harvest prompt is at least ~48 tokens, the ping and its answer ~40. It asks
+        # in the lexicon's words (a bare ping would let the slice's ``distinct`` see the
+        # harvest ask for more than the rest of the key).
+        text = f"Explain why {key.rng.randrange(10**4)} is or is not prime."
+        key.emit(
+            t,
+            text,
+            c.text_tokens(text),
+            key.rng.randint(33, 34),
+            max_tokens=34,
+            temperature=0.0,
+            system_prompt_hash=None,
+        )
+        return
     text = f"{_ask(plan, key.rng)} ok".strip()
     if plan.ping == "error":  # rejected before the model runs: nothing billed
         key.emit(

@@ -9,67 +9,17 @@ writes the records of one instance (one key, or a pair for ``shared_echo``).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from benchmarks.redteam import content as c
 from benchmarks.redteam.benign import BENIGN, background_request
-from benchmarks.redteam.emit import HOUR, Key, arrivals, cloud_prefixes
+from benchmarks.redteam.emit import HOUR, Key, arrivals
 from benchmarks.redteam.harvest import Plan, Sender, grind_sampled, harvest
+from benchmarks.redteam.instance import ABUSE, BENIGN_LABEL, SDK_UA, Instance, Scenario, rate
+from benchmarks.redteam.round3 import ROUND3
 from detectors.partitioning import partition_for
 
 __all__ = ["PROFILES", "SCENARIOS", "Instance", "Scenario", "build_instance"]
-
-SDK_UA = "atlas-python/1.12.0"
-ABUSE, BENIGN_LABEL = "abuse", "benign"
-
-
-@dataclass(frozen=True)
-class Instance:
-    """Where one instance runs: its generator, time span and the log's first instant."""
-
-    scenario: str
-    index: int
-    rng: random.Random
-    log_start: float
-    log_end: float
-    partitions: int
-
-    def key(
-        self, suffix: str = "", prompts: bool = True, agents: tuple[str, ...] = (SDK_UA,)
-    ) -> Key:
-        """A new key of this instance (one cloud prefix, the SDK's user agent)."""
-        name = f"rt_{self.scenario}_{self.index}{suffix}"
-        account = f"acct_rt_{self.scenario}_{self.index}"
-        return Key(name, account, self.rng, cloud_prefixes(self.rng, 1), agents, prompts)
-
-    @property
-    def attack_start(self) -> float:
-        """A start 3-8 hours into the log: after the population scales have warmed up,
-        and late enough that the key counts as new (it barely teaches the scales)."""
-        return self.log_start + self.rng.uniform(3.0, 8.0) * HOUR
-
-
-Builder = Callable[[Instance], tuple[list[Key], float | None]]
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One idea: its label, a one-line description, instances, and how to build one.
-
-    ``build`` returns the instance's keys (records in ``key.events``) and its attack
-    start when the key was benign before it (``None`` otherwise).
-    """
-
-    name: str
-    label: str
-    idea: str
-    build: Builder
-    instances: int = 3
-
-
-def _rate(inst: Instance, low: float = 600.0, high: float = 2400.0) -> float:
-    return low * (high / low) ** inst.rng.random()
 
 
 def _plan_scenario(name: str, idea: str, **changes: object) -> Scenario:
@@ -78,7 +28,7 @@ def _plan_scenario(name: str, idea: str, **changes: object) -> Scenario:
     def build(inst: Instance) -> tuple[list[Key], float | None]:
         prompts = bool(changes.get("prompts", True))
         key = inst.key(prompts=prompts)
-        plan = replace(Plan(per_day=_rate(inst)), **changes)  # type: ignore[arg-type]
+        plan = replace(Plan(per_day=rate(inst)), **changes)  # type: ignore[arg-type]
         harvest(key, plan, inst.attack_start, inst.log_end)
         return [key], None
 
@@ -88,7 +38,7 @@ def _plan_scenario(name: str, idea: str, **changes: object) -> Scenario:
 def _limit(inst: Instance) -> tuple[list[Key], float | None]:
     key = inst.key()
     suffix = c.LIMIT_SUFFIXES[inst.index % len(c.LIMIT_SUFFIXES)]
-    plan = Plan(per_day=_rate(inst))
+    plan = Plan(per_day=rate(inst))
     start = inst.attack_start
     # harvest() draws prompts itself; a constrained wording is the cue wording plus a
     # suffix, so run the cue plan and append the instance's suffix to every prompt.
@@ -104,9 +54,9 @@ def _split_agents(inst: Instance) -> tuple[list[Key], float | None]:
     """The baseline split over two user agents and two models inside one key."""
     key = inst.key(agents=(SDK_UA, "python-httpx/0.27.2"))
     start, end = inst.attack_start, inst.log_end
-    rate = _rate(inst)
-    harvest(key, Plan(per_day=rate / 2), start, end)
-    harvest(key, Plan(per_day=rate / 2, model="atlas-2-mini"), start, end)
+    per_day = rate(inst)
+    harvest(key, Plan(per_day=per_day / 2), start, end)
+    harvest(key, Plan(per_day=per_day / 2, model="atlas-2-mini"), start, end)
     return [key], None
 
 
@@ -146,7 +96,7 @@ def _shared_echo(inst: Instance) -> tuple[list[Key], float | None]:
         suffix += 1
     second = inst.key(f"b{suffix}")
     second.account_id += "_2"
-    plan = Plan(per_day=_rate(inst, 400.0, 1200.0), grind=True)
+    plan = Plan(per_day=rate(inst, 400.0, 1200.0), grind=True)
     senders = (Sender(first, plan), Sender(second, plan))
     for i, t in enumerate(arrivals(rng, inst.attack_start, inst.log_end, plan.per_day)):
         text = grind_sampled(c.harvest_prompt(rng, "cue"), rng)
@@ -356,12 +306,14 @@ _DECOY = Scenario(
     instances=64,
 )
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*_ALL, _DECOY)}
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*_ALL, *ROUND3, _DECOY)}
 
-#: Which scenarios a profile writes: ``main`` every idea; ``poison`` the same plus decoys.
+#: Which scenarios a profile writes: ``main`` every idea of rounds 1-2; ``poison`` the same
+#: plus decoys; ``round3`` round 3's ideas and look-alikes beside ``baseline``.
 PROFILES: dict[str, tuple[str, ...]] = {
     "main": tuple(s.name for s in _ALL),
     "poison": (*(s.name for s in _ALL), _DECOY.name),
+    "round3": ("baseline", *(s.name for s in ROUND3)),
 }
 
 

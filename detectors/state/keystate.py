@@ -133,9 +133,11 @@ class KeyState:
         ``harvestlike`` whether
         the request on its own looks like harvesting (:func:`harvest_like`).
         """
+        text = event.prompt_text
+        visible = len(text) // L.TURN_CHARS_PER_TOKEN if text is not None else 0
         observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
                 event.reasoning_tokens, event.n, event.temperature, ip_bit, ua_bit,
-                model_bit)  # fmt: skip
+                model_bit, visible)  # fmt: skip
         if harvestlike:
             self.values[L.HARVESTLIKE] += 1
         created = event.account_created
@@ -373,8 +375,13 @@ def observe(
     ip_bit: int,
     ua_bit: int,
     model_bit: int,
+    visible: int = 0,
 ) -> None:
-    """The metadata part of :meth:`KeyState.add` (every event pays for it)."""
+    """The metadata part of :meth:`KeyState.add` (every event pays for it).
+
+    ``visible`` is the prompt text's estimated tokens (0 without text): a
+    conversation's next turn carries the new message beside the previous exchange.
+    """
     v = state.values
     t = state.times
     b = state.bits
@@ -408,17 +415,19 @@ def observe(
     first = t[TOTAL] == 0
     minute = (ts - t[FIRST_TS]) / 60.0
     cont = placebo = False
+    low = L.TURN_NEW_SHARE * visible
+    high = L.TURN_SLACK + visible
     for j in range(RING):
         at = RING_START + 3 * j
         base_p = v[at]
         if base_p == 0.0 or minute - v[at + 2] > L.TURN_MINUTES:
             continue
         base = base_p + v[at + 1]
-        if base <= p <= base + L.TURN_SLACK:
+        if base + low <= p <= base + high:
             cont = True
         other = RING_START + 3 * ((j + 1) % RING)
         wrong = base_p + v[other + 1]
-        if v[other] != 0.0 and wrong != base and wrong <= p <= wrong + L.TURN_SLACK:
+        if v[other] != 0.0 and wrong != base and wrong + low <= p <= wrong + high:
             placebo = True
     if cont:
         v[L.CONT] += 1

@@ -154,6 +154,14 @@ SKETCH_EMPTY = 0xFFFFFFFF
 TURN_SLACK = 256.0
 #: ... and comes within this many minutes of it.
 TURN_MINUTES = 30.0
+#: With prompt text, a continuation also carries the new message: at least this share
+#: of the visible prompt's estimated tokens (characters / ``BYTES_PER_TOKEN``, which
+#: undercounts scripts with more tokens than four characters) beyond the previous
+#: exchange, and the window widens by the whole estimate. A short prompt after a short
+#: exchange then cannot pass for a follow-up by its size alone.
+TURN_NEW_SHARE = 0.5
+#: Characters of prompt text per estimated token, for the turn test.
+TURN_CHARS_PER_TOKEN = 4
 #: Only a request that delivered at least this many tokens can be a previous turn: a
 #: conversation carries answers back, and a ping's or a rejected request's few tokens
 #: would let every short prompt after it pass for a follow-up.

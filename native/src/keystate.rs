@@ -169,6 +169,8 @@ impl Arrays<'_> {
         let first = t[TOTAL].get() == 0.0;
         let minute = (e.ts - t[FIRST_TS].get()) / 60.0;
         let (mut cont, mut placebo) = (false, false);
+        let low = TURN_NEW_SHARE * e.visible;
+        let high = TURN_SLACK + e.visible;
         let read = |i: usize| f64::from(v[i].get());
         for j in 0..RING {
             let at = RING_START + 3 * j;
@@ -177,12 +179,12 @@ impl Arrays<'_> {
                 continue;
             }
             let base = base_p + read(at + 1);
-            if base <= p && p <= base + TURN_SLACK {
+            if base + low <= p && p <= base + high {
                 cont = true;
             }
             let other = RING_START + 3 * ((j + 1) % RING);
             let wrong = base_p + read(other + 1);
-            if read(other) != 0.0 && wrong != base && wrong <= p && p <= wrong + TURN_SLACK {
+            if read(other) != 0.0 && wrong != base && wrong + low <= p && p <= wrong + high {
                 placebo = true;
             }
         }

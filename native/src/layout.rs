@@ -152,6 +152,8 @@ pub(crate) const SKETCH_EMPTY: u32 = 0xFFFF_FFFF;
 pub(crate) const TURN_SLACK: f64 = 256.0;
 pub(crate) const TURN_MINUTES: f64 = 30.0;
 pub(crate) const TURN_MIN_ANSWER: f64 = 32.0;
+pub(crate) const TURN_NEW_SHARE: f64 = 0.5;
+pub(crate) const TURN_CHARS_PER_TOKEN: usize = 4;
 pub(crate) const HIDDEN_FLOOR: f64 = 32.0;
 pub(crate) const FRAME_MATCH: f64 = 0.5;
 
@@ -245,6 +247,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("IP_PREFIX_BITS", IP_PREFIX_BITS),
         ("ITEMS", ITEMS),
         ("SKETCH", SKETCH),
+        ("TURN_CHARS_PER_TOKEN", TURN_CHARS_PER_TOKEN),
     ] {
         layout.set_item(name, value)?;
     }
@@ -256,6 +259,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("TURN_SLACK", TURN_SLACK),
         ("TURN_MINUTES", TURN_MINUTES),
         ("TURN_MIN_ANSWER", TURN_MIN_ANSWER),
+        ("TURN_NEW_SHARE", TURN_NEW_SHARE),
         ("WEEK", WEEK),
         ("HIDDEN_FLOOR", HIDDEN_FLOOR),
         ("FRAME_MATCH", FRAME_MATCH),

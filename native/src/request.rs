@@ -4,7 +4,9 @@
 //! Python reference. Also `keystate.harvest_like`.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyFloat, PyInt, PyTuple};
+use pyo3::types::{PyFloat, PyInt, PyString, PyTuple};
+
+use crate::layout::TURN_CHARS_PER_TOKEN;
 
 /// Ints up to this convert to f64 exactly, so f64 arithmetic equals Python's int/float mix.
 pub(crate) const EXACT: i64 = 1 << 53;
@@ -34,6 +36,9 @@ pub(crate) struct Request {
     /// `int(min(temperature, 3.15) * 20)`, the temperature's bin.
     pub(crate) temperature_bin: Option<u32>,
     pub(crate) account_created: Option<f64>,
+    /// The prompt text's estimated tokens for the turn test (characters /
+    /// `TURN_CHARS_PER_TOKEN`; 0 without text).
+    pub(crate) visible: f64,
 }
 
 // `detectors.events.Event` field positions (`EVENT_FIELDS` is checked against `Event._fields`).
@@ -43,6 +48,7 @@ pub(crate) const COMPLETION_TOKENS: usize = 3;
 pub(crate) const REASONING_TOKENS: usize = 10;
 pub(crate) const CHOICES: usize = 11;
 pub(crate) const TEMPERATURE: usize = 12;
+pub(crate) const PROMPT_TEXT: usize = 17;
 pub(crate) const ACCOUNT_CREATED_AT: usize = 18;
 
 impl Request {
@@ -72,6 +78,11 @@ impl Request {
         if n < 1 {
             return None; // a division by zero in the reference
         }
+        // `len(prompt_text)`: code points, as the reference counts them (O(1)).
+        let visible = match &fields[PROMPT_TEXT] {
+            v if v.is_none() => 0.0,
+            v => (v.cast::<PyString>().ok()?.len().ok()? / TURN_CHARS_PER_TOKEN) as f64,
+        };
         Some(Request {
             ts: exact_f64(&fields[TS])?,
             prompt_tokens: counts(PROMPT_TOKENS)?,
@@ -80,6 +91,7 @@ impl Request {
             n,
             temperature_bin,
             account_created,
+            visible,
         })
     }
 
@@ -127,6 +139,7 @@ pub fn harvest_like_py(
         n,
         temperature_bin: None,
         account_created: None,
+        visible: 0.0,
     };
     Ok(request.harvest_like(thresholds))
 }

@@ -70,6 +70,32 @@ def test_a_conversation_turn_is_recognised_and_chance_is_measured_apart() -> Non
     assert v[L.PLACEBO] < v[L.CONT]
 
 
+def test_a_continuation_carries_the_new_message_beside_the_previous_exchange() -> None:
+    # A cue-worded 9-token question answered in 33 tokens, then a short harvest prompt
+    # whose size alone lands in the continuation window: with its text, the engine
+    # knows the prompt holds its own ~50 tokens and cannot also carry the exchange.
+    forged = KeyState(T0, 300.0)
+    harvest = "Derive the closed form step by step and justify every inference. " * 3
+    for i in range(20):
+        forged.add(_ev(i * 60, 9, 33, prompt_text="Explain why, briefly."), None)
+        forged.add(_ev(i * 60 + 5, 9 + 33 + 10, 900, prompt_text=harvest), None)
+    assert forged.values[L.CONT] == 0
+    # Without text the size is all there is: the same sizes pass for turns.
+    blind = KeyState(T0, 300.0)
+    for i in range(20):
+        blind.add(_ev(i * 60, 9, 33), None)
+        blind.add(_ev(i * 60 + 5, 9 + 33 + 10, 900), None)
+    assert blind.values[L.CONT] == 20
+    # A real next turn carries the exchange and the new message, however long.
+    real = KeyState(T0, 300.0)
+    message = "Now generalise the result and prove the general case in full. " * 8
+    p = 40
+    for i in range(10):
+        real.add(_ev(i * 60, p, 300, prompt_text=message), None)
+        p = p + 300 + len(message) // 4 + 12
+    assert real.values[L.CONT] == 9
+
+
 def test_short_prompts_with_long_answers_never_look_like_turns() -> None:
     state = KeyState(T0, 300.0)
     for i in range(50):

@@ -43,6 +43,8 @@ EVENTS = st.builds(
     account_created=st.none()
     | st.floats(1.6e9, 1.8e9)
     | st.sampled_from([2**53 + 1, 1_700_000_000]),
+    # The turn test reads the text's length in code points (non-ASCII included).
+    prompt_text=st.none() | st.text(max_size=600) | st.sampled_from(["é" * 1000, "x" * 2000]),
 )
 
 PROMPTS = (

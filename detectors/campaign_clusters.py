@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import statistics
+import struct
 from array import array
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -51,6 +52,7 @@ __all__ = [
     "cluster_id",
     "cluster_tie",
     "link_to",
+    "tied_link",
     "topic_bits",
     "topic_profile",
     "topical",
@@ -67,6 +69,9 @@ SHARED_SHARE = 0.3
 PROFILE_PROMPTS = 512
 #: Prior weight (in keys) of an even density when the population is still small.
 PRIOR_KEYS = 5.0
+#: Timing evidence (an account opened with the cluster's cohort and kept to its hours)
+#: that ties a key without text or shared addresses: a metadata-only campaign.
+TIMING_TIE = 1.5
 
 
 class KeyRecord:
@@ -233,6 +238,9 @@ def bit_counts(values: Sequence[int], width: int) -> list[int]:
             planes[k] = plane ^ carry
             carry &= plane
             k += 1
+    ones = sum(plane.bit_count() for plane in planes)
+    if ones > _LANE_PLANE_COST * len(planes) + _LANE_FIXED_COST and len(values) < 1 << 16:
+        return _lane_counts(planes, width)
     counts = [0] * width
     for k, plane in enumerate(planes):
         weight = 1 << k
@@ -241,6 +249,32 @@ def bit_counts(values: Sequence[int], width: int) -> list[int]:
             counts[low.bit_length() - 1] += weight
             plane ^= low
     return counts
+
+
+#: Reading the planes bit by bit costs about one unit per set bit; spreading them into
+#: 16-bit lanes (:func:`_lane_counts`) about this many per plane, plus a fixed cost:
+#: sparse planes (a few prefixes, one user agent) are read bit by bit.
+_LANE_PLANE_COST = 8
+_LANE_FIXED_COST = 16
+#: Per width, the int whose 16-bit lanes each hold ``ord("0")``.
+_ZERO_LANES: dict[int, int] = {}
+
+
+def _lane_counts(planes: list[int], width: int) -> list[int]:
+    # Each plane is spread so that bit b becomes the 16-bit lane b (its binary digits as
+    # UTF-16 characters, lowest bit first, minus the digit "0"); lanes shifted by the
+    # plane's weight and added are the column counts. A handful of whole-int operations
+    # per plane instead of one Python step per set bit; exact while counts stay below
+    # 2**16 (the caller's check).
+    zero = _ZERO_LANES.get(width)
+    if zero is None:
+        zero = _ZERO_LANES[width] = int.from_bytes(("0" * width).encode("utf-16-le"), "little")
+    digits = f"0{width}b"
+    lanes = 0
+    for k, plane in enumerate(planes):
+        spread = int.from_bytes(format(plane, digits)[::-1].encode("utf-16-le"), "little")
+        lanes += (spread - zero) << k
+    return list(struct.unpack(f"<{width}H", lanes.to_bytes(2 * width, "little")))
 
 
 def topic_profile(own_counts: Sequence[int], n: int, background: TopicBackground) -> TopicProfile:
@@ -252,12 +286,11 @@ def topic_profile(own_counts: Sequence[int], n: int, background: TopicBackground
     need = max(1.0, CORE_SHARE * n) if n < 3 else max(2.0, CORE_SHARE * n)
     core = 0
     frequencies: list[float] = []
-    for b in range(TOPIC_BITS):
-        c = own_counts[b]
-        if c < need:
-            continue
-        g = background.frequency(b)
-        if c / n >= CORE_LIFT * g:
+    # background.frequency(b), read in place: this runs for every leave-one-out profile.
+    seen, summaries = background.counts, background.summaries
+    for b in [b for b, c in enumerate(own_counts[:TOPIC_BITS]) if c >= need]:
+        g = seen[b] / summaries
+        if own_counts[b] / n >= CORE_LIFT * g:
             core |= 1 << b
             frequencies.append(g)
     if not frequencies:
@@ -368,13 +401,56 @@ def link_to(
     ``own_prompts``: the record is a member, so its own prompts are in the profile's set
     and do not count as the same prompts sent again.
     """
+    topics, frames, infra = _content(record, profile)
+    if topics + frames + infra < least:
+        return Link(topics, frames, infra)
+    return _rest(record, profile, own_prompts, topics, frames, infra, _timing(record, profile))
+
+
+def tied_link(record: KeyRecord, profile: ClusterProfile, min_content: float) -> Link | None:
+    """:func:`link_to` for a key looking for a cluster to join, or None when the link could
+    not tie it there at all (neither ``min_content`` from topics, frames and addresses nor
+    :data:`TIMING_TIE` from timing; see :func:`detectors.campaign_membership.tied`).
+
+    The same link as :func:`link_to` whenever it is not None; a key compares itself with
+    every cluster and is tied to few, so the channels that cannot tie it alone (client,
+    profile, the same prompts) are read only for those few.
+    """
+    topics, frames, infra = _content(record, profile)
+    timing = _timing(record, profile)
+    if topics + frames + infra < min_content and timing < TIMING_TIE:
+        return None
+    return _rest(record, profile, False, topics, frames, infra, timing)
+
+
+def _content(record: KeyRecord, profile: ClusterProfile) -> tuple[float, float, float]:
+    # The channels that tie a key on their own: topics, frames, addresses.
     topics = 0.0
     if profile.topics.core:
         topics = topic_link(record.topics, profile.topics, profile.members >= ESTABLISHED_CORE)
     frames = frame_link(record.frames, profile.frames) if profile.frames else 0.0
     infra = infra_link(record.ip_bits, profile.pool, profile.pool_weights) if profile.pool else 0.0
-    if topics + frames + infra < least:
-        return Link(topics, frames, infra)
+    return topics, frames, infra
+
+
+def _timing(record: KeyRecord, profile: ClusterProfile) -> float:
+    # An account opened with the cluster's cohort, more so when kept to its hours.
+    timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
+    if timing and profile.hours:
+        timing += rhythm_link(record.hours_at(profile.hour), profile.hours)
+    return timing
+
+
+def _rest(
+    record: KeyRecord,
+    profile: ClusterProfile,
+    own_prompts: bool,
+    topics: float,
+    frames: float,
+    infra: float,
+    timing: float,
+) -> Link:
+    # The channels that only add to (or take from) a tie: client, profile, same prompts.
     ua = 0.0
     if profile.user_agent and record.ua_bits & profile.user_agent:
         ua = round(0.5 * profile.ua_weight, 6)
@@ -384,9 +460,6 @@ def link_to(
     fit = 0.0
     if profile.members:
         fit = profile_link(record.families, profile.families, record.rate, profile.volume)
-    timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
-    if timing and profile.hours:
-        timing += rhythm_link(record.hours_at(profile.hour), profile.hours)
     return Link(topics, frames, infra, ua, fit, same, timing)
 
 

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from detectors.campaign_clusters import (
+    TIMING_TIE,
     Cluster,
     ClusterProfile,
     KeyRecord,
@@ -22,6 +23,7 @@ from detectors.campaign_clusters import (
     cluster_id,
     cluster_tie,
     link_to,
+    tied_link,
     topic_bits,
     topic_profile,
     topical,
@@ -79,7 +81,7 @@ def tied(link: Link, min_content: float) -> bool:
     """Whether a link can tie a key to a group at all: by topics, frames or addresses, or
     (with no text and no shared address: a metadata-only campaign) by an account opened
     with the group's cohort *and* kept to its hours."""
-    return link.content >= min_content or link.timing >= 1.5
+    return link.content >= min_content or link.timing >= TIMING_TIE
 
 
 @dataclass
@@ -140,9 +142,11 @@ class Membership:
             # million keys most clusters are single candidates).
             if cluster.profile.members < 2 and not _could_tie(record, cluster.profile, fresh):
                 continue
-            link = link_to(record, cluster.profile)
+            link = tied_link(record, cluster.profile, c.min_content)
+            if link is None:
+                continue
             total = link.total
-            if not tied(link, c.min_content) or total < c.join_link:
+            if total < c.join_link:
                 continue
             if total > best_total or (total == best_total and best and cluster.cid < best.cid):
                 best, best_total = cluster, total

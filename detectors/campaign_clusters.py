@@ -52,10 +52,15 @@ __all__ = [
     "cluster_id",
     "cluster_tie",
     "link_to",
+    "prefix_pool",
+    "shared_agent",
+    "shared_frames",
+    "shared_need",
     "tied_link",
     "topic_bits",
     "topic_profile",
     "topical",
+    "typical_hours",
 ]
 
 HOUR = 3600.0
@@ -323,40 +328,18 @@ def build_profile(
     n = len(members)
     if not n:
         return EMPTY_PROFILE
-    popular_keys = population.popular_keys
     with_topics = sum(1 for r in members if topical(r.topics))
     topics = topic_profile(topic_counts, with_topics, background)
-    need = max(1.0, SHARED_SHARE * n) if n < 3 else max(2.0, SHARED_SHARE * n)
+    need = shared_need(n)
     frame_counts: dict[int, int] = {}
     for r in members:
         for gid in set(r.frames):
             frame_counts[gid] = frame_counts.get(gid, 0) + 1
-    frames = {
-        gid: popular_keys / (popular_keys + frame_popularity.get(gid, 0.0))
-        for gid, count in frame_counts.items()
-        if count >= need
-    }
-    # The prefix pool: bits many members use, well above what members with this many
-    # prefixes would hit by chance.
+    frames = shared_frames(frame_counts, need, population.popular_keys, frame_popularity)
     ip_counts = bit_counts([r.ip_bits for r in members], IP_PREFIX_BITS)
-    total_bits = sum(ip_counts)
-    pool = 0
-    pool_weights: dict[int, float] = {}
-    if total_bits:
-        expected = total_bits / IP_PREFIX_BITS
-        # A lone key's prefixes are its pool (others may join it); two keys share theirs.
-        floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else float(n)
-        for b, count in enumerate(ip_counts):
-            if count >= floor:
-                pool |= 1 << b
-                pool_weights[b] = population.ip_weight(b, now)
+    pool, pool_weights = prefix_pool(ip_counts, n, population, now)
     ua_counts = bit_counts([r.ua_bits for r in members], 64)
-    ua = 0
-    ua_weight = 0.0
-    if ua_counts and max(ua_counts) >= need and max(ua_counts) >= 0.5 * n:
-        bit = max(range(64), key=lambda b: (ua_counts[b], -b))
-        ua = 1 << bit
-        ua_weight = population.ua_weight(bit, now)
+    ua, ua_weight = shared_agent(ua_counts, need, n, population, now)
     prompts: set[int] = set()
     for r in members:
         prompts.update(r.prompts)
@@ -369,12 +352,65 @@ def build_profile(
     cohort = statistics.median(onsets) if len(onsets) * 2 >= n else math.nan
     hour = int(now // HOUR)
     hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
-    typical = sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
+    typical = typical_hours(hour_counts, n)
     volume = statistics.median(math.log10(r.rate + 1.0) for r in members)
     return ClusterProfile(
         topics, frames, pool, pool_weights, ua, ua_weight, tuple(sorted(prompts)), families, n,
         cohort, typical, hour, volume,
     )  # fmt: skip
+
+
+def shared_need(n: int) -> float:
+    """How many of ``n`` members must use a frame or a user agent for it to be theirs."""
+    return max(1.0, SHARED_SHARE * n) if n < 3 else max(2.0, SHARED_SHARE * n)
+
+
+def shared_frames(
+    frame_counts: dict[int, int],
+    need: float,
+    popular_keys: float,
+    frame_popularity: dict[int, float],
+) -> dict[int, float]:
+    """The members' frames (group id -> members using it) that are theirs, weighted."""
+    return {
+        gid: popular_keys / (popular_keys + frame_popularity.get(gid, 0.0))
+        for gid, count in frame_counts.items()
+        if count >= need
+    }
+
+
+def prefix_pool(
+    ip_counts: list[int], n: int, population: Population, now: float
+) -> tuple[int, dict[int, float]]:
+    """The prefix pool of ``n`` members (bits many of them use, well above what members
+    with this many prefixes would hit by chance) and each pooled bit's weight."""
+    total_bits = sum(ip_counts)
+    pool = 0
+    pool_weights: dict[int, float] = {}
+    if total_bits:
+        expected = total_bits / IP_PREFIX_BITS
+        # A lone key's prefixes are its pool (others may join it); two keys share theirs.
+        floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else float(n)
+        for b in [b for b, count in enumerate(ip_counts) if count >= floor]:
+            pool |= 1 << b
+            pool_weights[b] = population.ip_weight(b, now)
+    return pool, pool_weights
+
+
+def shared_agent(
+    ua_counts: list[int], need: float, n: int, population: Population, now: float
+) -> tuple[int, float]:
+    """The user agent (bit) most of ``n`` members use, and its weight; (0, 0.0) if none."""
+    top = max(ua_counts) if ua_counts else 0
+    if ua_counts and top >= need and top >= 0.5 * n:
+        bit = max(range(64), key=lambda b: (ua_counts[b], -b))
+        return 1 << bit, population.ua_weight(bit, now)
+    return 0, 0.0
+
+
+def typical_hours(hour_counts: list[int], n: int) -> int:
+    """The hours (24-bit mask) in which most of ``n`` members were active."""
+    return sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
 
 
 def topical(bits: int) -> bool:

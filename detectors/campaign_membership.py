@@ -30,6 +30,7 @@ from detectors.campaign_clusters import (
 )
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import FrameGroup, TemplateIndex
+from detectors.campaign_leave_one_out import LeaveOneOut
 from detectors.campaign_links import TOPIC_MIN_BITS, TOPIC_MIN_HITS, Link, topic_link, topic_z
 from detectors.campaign_population import Population, TopicBackground
 
@@ -194,6 +195,32 @@ class Membership:
             return Link()
         return link_to(record, self._profile(others, topic_bits(others), now), own_prompts=True)
 
+    def _member_links(
+        self, members: list[tuple[str, KeyRecord]], cluster: Cluster, now: float
+    ) -> list[Link]:
+        """:meth:`_member_link` of each of ``members`` (the cluster's, when it is scored).
+
+        A small cluster's profiles without each member come from one count of it
+        (:class:`~detectors.campaign_leave_one_out.LeaveOneOut`), not one rebuild per
+        member: the same profiles, read the same way.
+        """
+        if len(cluster.members) > LEAVE_ONE_OUT_MAX:
+            return [self._member_link(key, record, cluster, now) for key, record in members]
+        present = [(k, r) for k, r in ((k, self._keys.get(k)) for k in cluster.members) if r]
+        records = [r for _, r in present]
+        place = {k: i for i, (k, _) in enumerate(present)}
+        loo = LeaveOneOut(records, self._population, self._topics, self._popularity(records), now)
+        links = []
+        for key, record in members:
+            index = place.get(key)
+            if index is None or records[index] is not record:  # not (or no longer) a member
+                links.append(self._member_link(key, record, cluster, now))
+            elif len(records) < 2:
+                links.append(Link())
+            else:
+                links.append(link_to(record, loo.without(index), own_prompts=True))
+        return links
+
     def _merge_similar(self, cluster: Cluster, now: float) -> Cluster:
         """Merge ``cluster`` with the clusters tied to it both ways (fragments of one
         campaign founded before they could see each other); the larger one stays.
@@ -296,6 +323,12 @@ class Membership:
         cluster.profile = self._profile(records, counts, now)
 
     def _profile(self, records: list[KeyRecord], counts: list[int], now: float) -> ClusterProfile:
+        return build_profile(
+            records, self._population, self._topics, counts, self._popularity(records), now
+        )
+
+    def _popularity(self, records: list[KeyRecord]) -> dict[int, float]:
+        """Per frame group of ``records``, the ordinary, established keys using it."""
         groups = self._groups
         popularity: dict[int, float] = {}
         for r in records:
@@ -303,7 +336,7 @@ class Membership:
                 if gid not in popularity:
                     group = groups.get(gid)
                     popularity[gid] = group.popularity if group is not None else 0.0
-        return build_profile(records, self._population, self._topics, counts, popularity, now)
+        return popularity
 
     # -- scoring and alerts ---------------------------------------------------------------
 

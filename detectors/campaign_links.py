@@ -149,6 +149,11 @@ def topic_link(bits: int, profile: TopicProfile, established: bool = False) -> f
     >>> topic_link((1 << 30) - 1, p), topic_link((1 << 30) - 1 << 50, p)
     (3.0, 0.0)
     """
+    # Most keys compared with a cluster hit few of its core bits: counted first, the
+    # surprise is worked out only for those that can count (the same answer).
+    k = bits.bit_count()
+    if k < TOPIC_MIN_BITS or k > TOPIC_DENSE or (bits & profile.core).bit_count() < TOPIC_MIN_HITS:
+        return 0.0
     hits, _, surprise = topic_z(bits, profile)
     if hits < TOPIC_MIN_HITS:
         return 0.0

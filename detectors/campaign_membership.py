@@ -54,23 +54,42 @@ def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
     if fresh and not math.isnan(profile.cohort):
         return True
     frames = profile.frames
-    return any(frames.get(gid, 0.0) >= RARE_FRAME for gid in record.frames)
+    # A loop, not any(): this runs for every one-key cluster, and a generator costs more.
+    for gid in record.frames:  # noqa: SIM110
+        if frames.get(gid, 0.0) >= RARE_FRAME:
+            return True
+    return False
 
 
-def _could_merge(a: ClusterProfile, b: ClusterProfile) -> bool:
+def _could_merge(
+    a: ClusterProfile,
+    b: ClusterProfile,
+    core_a: int | None = None,
+    size_a: int = 0,
+    rare_a: list[int] | None = None,
+) -> bool:
     """Quick check before :func:`~detectors.campaign_clusters.cluster_tie` (which reads
     every channel): core topics in common well beyond what two cores of these sizes
-    share by chance, a rare frame or prefixes in common."""
-    core_a, core_b = a.topics.core, b.topics.core
+    share by chance, a rare frame or prefixes in common.
+
+    ``core_a``, ``size_a`` and ``rare_a`` (``a``'s core topics, their number and its
+    frames weighing at least :data:`RARE_FRAME`) may be passed in, worked out once for
+    a cluster compared with every other.
+    """
+    if core_a is None or rare_a is None:
+        core_a = a.topics.core
+        size_a = core_a.bit_count()
+        rare_a = [gid for gid, w in a.frames.items() if w >= RARE_FRAME]
+    core_b = b.topics.core
     common = (core_a & core_b).bit_count()
     if common >= TOPIC_MIN_HITS:
-        expected = core_a.bit_count() * core_b.bit_count() / 256.0
+        expected = size_a * core_b.bit_count() / 256.0
         if common >= expected + 3.0 * math.sqrt(expected):
             return True
     if (a.pool & b.pool).bit_count() >= 3:
         return True
-    return any(w >= RARE_FRAME and b.frames.get(gid, 0.0) >= RARE_FRAME
-               for gid, w in a.frames.items())  # fmt: skip
+    frames = b.frames
+    return any(frames.get(gid, 0.0) >= RARE_FRAME for gid in rare_a)
 
 
 def topical_enough(bits: int) -> bool:
@@ -209,15 +228,18 @@ class Membership:
         present = [(k, r) for k, r in ((k, self._keys.get(k)) for k in cluster.members) if r]
         records = [r for _, r in present]
         place = {k: i for i, (k, _) in enumerate(present)}
-        loo = LeaveOneOut(records, self._population, self._topics, self._popularity(records), now)
+        loo: LeaveOneOut | None = None
         links = []
         for key, record in members:
             index = place.get(key)
             if index is None or records[index] is not record:  # not (or no longer) a member
                 links.append(self._member_link(key, record, cluster, now))
             elif len(records) < 2:
-                links.append(Link())
+                links.append(Link())  # the only member: nobody else to be tied to
             else:
+                if loo is None:
+                    popularity = self._popularity(records)
+                    loo = LeaveOneOut(records, self._population, self._topics, popularity, now)
                 links.append(link_to(record, loo.without(index), own_prompts=True))
         return links
 
@@ -230,10 +252,14 @@ class Membership:
         if not profile.members:
             return cluster
         ties = []
+        # What _could_merge reads of this cluster, read once for all the others.
+        core = profile.topics.core
+        size = core.bit_count()
+        rare = [gid for gid, w in profile.frames.items() if w >= RARE_FRAME]
         for other in self._clusters.values():
             if other is cluster or not other.profile.members:
                 continue
-            if not _could_merge(profile, other.profile):
+            if not _could_merge(profile, other.profile, core, size, rare):
                 continue
             if cluster_tie(profile, other.profile) < c.merge_link:
                 continue

@@ -22,6 +22,8 @@ import statistics
 import struct
 from array import array
 from collections.abc import Sequence
+from functools import reduce
+from operator import or_
 from typing import NamedTuple
 
 from detectors.alerts import Episode
@@ -51,8 +53,10 @@ __all__ = [
     "build_profile",
     "cluster_id",
     "cluster_tie",
+    "core_need",
     "link_to",
     "prefix_pool",
+    "set_bits",
     "shared_agent",
     "shared_frames",
     "shared_need",
@@ -74,6 +78,10 @@ SHARED_SHARE = 0.3
 PROFILE_PROMPTS = 512
 #: Prior weight (in keys) of an even density when the population is still small.
 PRIOR_KEYS = 5.0
+#: The bits of an IP-prefix bitmap that count.
+IP_PREFIX_MASK = (1 << IP_PREFIX_BITS) - 1
+#: Per byte value, the positions of its set bits (lowest first).
+BYTE_BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
 #: Timing evidence (an account opened with the cluster's cohort and kept to its hours)
 #: that ties a key without text or shared addresses: a metadata-only campaign.
 TIMING_TIE = 1.5
@@ -288,7 +296,7 @@ def topic_profile(own_counts: Sequence[int], n: int, background: TopicBackground
     density = background.density
     if not n or not background.summaries or density <= 0.0:
         return EMPTY_TOPICS
-    need = max(1.0, CORE_SHARE * n) if n < 3 else max(2.0, CORE_SHARE * n)
+    need = core_need(n)
     core = 0
     frequencies: list[float] = []
     # background.frequency(b), read in place: this runs for every leave-one-out profile.
@@ -308,6 +316,11 @@ def topic_profile(own_counts: Sequence[int], n: int, background: TopicBackground
         density,
         tuple(frequencies),
     )
+
+
+def core_need(n: int) -> float:
+    """How many of ``n`` members with topics must hold a topic bit for it to be core."""
+    return max(1.0, CORE_SHARE * n) if n < 3 else max(2.0, CORE_SHARE * n)
 
 
 def build_profile(
@@ -336,8 +349,10 @@ def build_profile(
         for gid in set(r.frames):
             frame_counts[gid] = frame_counts.get(gid, 0) + 1
     frames = shared_frames(frame_counts, need, population.popular_keys, frame_popularity)
-    ip_counts = bit_counts([r.ip_bits for r in members], IP_PREFIX_BITS)
-    pool, pool_weights = prefix_pool(ip_counts, n, population, now)
+    ip_bits = [r.ip_bits for r in members]
+    ip_counts = bit_counts(ip_bits, IP_PREFIX_BITS)
+    present = reduce(or_, ip_bits, 0) & IP_PREFIX_MASK
+    pool, pool_weights = prefix_pool(ip_counts, n, population, now, present)
     ua_counts = bit_counts([r.ua_bits for r in members], 64)
     ua, ua_weight = shared_agent(ua_counts, need, n, population, now)
     prompts: set[int] = set()
@@ -380,10 +395,20 @@ def shared_frames(
 
 
 def prefix_pool(
-    ip_counts: list[int], n: int, population: Population, now: float
+    ip_counts: list[int],
+    n: int,
+    population: Population,
+    now: float,
+    present: int = -1,
+    weights: dict[int, float] | None = None,
 ) -> tuple[int, dict[int, float]]:
     """The prefix pool of ``n`` members (bits many of them use, well above what members
-    with this many prefixes would hit by chance) and each pooled bit's weight."""
+    with this many prefixes would hit by chance) and each pooled bit's weight.
+
+    ``present``: the bits any member holds (all by default): only those can be pooled,
+    and only those are read. ``weights``: bit -> :meth:`Population.ip_weight` already
+    read at ``now`` (the population has not moved since), filled in as bits are read.
+    """
     total_bits = sum(ip_counts)
     pool = 0
     pool_weights: dict[int, float] = {}
@@ -391,9 +416,18 @@ def prefix_pool(
         expected = total_bits / IP_PREFIX_BITS
         # A lone key's prefixes are its pool (others may join it); two keys share theirs.
         floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else float(n)
-        for b in [b for b, count in enumerate(ip_counts) if count >= floor]:
+        if present < 0:
+            bits = [b for b, count in enumerate(ip_counts) if count >= floor]
+        else:
+            bits = [b for b in set_bits(present) if ip_counts[b] >= floor]
+        for b in bits:
             pool |= 1 << b
-            pool_weights[b] = population.ip_weight(b, now)
+            weight = None if weights is None else weights.get(b)
+            if weight is None:
+                weight = population.ip_weight(b, now)
+                if weights is not None:
+                    weights[b] = weight
+            pool_weights[b] = weight
     return pool, pool_weights
 
 
@@ -403,9 +437,24 @@ def shared_agent(
     """The user agent (bit) most of ``n`` members use, and its weight; (0, 0.0) if none."""
     top = max(ua_counts) if ua_counts else 0
     if ua_counts and top >= need and top >= 0.5 * n:
-        bit = max(range(64), key=lambda b: (ua_counts[b], -b))
+        bit = ua_counts.index(top)  # the lowest of the most used
         return 1 << bit, population.ua_weight(bit, now)
     return 0, 0.0
+
+
+def set_bits(bits: int) -> list[int]:
+    """The positions of the set bits of a non-negative int, lowest first.
+
+    >>> set_bits(0b1001_0110), set_bits(1 << 300)
+    ([1, 2, 4, 7], [300])
+    """
+    out = []
+    base = 0
+    for byte in bits.to_bytes((bits.bit_length() + 7) // 8, "little"):
+        if byte:
+            out.extend([base + offset for offset in BYTE_BITS[byte]])
+        base += 8
+    return out
 
 
 def typical_hours(hour_counts: list[int], n: int) -> int:

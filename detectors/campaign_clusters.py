@@ -55,6 +55,7 @@ __all__ = [
     "cluster_tie",
     "core_need",
     "link_to",
+    "median",
     "prefix_pool",
     "set_bits",
     "shared_agent",
@@ -290,18 +291,27 @@ def _lane_counts(planes: list[int], width: int) -> list[int]:
     return list(struct.unpack(f"<{width}H", lanes.to_bytes(2 * width, "little")))
 
 
-def topic_profile(own_counts: Sequence[int], n: int, background: TopicBackground) -> TopicProfile:
+def topic_profile(
+    own_counts: Sequence[int], n: int, background: TopicBackground, present: int = -1
+) -> TopicProfile:
     """Core topics of a cluster of ``n`` keys with topics: bits most of them hold and the
-    population's summaries mostly do not."""
+    population's summaries mostly do not.
+
+    ``present``: the bits any of them holds (all by default); only those are read.
+    """
     density = background.density
     if not n or not background.summaries or density <= 0.0:
         return EMPTY_TOPICS
     need = core_need(n)
     core = 0
     frequencies: list[float] = []
-    # background.frequency(b), read in place: this runs for every leave-one-out profile.
+    # background.frequency(b), read in place: this runs for every profile built.
     seen, summaries = background.counts, background.summaries
-    for b in [b for b, c in enumerate(own_counts[:TOPIC_BITS]) if c >= need]:
+    if present >= 0 and present.bit_count() <= TOPIC_BITS // 2:  # a few keys: few bits
+        candidates = [b for b in set_bits(present) if own_counts[b] >= need]
+    else:
+        candidates = [b for b, c in enumerate(own_counts[:TOPIC_BITS]) if c >= need]
+    for b in candidates:
         g = seen[b] / summaries
         if own_counts[b] / n >= CORE_LIFT * g:
             core |= 1 << b
@@ -341,8 +351,9 @@ def build_profile(
     n = len(members)
     if not n:
         return EMPTY_PROFILE
-    with_topics = sum(1 for r in members if topical(r.topics))
-    topics = topic_profile(topic_counts, with_topics, background)
+    held = [r.topics for r in members if topical(r.topics)]
+    present = reduce(or_, held, 0) & ((1 << TOPIC_BITS) - 1)
+    topics = topic_profile(topic_counts, len(held), background, present)
     need = shared_need(n)
     frame_counts: dict[int, int] = {}
     for r in members:
@@ -360,19 +371,34 @@ def build_profile(
         prompts.update(r.prompts)
         if len(prompts) >= PROFILE_PROMPTS:
             break
-    families = tuple(
-        statistics.median(r.families[i] for r in members) for i in range(len(FAMILIES))
-    )
+    families = tuple(median([r.families[i] for r in members]) for i in range(len(FAMILIES)))
     onsets = [r.onset for r in members if population.is_new(_onset(r), now)]
-    cohort = statistics.median(onsets) if len(onsets) * 2 >= n else math.nan
+    cohort = median(onsets) if len(onsets) * 2 >= n else math.nan
     hour = int(now // HOUR)
     hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
     typical = typical_hours(hour_counts, n)
-    volume = statistics.median(math.log10(r.rate + 1.0) for r in members)
+    volume = median([math.log10(r.rate + 1.0) for r in members])
     return ClusterProfile(
         topics, frames, pool, pool_weights, ua, ua_weight, tuple(sorted(prompts)), families, n,
         cohort, typical, hour, volume,
     )  # fmt: skip
+
+
+def median(values: list[float]) -> float:
+    """:func:`statistics.median`, the same steps without its generality (a profile takes
+    seven medians of a few values).
+
+    >>> median([3.0, 1.0, 2.0]), median([4.0, 1.0, 2.0, 3.0])
+    (2.0, 2.5)
+    """
+    data = sorted(values)
+    n = len(data)
+    if not n:
+        raise statistics.StatisticsError("no median for empty data")
+    if n % 2 == 1:
+        return data[n // 2]
+    i = n // 2
+    return (data[i - 1] + data[i]) / 2
 
 
 def shared_need(n: int) -> float:
@@ -420,14 +446,14 @@ def prefix_pool(
             bits = [b for b, count in enumerate(ip_counts) if count >= floor]
         else:
             bits = [b for b in set_bits(present) if ip_counts[b] >= floor]
+        if weights is None:
+            weights = dict(zip(bits, population.ip_weights(bits, now), strict=True))
+        else:
+            missing = [b for b in bits if b not in weights]
+            weights.update(zip(missing, population.ip_weights(missing, now), strict=True))
         for b in bits:
             pool |= 1 << b
-            weight = None if weights is None else weights.get(b)
-            if weight is None:
-                weight = population.ip_weight(b, now)
-                if weights is not None:
-                    weights[b] = weight
-            pool_weights[b] = weight
+            pool_weights[b] = weights[b]
     return pool, pool_weights
 
 

@@ -185,6 +185,19 @@ class Population:
         excess = max(self.ip.count(bit) - self._baselines(now)[0], 0.0)
         return self.popular_keys / (self.popular_keys + excess)
 
+    def ip_weights(self, bits: list[int], now: float) -> list[float]:
+        """:meth:`ip_weight` of each of ``bits``, in one call (a cluster's whole pool)."""
+        if not bits:
+            return []
+        typical = self._baselines(now)[0]
+        popular = self.popular_keys
+        today, yesterday = self.ip.today, self.ip.yesterday
+        weights = []
+        for bit in bits:
+            excess = max(linear_count(today[bit] | yesterday[bit], COUNT_BITS) - typical, 0.0)
+            weights.append(popular / (popular + excess))
+        return weights
+
     def ua_weight(self, bit: int, now: float) -> float:
         """Same as :meth:`ip_weight` for a user-agent bit (a browser's or a popular SDK's
         agent is everyone's)."""

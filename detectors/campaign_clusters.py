@@ -31,7 +31,10 @@ from detectors.campaign_links import (
     EMPTY_TOPICS,
     ESTABLISHED_CORE,
     FAMILIES,
+    INFRA_MIN_POOLED,
     TOPIC_DENSE,
+    TOPIC_MIN_BITS,
+    TOPIC_MIN_HITS,
     Link,
     TopicProfile,
     frame_link,
@@ -527,10 +530,38 @@ def tied_link(record: KeyRecord, profile: ClusterProfile, min_content: float) ->
     every cluster and is tied to few, so the channels that cannot tie it alone (client,
     profile, the same prompts) are read only for those few.
     """
-    topics, frames, infra = _content(record, profile)
-    timing = _timing(record, profile)
-    if topics + frames + infra < min_content and timing < TIMING_TIE:
-        return None
+    # _content's channels, each read in full only where it can give anything: the
+    # quick tests are the functions' own first ones (the same values, types included).
+    topics = 0.0
+    ptopics = profile.topics
+    core = ptopics.core
+    if core:
+        bits = record.topics
+        k = bits.bit_count()
+        if (
+            TOPIC_MIN_BITS <= k <= TOPIC_DENSE and (bits & core).bit_count() >= TOPIC_MIN_HITS
+        ):  # else topic_link gives 0.0
+            topics = topic_link(bits, ptopics, profile.members >= ESTABLISHED_CORE)
+    frames: float = 0.0
+    pframes = profile.frames
+    if pframes:
+        own = record.frames
+        if not own:
+            frames = 0  # frame_link of no frames: an empty sum, the int 0 (passed on as is)
+        elif not pframes.keys().isdisjoint(own):  # else a sum of 0.0s: 0.0
+            frames = frame_link(own, pframes)
+    infra = 0.0
+    pool = profile.pool
+    if pool and (record.ip_bits & pool).bit_count() >= INFRA_MIN_POOLED:  # else 0.0
+        infra = infra_link(record.ip_bits, pool, profile.pool_weights)
+    if topics + frames + infra < min_content:
+        if not record.onset_known:
+            return None  # an assumed onset gives timing at most 0.25 + 1: below the tie
+        timing = _timing(record, profile)
+        if timing < TIMING_TIE:
+            return None
+    else:
+        timing = _timing(record, profile)
     return _rest(record, profile, False, topics, frames, infra, timing)
 
 

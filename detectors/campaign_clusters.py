@@ -23,6 +23,7 @@ import struct
 from array import array
 from collections.abc import Sequence
 from functools import reduce
+from itertools import compress
 from operator import or_
 from typing import NamedTuple
 
@@ -474,9 +475,16 @@ def shared_agent(
 def set_bits(bits: int) -> list[int]:
     """The positions of the set bits of a non-negative int, lowest first.
 
-    >>> set_bits(0b1001_0110), set_bits(1 << 300)
-    ([1, 2, 4, 7], [300])
+    >>> set_bits(0b1001_0110), set_bits(1 << 300), set_bits((1 << 40) - 1)[-3:]
+    ([1, 2, 4, 7], [300], [37, 38, 39])
     """
+    if bits < 0:
+        raise ValueError("set_bits needs a non-negative int")
+    if bits.bit_count() > _DENSE_BITS:
+        # Many bits: the binary digits, lowest first, as 0/1 bytes picking positions
+        # (a few C calls, whatever the count).
+        flags = bin(bits)[:1:-1].encode("ascii").translate(_DIGIT_FLAGS)
+        return list(compress(range(len(flags)), flags))
     out = []
     base = 0
     for byte in bits.to_bytes((bits.bit_length() + 7) // 8, "little"):
@@ -484,6 +492,11 @@ def set_bits(bits: int) -> list[int]:
             out.extend([base + offset for offset in BYTE_BITS[byte]])
         base += 8
     return out
+
+
+#: Above this many set bits, :func:`set_bits` reads binary digits instead of bytes.
+_DENSE_BITS = 16
+_DIGIT_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def typical_hours(hour_counts: list[int], n: int) -> int:

@@ -18,6 +18,7 @@ from detectors.campaign_clusters import (
     bit_counts,
     build_profile,
     link_to,
+    set_bits,
     tied_link,
     topic_bits,
 )
@@ -130,3 +131,8 @@ def test_bit_counts_past_16_bit_lanes() -> None:
     values = [0b101] * 70_000 + [1 << 200] * 3
     assert bit_counts(values, 256)[:3] == [70_000, 0, 70_000]
     assert bit_counts(values, 256)[200] == 3
+
+
+@given(st.integers(0, 2**300))
+def test_set_bits_are_the_positions_of_the_ones(value: int) -> None:
+    assert set_bits(value) == [i for i in range(value.bit_length()) if value >> i & 1]

@@ -23,12 +23,12 @@ from collections.abc import Sequence
 from functools import reduce
 from operator import or_
 
-from detectors.campaign_clusters import (
+from detectors.campaign_clusters import HOUR, ClusterProfile, KeyRecord, topic_bits, topical
+from detectors.campaign_links import EMPTY_TOPICS, FAMILIES, TopicProfile
+from detectors.campaign_population import TOPIC_BITS, Population, TopicBackground
+from detectors.campaign_profiles import (
     CORE_LIFT,
-    HOUR,
     IP_PREFIX_MASK,
-    ClusterProfile,
-    KeyRecord,
     bit_counts,
     core_need,
     prefix_pool,
@@ -36,13 +36,9 @@ from detectors.campaign_clusters import (
     shared_agent,
     shared_frames,
     shared_need,
-    topic_bits,
     topic_profile,
-    topical,
     typical_hours,
 )
-from detectors.campaign_links import EMPTY_TOPICS, FAMILIES, TopicProfile
-from detectors.campaign_population import TOPIC_BITS, Population, TopicBackground
 from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = ["LeaveOneOut"]

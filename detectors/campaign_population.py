@@ -31,7 +31,7 @@ from array import array
 from detectors.sketches import linear_count, stable_hash
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
-__all__ = ["KeyCounts", "Population", "TopicBackground", "onset_of"]
+__all__ = ["BYTE_BITS", "KeyCounts", "Population", "TopicBackground", "onset_of"]
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -40,7 +40,7 @@ TOPIC_BITS = 256
 #: Width of each per-bit key-count bitmap: linear counting reads up to ~1,000 keys.
 COUNT_BITS = 256
 #: Per byte value, the positions of its set bits (lowest first).
-_BYTE_BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
+BYTE_BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
 
 
 def onset_of(summary: KeySummary, origin: float, pre_existing_seconds: float) -> float | None:
@@ -252,7 +252,7 @@ class TopicBackground:
             base = 0
             for byte in bits.to_bytes(TOPIC_BITS // 8, "little"):
                 if byte:
-                    for offset in _BYTE_BITS[byte]:
+                    for offset in BYTE_BITS[byte]:
                         counts[base + offset] += 1.0
                 base += 8
         self.summaries += 1.0

@@ -18,13 +18,13 @@ from detectors.campaign_clusters import (
     bit_counts,
     build_profile,
     link_to,
-    set_bits,
     tied_link,
     topic_bits,
 )
 from detectors.campaign_leave_one_out import LeaveOneOut
 from detectors.campaign_membership import tied
 from detectors.campaign_population import Population, TopicBackground
+from detectors.campaign_profiles import set_bits
 
 NOW = 1_791_158_400.0
 

@@ -62,24 +62,16 @@ def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
 
 
 def _could_merge(
-    a: ClusterProfile,
-    b: ClusterProfile,
-    core_a: int | None = None,
-    size_a: int = 0,
-    rare_a: list[int] | None = None,
+    a: ClusterProfile, b: ClusterProfile, core_a: int, size_a: int, rare_a: list[int]
 ) -> bool:
     """Quick check before :func:`~detectors.campaign_clusters.cluster_tie` (which reads
     every channel): core topics in common well beyond what two cores of these sizes
     share by chance, a rare frame or prefixes in common.
 
-    ``core_a``, ``size_a`` and ``rare_a`` (``a``'s core topics, their number and its
-    frames weighing at least :data:`RARE_FRAME`) may be passed in, worked out once for
-    a cluster compared with every other.
+    ``core_a``, ``size_a`` and ``rare_a`` are ``a``'s core topics, their number and its
+    frames weighing at least :data:`RARE_FRAME`: worked out once for a cluster compared
+    with every other.
     """
-    if core_a is None or rare_a is None:
-        core_a = a.topics.core
-        size_a = core_a.bit_count()
-        rare_a = [gid for gid, w in a.frames.items() if w >= RARE_FRAME]
     core_b = b.topics.core
     common = (core_a & core_b).bit_count()
     if common >= TOPIC_MIN_HITS:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import statistics
 from array import array
 from collections.abc import Sequence
+from functools import reduce
+from operator import or_
 from typing import NamedTuple
 
 from detectors.alerts import Episode
@@ -28,7 +29,10 @@ from detectors.campaign_links import (
     EMPTY_TOPICS,
     ESTABLISHED_CORE,
     FAMILIES,
+    INFRA_MIN_POOLED,
     TOPIC_DENSE,
+    TOPIC_MIN_BITS,
+    TOPIC_MIN_HITS,
     Link,
     TopicProfile,
     frame_link,
@@ -40,6 +44,17 @@ from detectors.campaign_links import (
     topic_link,
 )
 from detectors.campaign_population import TOPIC_BITS, Population, TopicBackground
+from detectors.campaign_profiles import (
+    IP_PREFIX_MASK,
+    bit_counts,
+    median,
+    prefix_pool,
+    shared_agent,
+    shared_frames,
+    shared_need,
+    topic_profile,
+    typical_hours,
+)
 from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = [
@@ -51,22 +66,20 @@ __all__ = [
     "cluster_id",
     "cluster_tie",
     "link_to",
+    "tied_link",
     "topic_bits",
     "topic_profile",
     "topical",
 ]
 
 HOUR = 3600.0
-#: A topic bit is core when at least this share of the members hold it ...
-CORE_SHARE = 0.3
-#: ... and at least this many times the population's share.
-CORE_LIFT = 2.0
-#: A frame or a user agent is the group's when this share of the members use it.
-SHARED_SHARE = 0.3
 #: Most prompt hashes a profile keeps to recognise the same prompts sent again.
 PROFILE_PROMPTS = 512
 #: Prior weight (in keys) of an even density when the population is still small.
 PRIOR_KEYS = 5.0
+#: Timing evidence (an account opened with the cluster's cohort and kept to its hours)
+#: that ties a key without text or shared addresses: a metadata-only campaign.
+TIMING_TIE = 1.5
 
 
 class KeyRecord:
@@ -207,71 +220,6 @@ class Cluster:
         self.held_since = math.inf
 
 
-def bit_counts(values: Sequence[int], width: int) -> list[int]:
-    """How many of ``values`` (non-negative ints) hold each of the lowest ``width`` bits.
-
-    The values are summed column-wise in binary, as bit planes (plane ``k`` holds bit
-    ``k`` of every column's count): each addition is a few whole-int operations, so
-    the cost grows with the number of values, not with the bits each one holds
-    (topic bitmaps hold dozens).
-
-    >>> bit_counts([0b101, 0b100], 4)
-    [1, 0, 2, 0]
-    >>> bit_counts([0b11, 0b11, 0b11, 1 << 9], 4)
-    [3, 3, 0, 0]
-    """
-    mask = (1 << width) - 1
-    planes: list[int] = []
-    for value in values:
-        carry = value & mask
-        k = 0
-        while carry:
-            if k == len(planes):
-                planes.append(carry)
-                break
-            plane = planes[k]
-            planes[k] = plane ^ carry
-            carry &= plane
-            k += 1
-    counts = [0] * width
-    for k, plane in enumerate(planes):
-        weight = 1 << k
-        while plane:
-            low = plane & -plane
-            counts[low.bit_length() - 1] += weight
-            plane ^= low
-    return counts
-
-
-def topic_profile(own_counts: Sequence[int], n: int, background: TopicBackground) -> TopicProfile:
-    """Core topics of a cluster of ``n`` keys with topics: bits most of them hold and the
-    population's summaries mostly do not."""
-    density = background.density
-    if not n or not background.summaries or density <= 0.0:
-        return EMPTY_TOPICS
-    need = max(1.0, CORE_SHARE * n) if n < 3 else max(2.0, CORE_SHARE * n)
-    core = 0
-    frequencies: list[float] = []
-    for b in range(TOPIC_BITS):
-        c = own_counts[b]
-        if c < need:
-            continue
-        g = background.frequency(b)
-        if c / n >= CORE_LIFT * g:
-            core |= 1 << b
-            frequencies.append(g)
-    if not frequencies:
-        return EMPTY_TOPICS
-    return TopicProfile(
-        core,
-        sum(frequencies),
-        sum(g * g for g in frequencies),
-        max(frequencies),
-        density,
-        tuple(frequencies),
-    )
-
-
 def build_profile(
     members: Sequence[KeyRecord],
     population: Population,
@@ -290,54 +238,33 @@ def build_profile(
     n = len(members)
     if not n:
         return EMPTY_PROFILE
-    popular_keys = population.popular_keys
-    with_topics = sum(1 for r in members if topical(r.topics))
-    topics = topic_profile(topic_counts, with_topics, background)
-    need = max(1.0, SHARED_SHARE * n) if n < 3 else max(2.0, SHARED_SHARE * n)
+    held = [r.topics for r in members if topical(r.topics)]
+    present = reduce(or_, held, 0) & ((1 << TOPIC_BITS) - 1)
+    topics = topic_profile(topic_counts, len(held), background, present)
+    need = shared_need(n)
     frame_counts: dict[int, int] = {}
     for r in members:
         for gid in set(r.frames):
             frame_counts[gid] = frame_counts.get(gid, 0) + 1
-    frames = {
-        gid: popular_keys / (popular_keys + frame_popularity.get(gid, 0.0))
-        for gid, count in frame_counts.items()
-        if count >= need
-    }
-    # The prefix pool: bits many members use, well above what members with this many
-    # prefixes would hit by chance.
-    ip_counts = bit_counts([r.ip_bits for r in members], IP_PREFIX_BITS)
-    total_bits = sum(ip_counts)
-    pool = 0
-    pool_weights: dict[int, float] = {}
-    if total_bits:
-        expected = total_bits / IP_PREFIX_BITS
-        # A lone key's prefixes are its pool (others may join it); two keys share theirs.
-        floor = max(3.0, 0.2 * n, 1.5 * expected) if n >= 3 else float(n)
-        for b, count in enumerate(ip_counts):
-            if count >= floor:
-                pool |= 1 << b
-                pool_weights[b] = population.ip_weight(b, now)
+    frames = shared_frames(frame_counts, need, population.popular_keys, frame_popularity)
+    ip_bits = [r.ip_bits for r in members]
+    ip_counts = bit_counts(ip_bits, IP_PREFIX_BITS)
+    present = reduce(or_, ip_bits, 0) & IP_PREFIX_MASK
+    pool, pool_weights = prefix_pool(ip_counts, n, population, now, present)
     ua_counts = bit_counts([r.ua_bits for r in members], 64)
-    ua = 0
-    ua_weight = 0.0
-    if ua_counts and max(ua_counts) >= need and max(ua_counts) >= 0.5 * n:
-        bit = max(range(64), key=lambda b: (ua_counts[b], -b))
-        ua = 1 << bit
-        ua_weight = population.ua_weight(bit, now)
+    ua, ua_weight = shared_agent(ua_counts, need, n, population, now)
     prompts: set[int] = set()
     for r in members:
         prompts.update(r.prompts)
         if len(prompts) >= PROFILE_PROMPTS:
             break
-    families = tuple(
-        statistics.median(r.families[i] for r in members) for i in range(len(FAMILIES))
-    )
+    families = tuple(median([r.families[i] for r in members]) for i in range(len(FAMILIES)))
     onsets = [r.onset for r in members if population.is_new(_onset(r), now)]
-    cohort = statistics.median(onsets) if len(onsets) * 2 >= n else math.nan
+    cohort = median(onsets) if len(onsets) * 2 >= n else math.nan
     hour = int(now // HOUR)
     hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
-    typical = sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
-    volume = statistics.median(math.log10(r.rate + 1.0) for r in members)
+    typical = typical_hours(hour_counts, n)
+    volume = median([math.log10(r.rate + 1.0) for r in members])
     return ClusterProfile(
         topics, frames, pool, pool_weights, ua, ua_weight, tuple(sorted(prompts)), families, n,
         cohort, typical, hour, volume,
@@ -368,13 +295,84 @@ def link_to(
     ``own_prompts``: the record is a member, so its own prompts are in the profile's set
     and do not count as the same prompts sent again.
     """
+    topics, frames, infra = _content(record, profile)
+    if topics + frames + infra < least:
+        return Link(topics, frames, infra)
+    return _rest(record, profile, own_prompts, topics, frames, infra, _timing(record, profile))
+
+
+def tied_link(record: KeyRecord, profile: ClusterProfile, min_content: float) -> Link | None:
+    """:func:`link_to` for a key looking for a cluster to join, or None when the link could
+    not tie it there at all (neither ``min_content`` from topics, frames and addresses nor
+    :data:`TIMING_TIE` from timing; see :func:`detectors.campaign_membership.tied`).
+
+    The same link as :func:`link_to` whenever it is not None; a key compares itself with
+    every cluster and is tied to few, so the channels that cannot tie it alone (client,
+    profile, the same prompts) are read only for those few.
+    """
+    # _content's channels, each read in full only where it can give anything: the
+    # quick tests are the functions' own first ones (the same values, types included).
+    topics = 0.0
+    ptopics = profile.topics
+    core = ptopics.core
+    if core:
+        bits = record.topics
+        k = bits.bit_count()
+        if (
+            TOPIC_MIN_BITS <= k <= TOPIC_DENSE and (bits & core).bit_count() >= TOPIC_MIN_HITS
+        ):  # else topic_link gives 0.0
+            topics = topic_link(bits, ptopics, profile.members >= ESTABLISHED_CORE)
+    frames: float = 0.0
+    pframes = profile.frames
+    if pframes:
+        own = record.frames
+        if not own:
+            frames = 0  # frame_link of no frames: an empty sum, the int 0 (passed on as is)
+        elif not pframes.keys().isdisjoint(own):  # else a sum of 0.0s: 0.0
+            frames = frame_link(own, pframes)
+    infra = 0.0
+    pool = profile.pool
+    if pool and (record.ip_bits & pool).bit_count() >= INFRA_MIN_POOLED:  # else 0.0
+        infra = infra_link(record.ip_bits, pool, profile.pool_weights)
+    if topics + frames + infra < min_content:
+        if not record.onset_known:
+            return None  # an assumed onset gives timing at most 0.25 + 1: below the tie
+        timing = _timing(record, profile)
+        if timing < TIMING_TIE:
+            return None
+    else:
+        timing = _timing(record, profile)
+    return _rest(record, profile, False, topics, frames, infra, timing)
+
+
+def _content(record: KeyRecord, profile: ClusterProfile) -> tuple[float, float, float]:
+    # The channels that tie a key on their own: topics, frames, addresses.
     topics = 0.0
     if profile.topics.core:
         topics = topic_link(record.topics, profile.topics, profile.members >= ESTABLISHED_CORE)
     frames = frame_link(record.frames, profile.frames) if profile.frames else 0.0
     infra = infra_link(record.ip_bits, profile.pool, profile.pool_weights) if profile.pool else 0.0
-    if topics + frames + infra < least:
-        return Link(topics, frames, infra)
+    return topics, frames, infra
+
+
+def _timing(record: KeyRecord, profile: ClusterProfile) -> float:
+    # An account opened with the cluster's cohort, more so when kept to its hours.
+    timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
+    if timing and profile.hours:
+        timing += rhythm_link(record.hours_at(profile.hour), profile.hours)
+    return timing
+
+
+def _rest(
+    record: KeyRecord,
+    profile: ClusterProfile,
+    own_prompts: bool,
+    topics: float,
+    frames: float,
+    infra: float,
+    timing: float,
+) -> Link:
+    # The channels that only add to (or take from) a tie: client, profile, same prompts.
     ua = 0.0
     if profile.user_agent and record.ua_bits & profile.user_agent:
         ua = round(0.5 * profile.ua_weight, 6)
@@ -384,9 +382,6 @@ def link_to(
     fit = 0.0
     if profile.members:
         fit = profile_link(record.families, profile.families, record.rate, profile.volume)
-    timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
-    if timing and profile.hours:
-        timing += rhythm_link(record.hours_at(profile.hour), profile.hours)
     return Link(topics, frames, infra, ua, fit, same, timing)
 
 

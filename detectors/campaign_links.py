@@ -54,6 +54,8 @@ FAMILIES = ("harvest", "elicitation", "coverage", "structure", "quantity")
 TOPIC_MAX = 3.0
 FRAME_MAX = 2.0
 INFRA_MAX = 2.0
+#: Fewest of a key's prefixes in a group's pool that can tie it (:func:`infra_link`).
+INFRA_MIN_POOLED = 3
 #: Surprise (``-log10`` of the chance of that many core hits) between which topic
 #: evidence grows from 0 to ``TOPIC_MAX``: a key is compared with every cluster, so
 #: one in a thousand happens daily; one in a million does not.
@@ -149,6 +151,11 @@ def topic_link(bits: int, profile: TopicProfile, established: bool = False) -> f
     >>> topic_link((1 << 30) - 1, p), topic_link((1 << 30) - 1 << 50, p)
     (3.0, 0.0)
     """
+    # Most keys compared with a cluster hit few of its core bits: counted first, the
+    # surprise is worked out only for those that can count (the same answer).
+    k = bits.bit_count()
+    if k < TOPIC_MIN_BITS or k > TOPIC_DENSE or (bits & profile.core).bit_count() < TOPIC_MIN_HITS:
+        return 0.0
     hits, _, surprise = topic_z(bits, profile)
     if hits < TOPIC_MIN_HITS:
         return 0.0
@@ -206,7 +213,9 @@ def tail_surprise(trials: int, hits: int, share: float) -> float:
     return trials * kl / math.log(10.0)
 
 
-def infra_link(ip_bits: int, pool: int, weights: dict[int, float], min_pooled: int = 3) -> float:
+def infra_link(
+    ip_bits: int, pool: int, weights: dict[int, float], min_pooled: int = INFRA_MIN_POOLED
+) -> float:
     """Address evidence: how unlikely the key's prefixes in the group's pool are by chance
     (:func:`tail_surprise` over all of the key's prefix bits, halved), times the mean
     weight of those prefixes. A key on hundreds of prefixes (an app whose end users call

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from detectors.campaign_clusters import (
+    TIMING_TIE,
     Cluster,
     ClusterProfile,
     KeyRecord,
@@ -22,12 +23,14 @@ from detectors.campaign_clusters import (
     cluster_id,
     cluster_tie,
     link_to,
+    tied_link,
     topic_bits,
     topic_profile,
     topical,
 )
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import FrameGroup, TemplateIndex
+from detectors.campaign_leave_one_out import LeaveOneOut
 from detectors.campaign_links import TOPIC_MIN_BITS, TOPIC_MIN_HITS, Link, topic_link, topic_z
 from detectors.campaign_population import Population, TopicBackground
 
@@ -51,23 +54,34 @@ def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
     if fresh and not math.isnan(profile.cohort):
         return True
     frames = profile.frames
-    return any(frames.get(gid, 0.0) >= RARE_FRAME for gid in record.frames)
+    # A loop, not any(): this runs for every one-key cluster, and a generator costs more.
+    for gid in record.frames:  # noqa: SIM110
+        if frames.get(gid, 0.0) >= RARE_FRAME:
+            return True
+    return False
 
 
-def _could_merge(a: ClusterProfile, b: ClusterProfile) -> bool:
+def _could_merge(
+    a: ClusterProfile, b: ClusterProfile, core_a: int, size_a: int, rare_a: list[int]
+) -> bool:
     """Quick check before :func:`~detectors.campaign_clusters.cluster_tie` (which reads
     every channel): core topics in common well beyond what two cores of these sizes
-    share by chance, a rare frame or prefixes in common."""
-    core_a, core_b = a.topics.core, b.topics.core
+    share by chance, a rare frame or prefixes in common.
+
+    ``core_a``, ``size_a`` and ``rare_a`` are ``a``'s core topics, their number and its
+    frames weighing at least :data:`RARE_FRAME`: worked out once for a cluster compared
+    with every other.
+    """
+    core_b = b.topics.core
     common = (core_a & core_b).bit_count()
     if common >= TOPIC_MIN_HITS:
-        expected = core_a.bit_count() * core_b.bit_count() / 256.0
+        expected = size_a * core_b.bit_count() / 256.0
         if common >= expected + 3.0 * math.sqrt(expected):
             return True
     if (a.pool & b.pool).bit_count() >= 3:
         return True
-    return any(w >= RARE_FRAME and b.frames.get(gid, 0.0) >= RARE_FRAME
-               for gid, w in a.frames.items())  # fmt: skip
+    frames = b.frames
+    return any(frames.get(gid, 0.0) >= RARE_FRAME for gid in rare_a)
 
 
 def topical_enough(bits: int) -> bool:
@@ -79,7 +93,7 @@ def tied(link: Link, min_content: float) -> bool:
     """Whether a link can tie a key to a group at all: by topics, frames or addresses, or
     (with no text and no shared address: a metadata-only campaign) by an account opened
     with the group's cohort *and* kept to its hours."""
-    return link.content >= min_content or link.timing >= 1.5
+    return link.content >= min_content or link.timing >= TIMING_TIE
 
 
 @dataclass
@@ -140,9 +154,11 @@ class Membership:
             # million keys most clusters are single candidates).
             if cluster.profile.members < 2 and not _could_tie(record, cluster.profile, fresh):
                 continue
-            link = link_to(record, cluster.profile)
+            link = tied_link(record, cluster.profile, c.min_content)
+            if link is None:
+                continue
             total = link.total
-            if not tied(link, c.min_content) or total < c.join_link:
+            if total < c.join_link:
                 continue
             if total > best_total or (total == best_total and best and cluster.cid < best.cid):
                 best, best_total = cluster, total
@@ -190,6 +206,35 @@ class Membership:
             return Link()
         return link_to(record, self._profile(others, topic_bits(others), now), own_prompts=True)
 
+    def _member_links(
+        self, members: list[tuple[str, KeyRecord]], cluster: Cluster, now: float
+    ) -> list[Link]:
+        """:meth:`_member_link` of each of ``members`` (the cluster's, when it is scored).
+
+        A small cluster's profiles without each member come from one count of it
+        (:class:`~detectors.campaign_leave_one_out.LeaveOneOut`), not one rebuild per
+        member: the same profiles, read the same way.
+        """
+        if len(cluster.members) > LEAVE_ONE_OUT_MAX:
+            return [self._member_link(key, record, cluster, now) for key, record in members]
+        present = [(k, r) for k, r in ((k, self._keys.get(k)) for k in cluster.members) if r]
+        records = [r for _, r in present]
+        place = {k: i for i, (k, _) in enumerate(present)}
+        loo: LeaveOneOut | None = None
+        links = []
+        for key, record in members:
+            index = place.get(key)
+            if index is None or records[index] is not record:  # not (or no longer) a member
+                links.append(self._member_link(key, record, cluster, now))
+            elif len(records) < 2:
+                links.append(Link())  # the only member: nobody else to be tied to
+            else:
+                if loo is None:
+                    popularity = self._popularity(records)
+                    loo = LeaveOneOut(records, self._population, self._topics, popularity, now)
+                links.append(link_to(record, loo.without(index), own_prompts=True))
+        return links
+
     def _merge_similar(self, cluster: Cluster, now: float) -> Cluster:
         """Merge ``cluster`` with the clusters tied to it both ways (fragments of one
         campaign founded before they could see each other); the larger one stays.
@@ -199,10 +244,14 @@ class Membership:
         if not profile.members:
             return cluster
         ties = []
+        # What _could_merge reads of this cluster, read once for all the others.
+        core = profile.topics.core
+        size = core.bit_count()
+        rare = [gid for gid, w in profile.frames.items() if w >= RARE_FRAME]
         for other in self._clusters.values():
             if other is cluster or not other.profile.members:
                 continue
-            if not _could_merge(profile, other.profile):
+            if not _could_merge(profile, other.profile, core, size, rare):
                 continue
             if cluster_tie(profile, other.profile) < c.merge_link:
                 continue
@@ -292,6 +341,12 @@ class Membership:
         cluster.profile = self._profile(records, counts, now)
 
     def _profile(self, records: list[KeyRecord], counts: list[int], now: float) -> ClusterProfile:
+        return build_profile(
+            records, self._population, self._topics, counts, self._popularity(records), now
+        )
+
+    def _popularity(self, records: list[KeyRecord]) -> dict[int, float]:
+        """Per frame group of ``records``, the ordinary, established keys using it."""
         groups = self._groups
         popularity: dict[int, float] = {}
         for r in records:
@@ -299,7 +354,7 @@ class Membership:
                 if gid not in popularity:
                     group = groups.get(gid)
                     popularity[gid] = group.popularity if group is not None else 0.0
-        return build_profile(records, self._population, self._topics, counts, popularity, now)
+        return popularity
 
     # -- scoring and alerts ---------------------------------------------------------------
 

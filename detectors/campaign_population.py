@@ -31,7 +31,7 @@ from array import array
 from detectors.sketches import linear_count, stable_hash
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
-__all__ = ["KeyCounts", "Population", "TopicBackground", "onset_of"]
+__all__ = ["BYTE_BITS", "KeyCounts", "Population", "TopicBackground", "onset_of"]
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -39,6 +39,8 @@ UA_BITS = 64
 TOPIC_BITS = 256
 #: Width of each per-bit key-count bitmap: linear counting reads up to ~1,000 keys.
 COUNT_BITS = 256
+#: Per byte value, the positions of its set bits (lowest first).
+BYTE_BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
 
 
 def onset_of(summary: KeySummary, origin: float, pre_existing_seconds: float) -> float | None:
@@ -183,6 +185,19 @@ class Population:
         excess = max(self.ip.count(bit) - self._baselines(now)[0], 0.0)
         return self.popular_keys / (self.popular_keys + excess)
 
+    def ip_weights(self, bits: list[int], now: float) -> list[float]:
+        """:meth:`ip_weight` of each of ``bits``, in one call (a cluster's whole pool)."""
+        if not bits:
+            return []
+        typical = self._baselines(now)[0]
+        popular = self.popular_keys
+        today, yesterday = self.ip.today, self.ip.yesterday
+        weights = []
+        for bit in bits:
+            excess = max(linear_count(today[bit] | yesterday[bit], COUNT_BITS) - typical, 0.0)
+            weights.append(popular / (popular + excess))
+        return weights
+
     def ua_weight(self, bit: int, now: float) -> float:
         """Same as :meth:`ip_weight` for a user-agent bit (a browser's or a popular SDK's
         agent is everyone's)."""
@@ -226,10 +241,20 @@ class TopicBackground:
                 self.summaries *= decay
             self.hour = hour
         counts = self.counts
-        while bits:
-            low = bits & -bits
-            counts[low.bit_length() - 1] += 1.0
-            bits ^= low
+        if bits >> TOPIC_BITS:  # wider than the map: the reference loop (and its IndexError)
+            while bits:
+                low = bits & -bits
+                counts[low.bit_length() - 1] += 1.0
+                bits ^= low
+        else:
+            # Byte by byte, each byte's set bits from a table: the same additions, in the
+            # same order, without a big-int operation per bit (every summary comes here).
+            base = 0
+            for byte in bits.to_bytes(TOPIC_BITS // 8, "little"):
+                if byte:
+                    for offset in BYTE_BITS[byte]:
+                        counts[base + offset] += 1.0
+                base += 8
         self.summaries += 1.0
 
     def frequency(self, bit: int) -> float:

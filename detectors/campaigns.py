@@ -278,8 +278,9 @@ class CampaignStage(Membership):
             records = [r for _, r in members]
             self._refresh(cluster, records, now)
         core = []
-        for key, record in members:
-            link = self._member_link(key, record, cluster, now)
+        for (key, record), link in zip(
+            members, self._member_links(members, cluster, now), strict=True
+        ):
             record.link = link.total
             if self._core(record, link, now):
                 core.append((key, record, link))

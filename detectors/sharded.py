@@ -121,7 +121,7 @@ class ShardedEngine:
                 merger.offer(partition, seq, watermark, summary)
                 seq += 1
             self.summary_seq[partition] = seq
-        elif merger.pending:
+        elif merger.buffer:
             merger.advance(partition, engine.watermark)
         else:
             return emitted  # nothing held back, so nothing to release

@@ -151,6 +151,8 @@ class SummaryMerger:
 
     def _min_watermark(self) -> float:
         idle = self._idle
+        if not idle:  # the usual case, and a heartbeat's: no list to build
+            return min(self._watermarks)
         active = [w for p, w in enumerate(self._watermarks) if p not in idle]
         return min(active) if active else math.inf
 

@@ -158,7 +158,8 @@ TURN_MINUTES = 30.0
 #: of the visible prompt's estimated tokens (characters / ``BYTES_PER_TOKEN``, which
 #: undercounts scripts with more tokens than four characters) beyond the previous
 #: exchange, and the window widens by the whole estimate. A short prompt after a short
-#: exchange then cannot pass for a follow-up by its size alone.
+#: exchange then cannot pass for a follow-up by its size alone (one carrying a system
+#: prompt of about the exchange's size still can: sizes are all the test reads).
 TURN_NEW_SHARE = 0.5
 #: Characters of prompt text per estimated token, for the turn test.
 TURN_CHARS_PER_TOKEN = 4

@@ -176,7 +176,9 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     limited = ramp(st.limit_share.low, 0.2, 0.6) * short
     # Many prompts and hardly any asking for more than an answer: weak evidence (hard
     # tasks elicit worked answers unasked, and the lexicon cannot know every language),
-    # so it weighs ABSENT_WEIGHT of the floor.
+    # so it weighs ABSENT_WEIGHT of the floor. It is read from as few prompts as the
+    # structure family's text evidence (6 to 20); the upper bound of the cue share
+    # decides how soon "hardly any" holds.
     absent = ramp(st.prompts, 6.0, 20.0) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
     against = max(ABSENT_WEIGHT * absent, limited)
     value = (cap * up * (1.0 - limited) + floor * against) * credible(st.prompts)

@@ -37,6 +37,7 @@ from detectors.campaign_profiles import (
     shared_frames,
     shared_need,
     topic_profile,
+    topics_of,
     typical_hours,
 )
 from detectors.summaries import IP_PREFIX_BITS
@@ -209,15 +210,7 @@ class LeaveOneOut:
         core = (keep & ~own) | (drop & own)
         if not core:
             return EMPTY_TOPICS
-        frequencies = [frequency[b] for b in set_bits(core)]
-        return TopicProfile(
-            core,
-            sum(frequencies),
-            sum(g * g for g in frequencies),
-            max(frequencies),
-            density,
-            tuple(frequencies),
-        )
+        return topics_of(core, [frequency[b] for b in set_bits(core)], density)
 
     def _core_masks(self, n: int) -> tuple[int, int, list[float], float]:
         # (keep, drop, per-bit population frequency, density) for n members with topics.

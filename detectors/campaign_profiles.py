@@ -39,6 +39,7 @@ __all__ = [
     "shared_frames",
     "shared_need",
     "topic_profile",
+    "topics_of",
     "typical_hours",
 ]
 
@@ -142,6 +143,11 @@ def topic_profile(
         if own_counts[b] / n >= CORE_LIFT * g:
             core |= 1 << b
             frequencies.append(g)
+    return topics_of(core, frequencies, density)
+
+
+def topics_of(core: int, frequencies: list[float], density: float) -> TopicProfile:
+    """The profile of ``core`` topic bits whose population frequencies are ``frequencies``."""
     if not frequencies:
         return EMPTY_TOPICS
     return TopicProfile(

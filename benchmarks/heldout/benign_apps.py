@@ -15,6 +15,7 @@ from benchmarks.heldout.actor import Request, tokens_of
 from benchmarks.heldout.benign_common import (
     BENIGN,
     ConvWorkload,
+    add_single_requests,
     app_params,
     conv_output,
     no_reasoning,
@@ -169,20 +170,14 @@ def smart_replies(w: World, count: int) -> None:
         pool = make_pool(rng.choice(("single", "few")), rng)
         fields = w.fields(rng)
         ua_kind = rng.choice(("sdk_default", "script"))
-        w.add(
+        add_single_requests(
+            w,
             rng,
-            scenario="smart_reply",
-            label=BENIGN,
-            structure=structure_of(timing, pool, ua_kind, models, fields, n=n, max_tokens=cap),
-            behaviours=[
-                (
-                    timing,
-                    SingleRequests(make),
-                    client(models, user_agent(ua_kind, rng), pool, fields),
-                    w.t0,
-                    w.t1,
-                )
-            ],
+            "smart_reply",
+            structure_of(timing, pool, ua_kind, models, fields, n=n, max_tokens=cap),
+            timing,
+            make,
+            (models, ua_kind, pool, fields),
         )
 
 

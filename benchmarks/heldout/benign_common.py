@@ -4,23 +4,62 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Any
 
 from benchmarks.heldout.actor import Request, Session, Workload
 from benchmarks.heldout.azure import CONV_GENERATED, Quantiles
 from benchmarks.heldout.infra import (
     Pool,
+    user_agent,
 )
 from benchmarks.heldout.timing import Timing
 from benchmarks.heldout.workloads import (
     Conversation,
+    SingleRequests,
     clamp,
     lognorm,
     turn_times,
 )
-from benchmarks.heldout.world import World, fields_note
+from benchmarks.heldout.world import World, client, fields_note
 
 BENIGN = "benign"
 _CONV_OUT = Quantiles(CONV_GENERATED)
+
+
+def add_single_requests(
+    w: World,
+    rng: random.Random,
+    scenario: str,
+    structure: dict[str, Any],
+    timing: Timing,
+    make: Callable[[random.Random], Request],
+    client_parts: tuple[tuple[str, ...], str, Pool, frozenset[str]],
+    start: float | None = None,
+    created: float | None = None,
+) -> None:
+    """One benign key sending independent requests made by ``make`` from ``start`` on.
+
+    ``client_parts`` is (models, user-agent kind, address pool, logged fields); the
+    user agent is drawn from ``rng`` here, after the caller's draws, as every benign
+    scenario of one request at a time draws it.
+    """
+    models, ua_kind, pool, fields = client_parts
+    w.add(
+        rng,
+        scenario=scenario,
+        label=BENIGN,
+        structure=structure,
+        behaviours=[
+            (
+                timing,
+                SingleRequests(make),
+                client(models, user_agent(ua_kind, rng), pool, fields),
+                w.t0 if start is None else start,
+                w.t1,
+            )
+        ],
+        created=created,
+    )
 
 
 class ConvWorkload(Workload):

@@ -10,6 +10,7 @@ from benchmarks.heldout.actor import Request, tokens_of
 from benchmarks.heldout.benign_common import (
     BENIGN,
     ConvWorkload,
+    add_single_requests,
     app_params,
     conv_output,
     no_reasoning,
@@ -26,7 +27,6 @@ from benchmarks.heldout.infra import (
 from benchmarks.heldout.tasks import document, sentence
 from benchmarks.heldout.timing import Timing, draw_timing
 from benchmarks.heldout.workloads import (
-    SingleRequests,
     clamp,
     lognorm,
     prompt_hash,
@@ -76,20 +76,14 @@ def content_generators(w: World, count: int) -> None:
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("sdk_default", "script"))
         fields = w.fields(rng)
-        w.add(
+        add_single_requests(
+            w,
             rng,
-            scenario="content_generator",
-            label=BENIGN,
-            structure=structure_of(timing, pool, ua_kind, models, fields),
-            behaviours=[
-                (
-                    timing,
-                    SingleRequests(make),
-                    client(models, user_agent(ua_kind, rng), pool, fields),
-                    w.t0,
-                    w.t1,
-                )
-            ],
+            "content_generator",
+            structure_of(timing, pool, ua_kind, models, fields),
+            timing,
+            make,
+            (models, ua_kind, pool, fields),
         )
 
 
@@ -117,20 +111,14 @@ def translators(w: World, count: int) -> None:
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("sdk_default", "script"))
         fields = w.fields(rng)
-        w.add(
+        add_single_requests(
+            w,
             rng,
-            scenario="translation",
-            label=BENIGN,
-            structure=structure_of(timing, pool, ua_kind, models, fields),
-            behaviours=[
-                (
-                    timing,
-                    SingleRequests(make),
-                    client(models, user_agent(ua_kind, rng), pool, fields),
-                    w.t0,
-                    w.t1,
-                )
-            ],
+            "translation",
+            structure_of(timing, pool, ua_kind, models, fields),
+            timing,
+            make,
+            (models, ua_kind, pool, fields),
         )
 
 

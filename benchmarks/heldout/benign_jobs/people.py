@@ -7,12 +7,12 @@ import random
 from benchmarks.heldout import human as H
 from benchmarks.heldout import vocab as V
 from benchmarks.heldout.actor import Request, tokens_of
-from benchmarks.heldout.benign_common import BENIGN, start_for, structure_of
-from benchmarks.heldout.infra import MODELS, make_pool, user_agent
+from benchmarks.heldout.benign_common import add_single_requests, start_for, structure_of
+from benchmarks.heldout.infra import MODELS, make_pool
 from benchmarks.heldout.tasks import document
 from benchmarks.heldout.timing import draw_timing
-from benchmarks.heldout.workloads import SingleRequests, clamp, lognorm
-from benchmarks.heldout.world import World, client
+from benchmarks.heldout.workloads import clamp, lognorm
+from benchmarks.heldout.world import World
 
 
 def eval_teams(w: World, count: int) -> None:
@@ -55,20 +55,14 @@ def eval_teams(w: World, count: int) -> None:
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("script", "sdk_default"))
         fields = w.fields(rng)
-        w.add(
+        add_single_requests(
+            w,
             rng,
-            scenario="eval_team",
-            label=BENIGN,
-            structure=structure_of(timing, pool, ua_kind, models, fields, judge=judge),
-            behaviours=[
-                (
-                    timing,
-                    SingleRequests(make),
-                    client(models, user_agent(ua_kind, rng), pool, fields),
-                    w.t0,
-                    w.t1,
-                )
-            ],
+            "eval_team",
+            structure_of(timing, pool, ua_kind, models, fields, judge=judge),
+            timing,
+            make,
+            (models, ua_kind, pool, fields),
         )
 
 
@@ -130,19 +124,14 @@ def developers(w: World, count: int) -> None:
         ua_kind = rng.choice(("script", "sdk_default", "sdk_default", "browser_other"))
         fields = w.fields(rng)
         start, created = start_for(w, rng, 0.1)
-        w.add(
+        add_single_requests(
+            w,
             rng,
-            scenario="individual_developer",
-            label=BENIGN,
-            structure=structure_of(timing, pool, ua_kind, models, fields),
-            behaviours=[
-                (
-                    timing,
-                    SingleRequests(make),
-                    client(models, user_agent(ua_kind, rng), pool, fields),
-                    start,
-                    w.t1,
-                )
-            ],
+            "individual_developer",
+            structure_of(timing, pool, ua_kind, models, fields),
+            timing,
+            make,
+            (models, ua_kind, pool, fields),
+            start=start,
             created=created,
         )

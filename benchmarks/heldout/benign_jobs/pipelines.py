@@ -7,12 +7,12 @@ import random
 from benchmarks.heldout import human as H
 from benchmarks.heldout import vocab as V
 from benchmarks.heldout.actor import Request, tokens_of
-from benchmarks.heldout.benign_common import BENIGN, structure_of
-from benchmarks.heldout.infra import make_pool, user_agent
+from benchmarks.heldout.benign_common import add_single_requests, structure_of
+from benchmarks.heldout.infra import make_pool
 from benchmarks.heldout.tasks import document, review
 from benchmarks.heldout.timing import draw_timing
-from benchmarks.heldout.workloads import SingleRequests, clamp, lognorm
-from benchmarks.heldout.world import World, client
+from benchmarks.heldout.workloads import clamp, lognorm
+from benchmarks.heldout.world import World
 
 
 def label_pipelines(w: World, count: int) -> None:
@@ -58,22 +58,14 @@ def label_pipelines(w: World, count: int) -> None:
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("script", "sdk_default"))
         fields = w.fields(rng)
-        w.add(
+        add_single_requests(
+            w,
             rng,
-            scenario="label_pipeline",
-            label=BENIGN,
-            structure=structure_of(
-                timing, pool, ua_kind, models, fields, max_tokens=cap, task=kind
-            ),
-            behaviours=[
-                (
-                    timing,
-                    SingleRequests(make),
-                    client(models, user_agent(ua_kind, rng), pool, fields),
-                    w.t0,
-                    w.t1,
-                )
-            ],
+            "label_pipeline",
+            structure_of(timing, pool, ua_kind, models, fields, max_tokens=cap, task=kind),
+            timing,
+            make,
+            (models, ua_kind, pool, fields),
         )
 
 
@@ -113,18 +105,12 @@ def batch_summarizers(w: World, count: int) -> None:
         pool = make_pool(rng.choice(("single", "few")), rng)
         ua_kind = rng.choice(("script", "sdk_default"))
         fields = w.fields(rng)
-        w.add(
+        add_single_requests(
+            w,
             rng,
-            scenario="batch_summarization",
-            label=BENIGN,
-            structure=structure_of(timing, pool, ua_kind, models, fields),
-            behaviours=[
-                (
-                    timing,
-                    SingleRequests(make),
-                    client(models, user_agent(ua_kind, rng), pool, fields),
-                    w.t0,
-                    w.t1,
-                )
-            ],
+            "batch_summarization",
+            structure_of(timing, pool, ua_kind, models, fields),
+            timing,
+            make,
+            (models, ua_kind, pool, fields),
         )

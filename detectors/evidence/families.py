@@ -93,6 +93,10 @@ ANSWER_FLOOR = 0.5
 #: How much of its weight constraint wording loses in front of answers long against
 #: the population.
 LONG_ANSWER_DISCOUNT = 0.5
+#: Prompts from which what the text says of a key (its context, its asks) starts to
+#: count, and from which it counts fully: the structure family's text evidence and the
+#: "none asking" evidence read the same handful.
+TEXT_PROMPTS = (6.0, 20.0)
 
 
 def credible(n: float) -> float:
@@ -177,9 +181,9 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # Many prompts and hardly any asking for more than an answer: weak evidence (hard
     # tasks elicit worked answers unasked, and the lexicon cannot know every language),
     # so it weighs ABSENT_WEIGHT of the floor. It is read from as few prompts as the
-    # structure family's text evidence (6 to 20); the upper bound of the cue share
+    # structure family's text evidence (TEXT_PROMPTS); the upper bound of the cue share
     # decides how soon "hardly any" holds.
-    absent = ramp(st.prompts, 6.0, 20.0) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
+    absent = ramp(st.prompts, *TEXT_PROMPTS) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
     against = max(ABSENT_WEIGHT * absent, limited)
     value = (cap * up * (1.0 - limited) + floor * against) * credible(st.prompts)
     parts = (
@@ -232,7 +236,7 @@ def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # The context beyond the visible prompt, read from a handful of prompts on: varying
     # from request to request (history, retrieved passages, tool output) or always the
     # same (the question and at most a fixed system prompt).
-    seen = ramp(st.prompts, 6.0, 20.0)
+    seen = ramp(st.prompts, *TEXT_PROMPTS)
     varied = seen * ramp(st.hidden_sd, 0.35, 0.8)
     fixed = seen * (1.0 - ramp(st.hidden_sd, 0.2, 0.5))
     # Single-turn from timing alone needs many requests: the turn test only has pairs

@@ -119,6 +119,7 @@ FEATURES: dict[str, Wording] = {
     "single_turn_share": W("share", "{value} of requests are single-turn, self-contained", "none"),
     "conversation_turn_share": W("share", "{value} of requests continue a conversation", "none"),
     "context_spread": W("strength", "context beyond the prompt varies by {value} (log spread)", "none"),  # noqa: E501
+    "recurring_context_share": W("share", "{value} of prompts carry one of a few recurring contexts (fixed system prompts)", "none"),  # noqa: E501
     "hidden_context_tokens": W("tokens", "sends {value} of context beyond the visible prompt"),
     "harvest_like_share": W("share", "{value} of requests are harvest-like (short prompt, long answer)"),  # noqa: E501
     # per-key engine, supporting signals

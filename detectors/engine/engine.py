@@ -51,7 +51,7 @@ DETECTOR = "extraction_ensemble"
 # 7: the watermark and the expiry counter under public names (the compiled step's).
 # 8: keys in a KeyTable (detectors/engine/keytable.py); a leaner key state (25 counters).
 # 9: answers weighted by delivered output (W2), keyed prompt hashes.
-SNAPSHOT_VERSION = 9
+SNAPSHOT_VERSION = 10
 #: Request counts at which a key is scored at once, whatever its window: a heavy
 #: harvester is judged minutes after it starts, a drip harvester after a few requests.
 MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})

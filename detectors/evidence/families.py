@@ -237,21 +237,27 @@ def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # from request to request (history, retrieved passages, tool output) or always the
     # same (the question and at most a fixed system prompt).
     seen = ramp(st.prompts, *TEXT_PROMPTS)
-    varied = seen * ramp(st.hidden_sd, 0.35, 0.8)
-    fixed = seen * (1.0 - ramp(st.hidden_sd, 0.2, 0.5))
+    # A spread made of a few sizes that keep recurring is a few fixed contexts (personas
+    # rotated per request, a product's per-tool system prompts), not carried context:
+    # history and retrieved passages rarely match one of the last few sizes.
+    recurring = ramp(st.same_context.low, 0.4, 0.7)
+    spread = ramp(st.hidden_sd, 0.2, 0.5) * (1.0 - recurring)
+    varied = seen * ramp(st.hidden_sd, 0.35, 0.8) * (1.0 - recurring)
+    fixed = seen * (1.0 - spread)
     # Single-turn from timing alone needs many requests: the turn test only has pairs
     # close in time to compare, and a key sending a few requests a day has none, so its
     # bound stays wide for days. The text says it sooner: prompts that carry nothing
     # beyond a fixed context, none of them continuing a recent answer.
     by_turns = ramp(st.n, 10.0, 40.0) * (1.0 - ramp(st.turns.high, 0.02, 0.1))
     by_text = fixed * (1.0 - ramp(st.turns.value, 0.02, 0.1))
-    single = max(by_turns * (1.0 - seen * ramp(st.hidden_sd, 0.2, 0.5)), by_text)
+    single = max(by_turns * (1.0 - seen * spread), by_text)
     carried = max(turns, varied)
     value = cap * single + floor * carried
     parts = (
         Part("single_turn_share", 1.0 - max(st.turns.value, 0.0), 0.0, 0.0, cap * single),
         Part("conversation_turn_share", st.turns.value, 0.0, 0.0, floor * turns),
         Part("context_spread", st.hidden_sd, 0.0, 0.0, floor * varied),
+        Part("recurring_context_share", st.same_context.value, 0.0, 0.0, 0.0),
     )  # fmt: skip
     return Evidence("structure", value, parts)
 

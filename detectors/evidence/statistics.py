@@ -152,6 +152,7 @@ class KeyStatistics(NamedTuple):
     limit_share: Bounded  # prompts that constrain the answer
     hidden: Bounded  # log(32 + prompt tokens beyond the visible prompt)
     hidden_sd: float  # its spread across prompts
+    same_context: Bounded  # prompts whose hidden context recurs (a few fixed contexts)
     output_tokens: float  # delivered output tokens over the horizon
     gap_cv: float  # coefficient of variation of inter-arrival gaps (0 when unknown)
     gaps: float
@@ -191,6 +192,7 @@ def key_statistics(s: list[float]) -> KeyStatistics:
         limit_share=share_bounds(s[L.LIMIT], fp),
         hidden=mean_bounds(s[L.HIDDEN], s[L.HIDDEN2], fp, 0.5),
         hidden_sd=_sd(s[L.HIDDEN], s[L.HIDDEN2], fp),
+        same_context=share_bounds(s[L.SAME_CONTEXT], fp),
         output_tokens=s[L.CTOK],
         gap_cv=gap_cv,
         gaps=gap_n,

@@ -166,6 +166,16 @@ class KeyState:
         hidden = math.log(max(prompt_tokens - tokens, 0) + L.HIDDEN_FLOOR)
         v[L.HIDDEN] += hidden
         v[L.HIDDEN2] += hidden * hidden
+        # A few fixed contexts (personas rotated per request, per-tool templates) recur
+        # at a handful of sizes; history and retrieved passages vary continuously.
+        recent = L.CONTEXT_RECENT
+        for j in range(L.CONTEXT_SLOTS):
+            if v[recent + j] != 0.0 and abs(hidden - v[recent + j]) <= L.CONTEXT_MATCH:
+                v[L.SAME_CONTEXT] += 1
+                break
+        for j in range(L.CONTEXT_SLOTS - 1, 0, -1):
+            v[recent + j] = v[recent + j - 1]
+        v[recent] = hidden
         ring = self.items
         if ring is None:
             ring = self.prompt_items()
@@ -364,6 +374,42 @@ def harvest_like(
     return _LOG1P(c) - lp >= thresholds[0] and _LOG1P(c / n) >= thresholds[1]
 
 
+def typical_answer(v: array) -> float:
+    """The key's typical answer in tokens: output-weighted over its day and open window.
+
+    The weights are ``1 + delivered`` (see :func:`observe`), so pings and fillers
+    weigh next to nothing. 0 before the key has an answer. Decay is left out: it
+    scales the day's numerator and denominator alike.
+
+    >>> v = array("f", bytes(4 * L.VALUES_SIZE))
+    >>> v[L.N], v[L.CTOK], v[L.ANS] = 1.0, 99.0, 100.0 * math.log(100.0)
+    >>> round(typical_answer(v))
+    99
+    """
+    day = L.COUNTERS * 2
+    weight = v[L.N] + v[L.CTOK] + v[day + L.N] + v[day + L.CTOK]
+    if weight <= 0.0:
+        return 0.0
+    return math.expm1((v[L.ANS] + v[day + L.ANS]) / weight)
+
+
+def carried_weight(answer: float, typical: float) -> float:
+    """How much a continuation counts as a turn, by the answer it carries back.
+
+    A conversation carries back answers like the ones the key collects; a key
+    whose long answers never come back, only short ones (a ping answered in 33
+    tokens just before the harvest prompts, so that their sizes line up with it),
+    is not conversing about what it collects. ``min(1, answer / typical)``; 1
+    while the key has no typical answer yet.
+
+    >>> carried_weight(400.0, 400.0), carried_weight(33.0, 1100.0), carried_weight(9.0, 0.0)
+    (1.0, 0.03, 1.0)
+    """
+    if typical <= answer:
+        return 1.0
+    return answer / typical
+
+
 def observe(
     state: KeyState,
     ts: float,
@@ -414,9 +460,10 @@ def observe(
     # how often sizes line up by chance for this key's mix of prompts.
     first = t[TOTAL] == 0
     minute = (ts - t[FIRST_TS]) / 60.0
-    cont = placebo = False
+    cont = placebo = 0.0
     low = L.TURN_NEW_SHARE * visible
     high = L.TURN_SLACK + visible
+    typical = typical_answer(v)
     for j in range(RING):
         at = RING_START + 3 * j
         base_p = v[at]
@@ -424,15 +471,15 @@ def observe(
             continue
         base = base_p + v[at + 1]
         if base + low <= p <= base + high:
-            cont = True
+            cont = max(cont, carried_weight(v[at + 1], typical))
         other = RING_START + 3 * ((j + 1) % RING)
         wrong = base_p + v[other + 1]
         if v[other] != 0.0 and wrong != base and wrong + low <= p <= wrong + high:
-            placebo = True
+            placebo = max(placebo, carried_weight(v[other + 1], typical))
     if cont:
-        v[L.CONT] += 1
+        v[L.CONT] += cont
     if placebo:
-        v[L.PLACEBO] += 1
+        v[L.PLACEBO] += placebo
     if c >= L.TURN_MIN_ANSWER:  # only an answer worth carrying back can be a turn
         slot = int(t[RING_NEXT])
         at = RING_START + 3 * slot

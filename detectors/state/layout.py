@@ -6,7 +6,8 @@ A key's state is four flat arrays owned by Python (:class:`~detectors.state.KeyS
   at two horizons, ``[window | hour | day]`` of :data:`COUNTERS` each;
   the hour-of-day profile (24); the ring of recent requests used to recognise
   conversations (:data:`RING` entries of prompt tokens, completion tokens and
-  minute); the weights of the frame clusters (:data:`FRAMES`).
+  minute); the weights of the frame clusters (:data:`FRAMES`); the hidden-context
+  sizes of the last few prompts (:data:`CONTEXT_SLOTS`).
 * ``times`` (``array('d')``): event times and small integers (:data:`T_FIELDS`).
 * ``bits`` (``array('Q')``): two-generation bitmaps of IP prefixes, user agents,
   models, temperatures and topics (item hashes), the long-term IP and user-agent
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 __all__ = [
     "BITS_SIZE",
+    "CONTEXT_SLOTS",
     "COUNTERS",
     "COUNTER_NAMES",
     "FRAMES",
@@ -69,12 +71,13 @@ COUNTER_NAMES: tuple[str, ...] = (
     "LIMIT",  # prompts that constrain the answer (options, a label, a format)
     "HARVESTLIKE",  # requests whose own output per input and answer length are far up
     "W2",  # sum of squared weights: the effective request count of ANS and YLD
+    "SAME_CONTEXT",  # prompts whose hidden context is the size of one of the last few
 )
 COUNTERS = len(COUNTER_NAMES)
 (
     N, CTOK, ANS, ANS2, YLD, YLD2, CONT, PLACEBO, REASONED, GAP_N, GAP_SUM, GAP_SQ, NEW_IP,
     NEW_UA, FP, CUE, HIDDEN, HIDDEN2, REPEAT, TRACKED, SHARED, SAMPLED, SWEEP, LIMIT,
-    HARVESTLIKE, W2,
+    HARVESTLIKE, W2, SAME_CONTEXT,
 ) = range(COUNTERS)  # fmt: skip
 
 HOUR = 3600.0
@@ -93,7 +96,11 @@ RING_START = PROFILE + 24
 #: Frame clusters per key (prompt templates or shared instruction wording).
 FRAMES = 6
 FRAME_WEIGHTS = RING_START + 3 * RING
-VALUES_SIZE = FRAME_WEIGHTS + FRAMES
+#: The hidden-context sizes (logs, as ``HIDDEN`` counts them) of the key's last few
+#: prompts, newest first; 0 marks an empty slot.
+CONTEXT_SLOTS = 4
+CONTEXT_RECENT = FRAME_WEIGHTS + FRAMES
+VALUES_SIZE = CONTEXT_RECENT + CONTEXT_SLOTS
 
 #: ``times`` fields (doubles: event times, and integers below 2**53).
 T_FIELDS: tuple[str, ...] = (
@@ -170,5 +177,10 @@ TURN_MIN_ANSWER = 32.0
 #: Added to the hidden-context tokens before their log: the visible prompt's token
 #: count is an estimate, and a few tokens of error near zero must not read as spread.
 HIDDEN_FLOOR = 32.0
+#: A prompt's hidden context is "the same" as a recent one's within this much of its
+#: log size (about 8 %): a few fixed system prompts (personas rotated per request, a
+#: product's per-tool templates) recur; history and retrieved passages rarely land so
+#: close to one of the last ``CONTEXT_SLOTS`` sizes by chance.
+CONTEXT_MATCH = 0.075
 #: A frame cluster absorbs a prompt whose signature shares this much with it.
 FRAME_MATCH = 0.5

@@ -99,6 +99,26 @@ pub(crate) fn ring_of<'a>(buffer: &'a PyBuffer<u32>, py: Python<'a>) -> PyResult
 }
 
 #[inline]
+/// `keystate.typical_answer`: the key's output-weighted typical answer (tokens).
+fn typical_answer(v: &[Cell<f32>]) -> f64 {
+    let read = |i: usize| f64::from(v[i].get());
+    let day = COUNTERS * 2;
+    let weight = read(N) + read(CTOK) + read(day + N) + read(day + CTOK);
+    if weight <= 0.0 {
+        return 0.0;
+    }
+    ((read(ANS) + read(day + ANS)) / weight).exp_m1()
+}
+
+/// `keystate.carried_weight`: a continuation counts by the answer it carries back.
+fn carried_weight(answer: f64, typical: f64) -> f64 {
+    if typical <= answer {
+        1.0
+    } else {
+        answer / typical
+    }
+}
+
 pub(crate) fn bump(v: &[Cell<f32>], i: usize, by: f64) {
     // Python reads the float32, adds in double, stores float32 again: do the same.
     v[i].set((f64::from(v[i].get()) + by) as f32);
@@ -168,10 +188,11 @@ impl Arrays<'_> {
         // slot's answer (see the reference).
         let first = t[TOTAL].get() == 0.0;
         let minute = (e.ts - t[FIRST_TS].get()) / 60.0;
-        let (mut cont, mut placebo) = (false, false);
+        let (mut cont, mut placebo) = (0.0f64, 0.0f64);
         let low = TURN_NEW_SHARE * e.visible;
         let high = TURN_SLACK + e.visible;
         let read = |i: usize| f64::from(v[i].get());
+        let typical = typical_answer(v);
         for j in 0..RING {
             let at = RING_START + 3 * j;
             let base_p = read(at);
@@ -180,19 +201,19 @@ impl Arrays<'_> {
             }
             let base = base_p + read(at + 1);
             if base + low <= p && p <= base + high {
-                cont = true;
+                cont = cont.max(carried_weight(read(at + 1), typical));
             }
             let other = RING_START + 3 * ((j + 1) % RING);
             let wrong = base_p + read(other + 1);
             if read(other) != 0.0 && wrong != base && wrong + low <= p && p <= wrong + high {
-                placebo = true;
+                placebo = placebo.max(carried_weight(read(other + 1), typical));
             }
         }
-        if cont {
-            bump(v, CONT, 1.0);
+        if cont != 0.0 {
+            bump(v, CONT, cont);
         }
-        if placebo {
-            bump(v, PLACEBO, 1.0);
+        if placebo != 0.0 {
+            bump(v, PLACEBO, placebo);
         }
         if c >= TURN_MIN_ANSWER {
             let slot = t[RING_NEXT].get() as usize;
@@ -266,6 +287,18 @@ impl Arrays<'_> {
         let hidden = ((prompt_tokens - fp.tokens).max(0) as f64 + HIDDEN_FLOOR).ln();
         bump(v, HIDDEN, hidden);
         bump(v, HIDDEN2, hidden * hidden);
+        // Recurring context sizes (see the reference).
+        let read = |i: usize| f64::from(v[i].get());
+        if (0..CONTEXT_SLOTS).any(|j| {
+            let size = read(CONTEXT_RECENT + j);
+            size != 0.0 && (hidden - size).abs() <= CONTEXT_MATCH
+        }) {
+            bump(v, SAME_CONTEXT, 1.0);
+        }
+        for j in (1..CONTEXT_SLOTS).rev() {
+            v[CONTEXT_RECENT + j].set(v[CONTEXT_RECENT + j - 1].get());
+        }
+        v[CONTEXT_RECENT].set(hidden as f32);
         track(v, ring, fp.exact.min(SKETCH_EMPTY - 1));
         let mut new = 0usize;
         if !fp.items.is_empty() {

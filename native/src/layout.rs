@@ -21,7 +21,7 @@ use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
 use crate::prompt_memory::SAMPLE;
 
 /// Per-window counters, in array order (`layout.COUNTER_NAMES`).
-pub(crate) const COUNTER_NAMES: [&str; 26] = [
+pub(crate) const COUNTER_NAMES: [&str; 27] = [
     "N",
     "CTOK",
     "ANS",
@@ -48,6 +48,7 @@ pub(crate) const COUNTER_NAMES: [&str; 26] = [
     "LIMIT",
     "HARVESTLIKE",
     "W2",
+    "SAME_CONTEXT",
 ];
 pub(crate) const N: usize = 0;
 pub(crate) const CTOK: usize = 1;
@@ -75,6 +76,7 @@ pub(crate) const SWEEP: usize = 22;
 pub(crate) const LIMIT: usize = 23;
 pub(crate) const HARVESTLIKE: usize = 24;
 pub(crate) const W2: usize = 25;
+pub(crate) const SAME_CONTEXT: usize = 26;
 pub(crate) const COUNTERS: usize = COUNTER_NAMES.len();
 
 pub(crate) const HOUR: f64 = 3600.0;
@@ -87,7 +89,9 @@ pub(crate) const RING: usize = 8;
 pub(crate) const RING_START: usize = PROFILE + 24;
 pub(crate) const FRAMES: usize = 6;
 pub(crate) const FRAME_WEIGHTS: usize = RING_START + 3 * RING;
-pub(crate) const VALUES_SIZE: usize = FRAME_WEIGHTS + FRAMES;
+pub(crate) const CONTEXT_SLOTS: usize = 4;
+pub(crate) const CONTEXT_RECENT: usize = FRAME_WEIGHTS + FRAMES;
+pub(crate) const VALUES_SIZE: usize = CONTEXT_RECENT + CONTEXT_SLOTS;
 
 /// `times` fields (`layout.T_FIELDS`).
 pub(crate) const T_FIELDS: [&str; 19] = [
@@ -155,6 +159,7 @@ pub(crate) const TURN_MIN_ANSWER: f64 = 32.0;
 pub(crate) const TURN_NEW_SHARE: f64 = 0.5;
 pub(crate) const TURN_CHARS_PER_TOKEN: usize = 4;
 pub(crate) const HIDDEN_FLOOR: f64 = 32.0;
+pub(crate) const CONTEXT_MATCH: f64 = 0.075;
 pub(crate) const FRAME_MATCH: f64 = 0.5;
 
 /// `detectors.attributes`: user agents and models map to one of this many bits.
@@ -201,6 +206,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         LIMIT,
         HARVESTLIKE,
         W2,
+        SAME_CONTEXT,
         FIRST_TS,
         LAST_TS,
         WINDOW_END,
@@ -226,6 +232,8 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("RING_START", RING_START),
         ("FRAMES", FRAMES),
         ("FRAME_WEIGHTS", FRAME_WEIGHTS),
+        ("CONTEXT_SLOTS", CONTEXT_SLOTS),
+        ("CONTEXT_RECENT", CONTEXT_RECENT),
         ("VALUES_SIZE", VALUES_SIZE),
         ("TIMES_SIZE", TIMES_SIZE),
         ("IP_WORDS", IP_WORDS),
@@ -262,6 +270,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("TURN_NEW_SHARE", TURN_NEW_SHARE),
         ("WEEK", WEEK),
         ("HIDDEN_FLOOR", HIDDEN_FLOOR),
+        ("CONTEXT_MATCH", CONTEXT_MATCH),
         ("FRAME_MATCH", FRAME_MATCH),
     ] {
         layout.set_item(name, value)?;

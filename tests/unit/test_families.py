@@ -8,6 +8,8 @@ prompts lets the absence of any ask for reasoning count against it.
 
 from __future__ import annotations
 
+import pytest
+
 from detectors.evidence.families import elicitation_family, structure_family
 from detectors.evidence.scales import Scales
 from detectors.evidence.statistics import (
@@ -19,7 +21,9 @@ from detectors.evidence.statistics import (
 )
 
 
-def stats(n: float, *, prompts: float, hidden_sd: float, cues: float = 0.0) -> KeyStatistics:
+def stats(
+    n: float, *, prompts: float, hidden_sd: float, cues: float = 0.0, same: float = 0.0
+) -> KeyStatistics:
     """A key with ``n`` requests, none continuing another, ``prompts`` of them with text."""
     with_text = prompts >= 1.0
     zero = Bounded(0.0, 0.0, 2.0 / n)  # no turn beyond chance, bound as key_statistics does
@@ -38,6 +42,7 @@ def stats(n: float, *, prompts: float, hidden_sd: float, cues: float = 0.0) -> K
         limit_share=share_bounds(0.0, prompts) if with_text else NOTHING,
         hidden=mean_bounds(3.5 * prompts, 12.25 * prompts, prompts, 0.5),
         hidden_sd=hidden_sd,
+        same_context=share_bounds(same * prompts, prompts) if with_text else NOTHING,
         output_tokens=400.0 * n,
         gap_cv=0.0,
         gaps=0.0,
@@ -59,6 +64,18 @@ def test_varying_context_counts_against_from_the_same_few_prompts() -> None:
     # Below a handful of prompts the text says nothing either way.
     assert structure_family(stats(5.0, prompts=5.0, hidden_sd=1.2), scales).value == 0.0
     assert structure_family(stats(5.0, prompts=5.0, hidden_sd=0.0), scales).value == 0.0
+
+
+def test_a_few_recurring_contexts_are_fixed_contexts_not_carried_context() -> None:
+    # Red team round 3 (persona_rotation): three system prompts rotated per request give
+    # a wide spread of hidden sizes, but each size keeps coming back.
+    scales = Scales()
+    personas = structure_family(stats(40.0, prompts=40.0, hidden_sd=0.8, same=0.9), scales)
+    carried = structure_family(stats(40.0, prompts=40.0, hidden_sd=0.8, same=0.1), scales)
+    assert personas.value > 1.0
+    assert carried.value < -1.0
+    shares = {p.feature: p.value for p in personas.parts}
+    assert shares["recurring_context_share"] == pytest.approx(0.9)
 
 
 def test_many_requests_single_turn_by_timing_alone_as_before() -> None:

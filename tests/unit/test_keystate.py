@@ -66,8 +66,46 @@ def test_a_conversation_turn_is_recognised_and_chance_is_measured_apart() -> Non
         state.add(_ev(i * 30, p, c), None)
         p = p + c + 40  # the next turn carries this answer and a new message
     v = state.values
-    assert v[L.CONT] == 9
+    # Nine continuations; each counts by the answer it carries against the key's
+    # typical answer, and these answers are all about typical.
+    assert 8.5 <= v[L.CONT] <= 9
     assert v[L.PLACEBO] < v[L.CONT]
+
+
+def test_a_continuation_of_a_short_answer_counts_little_where_the_key_collects_long_ones() -> None:
+    # Red team round 3 (substantive_ping): a 9-token question answered in 33 tokens,
+    # then harvest prompts whose sizes land in its continuation window, while every
+    # harvest answer is 1,100 tokens. The same sizes after an answer as long as the
+    # key's are a real turn.
+    def run(ping_answer: int) -> float:
+        state = KeyState(T0, 300.0)
+        for i in range(30):
+            t = i * 60
+            state.add(_ev(t, 9, ping_answer), None)
+            for k in range(3):
+                state.add(_ev(t + 5 + k, 9 + ping_answer + 20 + k, 1100), None)
+        return state.values[L.CONT]
+
+    forged, real = run(33), run(1100)
+    assert forged < 0.1 * real
+    assert real > 25
+
+
+def test_hidden_contexts_that_recur_are_counted_apart_from_ones_that_vary() -> None:
+    # Three fixed system prompts (0, 40 and 250 tokens) rotated per request against
+    # retrieved passages of any size: both spread widely, only the first recurs.
+    question = "Explain the proof of the triangle inequality for complex numbers in full."
+    visible = fingerprint_fields(question)[4]
+    personas, rag = KeyState(T0, 300.0), KeyState(T0, 300.0)
+    for i in range(60):
+        system = (0, 40, 250)[(i * 7) % 3]
+        personas.add(_ev(i, visible + system, 900), fingerprint_fields(question))
+        passages = 100 + (i * 7919) % 2900
+        rag.add(_ev(i, visible + passages, 300), fingerprint_fields(question))
+    for state in (personas, rag):
+        assert state.values[L.FP] == 60
+    assert personas.values[L.SAME_CONTEXT] >= 55
+    assert rag.values[L.SAME_CONTEXT] <= 15
 
 
 def test_a_continuation_carries_the_new_message_beside_the_previous_exchange() -> None:
@@ -80,12 +118,13 @@ def test_a_continuation_carries_the_new_message_beside_the_previous_exchange() -
         forged.add(_ev(i * 60, 9, 33, prompt_text="Explain why, briefly."), None)
         forged.add(_ev(i * 60 + 5, 9 + 33 + 10, 900, prompt_text=harvest), None)
     assert forged.values[L.CONT] == 0
-    # Without text the size is all there is: the same sizes pass for turns.
+    # Without text the size is all there is: the same sizes pass for continuations, but
+    # each counts by the answer it carries back (33 tokens where the key collects 900).
     blind = KeyState(T0, 300.0)
     for i in range(20):
         blind.add(_ev(i * 60, 9, 33), None)
         blind.add(_ev(i * 60 + 5, 9 + 33 + 10, 900), None)
-    assert blind.values[L.CONT] == 20
+    assert 0 < blind.values[L.CONT] < 0.1 * 20
     # A real next turn carries the exchange and the new message, however long.
     real = KeyState(T0, 300.0)
     message = "Now generalise the result and prove the general case in full. " * 8

@@ -17,6 +17,7 @@ from benchmarks.redteam.emit import HOUR, Key, arrivals
 from benchmarks.redteam.harvest import Plan, Sender, grind_sampled, harvest
 from benchmarks.redteam.instance import ABUSE, BENIGN_LABEL, SDK_UA, Instance, Scenario, rate
 from benchmarks.redteam.round3 import ROUND3
+from benchmarks.redteam.round4 import ROUND4
 from detectors.partitioning import partition_for
 
 __all__ = ["PROFILES", "SCENARIOS", "Instance", "Scenario", "build_instance"]
@@ -306,14 +307,16 @@ _DECOY = Scenario(
     instances=64,
 )
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*_ALL, *ROUND3, _DECOY)}
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*_ALL, *ROUND3, *ROUND4, _DECOY)}
 
 #: Which scenarios a profile writes: ``main`` every idea of rounds 1-2; ``poison`` the same
-#: plus decoys; ``round3`` round 3's ideas and look-alikes beside ``baseline``.
+#: plus decoys; ``round3`` and ``round4`` each round's ideas and look-alikes beside
+#: ``baseline``.
 PROFILES: dict[str, tuple[str, ...]] = {
     "main": tuple(s.name for s in _ALL),
     "poison": (*(s.name for s in _ALL), _DECOY.name),
     "round3": ("baseline", *(s.name for s in ROUND3)),
+    "round4": ("baseline", *(s.name for s in ROUND4)),
 }
 
 

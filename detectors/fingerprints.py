@@ -1,10 +1,15 @@
 """Prompt fingerprints: frame signatures, item samples, elicitation cues, exact repeats.
 
 The prompt is lower-cased, split into words, and each word hashed with crc32
-(stable across processes). The signature is a 64-bit bitmap of the 8 smallest
-word hashes (a bottom-k MinHash sketch folded into one int): prompts built from
-one frame share most of their words, hence most of their smallest hashes,
-hence most signature bits, even when a few words (the topic, a synonym) differ.
+(stable across processes), then scrambled under the deployment's secret
+(:func:`keyed_word`): which words are a prompt's smallest and largest must not be
+choosable, or an attacker who reads this code appends words whose plain hashes are
+tiny or huge so that every key's signature and items are its own and no two keys
+of a swarm share a frame or a topic (red team round 4, ``swarm_tagged``). The
+signature is a 64-bit bitmap of the 8 smallest word hashes (a bottom-k MinHash
+sketch folded into one int): prompts built from one frame share most of their
+words, hence most of their smallest hashes, hence most signature bits, even when
+a few words (the topic, a synonym) differ.
 The 8 largest hashes are kept as they are: a sample of what the prompt is
 about, which the key's coverage memory compares with what it asked before.
 Only these integers survive; the text itself is dropped by the caller.
@@ -13,15 +18,18 @@ Only these integers survive; the text itself is dropped by the caller.
 from __future__ import annotations
 
 from collections.abc import Callable
+from hashlib import blake2b
 from typing import NamedTuple
 from zlib import crc32
 
 from detectors.lexicon import cue_groups, limits_answer
 from detectors.native import NATIVE
+from detectors.state.prompt_memory import mix64
 
 __all__ = [
     "BOTTOM_K",
     "BYTES_PER_TOKEN",
+    "DEFAULT_WORD_KEY",
     "ITEM_SAMPLE",
     "LIMITS",
     "PUNCTUATION",
@@ -31,7 +39,9 @@ __all__ = [
     "PromptFingerprint",
     "fingerprint",
     "fingerprint_fields",
+    "keyed_word",
     "similarity",
+    "word_key",
 ]
 
 SIGNATURE_BITS = 64
@@ -106,6 +116,41 @@ LIMITS = 16
 BYTES_PER_TOKEN = 4
 
 
+_LOW32 = 0xFFFFFFFF
+
+
+def word_key(salt: bytes) -> int:
+    """The 64-bit key that scrambles word hashes, from the deployment's prompt salt.
+
+    >>> from detectors.state.prompt_memory import prompt_salt
+    >>> word_key(prompt_salt("a")) != word_key(prompt_salt("b"))
+    True
+    >>> word_key(prompt_salt("")) == DEFAULT_WORD_KEY
+    True
+    """
+    digest = blake2b(salt, digest_size=8, person=b"dw-word-key").digest()
+    return int.from_bytes(digest, "little")
+
+
+def keyed_word(crc: int, key: int) -> int:
+    """A word's hash as fingerprints keep it: its CRC-32 scrambled under ``key``.
+
+    splitmix64's finaliser is a bijection, so distinct words stay distinct (in 64
+    bits) and the order of their low 32 bits is unknown without the key. Not a MAC:
+    nothing here is ever shown to a client to test guesses against.
+
+    >>> keyed_word(1, 5) != keyed_word(1, 6), 0 <= keyed_word(2**32 - 1, 2**64 - 1) < 2**32
+    (True, True)
+    """
+    return mix64(key ^ crc) & _LOW32
+
+
+#: The word key of the empty (public) secret: what :func:`fingerprint` uses by default
+#: and what an engine without ``prompt_key`` uses (``native/src/fingerprint.rs`` holds
+#: a copy, checked by a test).
+DEFAULT_WORD_KEY = 9110401982160850195
+
+
 class PromptFingerprint(NamedTuple):
     """What survives of a prompt: integers only.
 
@@ -138,8 +183,8 @@ class PromptFingerprint(NamedTuple):
 FingerprintFields = tuple[int, tuple[int, ...], int, int, int]
 
 
-def fingerprint(text: str) -> PromptFingerprint:
-    """Fingerprint one prompt.
+def fingerprint(text: str, key: int = DEFAULT_WORD_KEY) -> PromptFingerprint:
+    """Fingerprint one prompt, word hashes scrambled under ``key`` (:func:`word_key`).
 
     Examples
     --------
@@ -155,16 +200,18 @@ def fingerprint(text: str) -> PromptFingerprint:
     >>> fingerprint("Hello,   WORLD!").exact == fingerprint("hello world").exact
     True
     """
-    return PromptFingerprint._make(fingerprint_fields(text))
+    return PromptFingerprint._make(fingerprint_fields(text, key))
 
 
-def _python_fields(text: str) -> FingerprintFields:
+def _python_fields(text: str, key: int = DEFAULT_WORD_KEY) -> FingerprintFields:
     """The reference implementation (``native/src/fingerprint.rs`` must match it exactly)."""
     lowered = text.lower()
     raw = lowered.encode("utf-8", "replace")
     words = raw.translate(_PUNCTUATION).split()
     # ``set - frozenset`` probes the prompt's ~20 hashes; ``-=`` would walk all stopwords.
-    ordered = sorted(set(map(crc32, words)) - _STOP_HASHES)
+    # Stopwords are recognised by their plain hash; only content words are scrambled.
+    content = set(map(crc32, words)) - _STOP_HASHES
+    ordered = sorted({mix64(key ^ h) & _LOW32 for h in content})
     signature = 0
     for value in ordered[:BOTTOM_K]:
         signature |= 1 << (value & 63)
@@ -176,7 +223,7 @@ def _python_fields(text: str) -> FingerprintFields:
 
 #: :func:`fingerprint` as a plain tuple, for the hot path: compiled where available,
 #: else the Python reference.
-fingerprint_fields: Callable[[str], FingerprintFields] = (
+fingerprint_fields: Callable[..., FingerprintFields] = (
     NATIVE.fingerprint_fields if NATIVE is not None else _python_fields
 )
 

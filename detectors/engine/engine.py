@@ -32,7 +32,7 @@ from detectors.engine.explain import reasons
 from detectors.engine.keytable import KeyTable
 from detectors.engine.scoring import Scorer, Verdict
 from detectors.events import Event, format_ts
-from detectors.fingerprints import fingerprint_fields
+from detectors.fingerprints import fingerprint_fields, word_key
 from detectors.keybudget import KeyBudget
 from detectors.native import NATIVE
 from detectors.state import layout as L
@@ -61,7 +61,7 @@ _NOT_SEEN = (False, False)
 _DERIVED = frozenset(
     {
         "config", "_settings", "_seen", "_clock", "_budget", "hot_path", "process", "_keys",
-        "_salt",
+        "_salt", "_word_key",
     }
 )  # fmt: skip
 
@@ -116,6 +116,7 @@ class Engine:
     def __init__(self, config: EngineConfig | None = None, prompt_key: str = "") -> None:
         self.config = config or EngineConfig()
         self._salt = prompt_salt(prompt_key)
+        self._word_key = word_key(self._salt)
         c = self.config
         self._table = KeyTable(c.max_keys, c.key_ttl_seconds)
         self._recent_ids = RecentIds(c.dedup_capacity)
@@ -168,7 +169,9 @@ class Engine:
         if event.prompt_text is not None:
             taken = int(state.times[L.WINDOW_EVENTS]) - full_events
             if taken < 0 or taken % stride == 0:
-                signature, items, cues, exact, tokens = fingerprint_fields(event.prompt_text)
+                signature, items, cues, exact, tokens = fingerprint_fields(
+                    event.prompt_text, self._word_key
+                )
                 exact = keyed_exact(exact, self._salt)
                 fp = (signature, items, cues, exact, tokens)
                 seen = self._prompts.observe(key_hash(key), exact)
@@ -245,7 +248,14 @@ class Engine:
                 self,
                 (Engine.process.__get__(self), self._open_state, self._score, self._expire),
                 (self._keys, self._recent_ids.ids, self._prompts, self._stats),
-                (lateness, c.content_full_events, c.content_stride, skew, self._salt),
+                (
+                    lateness,
+                    c.content_full_events,
+                    c.content_stride,
+                    skew,
+                    self._salt,
+                    self._word_key,
+                ),
                 Event,
                 NOTHING,
             )
@@ -450,6 +460,7 @@ class Engine:
         engine.__dict__.update(state)
         engine.config = config or EngineConfig()
         engine._salt = prompt_salt(prompt_key)
+        engine._word_key = word_key(engine._salt)
         engine._budget = None
         engine._bind()
         return engine

@@ -85,6 +85,8 @@ pub struct HotPath {
     skew: f64,
     // The deployment's prompt-hash salt (`Engine._salt`).
     salt: [u8; 16],
+    // The deployment's word-hash key (`Engine._word_key`).
+    word_key: u64,
     // The scorer's harvest-like thresholds (f64 bits), read again after every call back
     // into the engine: keys are scored, and the thresholds move, only there.
     threshold_yield: AtomicU64,
@@ -102,13 +104,13 @@ impl HotPath {
         engine: Py<PyAny>,
         callbacks: Callbacks,
         holdings: Holdings,
-        settings: (f64, i64, i64, f64, Vec<u8>),
+        settings: (f64, i64, i64, f64, Vec<u8>, u64),
         event_type: Py<PyType>,
         nothing: Py<PyAny>,
     ) -> PyResult<Self> {
         let (reference, open_state, score, expire) = callbacks;
         let (keys, recent_ids, prompts, stats) = holdings;
-        let (lateness, full_events, stride, skew, salt) = settings;
+        let (lateness, full_events, stride, skew, salt, word_key) = settings;
         if stride < 1 {
             return Err(pyo3::exceptions::PyValueError::new_err(
                 "content_stride must be >= 1",
@@ -134,6 +136,7 @@ impl HotPath {
             stride,
             skew,
             salt,
+            word_key,
             threshold_yield: AtomicU64::new(0),
             threshold_answer: AtomicU64::new(0),
         };
@@ -378,7 +381,7 @@ impl HotPath {
         if let Some(text) = f.prompt_text {
             let taken = arrays.times[WINDOW_EVENTS].get() as i64 - self.full_events;
             if taken < 0 || taken % self.stride == 0 {
-                let mut fp = fingerprint_of(text)?;
+                let mut fp = fingerprint_of(text, self.word_key)?;
                 fp.exact = keyed_exact(fp.exact, &self.salt);
                 let key = prompt_memory::key_hash(f.key)?;
                 let seen = prompt_memory::observe(self.prompts.bind(py), key, fp.exact)?;

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::lexicon;
+use crate::prompt_memory::mix64;
 
 /// `fingerprints.STOPWORDS` (the test compares the lists).
 pub(crate) const STOPWORDS: [&str; 50] = [
@@ -24,6 +25,13 @@ pub(crate) const BOTTOM_K: usize = 8;
 pub(crate) const ITEM_SAMPLE: usize = 8;
 pub(crate) const LIMITS: u32 = 16;
 pub(crate) const BYTES_PER_TOKEN: usize = 4;
+/// `fingerprints.DEFAULT_WORD_KEY`: the word key of the empty (public) secret.
+pub(crate) const DEFAULT_WORD_KEY: u64 = 9_110_401_982_160_850_195;
+
+/// `fingerprints.keyed_word`: a content word's CRC-32 scrambled under the word key.
+fn keyed_word(crc: u32, key: u64) -> u32 {
+    (mix64(key ^ u64::from(crc)) & 0xFFFF_FFFF) as u32
+}
 
 static STOP_HASHES: LazyLock<Vec<u32>> = LazyLock::new(|| {
     let mut hashes: Vec<u32> = STOPWORDS
@@ -95,14 +103,14 @@ fn lowered<'a>(text: &Bound<'_, PyString>, buffer: &'a mut Vec<u8>) -> PyResult<
 }
 
 /// The fingerprint of one prompt.
-pub(crate) fn fingerprint_of(text: &Bound<'_, PyString>) -> PyResult<Fingerprint> {
+pub(crate) fn fingerprint_of(text: &Bound<'_, PyString>, key: u64) -> PyResult<Fingerprint> {
     let mut buffer = Vec::new();
     let raw = lowered(text, &mut buffer)?;
-    Ok(fingerprint_bytes(raw))
+    Ok(fingerprint_bytes(raw, key))
 }
 
-/// The fingerprint of a lower-cased prompt's UTF-8 bytes.
-pub(crate) fn fingerprint_bytes(raw: &[u8]) -> Fingerprint {
+/// The fingerprint of a lower-cased prompt's UTF-8 bytes, word hashes under `key`.
+pub(crate) fn fingerprint_bytes(raw: &[u8], key: u64) -> Fingerprint {
     let mut hashes: Vec<u32> = Vec::with_capacity(64);
     let mut exact = crc32fast::Hasher::new();
     let mut first = true;
@@ -114,7 +122,7 @@ pub(crate) fn fingerprint_bytes(raw: &[u8]) -> Fingerprint {
         exact.update(bytes);
         let hash = crc32fast::hash(bytes);
         if STOP_HASHES.binary_search(&hash).is_err() {
-            hashes.push(hash);
+            hashes.push(keyed_word(hash, key));
         }
     };
     let mut start: Option<usize> = None;
@@ -155,9 +163,11 @@ pub(crate) fn fingerprint_bytes(raw: &[u8]) -> Fingerprint {
 
 /// `(signature, items, cues, exact, tokens)` of one prompt, as `fingerprints._python_fields`.
 #[pyfunction]
+#[pyo3(signature = (text, key = DEFAULT_WORD_KEY))]
 pub fn fingerprint_fields<'py>(
     py: Python<'py>,
     text: &Bound<'py, PyString>,
+    key: u64,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    fingerprint_of(text)?.to_tuple(py)
+    fingerprint_of(text, key)?.to_tuple(py)
 }

@@ -16,7 +16,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::engine::{EVENT_FIELDS, EXPIRY_EVERY, MILESTONES};
-use crate::fingerprint::{BOTTOM_K, BYTES_PER_TOKEN, ITEM_SAMPLE, LIMITS, PUNCTUATION, STOPWORDS};
+use crate::fingerprint::{
+    BOTTOM_K, BYTES_PER_TOKEN, DEFAULT_WORD_KEY, ITEM_SAMPLE, LIMITS, PUNCTUATION, STOPWORDS,
+};
 use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
 use crate::prompt_memory::SAMPLE;
 
@@ -285,6 +287,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     fingerprints.set_item("ITEM_SAMPLE", ITEM_SAMPLE)?;
     fingerprints.set_item("LIMITS", LIMITS)?;
     fingerprints.set_item("BYTES_PER_TOKEN", BYTES_PER_TOKEN)?;
+    fingerprints.set_item("DEFAULT_WORD_KEY", DEFAULT_WORD_KEY)?;
     out.set_item("detectors.fingerprints", fingerprints)?;
 
     let lexicon = PyDict::new(py);

@@ -6,10 +6,12 @@ import os
 import random
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
 
+from detectors import fingerprints
 from detectors.fingerprints import (
     BOTTOM_K,
     ITEM_SAMPLE,
@@ -18,6 +20,7 @@ from detectors.fingerprints import (
     fingerprint,
     similarity,
 )
+from detectors.state.prompt_memory import prompt_salt
 
 TEMPLATE = "You are an expert teacher. Explain {} in depth, with examples, for a university course."
 TOPICS = ("photosynthesis", "plate tectonics", "inflation", "recursion", "entropy", "vaccines")
@@ -192,3 +195,39 @@ def test_similarity_is_symmetric_and_bounded() -> None:
         assert s == similarity(b, a)
         assert 0.0 <= s <= 1.0
     assert similarity(0b1010, 0b0101) == 0.0
+
+
+def test_words_ground_for_tiny_plain_hashes_do_not_take_the_signature() -> None:
+    # Red team round 4 (swarm_tagged): each key of a swarm appends its own words whose
+    # plain CRC-32 is among the smallest of thousands, so that they fill its signature
+    # and no two keys share a frame. Under the word key their hashes are as random as
+    # any word's: two keys' prompts of one frame still share most signature bits.
+    candidates = sorted((f"zq{i}" for i in range(40000)), key=lambda w: zlib.crc32(w.encode()))
+    frame = (
+        "You are a meticulous tutor. Explain the following concept from first principles, "
+        "derive every formula, justify each inference, give a worked numerical example, "
+        "list common misconceptions, and finish with a concise summary. Concept:"
+    )
+    pairs = [
+        (f"{frame} {topic} {' '.join(candidates[16 * i : 16 * i + 8])}",
+         f"{frame} {topic} {' '.join(candidates[16 * i + 8 : 16 * i + 16])}")
+        for i, topic in enumerate(TOPICS)
+    ]  # fmt: skip
+
+    def plain_signature(text: str) -> int:
+        words = text.lower().replace(",", " ").replace(".", " ").replace(":", " ").split()
+        hashes = sorted({zlib.crc32(w.encode()) for w in words} - fingerprints._STOP_HASHES)
+        return sum({1 << (h & 63) for h in hashes[:BOTTOM_K]})
+
+    plain = [similarity(plain_signature(a), plain_signature(b)) for a, b in pairs]
+    keyed = [similarity(fingerprint(a).signature, fingerprint(b).signature) for a, b in pairs]
+    assert sum(plain) / len(plain) < 0.1
+    assert sum(keyed) / len(keyed) > 0.4
+
+
+def test_the_word_key_changes_signature_and_items_but_not_the_rest() -> None:
+    text = "Explain photosynthesis step by step, showing your full reasoning."
+    a = fingerprint(text, fingerprints.word_key(prompt_salt("one")))
+    b = fingerprint(text, fingerprints.word_key(prompt_salt("two")))
+    assert (a.signature, a.items) != (b.signature, b.items)
+    assert (a.cues, a.exact, a.tokens) == (b.cues, b.exact, b.tokens)

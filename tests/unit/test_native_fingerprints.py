@@ -65,6 +65,14 @@ def test_fingerprint_matches_the_reference_on_any_text(text: str) -> None:
 
 
 @needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.integers(min_value=0, max_value=2**64 - 1))
+def test_fingerprint_matches_the_reference_under_any_word_key(text: str, key: int) -> None:
+    assert NATIVE is not None
+    assert NATIVE.fingerprint_fields(text, key) == fingerprints._python_fields(text, key)
+
+
+@needs_native
 def test_fingerprint_matches_the_reference_on_every_byte_and_case() -> None:
     assert NATIVE is not None
     for code in [*range(0, 0x250), *range(0x370, 0x400), 0x130, 0x212A, 0x1E9E, 0x2028, 0xFEFF]:

@@ -46,6 +46,7 @@ from detectors.state.layout import (
 __all__ = ["KeyState", "fold_values", "harvest_like", "horizon_sums", "observe"]
 
 _LOG1P = math.log1p
+_MASK64 = (1 << 64) - 1
 _DECAY_TABLES = tuple(L.HORIZONS)
 
 
@@ -136,7 +137,7 @@ class KeyState:
         text = event.prompt_text
         visible = len(text) // L.TURN_CHARS_PER_TOKEN if text is not None else 0
         observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
-                event.reasoning_tokens, event.n, event.temperature, ip_bit, ua_bit,
+                event.reasoning_tokens, event.n, ip_bit, ua_bit,
                 model_bit, visible)  # fmt: skip
         if harvestlike:
             self.values[L.HARVESTLIKE] += 1
@@ -168,14 +169,14 @@ class KeyState:
         v[L.HIDDEN2] += hidden * hidden
         # A few fixed contexts (personas rotated per request, per-tool templates) recur
         # at a handful of sizes; history and retrieved passages vary continuously.
-        recent = L.CONTEXT_RECENT
+        size = min(math.floor(hidden * L.CONTEXT_BINS + 0.5), 0xFFFF)
+        recent = self.bits[L.CONTEXT_RECENT]
         for j in range(L.CONTEXT_SLOTS):
-            if v[recent + j] != 0.0 and abs(hidden - v[recent + j]) <= L.CONTEXT_MATCH:
+            slot = recent >> (16 * j) & 0xFFFF
+            if slot and abs(size - slot) <= L.CONTEXT_MATCH:
                 v[L.SAME_CONTEXT] += 1
                 break
-        for j in range(L.CONTEXT_SLOTS - 1, 0, -1):
-            v[recent + j] = v[recent + j - 1]
-        v[recent] = hidden
+        self.bits[L.CONTEXT_RECENT] = (recent << 16 | size) & _MASK64
         ring = self.items
         if ring is None:
             ring = self.prompt_items()
@@ -295,7 +296,6 @@ class KeyState:
             (L.IP_TODAY, L.IP_YESTERDAY, L.IP_WORDS),
             (L.UA_TODAY, L.UA_YESTERDAY, 1),
             (L.MODEL_TODAY, L.MODEL_YESTERDAY, 1),
-            (L.TEMP_TODAY, L.TEMP_YESTERDAY, 1),
             (L.TOPIC_TODAY, L.TOPIC_YESTERDAY, L.TOPIC_WORDS),
         ):
             for i in range(words):
@@ -417,7 +417,6 @@ def observe(
     completion_tokens: int,
     reasoning_tokens: int,
     n: int,
-    temperature: float | None,
     ip_bit: int,
     ua_bit: int,
     model_bit: int,
@@ -509,9 +508,6 @@ def observe(
             v[L.NEW_UA] += 1
     if model_bit >= 0:
         b[L.MODEL_TODAY] |= 1 << model_bit
-    if temperature is not None:
-        # Bins of 0.05 up to 3.15 (the last bin holds everything above).
-        b[L.TEMP_TODAY] |= 1 << int(min(temperature, 3.15) * 20)
 
 
 def fold_values(v: array, elapsed: float, slot: int) -> None:

@@ -6,12 +6,12 @@ A key's state is four flat arrays owned by Python (:class:`~detectors.state.KeyS
   at two horizons, ``[window | hour | day]`` of :data:`COUNTERS` each;
   the hour-of-day profile (24); the ring of recent requests used to recognise
   conversations (:data:`RING` entries of prompt tokens, completion tokens and
-  minute); the weights of the frame clusters (:data:`FRAMES`); the hidden-context
-  sizes of the last few prompts (:data:`CONTEXT_SLOTS`).
+  minute); the weights of the frame clusters (:data:`FRAMES`).
 * ``times`` (``array('d')``): event times and small integers (:data:`T_FIELDS`).
 * ``bits`` (``array('Q')``): two-generation bitmaps of IP prefixes, user agents,
-  models, temperatures and topics (item hashes), the long-term IP and user-agent
-  history, and the frame clusters' signatures.
+  models and topics (item hashes), the long-term IP and user-agent
+  history, the frame clusters' signatures and the last few prompts' hidden-context
+  sizes (:data:`CONTEXT_SLOTS`).
 * ``items`` (``array('I')``, only for keys with prompt text): a ring of the item
   hashes of the latest prompts, which novelty is measured against, then the
   key's bottom-k sketch of prompt hashes (the :data:`SKETCH` smallest it ever
@@ -96,11 +96,7 @@ RING_START = PROFILE + 24
 #: Frame clusters per key (prompt templates or shared instruction wording).
 FRAMES = 6
 FRAME_WEIGHTS = RING_START + 3 * RING
-#: The hidden-context sizes (logs, as ``HIDDEN`` counts them) of the key's last few
-#: prompts, newest first; 0 marks an empty slot.
-CONTEXT_SLOTS = 4
-CONTEXT_RECENT = FRAME_WEIGHTS + FRAMES
-VALUES_SIZE = CONTEXT_RECENT + CONTEXT_SLOTS
+VALUES_SIZE = FRAME_WEIGHTS + FRAMES
 
 #: ``times`` fields (doubles: event times, and integers below 2**53).
 T_FIELDS: tuple[str, ...] = (
@@ -141,13 +137,18 @@ UA_YESTERDAY = UA_TODAY + 1
 UA_HISTORY = UA_YESTERDAY + 1
 MODEL_TODAY = UA_HISTORY + 1
 MODEL_YESTERDAY = MODEL_TODAY + 1
-TEMP_TODAY = MODEL_YESTERDAY + 1
-TEMP_YESTERDAY = TEMP_TODAY + 1
 TOPIC_WORDS = 4  # 256-bit bitmap of the prompts' item hashes: what the key asks about
-TOPIC_TODAY = TEMP_YESTERDAY + 1
+TOPIC_TODAY = MODEL_YESTERDAY + 1
 TOPIC_YESTERDAY = TOPIC_TODAY + TOPIC_WORDS
 FRAME_SIGS = TOPIC_YESTERDAY + TOPIC_WORDS
-BITS_SIZE = FRAME_SIGS + FRAMES
+#: The hidden-context sizes of the key's last :data:`CONTEXT_SLOTS` prompts, in one
+#: word: 16 bits each, newest lowest, as ``floor(log size * CONTEXT_BINS + 0.5)``
+#: (the log ``HIDDEN`` counts; 0 marks an empty slot, a real size is never below
+#: ``log(HIDDEN_FLOOR) * CONTEXT_BINS``). Packed so a key pays 8 bytes for them.
+CONTEXT_SLOTS = 4
+CONTEXT_BINS = 256.0
+CONTEXT_RECENT = FRAME_SIGS + FRAMES
+BITS_SIZE = CONTEXT_RECENT + 1
 IP_PREFIX_BITS = 64 * IP_WORDS
 
 #: Item hashes remembered for novelty (``items`` ring: the last two prompts' items).
@@ -181,6 +182,6 @@ HIDDEN_FLOOR = 32.0
 #: log size (about 8 %): a few fixed system prompts (personas rotated per request, a
 #: product's per-tool templates) recur; history and retrieved passages rarely land so
 #: close to one of the last ``CONTEXT_SLOTS`` sizes by chance.
-CONTEXT_MATCH = 0.075
+CONTEXT_MATCH = 19  # in 1/CONTEXT_BINS of log size: 0.074
 #: A frame cluster absorbs a prompt whose signature shares this much with it.
 FRAME_MATCH = 0.5

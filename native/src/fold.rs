@@ -111,7 +111,6 @@ fn roll_day(b: &[Cell<u64>], t: &[Cell<f64>], day: i64, day_index: i64) {
         (IP_TODAY, IP_YESTERDAY, IP_WORDS),
         (UA_TODAY, UA_YESTERDAY, 1),
         (MODEL_TODAY, MODEL_YESTERDAY, 1),
-        (TEMP_TODAY, TEMP_YESTERDAY, 1),
         (TOPIC_TODAY, TOPIC_YESTERDAY, TOPIC_WORDS),
     ] {
         for i in 0..words {

@@ -6,7 +6,7 @@
 //! protocol, and writes through `Cell`s. Python reads a float32 item as a double,
 //! computes in doubles and stores float32 again; so does this code, so both leave
 //! the same bytes. Anything outside the exact range (an int past 2**53, a negative
-//! count, a temperature that is not a finite non-negative number) is left to the
+//! count) is left to the
 //! Python reference, which then does exactly what it always does (raise included).
 
 use std::cell::Cell;
@@ -257,9 +257,6 @@ impl Arrays<'_> {
         if model_bit >= 0 {
             or_bits(b, MODEL_TODAY, 1u64 << model_bit);
         }
-        if let Some(bin) = e.temperature_bin {
-            or_bits(b, TEMP_TODAY, 1u64 << bin);
-        }
     }
 
     /// `KeyState._add_prompt`.
@@ -288,17 +285,15 @@ impl Arrays<'_> {
         bump(v, HIDDEN, hidden);
         bump(v, HIDDEN2, hidden * hidden);
         // Recurring context sizes (see the reference).
-        let read = |i: usize| f64::from(v[i].get());
+        let size = ((hidden * CONTEXT_BINS + 0.5).floor() as u64).min(0xFFFF);
+        let recent = self.bits[CONTEXT_RECENT].get();
         if (0..CONTEXT_SLOTS).any(|j| {
-            let size = read(CONTEXT_RECENT + j);
-            size != 0.0 && (hidden - size).abs() <= CONTEXT_MATCH
+            let slot = recent >> (16 * j) & 0xFFFF;
+            slot != 0 && slot.abs_diff(size) <= CONTEXT_MATCH
         }) {
             bump(v, SAME_CONTEXT, 1.0);
         }
-        for j in (1..CONTEXT_SLOTS).rev() {
-            v[CONTEXT_RECENT + j].set(v[CONTEXT_RECENT + j - 1].get());
-        }
-        v[CONTEXT_RECENT].set(hidden as f32);
+        self.bits[CONTEXT_RECENT].set(recent << 16 | size);
         track(v, ring, fp.exact.min(SKETCH_EMPTY - 1));
         let mut new = 0usize;
         if !fp.items.is_empty() {

@@ -91,9 +91,7 @@ pub(crate) const RING: usize = 8;
 pub(crate) const RING_START: usize = PROFILE + 24;
 pub(crate) const FRAMES: usize = 6;
 pub(crate) const FRAME_WEIGHTS: usize = RING_START + 3 * RING;
-pub(crate) const CONTEXT_SLOTS: usize = 4;
-pub(crate) const CONTEXT_RECENT: usize = FRAME_WEIGHTS + FRAMES;
-pub(crate) const VALUES_SIZE: usize = CONTEXT_RECENT + CONTEXT_SLOTS;
+pub(crate) const VALUES_SIZE: usize = FRAME_WEIGHTS + FRAMES;
 
 /// `times` fields (`layout.T_FIELDS`).
 pub(crate) const T_FIELDS: [&str; 19] = [
@@ -143,13 +141,14 @@ pub(crate) const UA_YESTERDAY: usize = UA_TODAY + 1;
 pub(crate) const UA_HISTORY: usize = UA_YESTERDAY + 1;
 pub(crate) const MODEL_TODAY: usize = UA_HISTORY + 1;
 pub(crate) const MODEL_YESTERDAY: usize = MODEL_TODAY + 1;
-pub(crate) const TEMP_TODAY: usize = MODEL_YESTERDAY + 1;
-pub(crate) const TEMP_YESTERDAY: usize = TEMP_TODAY + 1;
 pub(crate) const TOPIC_WORDS: usize = 4;
-pub(crate) const TOPIC_TODAY: usize = TEMP_YESTERDAY + 1;
+pub(crate) const TOPIC_TODAY: usize = MODEL_YESTERDAY + 1;
 pub(crate) const TOPIC_YESTERDAY: usize = TOPIC_TODAY + TOPIC_WORDS;
 pub(crate) const FRAME_SIGS: usize = TOPIC_YESTERDAY + TOPIC_WORDS;
-pub(crate) const BITS_SIZE: usize = FRAME_SIGS + FRAMES;
+pub(crate) const CONTEXT_SLOTS: usize = 4;
+pub(crate) const CONTEXT_BINS: f64 = 256.0;
+pub(crate) const CONTEXT_RECENT: usize = FRAME_SIGS + FRAMES;
+pub(crate) const BITS_SIZE: usize = CONTEXT_RECENT + 1;
 pub(crate) const IP_PREFIX_BITS: usize = 64 * IP_WORDS;
 
 pub(crate) const ITEMS: usize = 16;
@@ -161,7 +160,7 @@ pub(crate) const TURN_MIN_ANSWER: f64 = 32.0;
 pub(crate) const TURN_NEW_SHARE: f64 = 0.5;
 pub(crate) const TURN_CHARS_PER_TOKEN: usize = 4;
 pub(crate) const HIDDEN_FLOOR: f64 = 32.0;
-pub(crate) const CONTEXT_MATCH: f64 = 0.075;
+pub(crate) const CONTEXT_MATCH: u64 = 19;
 pub(crate) const FRAME_MATCH: f64 = 0.5;
 
 /// `detectors.attributes`: user agents and models map to one of this many bits.
@@ -236,6 +235,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("FRAME_WEIGHTS", FRAME_WEIGHTS),
         ("CONTEXT_SLOTS", CONTEXT_SLOTS),
         ("CONTEXT_RECENT", CONTEXT_RECENT),
+        ("CONTEXT_MATCH", CONTEXT_MATCH as usize),
         ("VALUES_SIZE", VALUES_SIZE),
         ("TIMES_SIZE", TIMES_SIZE),
         ("IP_WORDS", IP_WORDS),
@@ -247,8 +247,6 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("UA_HISTORY", UA_HISTORY),
         ("MODEL_TODAY", MODEL_TODAY),
         ("MODEL_YESTERDAY", MODEL_YESTERDAY),
-        ("TEMP_TODAY", TEMP_TODAY),
-        ("TEMP_YESTERDAY", TEMP_YESTERDAY),
         ("TOPIC_WORDS", TOPIC_WORDS),
         ("TOPIC_TODAY", TOPIC_TODAY),
         ("TOPIC_YESTERDAY", TOPIC_YESTERDAY),
@@ -272,7 +270,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("TURN_NEW_SHARE", TURN_NEW_SHARE),
         ("WEEK", WEEK),
         ("HIDDEN_FLOOR", HIDDEN_FLOOR),
-        ("CONTEXT_MATCH", CONTEXT_MATCH),
+        ("CONTEXT_BINS", CONTEXT_BINS),
         ("FRAME_MATCH", FRAME_MATCH),
     ] {
         layout.set_item(name, value)?;

@@ -1,6 +1,6 @@
 //! An event's numbers as `detectors.state.keystate.observe` reads them, checked before
 //! anything is written: ints within 2**53 (where f64 arithmetic equals Python's
-//! int/float mix), a finite non-negative temperature. Anything else is left to the
+//! int/float mix). Anything else is left to the
 //! Python reference. Also `keystate.harvest_like`.
 
 use pyo3::prelude::*;
@@ -33,8 +33,6 @@ pub(crate) struct Request {
     pub(crate) completion_tokens: i64,
     pub(crate) reasoning_tokens: i64,
     pub(crate) n: i64,
-    /// `int(min(temperature, 3.15) * 20)`, the temperature's bin.
-    pub(crate) temperature_bin: Option<u32>,
     pub(crate) account_created: Option<f64>,
     /// The prompt text's estimated tokens for the turn test (characters /
     /// `TURN_CHARS_PER_TOKEN`; 0 without text).
@@ -47,7 +45,6 @@ pub(crate) const PROMPT_TOKENS: usize = 2;
 pub(crate) const COMPLETION_TOKENS: usize = 3;
 pub(crate) const REASONING_TOKENS: usize = 10;
 pub(crate) const CHOICES: usize = 11;
-pub(crate) const TEMPERATURE: usize = 12;
 pub(crate) const PROMPT_TEXT: usize = 17;
 pub(crate) const ACCOUNT_CREATED_AT: usize = 18;
 
@@ -59,17 +56,6 @@ impl Request {
             return None;
         }
         let counts = |i: usize| exact_int(&fields[i]).filter(|v| *v >= 0);
-        let temperature_bin = match &fields[TEMPERATURE] {
-            v if v.is_none() => None,
-            v => {
-                let t = exact_f64(v)?;
-                // int(nan) and 1 << negative raise in the reference: leave those to it.
-                if !(t.is_finite() && t >= 0.0) {
-                    return None;
-                }
-                Some((t.min(3.15) * 20.0) as u32)
-            }
-        };
         let account_created = match &fields[ACCOUNT_CREATED_AT] {
             v if v.is_none() => None,
             v => Some(exact_f64(v)?),
@@ -89,7 +75,6 @@ impl Request {
             completion_tokens: counts(COMPLETION_TOKENS)?,
             reasoning_tokens: counts(REASONING_TOKENS)?,
             n,
-            temperature_bin,
             account_created,
             visible,
         })
@@ -137,7 +122,6 @@ pub fn harvest_like_py(
         completion_tokens,
         reasoning_tokens,
         n,
-        temperature_bin: None,
         account_created: None,
         visible: 0.0,
     };

@@ -200,12 +200,6 @@ def test_hidden_reasoning_is_not_delivered_output() -> None:
     assert inside.values[L.REASONED] == beside.values[L.REASONED] == 1
 
 
-def test_huge_temperatures_land_in_the_last_bin() -> None:
-    state = KeyState(T0, 300.0)
-    state.add(_ev(0, 10, 10, temperature=1e300), None)
-    assert state.bits[L.TEMP_TODAY] == 1 << 63
-
-
 def test_harvest_like_needs_both_yield_and_length() -> None:
     limits = (math.log(5.0), math.log(500.0))
     assert harvest_like(100, 1200, 0, 1, limits)

@@ -10,6 +10,7 @@
 use pyo3::prelude::*;
 
 mod campaign;
+mod confusables;
 mod dedup;
 mod engine;
 mod fingerprint;
@@ -25,13 +26,14 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 19;
+const PROTOCOL: u32 = 20;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PROTOCOL", PROTOCOL)?;
     m.add_function(wrap_pyfunction!(layout::native_layout, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint::fingerprint_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(confusables::fold_confusables_py, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
     m.add_function(wrap_pyfunction!(fold::fold_values, m)?)?;
     m.add_function(wrap_pyfunction!(fold::fold_state, m)?)?;

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (cues are written in their own scripts: Turkish needs the dotless i)
+# ruff: noqa: RUF001, RUF002, RUF003  (cues and look-alikes are written in their own scripts)
 """Elicitation cues: words with which a prompt asks for written-out reasoning.
 
 Distillers want the answers that teach: reasoning, worked solutions,
@@ -20,6 +20,13 @@ the list lacks loses only this family's evidence).
 ``tests/unit/test_lexicon.py`` checks how the score holds up under rewording
 (a held-out list of rewordings that no group was written from).
 
+Look-alike letters: an ask written with Cyrillic or Greek letters drawn like Latin
+ones ("Ехрlаіn" with Cyrillic е, х, р, а, і) or with invisible characters inside its
+words matches no cue, and no entry can list every spelling. So the cues are also
+searched in :func:`fold_confusables` of the prompt (the idea of Unicode UTS #39: its
+mixed-script detection and confusables skeleton), and a cue found in either text
+counts; ``tests/unit/test_lexicon_confusables.py`` checks it.
+
 Examples
 --------
 >>> cue_groups("Justify each inference you make.")
@@ -30,7 +37,21 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["CUE_GROUPS", "LIMIT_CUES", "MAX_CUE_GROUPS", "cue_groups", "limits_answer"]
+import re
+
+__all__ = [
+    "CONFUSABLES",
+    "CUE_GROUPS",
+    "FULLWIDTH_LATIN",
+    "IGNORABLES",
+    "LATIN_LETTERS",
+    "LIMIT_CUES",
+    "LOOKALIKE_SCRIPTS",
+    "MAX_CUE_GROUPS",
+    "cue_groups",
+    "fold_confusables",
+    "limits_answer",
+]
 
 #: Group name -> substrings of a lower-cased prompt.
 CUE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -107,15 +128,140 @@ LIMIT_CUES: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Look-alike folding (mirrored in native/src/confusables.rs; test_native_build.py compares
+# every constant below with the compiled copy).
+#
+# Which letters: a Cyrillic or Greek letter drawn like a Latin one, in its lower-case form
+# (the cues are matched on lower-cased text). The pairs follow UTS #39 confusables.txt
+# (the table is written here, not generated): a lower-case letter it lists as the Latin
+# letter (а е о р с у х ѕ і ј һ ӏ ԁ ԛ ԝ ү ѵ; α ι ο ρ ν ϳ), plus the lower case of a capital
+# drawn like a Latin capital (В К М Н Т; Β Ε Ζ Η Κ Μ Τ Χ Υ), because the folding runs
+# after lower-casing: "STEP" with a Cyrillic Т arrives as "sтep" (ε is listed for its
+# capital Ε: the lower case is not drawn like e). Left out: letters only roughly alike
+# (γ, ω, ш, п), Greek capital Ν (its lower case ν is drawn as v, which wins), and
+# anything mapping to a non-ASCII letter (no cue needs it). Folding happens only inside
+# a word that also has a Latin letter, so no whole Russian, Ukrainian or Greek word is
+# ever rewritten.
+#: Cyrillic or Greek look-alike (lower case) -> the Latin letter it passes for.
+CONFUSABLES: dict[str, str] = {
+    # Cyrillic, drawn alike in lower case
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s",
+    "і": "i", "ј": "j", "һ": "h", "ӏ": "l", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ү": "y",
+    "ѵ": "v",
+    # Cyrillic, drawn alike in upper case (В К М Н Т), seen lower-cased
+    "в": "b", "к": "k", "м": "m", "н": "h", "т": "t",
+    # Greek, drawn alike in lower case
+    "α": "a", "ι": "i", "ο": "o", "ρ": "p", "ν": "v", "ϳ": "j",
+    # Greek, drawn alike in upper case (Β Ε Ζ Η Κ Μ Τ Χ Υ), seen lower-cased
+    "β": "b", "ε": "e", "ζ": "z", "η": "h", "κ": "k", "μ": "m", "τ": "t", "χ": "x",
+    "υ": "y",
+}  # fmt: skip
+#: Invisible characters dropped inside words: soft hyphen, zero-width space, non-joiner
+#: and joiner, word joiner, zero-width no-break space (BOM). Only inside words with a
+#: Latin, Cyrillic or Greek letter: joiners shape Arabic and Indic script, whose letters
+#: are no part of these words.
+IGNORABLES = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+#: Code point ranges (inclusive) of the Latin letters: ASCII, Latin-1, Latin Extended-A
+#: and -B, Latin Extended Additional (Vietnamese).
+LATIN_LETTERS: tuple[tuple[int, int], ...] = (
+    (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x24F), (0x1E00, 0x1EFF),
+)  # fmt: skip
+#: Greek and Coptic; Cyrillic and Cyrillic Supplement: the scripts whose letters pass for
+#: Latin ones. A word with letters of these and Latin letters is a mixed-script word.
+LOOKALIKE_SCRIPTS: tuple[tuple[int, int], ...] = ((0x370, 0x3FF), (0x400, 0x52F))
+#: Fullwidth Latin capitals and small letters: folded to ASCII lower case (NFKC would
+#: fold them to ASCII; the cues are lower case), and Latin letters for the mixed check.
+FULLWIDTH_LATIN: tuple[tuple[int, int], ...] = ((0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+
+
+def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges)
+
+
+_LATIN = _char_class(LATIN_LETTERS)
+_OTHER = _char_class(LOOKALIKE_SCRIPTS)
+_WIDE = _char_class(FULLWIDTH_LATIN)
+_INVISIBLE = re.escape(IGNORABLES)
+# A word: a run of Latin, Cyrillic, Greek or fullwidth letters and invisible characters;
+# everything else (spaces, digits, punctuation, other scripts, surrogates) ends one.
+_WORD = re.compile(f"[{_LATIN}{_OTHER}{_WIDE}{_INVISIBLE}]+")
+# Text without any of these folds to itself (the common case: skip the word pass).
+_TRIGGER = re.compile(f"[{_OTHER}{_WIDE}{_INVISIBLE}]")
+_HAS_LATIN = re.compile(f"[{_LATIN}]")
+_HAS_OTHER = re.compile(f"[{_OTHER}]")
+_NARROW = str.maketrans(
+    {ord(c): None for c in IGNORABLES}
+    | {code: chr(ord("a") + code - lo) for lo, hi in FULLWIDTH_LATIN for code in range(lo, hi + 1)}
+)
+_LOOKALIKE = str.maketrans(CONFUSABLES)
+
+
+def _fold_word(match: re.Match[str]) -> str:
+    word = match.group()
+    narrow = word.translate(_NARROW)
+    if not narrow:
+        # Only invisible characters (between letters of another script): not a word.
+        return word
+    if _HAS_LATIN.search(narrow) and _HAS_OTHER.search(narrow):
+        return narrow.translate(_LOOKALIKE)
+    return narrow
+
+
+def fold_confusables(text: str) -> str:
+    """``text`` with its look-alike spellings undone, for cue matching only.
+
+    Inside each word (a run of Latin, Cyrillic, Greek and fullwidth letters and
+    :data:`IGNORABLES`) that has a letter: invisible characters are dropped and
+    fullwidth Latin letters become ASCII lower case; if the word then mixes Latin
+    letters with Cyrillic or Greek ones (the spoofing sign of UTS #39's mixed-script
+    detection), each of its :data:`CONFUSABLES` becomes its Latin letter. A word in a
+    single script keeps every letter: Russian or Greek text is unchanged.
+
+    Parameters
+    ----------
+    text : str
+        Lower-cased text (look-alike capitals are listed by their lower case).
+
+    Returns
+    -------
+    str
+        The folded text; ``text`` itself when nothing folds (always for ASCII).
+
+    Examples
+    --------
+    >>> fold_confusables("ехрlаіn step by step")  # Cyrillic е, х, р, а, і
+    'explain step by step'
+    >>> fold_confusables("ex\\u200bplain ｗｈｙ")
+    'explain why'
+    >>> fold_confusables("объясните решение")  # one script: as it is
+    'объясните решение'
+    """
+    if text.isascii() or _TRIGGER.search(text) is None:
+        return text
+    return _WORD.sub(_fold_word, text)
+
+
+def _haystack(text: str) -> str:
+    """The lower-cased text, and its folded copy after a NUL when that differs.
+
+    A cue counts when it occurs in either (no cue contains NUL, so none matches across
+    the join): folding only ever adds cues, and what matched before still matches.
+    """
+    lowered = text.lower()
+    folded = fold_confusables(lowered)
+    return lowered if folded == lowered else f"{lowered}\x00{folded}"
+
+
 def cue_groups(text: str) -> int:
     """How many cue groups a prompt touches (0 to :data:`MAX_CUE_GROUPS`).
 
-    ``text`` may be lower-cased already (lower-casing twice changes nothing).
+    ``text`` may be lower-cased already (lower-casing twice changes nothing). A cue
+    also counts when written with look-alike letters (:func:`fold_confusables`).
 
     >>> cue_groups("Derive the result step by step and explain why it holds.")
     3
     """
-    lowered = text.lower()
+    lowered = _haystack(text)
     found = 0
     for group in _GROUPS:
         for cue in group:
@@ -135,5 +281,5 @@ def limits_answer(text: str) -> bool:
     >>> limits_answer("Prove that there are infinitely many primes.")
     False
     """
-    lowered = text.lower()
+    lowered = _haystack(text)
     return any(cue in lowered for cue in LIMIT_CUES)

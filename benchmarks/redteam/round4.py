@@ -165,8 +165,8 @@ def homoglyph(text: str) -> str:
     >>> homoglyph("Explain step by step") == "Explain step by step"
     False
     >>> from detectors.lexicon import cue_groups
-    >>> cue_groups(homoglyph("Explain your reasoning step by step."))
-    0
+    >>> cue_groups(homoglyph("Explain your reasoning step by step."))  # 0 before the fold
+    3
     """
     return text.translate(_CONFUSABLE)
 

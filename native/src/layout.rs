@@ -15,6 +15,9 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::confusables::{
+    CONFUSABLES, FULLWIDTH_LATIN, IGNORABLES, LATIN_LETTERS, LOOKALIKE_SCRIPTS,
+};
 use crate::engine::{EVENT_FIELDS, EXPIRY_EVERY, MILESTONES};
 use crate::fingerprint::{
     BOTTOM_K, BYTES_PER_TOKEN, DEFAULT_WORD_KEY, ITEM_SAMPLE, LIMITS, PUNCTUATION, STOPWORDS,
@@ -293,6 +296,15 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     lexicon.set_item("CUE_GROUPS", groups)?;
     lexicon.set_item("LIMIT_CUES", LIMIT_CUES.to_vec())?;
     lexicon.set_item("MAX_CUE_GROUPS", MAX_CUE_GROUPS)?;
+    let confusables = PyDict::new(py);
+    for (from, to) in CONFUSABLES {
+        confusables.set_item(from, to)?;
+    }
+    lexicon.set_item("CONFUSABLES", confusables)?;
+    lexicon.set_item("IGNORABLES", IGNORABLES)?;
+    lexicon.set_item("LATIN_LETTERS", LATIN_LETTERS.to_vec())?;
+    lexicon.set_item("LOOKALIKE_SCRIPTS", LOOKALIKE_SCRIPTS.to_vec())?;
+    lexicon.set_item("FULLWIDTH_LATIN", FULLWIDTH_LATIN.to_vec())?;
     out.set_item("detectors.lexicon", lexicon)?;
 
     let memory = PyDict::new(py);

@@ -4,11 +4,14 @@
 //! The lists are copies of the Python ones (`native_layout()` returns them and a test
 //! compares them). Cues are searched in the prompt's UTF-8 bytes: a valid UTF-8 cue
 //! matches the bytes exactly where it matches the str (UTF-8 is self-synchronising),
-//! and the "replace" error handler only writes `?`, which no cue contains.
+//! and the "replace" error handler only writes `?`, which no cue contains. Look-alike
+//! spellings ("ехрlаіn" with Cyrillic letters) are also searched folded: `confusables.rs`.
 
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::confusables;
 
 /// `lexicon.CUE_GROUPS`, in the dict's order.
 pub(crate) const CUE_GROUPS: [&[&str]; 5] = [
@@ -329,18 +332,34 @@ static CUES: LazyLock<Cues> = LazyLock::new(|| {
 });
 
 /// (cue groups touched, capped at `MAX_CUE_GROUPS`; whether a limit cue occurs) of
-/// lower-cased text: `(cue_groups(text), limits_answer(text))`.
+/// lower-cased text: `(cue_groups(text), limits_answer(text))`. A cue counts when it
+/// occurs in the text or in its look-alike fold (`confusables::fold`); ASCII text (nearly
+/// every prompt) is never folded.
 pub(crate) fn cues(lowered: &[u8]) -> (u32, bool) {
-    let cues = &*CUES;
     let limit_bit = 1u32 << CUE_GROUPS.len();
     let all = (limit_bit << 1) - 1;
-    let mut found = 0u32;
-    for hit in cues.automaton.find_overlapping_iter(lowered) {
+    let mut found = scan(lowered, 0, all);
+    if found != all && !lowered.is_ascii() && confusables::may_fold(lowered) {
+        // `lowered` is UTF-8 (lone surrogates already replaced by `?`).
+        if let Some(folded) = std::str::from_utf8(lowered)
+            .ok()
+            .and_then(confusables::fold)
+        {
+            found = scan(folded.as_bytes(), found, all);
+        }
+    }
+    let groups = (found & (limit_bit - 1)).count_ones().min(MAX_CUE_GROUPS);
+    (groups, found & limit_bit != 0)
+}
+
+/// `found` plus a bit for each group (and the limit cues) with a cue in `text`.
+fn scan(text: &[u8], mut found: u32, all: u32) -> u32 {
+    let cues = &*CUES;
+    for hit in cues.automaton.find_overlapping_iter(text) {
         found |= 1 << cues.group_of[hit.pattern().as_usize()];
         if found == all {
             break;
         }
     }
-    let groups = (found & (limit_bit - 1)).count_ones().min(MAX_CUE_GROUPS);
-    (groups, found & limit_bit != 0)
+    found
 }

@@ -10,6 +10,7 @@
 use pyo3::prelude::*;
 
 mod campaign;
+mod confusables;
 mod dedup;
 mod engine;
 mod fingerprint;
@@ -32,6 +33,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PROTOCOL", PROTOCOL)?;
     m.add_function(wrap_pyfunction!(layout::native_layout, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint::fingerprint_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(confusables::fold_confusables_py, m)?)?;
     m.add_function(wrap_pyfunction!(keystate::add_event, m)?)?;
     m.add_function(wrap_pyfunction!(fold::fold_values, m)?)?;
     m.add_function(wrap_pyfunction!(fold::fold_state, m)?)?;

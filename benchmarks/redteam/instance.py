@@ -6,15 +6,37 @@ modules of later rounds (:mod:`benchmarks.redteam.round3`).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from benchmarks.redteam.emit import HOUR, Key, cloud_prefixes
 
-__all__ = ["ABUSE", "BENIGN_LABEL", "SDK_UA", "Builder", "Instance", "Scenario", "rate"]
+__all__ = [
+    "ABUSE",
+    "BENIGN_LABEL",
+    "SDK_UA",
+    "SWARM_AGENTS",
+    "Builder",
+    "Instance",
+    "Scenario",
+    "rate",
+    "text_hash",
+]
 
 SDK_UA = "atlas-python/1.12.0"
+#: Client libraries a swarm's keys rotate (one per key, as separate customers would).
+SWARM_AGENTS = (
+    SDK_UA,
+    "python-httpx/0.27.2",
+    "node-fetch/3.3.2",
+    "atlas-node/4.2.0",
+    "curl/8.5.0",
+    "Go-http-client/2.0",
+    "okhttp/4.12.0",
+    "aiohttp/3.9.5",
+)
 ABUSE, BENIGN_LABEL = "abuse", "benign"
 
 
@@ -64,3 +86,12 @@ class Scenario:
 
 def rate(inst: Instance, low: float = 600.0, high: float = 2400.0) -> float:
     return low * (high / low) ** inst.rng.random()
+
+
+def text_hash(text: str) -> str:
+    """A gateway-style hash of a text (e.g. a ``system_prompt_hash``): 16 hex digits.
+
+    >>> text_hash("persona 40") == text_hash("persona 40") != text_hash("persona 41")
+    True
+    """
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -9,7 +9,6 @@ its idea line says how, and the README ("Round 3") what it costs. Profile
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,30 +19,15 @@ from benchmarks.redteam.harvest import SYSTEM_HASH, Plan, Sender, harvest
 from benchmarks.redteam.instance import (
     ABUSE,
     BENIGN_LABEL,
-    SDK_UA,
+    SWARM_AGENTS,
     Builder,
     Instance,
     Scenario,
     rate,
+    text_hash,
 )
 
 __all__ = ["ROUND3"]
-
-#: Client libraries a swarm's keys rotate (one per key, as separate customers would).
-_AGENTS = (
-    SDK_UA,
-    "python-httpx/0.27.2",
-    "node-fetch/3.3.2",
-    "atlas-node/4.2.0",
-    "curl/8.5.0",
-    "Go-http-client/2.0",
-    "okhttp/4.12.0",
-    "aiohttp/3.9.5",
-)
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _plan(name: str, idea: str, **changes: object) -> Scenario:
@@ -180,7 +164,9 @@ def _swarm(plan: Plan) -> Builder:
         each sending 8-20 requests a day: no shared infrastructure to link them."""
         keys: list[Key] = []
         for k in range(16):
-            key = inst.key(f"_{k:02d}", agents=(_AGENTS[(inst.index * 16 + k) % len(_AGENTS)],))
+            key = inst.key(
+                f"_{k:02d}", agents=(SWARM_AGENTS[(inst.index * 16 + k) % len(SWARM_AGENTS)],)
+            )
             key.account_id = f"{key.account_id}_{k:02d}"
             key.prefixes = cloud_prefixes(inst.rng, 1)
             start = inst.attack_start + inst.rng.uniform(0.0, 2.0) * HOUR
@@ -230,7 +216,7 @@ def _tool_templates(key: Key, start: float, end: float) -> None:
             "atlas-2-mini",
             temperature=0.5,
             max_tokens=1200,
-            system_prompt_hash=_hash(instruction),
+            system_prompt_hash=text_hash(instruction),
         )
 
 

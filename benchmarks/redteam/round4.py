@@ -10,7 +10,6 @@ these plus ``baseline`` (the reference) only.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import zlib
 from collections.abc import Callable
@@ -21,11 +20,12 @@ from benchmarks.redteam.harvest import SYSTEM_HASH, Plan, Sender
 from benchmarks.redteam.instance import (
     ABUSE,
     BENIGN_LABEL,
-    SDK_UA,
+    SWARM_AGENTS,
     Builder,
     Instance,
     Scenario,
     rate,
+    text_hash,
 )
 
 __all__ = ["ROUND4", "homoglyph", "tag_words"]
@@ -34,21 +34,6 @@ __all__ = ["ROUND4", "homoglyph", "tag_words"]
 Context = Callable[[random.Random, int], tuple[int, str | None]]
 #: One harvest prompt's text.
 Wording = Callable[[random.Random], str]
-
-_AGENTS = (
-    SDK_UA,
-    "python-httpx/0.27.2",
-    "node-fetch/3.3.2",
-    "atlas-node/4.2.0",
-    "curl/8.5.0",
-    "Go-http-client/2.0",
-    "okhttp/4.12.0",
-    "aiohttp/3.9.5",
-)
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _cue(rng: random.Random) -> str:
@@ -88,7 +73,7 @@ def _cycle(_rng: random.Random) -> Context:
 
     def context(_r: random.Random, i: int) -> tuple[int, str | None]:
         size = sizes[i % len(sizes)]
-        return size, (_hash(f"persona {size}") if size else None)
+        return size, (text_hash(f"persona {size}") if size else None)
 
     return context
 
@@ -99,7 +84,7 @@ def _many(rng: random.Random) -> Context:
 
     def context(r: random.Random, _i: int) -> tuple[int, str | None]:
         size = r.choice(sizes)
-        return size, _hash(f"persona {size}")
+        return size, text_hash(f"persona {size}")
 
     return context
 
@@ -111,7 +96,7 @@ def _jitter(_rng: random.Random) -> Context:
 
     def context(r: random.Random, _i: int) -> tuple[int, str | None]:
         extra = int(8 * 120 ** r.random())
-        return 24 + extra, _hash(f"rules {extra}")
+        return 24 + extra, text_hash(f"rules {extra}")
 
     return context
 
@@ -205,7 +190,9 @@ def _swarm_tagged(inst: Instance) -> tuple[list[Key], float | None]:
     each sending 8-20 cue-worded baseline requests a day."""
     keys: list[Key] = []
     for k in range(16):
-        key = inst.key(f"_{k:02d}", agents=(_AGENTS[(inst.index * 16 + k) % len(_AGENTS)],))
+        key = inst.key(
+            f"_{k:02d}", agents=(SWARM_AGENTS[(inst.index * 16 + k) % len(SWARM_AGENTS)],)
+        )
         key.account_id = f"{key.account_id}_{k:02d}"
         key.prefixes = cloud_prefixes(inst.rng, 1)
         tag = tag_words(inst.rng)
@@ -263,7 +250,7 @@ def _template_studio(key: Key, start: float, end: float) -> None:
             "atlas-2-mini",
             temperature=0.7,
             max_tokens=2000,
-            system_prompt_hash=_hash(f"template {k}"),
+            system_prompt_hash=text_hash(f"template {k}"),
         )
 
 

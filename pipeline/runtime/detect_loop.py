@@ -282,7 +282,10 @@ class StreamProcessor(ConsumerLoop):
             if not (state.dirty or force):
                 self._saved[partition] = state.next_offset  # unchanged since its checkpoint
                 continue
-            state.sequence += 1
+            # The state's sequence is that of its last checkpoint *written*: it moves
+            # with ``dirty``, after the write, so nobody sees a new sequence on a
+            # partition whose checkpoint is still on its way.
+            sequence = state.sequence + 1
             await self._store.save(
                 Checkpoint(
                     partition=partition,
@@ -290,10 +293,11 @@ class StreamProcessor(ConsumerLoop):
                     alerts_offset=state.alerts_offset,
                     engine=state.engine.snapshot(),
                     forwarded=state.forwarded,
-                    sequence=state.sequence,
+                    sequence=sequence,
                     summary_seq=state.summary_seq,
                 )
             )
+            state.sequence = sequence
             state.dirty = False
             self._saved[partition] = state.next_offset
         self.turns.checkpointed(self.clock())

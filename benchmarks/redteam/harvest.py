@@ -302,7 +302,7 @@ def _ping(key: Key, plan: Plan, t: float) -> None:
     if plan.ping == "short":
         # A real question with a short answer, no system prompt: its prompt and answer
         # add up to less than any harvest prompt, so each harvest in the next half hour
-        # "carries it back" (keystate.observe: base <= p <= base + TURN_SLACK).
+        # "carries it back" (observe.observe: base <= p <= base + TURN_SLACK).
         # A harvest prompt is at least ~48 tokens, the ping and its answer ~40. It asks
         # in the lexicon's words (a bare ping would let the slice's ``distinct`` see the
         # harvest ask for more than the rest of the key).

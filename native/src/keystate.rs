@@ -99,7 +99,7 @@ pub(crate) fn ring_of<'a>(buffer: &'a PyBuffer<u32>, py: Python<'a>) -> PyResult
 }
 
 #[inline]
-/// `keystate.typical_answer`: the key's output-weighted typical answer (tokens).
+/// `observe.typical_answer`: the key's output-weighted typical answer (tokens).
 fn typical_answer(v: &[Cell<f32>]) -> f64 {
     let read = |i: usize| f64::from(v[i].get());
     let day = COUNTERS * 2;
@@ -110,7 +110,7 @@ fn typical_answer(v: &[Cell<f32>]) -> f64 {
     ((read(ANS) + read(day + ANS)) / weight).exp_m1()
 }
 
-/// `keystate.carried_weight`: a continuation counts by the answer it carries back.
+/// `observe.carried_weight`: a continuation counts by the answer it carries back.
 fn carried_weight(answer: f64, typical: f64) -> f64 {
     if typical <= answer {
         1.0
@@ -163,7 +163,7 @@ impl Arrays<'_> {
         }
     }
 
-    /// `keystate.observe`: the metadata part of an event.
+    /// `observe.observe`: the metadata part of an event.
     fn observe(&self, e: &Request, ip_bit: i64, ua_bit: i64, model_bit: i64) {
         let (v, t, b) = (self.values, self.times, self.bits);
         let p = e.prompt_tokens as f64;
@@ -192,7 +192,8 @@ impl Arrays<'_> {
         let low = TURN_NEW_SHARE * e.visible;
         let high = TURN_SLACK + e.visible;
         let read = |i: usize| f64::from(v[i].get());
-        let typical = typical_answer(v);
+        // Read on the first match only: most requests continue nothing.
+        let mut typical = -1.0f64;
         for j in 0..RING {
             let at = RING_START + 3 * j;
             let base_p = read(at);
@@ -201,11 +202,17 @@ impl Arrays<'_> {
             }
             let base = base_p + read(at + 1);
             if base + low <= p && p <= base + high {
+                if typical < 0.0 {
+                    typical = typical_answer(v);
+                }
                 cont = cont.max(carried_weight(read(at + 1), typical));
             }
             let other = RING_START + 3 * ((j + 1) % RING);
             let wrong = base_p + read(other + 1);
             if read(other) != 0.0 && wrong != base && wrong + low <= p && p <= wrong + high {
+                if typical < 0.0 {
+                    typical = typical_answer(v);
+                }
                 placebo = placebo.max(carried_weight(read(other + 1), typical));
             }
         }

@@ -1,7 +1,7 @@
-//! An event's numbers as `detectors.state.keystate.observe` reads them, checked before
+//! An event's numbers as `detectors.state.observe.observe` reads them, checked before
 //! anything is written: ints within 2**53 (where f64 arithmetic equals Python's
 //! int/float mix). Anything else is left to the
-//! Python reference. Also `keystate.harvest_like`.
+//! Python reference. Also `observe.harvest_like`.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyInt, PyString, PyTuple};
@@ -89,7 +89,7 @@ impl Request {
         c
     }
 
-    /// `keystate.harvest_like` with the scorer's `thresholds`.
+    /// `observe.harvest_like` with the scorer's `thresholds`.
     pub(crate) fn harvest_like(&self, thresholds: (f64, f64)) -> bool {
         let c = self.delivered();
         let lp = (self.prompt_tokens as f64).ln_1p();
@@ -97,7 +97,7 @@ impl Request {
     }
 }
 
-/// `keystate.harvest_like`, for the test that compares them.
+/// `observe.harvest_like`, for the test that compares them.
 #[pyfunction]
 #[pyo3(name = "harvest_like")]
 pub fn harvest_like_py(

@@ -30,6 +30,7 @@ from detectors.campaign_links import (
     ESTABLISHED_CORE,
     FAMILIES,
     INFRA_MIN_POOLED,
+    SAME_CHANCE,
     TOPIC_DENSE,
     TOPIC_MIN_BITS,
     TOPIC_MIN_HITS,
@@ -73,7 +74,7 @@ __all__ = [
 ]
 
 HOUR = 3600.0
-#: Most prompt hashes a profile keeps to recognise the same prompts sent again.
+#: Most item identities a profile keeps to recognise the same items asked again.
 PROFILE_PROMPTS = 512
 #: Prior weight (in keys) of an even density when the population is still small.
 PRIOR_KEYS = 5.0
@@ -378,7 +379,8 @@ def _rest(
         ua = round(0.5 * profile.ua_weight, 6)
     same = 0.0
     if not own_prompts and profile.prompts and record.prompts:
-        same = float(min(same_prompts(record.prompts, profile.prompts), 4))
+        shared = same_prompts(record.prompts, profile.prompts)
+        same = float(min(max(shared - SAME_CHANCE, 0), 4))
     fit = 0.0
     if profile.members:
         fit = profile_link(record.families, profile.families, record.rate, profile.volume)
@@ -402,10 +404,11 @@ def cluster_tie(a: ClusterProfile, b: ClusterProfile) -> float:
 
 
 def shared_prompt_share(members: Sequence[KeyRecord]) -> float:
-    """Share of members that sent a prompt another member sent too (a public dataset).
+    """Share of members that asked for items other members asked for too (a public
+    dataset): more than :data:`SAME_CHANCE` of their sampled item identities.
 
     >>> a, b, c = KeyRecord("a", 0.0), KeyRecord("b", 0.0), KeyRecord("c", 0.0)
-    >>> a.prompts, b.prompts, c.prompts = (1, 2), (2, 3), (4,)
+    >>> a.prompts, b.prompts, c.prompts = (1, 2, 5), (1, 2, 3), (2, 4)
     >>> round(shared_prompt_share([a, b, c]), 3)
     0.667
     """
@@ -415,7 +418,8 @@ def shared_prompt_share(members: Sequence[KeyRecord]) -> float:
             owners[p] = owners.get(p, 0) + 1
     if not members:
         return 0.0
-    return sum(1 for r in members if any(owners[p] > 1 for p in r.prompts)) / len(members)
+    shared = sum(1 for r in members if sum(owners[p] > 1 for p in set(r.prompts)) > SAME_CHANCE)
+    return shared / len(members)
 
 
 def topic_counts_array(records: Sequence[KeyRecord]) -> array[int]:

@@ -15,9 +15,12 @@ a cloud platform's egress, the browser everyone uses) tie nobody to anything:
 * **addresses** (:func:`infra_link`): the key's prefixes inside the group's shared
   pool, against chance (a binomial tail), each weighted by how few established,
   unrelated keys use it (a platform's egress is everyone's).
-* **the same prompts** (:func:`same_prompts`): keys sending *identical* prompts run
-  a public dataset (a benchmark); a campaign splits its work and never pays twice
-  for an item. Counted against a link.
+* **the same items** (:func:`same_prompts`): keys asking for *the same* items run a
+  public dataset (a benchmark, each lab behind its own harness); a campaign splits
+  its work and never pays twice for an item. Compared on the keys' samples of item
+  identities (:class:`~detectors.summaries.KeySummary` ``prompts``); one shared
+  identity can be chance (an identity is a few words), so the count beyond
+  :data:`SAME_CHANCE` is counted against a link.
 * **profile** (:func:`profile_link`): how far the key's evidence families are from
   the group's.
 
@@ -34,6 +37,7 @@ from typing import NamedTuple
 
 __all__ = [
     "FAMILIES",
+    "SAME_CHANCE",
     "Link",
     "TopicProfile",
     "chance_in_pool",
@@ -249,9 +253,13 @@ def infra_link(
     return round(strength * weight / pooled, 6)
 
 
+#: Shared item identities that chance alone can give two unrelated keys.
+SAME_CHANCE = 1
+
+
 def same_prompts(prompts: Sequence[int], seen: Sequence[int]) -> int:
-    """How many of the key's sampled prompt hashes are in ``seen`` (sorted): prompts other
-    members sent too.
+    """How many of the key's sampled item identities are in ``seen`` (sorted): items
+    other members asked for too.
 
     >>> same_prompts((1, 2, 3), (3, 4))
     1

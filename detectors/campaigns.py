@@ -55,7 +55,8 @@ __all__ = ["DETECTOR", "CampaignStage", "CampaignStats", "FrameGroup", "campaign
 DETECTOR = "campaign"
 # 2: detectors/statecodec.py instead of pickle (nothing read can execute).
 # 3: clusters of keys that collect alike (topics, frames, addresses, cohorts).
-SNAPSHOT_VERSION = 4
+# 4: keyed word hashes. 5: records hold item identities where prompt hashes were.
+SNAPSHOT_VERSION = 5
 EXPIRY_EVERY = 1024
 #: A key keeps its campaign id unless another scores clearly higher, or its own has
 #: not scored it for a while: ids stay stable while clusters move.

@@ -45,8 +45,10 @@ class KeySummary(NamedTuple):
         256-bit bitmap of its prompts' item hashes over today and yesterday: what it
         asks about.
     prompts
-        Up to 8 of the smallest prompt hashes it ever sent (a MinHash sample of its
-        prompt set: two keys sending the same prompts share them).
+        Up to 8 of the smallest item identities it ever sent (a MinHash sample of the
+        items it asked for, whatever harness wrapped them: two keys running the same
+        items share most of them; see ``IDENTITY_WORDS`` in
+        :mod:`detectors.state.layout`).
     ip_prefix_bits, user_agent_bits
         Bitmaps (``IP_PREFIX_BITS`` and 64 bits wide) of today's and yesterday's /24
         (/48) prefixes and user agents.

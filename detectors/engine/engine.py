@@ -51,7 +51,9 @@ DETECTOR = "extraction_ensemble"
 # 7: the watermark and the expiry counter under public names (the compiled step's).
 # 8: keys in a KeyTable (detectors/engine/keytable.py); a leaner key state (25 counters).
 # 9: answers weighted by delivered output (W2), keyed prompt hashes.
-SNAPSHOT_VERSION = 10
+# 10: recurring context sizes, keyed word hashes.
+# 11: item identities after a shorter prompt sketch in ``items``.
+SNAPSHOT_VERSION = 11
 #: Request counts at which a key is scored at once, whatever its window: a heavy
 #: harvester is judged minutes after it starts, a drip harvester after a few requests.
 MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})
@@ -341,10 +343,7 @@ class Engine:
         day = verdict.day
         families = {e.family: e.value for e in verdict.families}
         frames = state.frames(2.0)
-        items = state.items
-        prompts: tuple[int, ...] = ()
-        if items is not None:
-            prompts = tuple(h for h in items[L.ITEMS : L.ITEMS + 8] if h != L.SKETCH_EMPTY)
+        prompts = state.identities()
         times = state.times
         return KeySummary(
             key,

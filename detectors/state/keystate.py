@@ -40,11 +40,13 @@ from detectors.state.layout import (
     WINDOW_EVENTS,
 )
 from detectors.state.observe import harvest_like, observe
+from detectors.state.prompt_memory import mix64
 
 __all__ = ["KeyState", "fold_values", "harvest_like", "horizon_sums", "observe"]
 
 _LOG1P = math.log1p
 _MASK64 = (1 << 64) - 1
+_LOW32 = 0xFFFFFFFF
 _DECAY_TABLES = tuple(L.HORIZONS)
 
 
@@ -181,9 +183,16 @@ class KeyState:
         self._track(ring, min(exact, L.SKETCH_EMPTY - 1))
         new = 0
         if items:
+            identity = 0
+            words = 0
             for item in items:
                 if item not in ring[:ITEMS]:
+                    if item >= L.IDENTITY_FLOOR and words < L.IDENTITY_WORDS:
+                        identity = mix64(identity ^ item)
+                        words += 1
                     new += 1
+            if words >= L.IDENTITY_MIN_WORDS:
+                self._identify(ring, min(identity & _LOW32, L.SKETCH_EMPTY - 1))
             b = self.bits
             for item in items:
                 bit = item & 255
@@ -200,7 +209,8 @@ class KeyState:
     def prompt_items(self) -> array:
         """The ring of item hashes and the prompt sketch (``items``), made on first use."""
         if self.items is None:
-            self.items = array("I", bytes(4 * ITEMS)) + array("I", [L.SKETCH_EMPTY]) * L.SKETCH
+            empty = array("I", [L.SKETCH_EMPTY])
+            self.items = array("I", bytes(4 * ITEMS)) + empty * (L.SKETCH + L.IDENTITIES)
         return self.items
 
     def _track(self, ring: array, exact: int) -> None:
@@ -220,6 +230,29 @@ class KeyState:
             return
         ring[at + 1 : top + 1] = ring[at:top]
         ring[at] = exact
+
+    def _identify(self, ring: array, identity: int) -> None:
+        # The key's bottom-k sketch of item identities (a MinHash sample of the items it
+        # asked for): two keys running the same items share most of theirs.
+        start = ITEMS + L.SKETCH
+        top = start + L.IDENTITIES - 1
+        if identity >= ring[top]:
+            return
+        at = start
+        while ring[at] < identity:
+            at += 1
+        if ring[at] == identity:
+            return
+        ring[at + 1 : top + 1] = ring[at:top]
+        ring[at] = identity
+
+    def identities(self) -> tuple[int, ...]:
+        """The smallest item identities the key sent, ascending (at most ``IDENTITIES``)."""
+        ring = self.items
+        if ring is None:
+            return ()
+        start = ITEMS + L.SKETCH
+        return tuple(h for h in ring[start : start + L.IDENTITIES] if h != L.SKETCH_EMPTY)
 
     def _add_frame(self, signature: int) -> bool:
         """File ``signature`` under the key's frames; True when it matched one."""

@@ -15,7 +15,8 @@ A key's state is four flat arrays owned by Python (:class:`~detectors.state.KeyS
 * ``items`` (``array('I')``, only for keys with prompt text): a ring of the item
   hashes of the latest prompts, which novelty is measured against, then the
   key's bottom-k sketch of prompt hashes (the :data:`SKETCH` smallest it ever
-  sent, ascending), which repeats are counted against.
+  sent, ascending), which repeats are counted against, then the :data:`IDENTITIES`
+  smallest item identities it ever sent (ascending), which its summaries carry.
 
 The compiled hot path (``native/``) reads and writes these arrays through the
 buffer protocol with the same indices; ``native_layout()`` in Rust returns its
@@ -31,6 +32,10 @@ __all__ = [
     "COUNTER_NAMES",
     "FRAMES",
     "HORIZONS",
+    "IDENTITIES",
+    "IDENTITY_FLOOR",
+    "IDENTITY_MIN_WORDS",
+    "IDENTITY_WORDS",
     "ITEMS",
     "PROFILE",
     "RING",
@@ -154,7 +159,22 @@ IP_PREFIX_BITS = 64 * IP_WORDS
 #: Item hashes remembered for novelty (``items`` ring: the last two prompts' items).
 ITEMS = 16
 #: Prompt hashes in the key's bottom-k sketch (after the ring in ``items``).
-SKETCH = 32
+SKETCH = 24
+#: Item identities in the key's second bottom-k sketch (after the prompt sketch): what
+#: the campaign stage compares to tell keys running *the same* items (a public
+#: benchmark behind each lab's own harness) from keys splitting one task space.
+IDENTITIES = 8
+#: An item's identity is the hash of its prompt's largest (keyed) content words that
+#: the key's previous two prompts did not also hold, at most :data:`IDENTITY_WORDS` of
+#: them, and only words hashed at or above :data:`IDENTITY_FLOOR`: a harness's
+#: instructions recur in every prompt and drop out, and which of the item's own words
+#: are sampled does not depend on how many of the harness's words outrank them (a
+#: threshold sample, not a top-k one: the prompt's 8 largest words hold every word
+#: above the floor unless it has more than about 16 content words). Items with fewer
+#: than :data:`IDENTITY_MIN_WORDS` such words get none (one word is too common a name).
+IDENTITY_WORDS = 4
+IDENTITY_FLOOR = 0x80000000
+IDENTITY_MIN_WORDS = 2
 #: An empty sketch slot (hashes are clamped below it).
 SKETCH_EMPTY = 0xFFFFFFFF
 #: A request continues one of the ring's when its prompt is that request's prompt plus

@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::layout::*;
+use crate::prompt_memory::mix64;
 use crate::request::{Request, EXACT};
 
 /// `fingerprints.PromptFingerprint`'s fields, borrowed.
@@ -93,7 +94,7 @@ pub(crate) fn items_buffer(state: &Bound<'_, PyAny>) -> PyResult<PyBuffer<u32>> 
 
 pub(crate) fn ring_of<'a>(buffer: &'a PyBuffer<u32>, py: Python<'a>) -> PyResult<&'a [Cell<u32>]> {
     match buffer.as_mut_slice(py) {
-        Some(ring) if ring.len() == ITEMS + SKETCH => Ok(ring),
+        Some(ring) if ring.len() == ITEMS + SKETCH + IDENTITIES => Ok(ring),
         _ => Err(PyBufferError::new_err("not a KeyState's item ring")),
     }
 }
@@ -304,10 +305,21 @@ impl Arrays<'_> {
         track(v, ring, fp.exact.min(SKETCH_EMPTY - 1));
         let mut new = 0usize;
         if !fp.items.is_empty() {
+            let (mut identity, mut words) = (0u64, 0usize);
             for item in fp.items {
                 if !ring[..ITEMS].iter().any(|r| r.get() == *item) {
+                    if *item >= IDENTITY_FLOOR && words < IDENTITY_WORDS {
+                        identity = mix64(identity ^ u64::from(*item));
+                        words += 1;
+                    }
                     new += 1;
                 }
+            }
+            if words >= IDENTITY_MIN_WORDS {
+                identify(
+                    ring,
+                    ((identity & 0xFFFF_FFFF) as u32).min(SKETCH_EMPTY - 1),
+                );
             }
             for item in fp.items {
                 let bit = item & 255;
@@ -370,6 +382,26 @@ impl Arrays<'_> {
 }
 
 /// `KeyState._track`: the key's bottom-k sketch of prompt hashes.
+/// `KeyState._identify`: the key's bottom-k sketch of item identities.
+fn identify(ring: &[Cell<u32>], identity: u32) {
+    let start = ITEMS + SKETCH;
+    let top = start + IDENTITIES - 1;
+    if identity >= ring[top].get() {
+        return;
+    }
+    let mut at = start;
+    while ring[at].get() < identity {
+        at += 1;
+    }
+    if ring[at].get() == identity {
+        return;
+    }
+    for i in (at + 1..=top).rev() {
+        ring[i].set(ring[i - 1].get());
+    }
+    ring[at].set(identity);
+}
+
 fn track(v: &[Cell<f32>], ring: &[Cell<u32>], exact: u32) {
     let top = ITEMS + SKETCH - 1;
     if exact > ring[top].get() {

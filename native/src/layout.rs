@@ -155,7 +155,11 @@ pub(crate) const BITS_SIZE: usize = CONTEXT_RECENT + 1;
 pub(crate) const IP_PREFIX_BITS: usize = 64 * IP_WORDS;
 
 pub(crate) const ITEMS: usize = 16;
-pub(crate) const SKETCH: usize = 32;
+pub(crate) const SKETCH: usize = 24;
+pub(crate) const IDENTITIES: usize = 8;
+pub(crate) const IDENTITY_WORDS: usize = 4;
+pub(crate) const IDENTITY_FLOOR: u32 = 0x8000_0000;
+pub(crate) const IDENTITY_MIN_WORDS: usize = 2;
 pub(crate) const SKETCH_EMPTY: u32 = 0xFFFF_FFFF;
 pub(crate) const TURN_SLACK: f64 = 256.0;
 pub(crate) const TURN_MINUTES: f64 = 30.0;
@@ -258,11 +262,15 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("IP_PREFIX_BITS", IP_PREFIX_BITS),
         ("ITEMS", ITEMS),
         ("SKETCH", SKETCH),
+        ("IDENTITIES", IDENTITIES),
+        ("IDENTITY_WORDS", IDENTITY_WORDS),
+        ("IDENTITY_MIN_WORDS", IDENTITY_MIN_WORDS),
         ("TURN_CHARS_PER_TOKEN", TURN_CHARS_PER_TOKEN),
     ] {
         layout.set_item(name, value)?;
     }
     layout.set_item("SKETCH_EMPTY", SKETCH_EMPTY)?;
+    layout.set_item("IDENTITY_FLOOR", IDENTITY_FLOOR)?;
     for (name, value) in [
         ("HOUR", HOUR),
         ("DAY", DAY),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -224,3 +225,54 @@ def test_the_repeat_sketch_tracks_a_fixed_range_of_prompts() -> None:
     for t, text in enumerate(items):
         fresh.add(_ev(t, 30, 400), fingerprint_fields(text))
     assert fresh.values[L.REPEAT] == 0
+
+
+def _run(prompts: list[str]) -> KeyState:
+    state = KeyState(T0, 300.0)
+    for t, text in enumerate(prompts):
+        state.add(_ev(t, 60, 500), fingerprint_fields(text))
+    return state
+
+
+def test_the_same_items_behind_different_harnesses_share_their_identities() -> None:
+    # Labs running one public benchmark, each behind its own harness: the prompts differ
+    # as wholes (their exact hashes share nothing), the items they ask for do not.
+    rng = random.Random(5)
+    animals = "otter heron bison lynx walrus gecko falcon badger moose tapir ibis marmot"
+    foods = "kelp clams grass mice beetles seeds krill berries roots fish acorns moss"
+    items = [
+        f"A {rng.choice(animals.split())} weighs {rng.randint(2, 900)} kg and eats "
+        f"{rng.randint(1, 40)} kg of {rng.choice(foods.split())} each day. After how many "
+        "days has it eaten its own weight?"
+        for _ in range(80)
+    ]
+    boxed = (
+        "Solve the following problem. Reason step by step, and put your final answer "
+        "within \\boxed{{}}.\n\n{}"
+    )
+    question = "Question: {}\nAnswer: Let's think step by step."
+    a = _run([boxed.format(item) for item in items])
+    b = _run([question.format(item) for item in items])
+    short = _run([f"Q: {item}\nA:" for item in items])
+    assert len(a.identities()) == len(b.identities()) == L.IDENTITIES
+    sketch = slice(L.ITEMS, L.ITEMS + L.SKETCH)
+    assert not set(a.prompt_items()[sketch]) & set(b.prompt_items()[sketch]) - {L.SKETCH_EMPTY}
+    assert len(set(short.identities()) & set(b.identities())) >= L.IDENTITIES - 2
+    # A long harness outranks some of an item's words among the prompt's 8 largest:
+    # fewer identities are shared, still far more than chance gives (below).
+    assert len(set(a.identities()) & set(b.identities())) >= 3
+    # One harness, other items (a campaign's slice of the same task space): at most one.
+    other = [
+        f"Find the remainder when {7 + i} raised to the power {300 + 11 * i} "
+        f"is divided by {97 + i}."
+        for i in range(80)
+    ]
+    c = _run([boxed.format(item) for item in other])
+    assert len(set(a.identities()) & set(c.identities())) <= 1
+
+
+def test_an_immediate_retry_asks_for_no_new_item() -> None:
+    prompt = "Explain the causes of the French Revolution in depth, with sources."
+    once = _run([prompt])
+    twice = _run([prompt, prompt])
+    assert once.identities() == twice.identities() and len(once.identities()) == 1

@@ -82,8 +82,9 @@ class ShardedEngine:
                 engine.enable_summaries()
         hot_paths = [engine.hot_path for engine in self.engines]
         if NATIVE is not None and all(path is not None for path in hot_paths):
-            # Routing and the per-event check compiled (native/src/engine.rs): it calls
-            # ``_merge`` only when a summary may wait; ``process`` below is the reference.
+            # Routing and the per-event check compiled (native/src/sharded.rs): it calls
+            # ``_merge`` only when that can release something; ``process`` below is the
+            # reference.
             merge = self._merge if self.merger is not None else None
             held = self.merger.buffer if self.merger is not None else None
             self.process = NATIVE.ShardedPath(  # type: ignore[method-assign]
@@ -122,7 +123,10 @@ class ShardedEngine:
                 seq += 1
             self.summary_seq[partition] = seq
         elif merger.buffer:
-            merger.advance(partition, engine.watermark)
+            # Every partition, not only this one: the compiled path calls here only when
+            # this partition was the slowest, so the others' watermarks may be behind.
+            for other, shard in enumerate(self.engines):
+                merger.advance(other, shard.watermark)
         else:
             return emitted  # nothing held back, so nothing to release
         released = merger.release()

@@ -1,39 +1,31 @@
 """How many item identities keys of one labelled group share (the campaign stage's
 public-dataset rule, docs/CAMPAIGNS.md "Item identities").
 
-Every key's prompts go through the per-key state exactly as the engine adds them
-(:meth:`detectors.state.keystate.KeyState.add`, default prompt key), and its sketch of
-item identities is read at the end; per labelled group (scenario, and campaign when the
-label names one) it prints how many of 8 sampled identities two keys share (mean over
-up to 400 pairs), how many keys share more than ``SAME_CHANCE`` with at least one other
-key of the group, and how many share that many with the group's other keys together.
+Reads the summaries the per-key engines emitted (``python -m benchmarks.campaign_quality
+record EVENTS --out DIR``), so each key's identities are the ones the stage saw: built
+from the prompts the engine fingerprinted (a sample of a busy key's prompts, the
+sampling budget), not from all of them. Per labelled group (scenario, and campaign when
+the label names one) it prints how many of the 8 sampled identities two keys share (mean
+over up to 400 pairs), how many keys share more than ``SAME_CHANCE`` with at least one
+other key of the group, and how many share that many with the group's other keys
+together (what ``shared_prompt_share`` counts within a cluster).
 
-    python -m benchmarks.identity_overlap out/quality/data-independent-1-*/events.jsonl.gz \\
-        out/quality/data-independent-1-*/labels.jsonl
+    python -m benchmarks.campaign_quality record out/h1/events.jsonl --out out/h1/rec
+    python -m benchmarks.identity_overlap out/h1/rec out/h1/labels.jsonl
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import itertools
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
+from benchmarks.campaign_quality import load_summaries
 from detectors.campaign_links import SAME_CHANCE
-from detectors.events import Event, parse_line
-from detectors.fingerprints import fingerprint_fields
-from detectors.state.keystate import KeyState
 
 __all__ = ["group_overlaps", "main"]
-
-
-def _lines(path: Path) -> Iterator[bytes]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        yield from handle
 
 
 def _groups(labels: Path) -> dict[str, str]:
@@ -46,25 +38,13 @@ def _groups(labels: Path) -> dict[str, str]:
     return groups
 
 
-def sketches(events: Path, keys: set[str], most: int) -> dict[str, tuple[int, ...]]:
-    """Each key's item identities after (at most ``most`` of) its prompts."""
-    states: dict[str, KeyState] = {}
-    sent: Counter[str] = Counter()
-    for index, line in enumerate(_lines(events)):
-        if b'"prompt_text"' not in line:
-            continue
-        event = parse_line(line, index)
-        if not isinstance(event, Event) or event.api_key_id not in keys:
-            continue
-        text = event.prompt_text
-        if not text or sent[event.api_key_id] >= most:
-            continue
-        sent[event.api_key_id] += 1
-        state = states.get(event.api_key_id)
-        if state is None:
-            state = states[event.api_key_id] = KeyState(event.ts, 300.0)
-        state.add(event, fingerprint_fields(text))
-    return {key: state.identities() for key, state in states.items()}
+def sketches(recorded: Path, keys: set[str]) -> dict[str, tuple[int, ...]]:
+    """Each key's item identities in its latest recorded summary."""
+    latest: dict[str, tuple[int, ...]] = {}
+    for summary in load_summaries(recorded):
+        if summary.api_key_id in keys:
+            latest[summary.api_key_id] = summary.prompts
+    return latest
 
 
 def group_overlaps(sketched: dict[str, tuple[int, ...]], groups: dict[str, str]) -> list[dict]:
@@ -99,15 +79,14 @@ def group_overlaps(sketched: dict[str, tuple[int, ...]], groups: dict[str, str])
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.identity_overlap")
-    parser.add_argument("events", type=Path)
+    parser.add_argument("recorded", type=Path, help="a campaign_quality record directory")
     parser.add_argument("labels", type=Path)
     parser.add_argument("--scenarios", default="", help="comma-separated; default: all")
-    parser.add_argument("--most", type=int, default=400, help="prompts read per key")
     args = parser.parse_args(argv)
     groups = _groups(args.labels)
     wanted = {s for s in args.scenarios.split(",") if s}
     keys = {k for k, g in groups.items() if not wanted or g.split(":")[0] in wanted}
-    rows = group_overlaps(sketches(args.events, keys, args.most), groups)
+    rows = group_overlaps(sketches(args.recorded, keys), groups)
     header = ("group", "keys", "shared/pair", ">1 with one", ">1 with rest")
     print(f"{header[0]:45s} {header[1]:>5s} {header[2]:>11s} {header[3]:>11s} {header[4]:>12s}")
     for r in rows:

@@ -1,13 +1,15 @@
-"""benchmarks.identity_overlap: labelled groups' shared item identities, read through
-the per-key state as the engine keeps them."""
+"""benchmarks.identity_overlap: labelled groups' shared item identities, read from the
+summaries the engines emit (benchmarks.campaign_quality record)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from benchmarks.campaign_quality import record
 from benchmarks.identity_overlap import group_overlaps, main, sketches
 
 ITEMS = [
@@ -21,8 +23,9 @@ ITEMS = [
 HARNESSES = ["Question: {}\nAnswer: Let's think step by step.", "Q: {}\nA:"]
 
 
-def _write(tmp_path: Path) -> tuple[Path, Path]:
-    events, labels = [], []
+def _recorded(tmp_path: Path) -> tuple[Path, Path]:
+    events: list[dict[str, Any]] = []
+    labels: list[dict[str, str]] = []
     for lab, harness in enumerate(HARNESSES):
         key = f"lab-{lab}"
         labels.append({"api_key_id": key, "scenario": "lab"})
@@ -38,16 +41,18 @@ def _write(tmp_path: Path) -> tuple[Path, Path]:
             events.append({"ts": 1_791_158_400.0 + i, "api_key_id": key, "prompt_tokens": 40,
                            "completion_tokens": 700, "prompt_text": text})  # fmt: skip
     events_path, labels_path = tmp_path / "events.jsonl", tmp_path / "labels.jsonl"
+    events.sort(key=lambda e: e["ts"])
     events_path.write_text("".join(json.dumps(e) + "\n" for e in events))
     labels_path.write_text("".join(json.dumps(x) + "\n" for x in labels))
-    return events_path, labels_path
+    record([str(events_path)], tmp_path / "rec")
+    return tmp_path / "rec", labels_path
 
 
 def test_labs_share_identities_and_a_split_curriculum_does_not(tmp_path: Path) -> None:
-    events, _ = _write(tmp_path)
+    recorded, _ = _recorded(tmp_path)
     groups = {"lab-0": "lab", "lab-1": "lab", "swarm-0": "swarm:c1", "swarm-1": "swarm:c1"}
-    rows = {r["group"]: r for r in group_overlaps(sketches(events, set(groups), 400), groups)}
-    assert rows["lab"]["mean_shared_per_pair"] >= 6
+    rows = {r["group"]: r for r in group_overlaps(sketches(recorded, set(groups)), groups)}
+    assert rows["lab"]["mean_shared_per_pair"] >= 4
     assert rows["lab"]["keys_sharing_with_one_other"] == 2
     assert rows["swarm:c1"]["mean_shared_per_pair"] == 0
     assert rows["swarm:c1"]["keys_sharing_with_the_rest"] == 0
@@ -56,7 +61,7 @@ def test_labs_share_identities_and_a_split_curriculum_does_not(tmp_path: Path) -
 def test_the_command_prints_one_line_per_group(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    events, labels = _write(tmp_path)
-    assert main([str(events), str(labels), "--scenarios", "lab"]) == 0
+    recorded, labels = _recorded(tmp_path)
+    assert main([str(recorded), str(labels), "--scenarios", "lab"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].startswith("lab ")

@@ -22,7 +22,7 @@ from hashlib import blake2b
 from typing import NamedTuple
 from zlib import crc32
 
-from detectors.lexicon import cue_groups, limits_answer
+from detectors.lexicon import cues as cue_flags
 from detectors.native import NATIVE
 from detectors.state.prompt_memory import mix64
 
@@ -217,7 +217,8 @@ def _python_fields(text: str, key: int = DEFAULT_WORD_KEY) -> FingerprintFields:
         signature |= 1 << (value & 63)
     items = tuple(reversed(ordered[-ITEM_SAMPLE:]))
     exact = crc32(b" ".join(words))
-    cues = cue_groups(lowered) | (LIMITS if limits_answer(lowered) else 0)
+    groups, limits = cue_flags(lowered)
+    cues = groups | (LIMITS if limits else 0)
     return (signature, items, cues, exact, len(raw) // BYTES_PER_TOKEN)
 
 

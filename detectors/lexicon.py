@@ -49,6 +49,7 @@ __all__ = [
     "LOOKALIKE_SCRIPTS",
     "MAX_CUE_GROUPS",
     "cue_groups",
+    "cues",
     "fold_confusables",
     "limits_answer",
 ]
@@ -252,6 +253,28 @@ def _haystack(text: str) -> str:
     return lowered if folded == lowered else f"{lowered}\x00{folded}"
 
 
+def cues(text: str) -> tuple[int, bool]:
+    """``(cue_groups(text), limits_answer(text))``, folding look-alikes once.
+
+    >>> cues("Derive it step by step. Answer with a single word.")
+    (2, True)
+    """
+    haystack = _haystack(text)
+    return _groups_in(haystack), any(cue in haystack for cue in LIMIT_CUES)
+
+
+def _groups_in(haystack: str) -> int:
+    found = 0
+    for group in _GROUPS:
+        for cue in group:
+            if cue in haystack:
+                found += 1
+                break
+        if found >= MAX_CUE_GROUPS:
+            break
+    return found
+
+
 def cue_groups(text: str) -> int:
     """How many cue groups a prompt touches (0 to :data:`MAX_CUE_GROUPS`).
 
@@ -261,16 +284,7 @@ def cue_groups(text: str) -> int:
     >>> cue_groups("Derive the result step by step and explain why it holds.")
     3
     """
-    lowered = _haystack(text)
-    found = 0
-    for group in _GROUPS:
-        for cue in group:
-            if cue in lowered:
-                found += 1
-                break
-        if found >= MAX_CUE_GROUPS:
-            break
-    return found
+    return _groups_in(_haystack(text))
 
 
 def limits_answer(text: str) -> bool:
@@ -281,5 +295,5 @@ def limits_answer(text: str) -> bool:
     >>> limits_answer("Prove that there are infinitely many primes.")
     False
     """
-    lowered = _haystack(text)
-    return any(cue in lowered for cue in LIMIT_CUES)
+    haystack = _haystack(text)
+    return any(cue in haystack for cue in LIMIT_CUES)

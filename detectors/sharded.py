@@ -114,8 +114,7 @@ class ShardedEngine:
             # Partitions' watermarks are not passed on while nothing is held back (most
             # events): catch them all up now, so the merger holds exactly what passing on
             # every one would have left it with.
-            for other, shard in enumerate(self.engines):
-                merger.advance(other, shard.watermark)
+            self._catch_up()
             watermark = engine.watermark
             seq = self.summary_seq[partition]
             for summary in summaries:
@@ -125,8 +124,7 @@ class ShardedEngine:
         elif merger.buffer:
             # Every partition, not only this one: the compiled path calls here only when
             # this partition was the slowest, so the others' watermarks may be behind.
-            for other, shard in enumerate(self.engines):
-                merger.advance(other, shard.watermark)
+            self._catch_up()
         else:
             return emitted  # nothing held back, so nothing to release
         released = merger.release()
@@ -137,6 +135,13 @@ class ShardedEngine:
         if not raised:
             return emitted
         return Emitted((*emitted.alerts, *raised), emitted.scores)
+
+    def _catch_up(self) -> None:
+        """Pass every partition's engine watermark on to the merger."""
+        merger = self.merger
+        assert merger is not None
+        for partition, engine in enumerate(self.engines):
+            merger.advance(partition, engine.watermark)
 
     def finish(self) -> list[Alert]:
         """End of input: run the summaries still held back; return their campaign alerts."""

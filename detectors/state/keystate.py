@@ -217,34 +217,18 @@ class KeyState:
         # The key's bottom-k sketch of prompt hashes: a prompt whose hash is in the range
         # the sketch covers is tracked, and a repeat when the sketch holds it already. The
         # range only narrows, so the same prompts are tracked every time they come back.
+        held = _bottom_k(ring, ITEMS, L.SKETCH, exact)
+        if held is None:
+            return
         v = self.values
-        top = ITEMS + L.SKETCH - 1
-        if exact > ring[top]:
-            return
         v[L.TRACKED] += 1
-        at = ITEMS
-        while ring[at] < exact:
-            at += 1
-        if ring[at] == exact:
+        if held:
             v[L.REPEAT] += 1
-            return
-        ring[at + 1 : top + 1] = ring[at:top]
-        ring[at] = exact
 
     def _identify(self, ring: array, identity: int) -> None:
         # The key's bottom-k sketch of item identities (a MinHash sample of the items it
         # asked for): two keys running the same items share most of theirs.
-        start = ITEMS + L.SKETCH
-        top = start + L.IDENTITIES - 1
-        if identity >= ring[top]:
-            return
-        at = start
-        while ring[at] < identity:
-            at += 1
-        if ring[at] == identity:
-            return
-        ring[at + 1 : top + 1] = ring[at:top]
-        ring[at] = identity
+        _bottom_k(ring, ITEMS + L.SKETCH, L.IDENTITIES, identity)
 
     def identities(self) -> tuple[int, ...]:
         """The smallest item identities the key sent, ascending (at most ``IDENTITIES``)."""
@@ -380,6 +364,31 @@ class KeyState:
         for i in range(words):
             total |= (b[today + i] | b[yesterday + i]) << (64 * i)
         return total
+
+
+def _bottom_k(ring: array, start: int, size: int, value: int) -> bool | None:
+    """Offer ``value`` to the ascending bottom-k sketch ``ring[start : start + size]``.
+
+    None when it is above the sketch's range (the sketch is left as it is), True when
+    the sketch holds it already, False when it was inserted (the largest drops out).
+
+    >>> ring = array("I", [3, 7, L.SKETCH_EMPTY])
+    >>> _bottom_k(ring, 0, 3, 5), _bottom_k(ring, 0, 3, 5), list(ring)
+    (False, True, [3, 5, 7])
+    >>> _bottom_k(ring, 0, 3, 9), list(ring)
+    (None, [3, 5, 7])
+    """
+    top = start + size - 1
+    if value > ring[top]:
+        return None
+    at = start
+    while ring[at] < value:
+        at += 1
+    if ring[at] == value:
+        return True
+    ring[at + 1 : top + 1] = ring[at:top]
+    ring[at] = value
+    return False
 
 
 def fold_values(v: array, elapsed: float, slot: int) -> None:

@@ -381,45 +381,42 @@ impl Arrays<'_> {
     }
 }
 
-/// `KeyState._track`: the key's bottom-k sketch of prompt hashes.
-/// `KeyState._identify`: the key's bottom-k sketch of item identities.
-fn identify(ring: &[Cell<u32>], identity: u32) {
-    let start = ITEMS + SKETCH;
-    let top = start + IDENTITIES - 1;
-    if identity >= ring[top].get() {
-        return;
+/// `keystate._bottom_k`: offer `value` to the ascending bottom-k sketch
+/// `ring[start..start + size]`. None above its range (left as it is), Some(true) when
+/// it holds `value` already, Some(false) when `value` was inserted.
+fn bottom_k(ring: &[Cell<u32>], start: usize, size: usize, value: u32) -> Option<bool> {
+    let top = start + size - 1;
+    if value > ring[top].get() {
+        return None;
     }
     let mut at = start;
-    while ring[at].get() < identity {
+    while ring[at].get() < value {
         at += 1;
     }
-    if ring[at].get() == identity {
-        return;
+    if ring[at].get() == value {
+        return Some(true);
     }
     for i in (at + 1..=top).rev() {
         ring[i].set(ring[i - 1].get());
     }
-    ring[at].set(identity);
+    ring[at].set(value);
+    Some(false)
 }
 
+/// `KeyState._identify`: the key's bottom-k sketch of item identities.
+fn identify(ring: &[Cell<u32>], identity: u32) {
+    bottom_k(ring, ITEMS + SKETCH, IDENTITIES, identity);
+}
+
+/// `KeyState._track`: the key's bottom-k sketch of prompt hashes.
 fn track(v: &[Cell<f32>], ring: &[Cell<u32>], exact: u32) {
-    let top = ITEMS + SKETCH - 1;
-    if exact > ring[top].get() {
+    let Some(held) = bottom_k(ring, ITEMS, SKETCH, exact) else {
         return;
-    }
+    };
     bump(v, TRACKED, 1.0);
-    let mut at = ITEMS;
-    while ring[at].get() < exact {
-        at += 1;
-    }
-    if ring[at].get() == exact {
+    if held {
         bump(v, REPEAT, 1.0);
-        return;
     }
-    for i in (at + 1..=top).rev() {
-        ring[i].set(ring[i - 1].get());
-    }
-    ring[at].set(exact);
 }
 
 /// `state.add(event, fp, ip_bit, ua_bit, model_bit, seen, harvestlike)`, compiled where

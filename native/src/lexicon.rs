@@ -332,7 +332,7 @@ static CUES: LazyLock<Cues> = LazyLock::new(|| {
 });
 
 /// (cue groups touched, capped at `MAX_CUE_GROUPS`; whether a limit cue occurs) of
-/// lower-cased text: `(cue_groups(text), limits_answer(text))`. A cue counts when it
+/// lower-cased text: `lexicon.cues(text)`. A cue counts when it
 /// occurs in the text or in its look-alike fold (`confusables::fold`); ASCII text (nearly
 /// every prompt) is never folded.
 pub(crate) fn cues(lowered: &[u8]) -> (u32, bool) {

@@ -30,6 +30,7 @@ __all__ = [
     "BOTTOM_K",
     "BYTES_PER_TOKEN",
     "DEFAULT_WORD_KEY",
+    "IDENTIFIER_MIN",
     "ITEM_SAMPLE",
     "LIMITS",
     "PUNCTUATION",
@@ -117,6 +118,14 @@ BYTES_PER_TOKEN = 4
 
 
 _LOW32 = 0xFFFFFFFF
+#: Words of at least this many bytes that hold a digit are identifiers (trace and
+#: request ids, hex digests, order numbers), not content: they take no part in the
+#: signature or the items, only in the exact hash. A random id on every prompt would
+#: otherwise take the smallest and largest word slots, so that no two prompts of one
+#: frame share a signature and no item recurs (red team round 5, ``swarm_noise``).
+#: Shorter ones stay: "h2o", "mp3", "3x", a year, a small number in a maths item.
+IDENTIFIER_MIN = 5
+_DIGITS = b"0123456789"
 
 
 def word_key(salt: bytes) -> int:
@@ -199,6 +208,9 @@ def fingerprint(text: str, key: int = DEFAULT_WORD_KEY) -> PromptFingerprint:
     True
     >>> fingerprint("Hello,   WORLD!").exact == fingerprint("hello world").exact
     True
+    >>> traced = fingerprint("Explain photosynthesis step by step (trace 9f3a2c 0b41e7).")
+    >>> traced.signature == fingerprint("Explain photosynthesis step by step (trace).").signature
+    True
     """
     return PromptFingerprint._make(fingerprint_fields(text, key))
 
@@ -210,7 +222,11 @@ def _python_fields(text: str, key: int = DEFAULT_WORD_KEY) -> FingerprintFields:
     words = raw.translate(_PUNCTUATION).split()
     # ``set - frozenset`` probes the prompt's ~20 hashes; ``-=`` would walk all stopwords.
     # Stopwords are recognised by their plain hash; only content words are scrambled.
-    content = set(map(crc32, words)) - _STOP_HASHES
+    # Identifiers (IDENTIFIER_MIN) are left out of the content words.
+    content = {
+        crc32(w) for w in words
+        if len(w) < IDENTIFIER_MIN or len(w.translate(None, _DIGITS)) == len(w)
+    } - _STOP_HASHES  # fmt: skip
     ordered = sorted({mix64(key ^ h) & _LOW32 for h in content})
     signature = 0
     for value in ordered[:BOTTOM_K]:

@@ -25,6 +25,8 @@ pub(crate) const BOTTOM_K: usize = 8;
 pub(crate) const ITEM_SAMPLE: usize = 8;
 pub(crate) const LIMITS: u32 = 16;
 pub(crate) const BYTES_PER_TOKEN: usize = 4;
+/// `fingerprints.IDENTIFIER_MIN`: words this long holding a digit are identifiers.
+pub(crate) const IDENTIFIER_MIN: usize = 5;
 /// `fingerprints.DEFAULT_WORD_KEY`: the word key of the empty (public) secret.
 pub(crate) const DEFAULT_WORD_KEY: u64 = 9_110_401_982_160_850_195;
 
@@ -120,6 +122,10 @@ pub(crate) fn fingerprint_bytes(raw: &[u8], key: u64) -> Fingerprint {
         }
         first = false;
         exact.update(bytes);
+        // Identifiers (ids, digests) are not content: exact hash only (see the reference).
+        if bytes.len() >= IDENTIFIER_MIN && bytes.iter().any(u8::is_ascii_digit) {
+            return;
+        }
         let hash = crc32fast::hash(bytes);
         if STOP_HASHES.binary_search(&hash).is_err() {
             hashes.push(keyed_word(hash, key));

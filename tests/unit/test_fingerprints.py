@@ -14,9 +14,11 @@ import pytest
 from detectors import fingerprints
 from detectors.fingerprints import (
     BOTTOM_K,
+    IDENTIFIER_MIN,
     ITEM_SAMPLE,
     LIMITS,
     SIGNATURE_BITS,
+    STOPWORDS,
     fingerprint,
     similarity,
 )
@@ -130,13 +132,38 @@ def test_plain_requests_do_not_ask_for_reasoning(text: str) -> None:
 def test_items_are_the_largest_content_word_hashes() -> None:
     rng = random.Random(4)
     for _ in range(50):
-        words = [f"w{rng.randrange(10**6)}" for _ in range(rng.randint(1, 40))]
+        words = [
+            "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9)))
+            for _ in range(rng.randint(1, 40))
+        ]
+        words = [w for w in words if w not in STOPWORDS] or ["photosynthesis"]
         fp = fingerprint(" ".join(words))
         assert 1 <= len(fp.items) <= min(ITEM_SAMPLE, len(set(words)))
         assert list(fp.items) == sorted(fp.items, reverse=True)
         assert 1 <= fp.signature.bit_count() <= min(BOTTOM_K, len(set(words)))
         assert fp.signature < 1 << SIGNATURE_BITS
         assert fp.tokens == len(" ".join(words).encode()) // 4
+
+
+def test_identifiers_are_not_content_but_stay_in_the_exact_hash() -> None:
+    # A random trace id on every prompt must not decide the frame or the items (red team
+    # round 5): words of IDENTIFIER_MIN bytes or more holding a digit are left out.
+    rng = random.Random(7)
+    plain = fingerprint(TEMPLATE.format("glaciers"))
+    for _ in range(20):
+        # (A hex group of letters only, "facade", is a word: one in 260 of them.)
+        ids = " ".join(f"{rng.randrange(10)}{rng.getrandbits(20):05x}" for _ in range(32))
+        traced = fingerprint(f"{TEMPLATE.format('glaciers')} (trace {ids})")
+        assert (traced.signature, traced.items) == (
+            fingerprint(f"{TEMPLATE.format('glaciers')} (trace)").signature,
+            fingerprint(f"{TEMPLATE.format('glaciers')} (trace)").items,
+        )
+        assert traced.exact != plain.exact
+    # Short words with digits are content: a maths item's numbers, "h2o", a year.
+    assert fingerprint("Balance h2o in 2024").items != fingerprint("Balance co2 in 1999").items
+    assert len("9f3a2") == IDENTIFIER_MIN
+    assert fingerprint("alpha 9f3a2").items == fingerprint("alpha 7c1b0").items
+    assert fingerprint("alpha 9f3a").items != fingerprint("alpha 7c1b").items
 
 
 def test_a_new_item_in_the_same_frame_changes_the_items_and_the_exact_hash() -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "BOTTOM_K",
     "BYTES_PER_TOKEN",
     "DEFAULT_WORD_KEY",
+    "IDENTIFIER_JOINERS",
     "IDENTIFIER_MIN",
     "ITEM_SAMPLE",
     "LIMITS",
@@ -118,14 +119,33 @@ BYTES_PER_TOKEN = 4
 
 
 _LOW32 = 0xFFFFFFFF
-#: Words of at least this many bytes that hold a digit are identifiers (trace and
-#: request ids, hex digests, order numbers), not content: they take no part in the
-#: signature or the items, only in the exact hash. A random id on every prompt would
-#: otherwise take the smallest and largest word slots, so that no two prompts of one
-#: frame share a signature and no item recurs (red team round 5, ``swarm_noise``).
-#: Shorter ones stay: "h2o", "mp3", "3x", a year, a small number in a maths item.
+#: Identifiers (trace and request ids, UUIDs, hex digests, order numbers, versions) are
+#: not content: they take no part in the signature or the items, only in the exact
+#: hash. A random id on every prompt would otherwise take the smallest and largest word
+#: slots, so that no two prompts of one frame share a signature and no item recurs (red
+#: team round 5, ``swarm_noise``). An identifier is a word of at least this many bytes
+#: holding a digit, or a whole whitespace-delimited token of at least this many bytes
+#: (punctuation around it aside) holding a digit and made only of ASCII letters, digits
+#: and :data:`IDENTIFIER_JOINERS` (a UUID's 4-character groups go with it: red team
+#: round 6, ``swarm_uuid``). Shorter ones stay, and so do tokens with other symbols:
+#: "h2o", "3x", a year, "x^2+3x=10" in a maths item.
 IDENTIFIER_MIN = 5
+IDENTIFIER_JOINERS = b"-_.:"
 _DIGITS = b"0123456789"
+_ID_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + _DIGITS + IDENTIFIER_JOINERS
+
+
+def _content(word: bytes) -> bool:
+    return len(word) < IDENTIFIER_MIN or len(word.translate(None, _DIGITS)) == len(word)
+
+
+def _identifier_token(token: bytes) -> bool:
+    core = token.strip(PUNCTUATION)
+    return (
+        len(core) >= IDENTIFIER_MIN
+        and not core.translate(None, _ID_BYTES)
+        and len(core.translate(None, _DIGITS)) < len(core)
+    )
 
 
 def word_key(salt: bytes) -> int:
@@ -208,7 +228,8 @@ def fingerprint(text: str, key: int = DEFAULT_WORD_KEY) -> PromptFingerprint:
     True
     >>> fingerprint("Hello,   WORLD!").exact == fingerprint("hello world").exact
     True
-    >>> traced = fingerprint("Explain photosynthesis step by step (trace 9f3a2c 0b41e7).")
+    >>> traced = fingerprint("Explain photosynthesis step by step (trace 9f3a2c 0b41e7 "
+    ...                      "550e8400-e29b-41d4-a716-446655440000).")
     >>> traced.signature == fingerprint("Explain photosynthesis step by step (trace).").signature
     True
     """
@@ -224,9 +245,12 @@ def _python_fields(text: str, key: int = DEFAULT_WORD_KEY) -> FingerprintFields:
     # Stopwords are recognised by their plain hash; only content words are scrambled.
     # Identifiers (IDENTIFIER_MIN) are left out of the content words.
     content = {
-        crc32(w) for w in words
-        if len(w) < IDENTIFIER_MIN or len(w.translate(None, _DIGITS)) == len(w)
-    } - _STOP_HASHES  # fmt: skip
+        crc32(w)
+        for token in raw.split()
+        if not _identifier_token(token)
+        for w in token.translate(_PUNCTUATION).split()
+        if _content(w)
+    } - _STOP_HASHES
     ordered = sorted({mix64(key ^ h) & _LOW32 for h in content})
     signature = 0
     for value in ordered[:BOTTOM_K]:

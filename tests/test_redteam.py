@@ -138,3 +138,75 @@ def test_round3_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     # metadata-only keys log no prompt text
     for name in ("rt_metadata_anchor_0", "rt_report_scheduler_0"):
         assert all("prompt_text" not in r for r in by_key[name])
+
+
+ROUND6_SMALL = Config(
+    seed=5,
+    days=0.6,
+    benign_keys=4,
+    scenarios=(
+        "swarm_wordnoise", "swarm_idnodigit", "swarm_uuid", "filler_mix", "scripted_turns",
+        "helpdesk_reasoner", "reply_suggest", "class_cohort",
+    ),
+    instances=1,
+)  # fmt: skip
+
+
+def test_round6_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_path: Path) -> None:
+    from benchmarks.redteam.round6 import DICTIONARY, FOLLOW_UPS, MEMBERS
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
+
+    assert set(PROFILES["round6"]) <= set(SCENARIOS) and "baseline" in PROFILES["round6"]
+    generate(ROUND6_SMALL, tmp_path / "a")
+    generate(ROUND6_SMALL, tmp_path / "b")
+    events = (tmp_path / "a" / "events.jsonl").read_bytes()
+    assert events == (tmp_path / "b" / "events.jsonl").read_bytes()
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for line in events.splitlines():
+        row = orjson.loads(line)
+        assert isinstance(parse_line(line, 0), Event)
+        by_key.setdefault(row["api_key_id"], []).append(row)
+
+    def rows(prefix: str) -> list[dict[str, Any]]:
+        return [r for k, v in by_key.items() if k.startswith(prefix) for r in v]
+
+    # swarms: one account per key; every prompt carries noise, which the identifier rule
+    # keeps out of the fingerprint for UUIDs (fixed after the round) and not otherwise
+    for name in ("swarm_wordnoise", "swarm_idnodigit", "swarm_uuid"):
+        keys = [k for k in by_key if k.startswith(f"rt_{name}_")]
+        assert 0.8 * MEMBERS <= len(keys) <= MEMBERS
+        assert len({by_key[k][0]["account_id"] for k in keys}) == len(keys)
+        for r in rows(f"rt_{name}_")[:50]:
+            text = str(r["prompt_text"])
+            body = text.split("\ntags:")[0].split(" (")[0]
+            if name == "swarm_uuid":
+                bare = " ".join(w for w in text.split() if w.count("-") != 4)
+                assert (fingerprint(text).signature, fingerprint(text).items) == (
+                    fingerprint(bare).signature,
+                    fingerprint(bare).items,
+                ), text
+            else:
+                assert fingerprint(text).signature != fingerprint(body).signature, text
+            assert cue_groups(text) == cue_groups(body) and not limits_answer(text)
+    tags = [str(r["prompt_text"]).split("\ntags: ")[1].split() for r in rows("rt_swarm_wordnoise_")]
+    assert all(len(t) == 32 and set(t) <= set(DICTIONARY) for t in tags)
+    # fillers: 60-80 % of the key, short answers
+    filler = rows("rt_filler_mix_")
+    short = [r for r in filler if r["max_tokens"] == 64]
+    assert 0.55 * len(filler) < len(short) < 0.85 * len(filler)
+    assert all(r["completion_tokens"] <= 60 for r in short)
+    # scripted turns carry the previous prompt and answer back
+    turns = rows("rt_scripted_turns_")
+    for i, r in enumerate(turns):
+        if r["prompt_text"] in FOLLOW_UPS:  # overlapping conversations interleave in time
+            new = content.text_tokens(str(r["prompt_text"])) + 4
+            carried = {int(b["prompt_tokens"]) + int(b["completion_tokens"]) + new
+                       for b in turns[max(i - 4, 0) : i]}  # fmt: skip
+            assert int(r["prompt_tokens"]) in carried
+    assert {str(r["prompt_text"]) for r in turns} >= set(FOLLOW_UPS)
+    # look-alikes: reasoning bills, n=3 candidates, a class of 36 accounts
+    assert all(r["reasoning_tokens"] > 0 for r in rows("rt_helpdesk_reasoner_"))
+    assert all(r["n"] == 3 for r in rows("rt_reply_suggest_"))
+    students = [k for k in by_key if k.startswith("rt_class_cohort_")]
+    assert 30 <= len(students) <= 36
+    assert len({by_key[k][0]["account_id"] for k in students}) == len(students)

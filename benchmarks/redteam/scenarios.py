@@ -19,6 +19,7 @@ from benchmarks.redteam.instance import ABUSE, BENIGN_LABEL, SDK_UA, Instance, S
 from benchmarks.redteam.round3 import ROUND3
 from benchmarks.redteam.round4 import ROUND4
 from benchmarks.redteam.round5 import ROUND5
+from benchmarks.redteam.round6 import ROUND6
 from detectors.partitioning import partition_for
 
 __all__ = ["PROFILES", "SCENARIOS", "Instance", "Scenario", "build_instance"]
@@ -308,10 +309,12 @@ _DECOY = Scenario(
     instances=64,
 )
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*_ALL, *ROUND3, *ROUND4, *ROUND5, _DECOY)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s for s in (*_ALL, *ROUND3, *ROUND4, *ROUND5, *ROUND6, _DECOY)
+}
 
 #: Which scenarios a profile writes: ``main`` every idea of rounds 1-2; ``poison`` the same
-#: plus decoys; ``round3``, ``round4`` and ``round5`` each round's ideas and look-alikes beside
+#: plus decoys; ``round3`` to ``round6`` each round's ideas and look-alikes beside
 #: ``baseline``.
 PROFILES: dict[str, tuple[str, ...]] = {
     "main": tuple(s.name for s in _ALL),
@@ -319,6 +322,7 @@ PROFILES: dict[str, tuple[str, ...]] = {
     "round3": ("baseline", *(s.name for s in ROUND3)),
     "round4": ("baseline", *(s.name for s in ROUND4)),
     "round5": ("baseline", *(s.name for s in ROUND5)),
+    "round6": ("baseline", *(s.name for s in ROUND6)),
 }
 
 

@@ -27,6 +27,25 @@ pub(crate) const LIMITS: u32 = 16;
 pub(crate) const BYTES_PER_TOKEN: usize = 4;
 /// `fingerprints.IDENTIFIER_MIN`: words this long holding a digit are identifiers.
 pub(crate) const IDENTIFIER_MIN: usize = 5;
+/// `fingerprints.IDENTIFIER_JOINERS`: what an identifier token may hold besides ASCII
+/// letters and digits.
+pub(crate) const IDENTIFIER_JOINERS: &[u8] = b"-_.:";
+
+/// `fingerprints._identifier_token`: a whitespace-delimited token that is an identifier
+/// as a whole (punctuation around it aside).
+fn identifier_token(token: &[u8]) -> bool {
+    let is_punct = |b: &u8| PUNCTUATION.contains(b);
+    let Some(start) = token.iter().position(|b| !is_punct(b)) else {
+        return false;
+    };
+    let end = token.len() - token.iter().rev().position(|b| !is_punct(b)).unwrap_or(0);
+    let core = &token[start..end];
+    core.len() >= IDENTIFIER_MIN
+        && core
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || IDENTIFIER_JOINERS.contains(b))
+        && core.iter().any(u8::is_ascii_digit)
+}
 /// `fingerprints.DEFAULT_WORD_KEY`: the word key of the empty (public) secret.
 pub(crate) const DEFAULT_WORD_KEY: u64 = 9_110_401_982_160_850_195;
 
@@ -116,14 +135,14 @@ pub(crate) fn fingerprint_bytes(raw: &[u8], key: u64) -> Fingerprint {
     let mut hashes: Vec<u32> = Vec::with_capacity(64);
     let mut exact = crc32fast::Hasher::new();
     let mut first = true;
-    let mut word = |bytes: &[u8], hashes: &mut Vec<u32>| {
+    let mut word = |bytes: &[u8], identifier: bool, hashes: &mut Vec<u32>| {
         if !first {
             exact.update(b" ");
         }
         first = false;
         exact.update(bytes);
         // Identifiers (ids, digests) are not content: exact hash only (see the reference).
-        if bytes.len() >= IDENTIFIER_MIN && bytes.iter().any(u8::is_ascii_digit) {
+        if identifier || (bytes.len() >= IDENTIFIER_MIN && bytes.iter().any(u8::is_ascii_digit)) {
             return;
         }
         let hash = crc32fast::hash(bytes);
@@ -131,18 +150,26 @@ pub(crate) fn fingerprint_bytes(raw: &[u8], key: u64) -> Fingerprint {
             hashes.push(keyed_word(hash, key));
         }
     };
-    let mut start: Option<usize> = None;
-    for (i, &byte) in raw.iter().enumerate() {
-        if WORD_BREAK[byte as usize] {
-            if let Some(begin) = start.take() {
-                word(&raw[begin..i], &mut hashes);
+    // Whitespace-delimited tokens first (an identifier token is one as a whole), then
+    // the words inside each at punctuation.
+    for token in raw
+        .split(|b| WHITESPACE.contains(b))
+        .filter(|t| !t.is_empty())
+    {
+        let identifier = identifier_token(token);
+        let mut start: Option<usize> = None;
+        for (i, &byte) in token.iter().enumerate() {
+            if WORD_BREAK[byte as usize] {
+                if let Some(begin) = start.take() {
+                    word(&token[begin..i], identifier, &mut hashes);
+                }
+            } else if start.is_none() {
+                start = Some(i);
             }
-        } else if start.is_none() {
-            start = Some(i);
         }
-    }
-    if let Some(begin) = start {
-        word(&raw[begin..], &mut hashes);
+        if let Some(begin) = start {
+            word(&token[begin..], identifier, &mut hashes);
+        }
     }
     let exact = exact.finalize();
     hashes.sort_unstable();

@@ -20,8 +20,8 @@ use crate::confusables::{
 };
 use crate::engine::{EVENT_FIELDS, EXPIRY_EVERY, MILESTONES};
 use crate::fingerprint::{
-    BOTTOM_K, BYTES_PER_TOKEN, DEFAULT_WORD_KEY, IDENTIFIER_MIN, ITEM_SAMPLE, LIMITS, PUNCTUATION,
-    STOPWORDS,
+    BOTTOM_K, BYTES_PER_TOKEN, DEFAULT_WORD_KEY, IDENTIFIER_JOINERS, IDENTIFIER_MIN, ITEM_SAMPLE,
+    LIMITS, PUNCTUATION, STOPWORDS,
 };
 use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
 use crate::prompt_memory::SAMPLE;
@@ -298,6 +298,10 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     fingerprints.set_item("LIMITS", LIMITS)?;
     fingerprints.set_item("BYTES_PER_TOKEN", BYTES_PER_TOKEN)?;
     fingerprints.set_item("IDENTIFIER_MIN", IDENTIFIER_MIN)?;
+    fingerprints.set_item(
+        "IDENTIFIER_JOINERS",
+        pyo3::types::PyBytes::new(py, IDENTIFIER_JOINERS),
+    )?;
     fingerprints.set_item("DEFAULT_WORD_KEY", DEFAULT_WORD_KEY)?;
     out.set_item("detectors.fingerprints", fingerprints)?;
 

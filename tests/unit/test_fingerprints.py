@@ -159,7 +159,13 @@ def test_identifiers_are_not_content_but_stay_in_the_exact_hash() -> None:
             fingerprint(f"{TEMPLATE.format('glaciers')} (trace)").items,
         )
         assert traced.exact != plain.exact
-    # Short words with digits are content: a maths item's numbers, "h2o", a year.
+    # A UUID is one identifier with its short groups (red team round 6).
+    uuid = "550e8400-e29b-41d4-a716-446655440000"
+    assert fingerprint(f"alpha beta {uuid}.").items == fingerprint("alpha beta").items
+    assert fingerprint(f"alpha beta {uuid}.").exact != fingerprint("alpha beta").exact
+    # Short words with digits are content: a maths item's numbers, "h2o", a year; so are
+    # the words of a token with other symbols in it.
+    assert fingerprint("solve x^2+3x=10").items != fingerprint("solve").items
     assert fingerprint("Balance h2o in 2024").items != fingerprint("Balance co2 in 1999").items
     assert len("9f3a2") == IDENTIFIER_MIN
     assert fingerprint("alpha 9f3a2").items == fingerprint("alpha 7c1b0").items

@@ -15,8 +15,22 @@ needs_native = pytest.mark.skipif(NATIVE is None, reason="distillwatch_native is
 # of them overlapping), punctuation that breaks words, every ASCII whitespace byte
 # bytes.split() knows and some it does not (\x1c-\x1f, \x85, NBSP, U+2028), and
 # characters whose lower-casing or encoding is special (Kelvin sign, dotted capital I,
-# final sigma, sharp s, a lone surrogate).
+# final sigma, sharp s, a lone surrogate), and identifiers: words and tokens of every
+# length around IDENTIFIER_MIN, with and without digits, joiners and other symbols.
 PIECES = [
+    "9f3a2",
+    "9f3a",
+    "a1b2c3d4",
+    "550e8400-e29b-41d4-a716-446655440000",
+    "v1.2.3",
+    "req_8f",
+    "x^2+3x",
+    "12:30",
+    "h2o",
+    "-",
+    "_",
+    ":",
+    ".",
     *fingerprints.STOPWORDS[:12],
     *[group[i] for group in lexicon.CUE_GROUPS.values() for i in (0, -1, 3)],
     *lexicon.LIMIT_CUES[:6],

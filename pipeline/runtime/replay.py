@@ -21,6 +21,7 @@ import orjson
 from detectors.alerts import Alert
 from detectors.campaign_config import CampaignConfig
 from detectors.config import EngineConfig
+from detectors.engine.emitted import NOTHING
 from detectors.events import Event, format_ts, parse_line
 from detectors.sharded import ShardedEngine
 from pipeline.runtime.log_files import (
@@ -129,7 +130,9 @@ def replay_files(
                             message = f"engine raised {type(exc).__name__}"
                             reject(path, number, "processing_error", message)
                             continue
-                        if emitted:
+                        # Most events emit the shared NOTHING: an identity test spares
+                        # the Python-level __bool__ call on each of them.
+                        if emitted is not NOTHING and emitted:
                             alerts.extend(emitted.alerts)
                             if scores_file is not None and emitted.scores:
                                 _write_trace(scores_file, emitted.scores)

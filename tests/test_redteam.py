@@ -92,6 +92,21 @@ def test_attacker_hash_matches_the_detector() -> None:
         assert fingerprint(text).exact < 1 << 20
 
 
+def _generated_twice(config: Config, tmp_path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Generate ``config`` twice (the two event files must be identical); its rows by key,
+    every line a valid event."""
+    generate(config, tmp_path / "a")
+    generate(config, tmp_path / "b")
+    events = (tmp_path / "a" / "events.jsonl").read_bytes()
+    assert events == (tmp_path / "b" / "events.jsonl").read_bytes()
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for line in events.splitlines():
+        row = orjson.loads(line)
+        assert isinstance(parse_line(line, 0), Event)
+        by_key.setdefault(row["api_key_id"], []).append(row)
+    return by_key
+
+
 ROUND3_SMALL = Config(
     seed=5,
     days=0.5,
@@ -110,15 +125,7 @@ def test_round3_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     from detectors.state.layout import TURN_MIN_ANSWER
 
     assert set(PROFILES["round3"]) <= set(SCENARIOS) and "baseline" in PROFILES["round3"]
-    generate(ROUND3_SMALL, tmp_path / "a")
-    generate(ROUND3_SMALL, tmp_path / "b")
-    events = (tmp_path / "a" / "events.jsonl").read_bytes()
-    assert events == (tmp_path / "b" / "events.jsonl").read_bytes()
-    by_key: dict[str, list[dict[str, Any]]] = {}
-    for line in events.splitlines():
-        row = orjson.loads(line)
-        assert isinstance(parse_line(line, 0), Event)
-        by_key.setdefault(row["api_key_id"], []).append(row)
+    by_key = _generated_twice(ROUND3_SMALL, tmp_path)
     # a swarm instance is 16 keys of 16 accounts
     swarm = [k for k in by_key if k.startswith("rt_swarm_rotate_")]
     assert len(swarm) == 16 and len({by_key[k][0]["account_id"] for k in swarm}) == 16
@@ -157,15 +164,7 @@ def test_round6_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
 
     assert set(PROFILES["round6"]) <= set(SCENARIOS) and "baseline" in PROFILES["round6"]
-    generate(ROUND6_SMALL, tmp_path / "a")
-    generate(ROUND6_SMALL, tmp_path / "b")
-    events = (tmp_path / "a" / "events.jsonl").read_bytes()
-    assert events == (tmp_path / "b" / "events.jsonl").read_bytes()
-    by_key: dict[str, list[dict[str, Any]]] = {}
-    for line in events.splitlines():
-        row = orjson.loads(line)
-        assert isinstance(parse_line(line, 0), Event)
-        by_key.setdefault(row["api_key_id"], []).append(row)
+    by_key = _generated_twice(ROUND6_SMALL, tmp_path)
 
     def rows(prefix: str) -> list[dict[str, Any]]:
         return [r for k, v in by_key.items() if k.startswith(prefix) for r in v]

@@ -83,6 +83,11 @@ class Scenario:
     build: Builder
     instances: int = 3
 
+    @classmethod
+    def once(cls, name: str, label: str, idea: str, build: Builder) -> Scenario:
+        """A scenario of one instance (a swarm of its own, a cohort of look-alikes)."""
+        return cls(name, label, idea, build, instances=1)
+
 
 def rate(inst: Instance, low: float = 600.0, high: float = 2400.0) -> float:
     return low * (high / low) ** inst.rng.random()

@@ -277,51 +277,47 @@ def _byok_plugin(inst: Instance) -> tuple[list[Key], float | None]:
     return keys, None
 
 
-def _scenario(name: str, label: str, idea: str, build: Builder) -> Scenario:
-    return Scenario(name, label, idea, build, instances=1)
-
-
 ROUND5: tuple[Scenario, ...] = (
-    _scenario(
+    Scenario.once(
         "swarm_plain",
         ABUSE,
         "120-key residential browser swarm, own harness per key, 15-40 a day, no decoys (control)",
         _swarm(),
     ),
-    _scenario(
+    Scenario.once(
         "swarm_decoy5",
         ABUSE,
         "the swarm; 5 % of requests are one public benchmark's"
         " items, walked in the same order by every key",
         _swarm(0.05),
     ),
-    _scenario("swarm_decoy15", ABUSE, "the same with 15 % decoys", _swarm(0.15)),
-    _scenario("swarm_decoy30", ABUSE, "the same with 30 % decoys", _swarm(0.30)),
-    _scenario(
+    Scenario.once("swarm_decoy15", ABUSE, "the same with 15 % decoys", _swarm(0.15)),
+    Scenario.once("swarm_decoy30", ABUSE, "the same with 30 % decoys", _swarm(0.30)),
+    Scenario.once(
         "swarm_twins",
         ABUSE,
         "every curriculum item asked by two members, each in its own harness (a preference pair)",
         _swarm(twins=True),
     ),
-    _scenario(
+    Scenario.once(
         "swarm_noise",
         ABUSE,
         "the swarm with 32 random hex words (a 'trace id') appended to every prompt",
         _swarm(noise=32),
     ),
-    _scenario(
+    Scenario.once(
         "bench_labs",
         BENIGN_LABEL,
         "12 labs run one 300-item public benchmark once, shuffled, behind four zero-shot harnesses",
         _labs(0),
     ),
-    _scenario(
+    Scenario.once(
         "bench_labs_2shot",
         BENIGN_LABEL,
         "the same behind four 2-shot harnesses (different exemplars per harness)",
         _labs(2),
     ),
-    _scenario(
+    Scenario.once(
         "byok_plugin",
         BENIGN_LABEL,
         "40 bring-your-own-key customers of one site plugin: error explainers with per-request ids",

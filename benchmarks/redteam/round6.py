@@ -370,25 +370,23 @@ def _class_cohort(inst: Instance) -> tuple[list[Key], float | None]:
     return keys, None
 
 
-def _one(name: str, label: str, idea: str, build: Builder) -> Scenario:
-    return Scenario(name, label, idea, build, instances=1)
-
-
 ROUND6: tuple[Scenario, ...] = (
-    _one("swarm_control6", ABUSE, "round 5's 120-key swarm, no noise (control)", _swarm(None)),
-    _one(
+    Scenario.once(
+        "swarm_control6", ABUSE, "round 5's 120-key swarm, no noise (control)", _swarm(None)
+    ),
+    Scenario.once(
         "swarm_wordnoise",
         ABUSE,
         "the swarm with a 'tags:' line of 32 random dictionary words on every prompt",
         _swarm("words"),
     ),
-    _one(
+    Scenario.once(
         "swarm_idnodigit",
         ABUSE,
         "the swarm with 16 ids of 8 random lower-case letters on every prompt",
         _swarm("letters"),
     ),
-    _one(
+    Scenario.once(
         "swarm_uuid",
         ABUSE,
         "the swarm with 8 random UUIDs on every prompt (their 4-hex groups are 4-byte words)",
@@ -419,7 +417,7 @@ ROUND6: tuple[Scenario, ...] = (
         "mail app smart replies: n=3 short candidates per incoming thread",
         _reply_suggest,
     ),
-    _one(
+    Scenario.once(
         "class_cohort",
         BENIGN_LABEL,
         "36 students (new accounts, homes, browsers) of one homework app on a shared"

@@ -34,6 +34,7 @@ __all__ = [
     "IDENTIFIER_MIN",
     "ITEM_SAMPLE",
     "LIMITS",
+    "NUMBER_MIN",
     "PUNCTUATION",
     "SIGNATURE_BITS",
     "STOPWORDS",
@@ -119,33 +120,39 @@ BYTES_PER_TOKEN = 4
 
 
 _LOW32 = 0xFFFFFFFF
-#: Identifiers (trace and request ids, UUIDs, hex digests, order numbers, versions) are
-#: not content: they take no part in the signature or the items, only in the exact
-#: hash. A random id on every prompt would otherwise take the smallest and largest word
-#: slots, so that no two prompts of one frame share a signature and no item recurs (red
-#: team round 5, ``swarm_noise``). An identifier is a word of at least this many bytes
-#: holding a digit, or a whole whitespace-delimited token of at least this many bytes
-#: (punctuation around it aside) holding a digit and made only of ASCII letters, digits
-#: and :data:`IDENTIFIER_JOINERS` (a UUID's 4-character groups go with it: red team
-#: round 6, ``swarm_uuid``). Shorter ones stay, and so do tokens with other symbols:
-#: "h2o", "3x", a year, "x^2+3x=10" in a maths item.
+#: Identifiers (trace and request ids, UUIDs, hex digests, long numbers) are not
+#: content: they take no part in the signature or the items, only in the exact hash. A
+#: random id on every prompt would otherwise take the smallest and largest word slots,
+#: so that no two prompts of one frame share a signature and no item recurs (red team
+#: round 5, ``swarm_noise``). An identifier is a word of at least IDENTIFIER_MIN bytes
+#: that mixes ASCII letters and digits, or of at least NUMBER_MIN bytes holding a digit;
+#: or a whole whitespace-delimited token of that shape (punctuation around it aside)
+#: made only of ASCII letters, digits and IDENTIFIER_JOINERS (a UUID's 4-character
+#: groups go with it: red team round 6, ``swarm_uuid``). Shorter numbers stay content:
+#: an item's number ("scenario 366912", "compute 48213") names what is asked, and so do
+#: "h2o", "3x", a year, and the words of a token with other symbols ("x^2+3x=10").
 IDENTIFIER_MIN = 5
+NUMBER_MIN = 9
 IDENTIFIER_JOINERS = b"-_.:"
 _DIGITS = b"0123456789"
-_ID_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + _DIGITS + IDENTIFIER_JOINERS
+_LETTERS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ID_BYTES = _LETTERS + _DIGITS + IDENTIFIER_JOINERS
+
+
+def _id_shaped(word: bytes) -> bool:
+    size = len(word)
+    if size < IDENTIFIER_MIN or len(word.translate(None, _DIGITS)) == size:
+        return False  # short, or no digit
+    return size >= NUMBER_MIN or len(word.translate(None, _LETTERS)) < size
 
 
 def _content(word: bytes) -> bool:
-    return len(word) < IDENTIFIER_MIN or len(word.translate(None, _DIGITS)) == len(word)
+    return not _id_shaped(word)
 
 
 def _identifier_token(token: bytes) -> bool:
     core = token.strip(PUNCTUATION)
-    return (
-        len(core) >= IDENTIFIER_MIN
-        and not core.translate(None, _ID_BYTES)
-        and len(core.translate(None, _DIGITS)) < len(core)
-    )
+    return not core.translate(None, _ID_BYTES) and _id_shaped(core)
 
 
 def word_key(salt: bytes) -> int:

@@ -25,11 +25,20 @@ pub(crate) const BOTTOM_K: usize = 8;
 pub(crate) const ITEM_SAMPLE: usize = 8;
 pub(crate) const LIMITS: u32 = 16;
 pub(crate) const BYTES_PER_TOKEN: usize = 4;
-/// `fingerprints.IDENTIFIER_MIN`: words this long holding a digit are identifiers.
+/// `fingerprints.IDENTIFIER_MIN`: words this long mixing letters and digits are identifiers.
 pub(crate) const IDENTIFIER_MIN: usize = 5;
+/// `fingerprints.NUMBER_MIN`: words this long holding a digit are identifiers.
+pub(crate) const NUMBER_MIN: usize = 9;
 /// `fingerprints.IDENTIFIER_JOINERS`: what an identifier token may hold besides ASCII
 /// letters and digits.
 pub(crate) const IDENTIFIER_JOINERS: &[u8] = b"-_.:";
+
+/// `fingerprints._id_shaped`: long enough, with a digit, and mixed with letters or long.
+fn id_shaped(word: &[u8]) -> bool {
+    word.len() >= IDENTIFIER_MIN
+        && word.iter().any(u8::is_ascii_digit)
+        && (word.len() >= NUMBER_MIN || word.iter().any(u8::is_ascii_alphabetic))
+}
 
 /// `fingerprints._identifier_token`: a whitespace-delimited token that is an identifier
 /// as a whole (punctuation around it aside).
@@ -40,12 +49,11 @@ fn identifier_token(token: &[u8]) -> bool {
     };
     let end = token.len() - token.iter().rev().position(|b| !is_punct(b)).unwrap_or(0);
     let core = &token[start..end];
-    core.len() >= IDENTIFIER_MIN
-        && core
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || IDENTIFIER_JOINERS.contains(b))
-        && core.iter().any(u8::is_ascii_digit)
+    core.iter()
+        .all(|b| b.is_ascii_alphanumeric() || IDENTIFIER_JOINERS.contains(b))
+        && id_shaped(core)
 }
+
 /// `fingerprints.DEFAULT_WORD_KEY`: the word key of the empty (public) secret.
 pub(crate) const DEFAULT_WORD_KEY: u64 = 9_110_401_982_160_850_195;
 
@@ -142,7 +150,7 @@ pub(crate) fn fingerprint_bytes(raw: &[u8], key: u64) -> Fingerprint {
         first = false;
         exact.update(bytes);
         // Identifiers (ids, digests) are not content: exact hash only (see the reference).
-        if identifier || (bytes.len() >= IDENTIFIER_MIN && bytes.iter().any(u8::is_ascii_digit)) {
+        if identifier || id_shaped(bytes) {
             return;
         }
         let hash = crc32fast::hash(bytes);

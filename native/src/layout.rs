@@ -21,7 +21,7 @@ use crate::confusables::{
 use crate::engine::{EVENT_FIELDS, EXPIRY_EVERY, MILESTONES};
 use crate::fingerprint::{
     BOTTOM_K, BYTES_PER_TOKEN, DEFAULT_WORD_KEY, IDENTIFIER_JOINERS, IDENTIFIER_MIN, ITEM_SAMPLE,
-    LIMITS, PUNCTUATION, STOPWORDS,
+    LIMITS, NUMBER_MIN, PUNCTUATION, STOPWORDS,
 };
 use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
 use crate::prompt_memory::SAMPLE;
@@ -298,6 +298,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     fingerprints.set_item("LIMITS", LIMITS)?;
     fingerprints.set_item("BYTES_PER_TOKEN", BYTES_PER_TOKEN)?;
     fingerprints.set_item("IDENTIFIER_MIN", IDENTIFIER_MIN)?;
+    fingerprints.set_item("NUMBER_MIN", NUMBER_MIN)?;
     fingerprints.set_item(
         "IDENTIFIER_JOINERS",
         pyo3::types::PyBytes::new(py, IDENTIFIER_JOINERS),

@@ -17,6 +17,7 @@ from detectors.fingerprints import (
     IDENTIFIER_MIN,
     ITEM_SAMPLE,
     LIMITS,
+    NUMBER_MIN,
     SIGNATURE_BITS,
     STOPWORDS,
     fingerprint,
@@ -151,8 +152,12 @@ def test_identifiers_are_not_content_but_stay_in_the_exact_hash() -> None:
     rng = random.Random(7)
     plain = fingerprint(TEMPLATE.format("glaciers"))
     for _ in range(20):
-        # (A hex group of letters only, "facade", is a word: one in 260 of them.)
-        ids = " ".join(f"{rng.randrange(10)}{rng.getrandbits(20):05x}" for _ in range(32))
+        # (A hex group of letters only, "facade", is a word, and one of digits only a
+        # number: one in 260 and one in 16 of them; these ids hold both.)
+        ids = " ".join(
+            f"{rng.randrange(10)}{rng.choice('abcdef')}{rng.getrandbits(16):04x}"
+            for _ in range(32)
+        )
         traced = fingerprint(f"{TEMPLATE.format('glaciers')} (trace {ids})")
         assert (traced.signature, traced.items) == (
             fingerprint(f"{TEMPLATE.format('glaciers')} (trace)").signature,
@@ -166,6 +171,10 @@ def test_identifiers_are_not_content_but_stay_in_the_exact_hash() -> None:
     # Short words with digits are content: a maths item's numbers, "h2o", a year; so are
     # the words of a token with other symbols in it.
     assert fingerprint("solve x^2+3x=10").items != fingerprint("solve").items
+    # An item's number is content; a number of NUMBER_MIN digits or more is an identifier.
+    assert fingerprint("scenario 366912").items != fingerprint("scenario 455639").items
+    long_id = "7" * NUMBER_MIN
+    assert fingerprint(f"scenario {long_id}").items == fingerprint("scenario").items
     assert fingerprint("Balance h2o in 2024").items != fingerprint("Balance co2 in 1999").items
     assert len("9f3a2") == IDENTIFIER_MIN
     assert fingerprint("alpha 9f3a2").items == fingerprint("alpha 7c1b0").items

@@ -19,6 +19,8 @@ needs_native = pytest.mark.skipif(NATIVE is None, reason="distillwatch_native is
 # length around IDENTIFIER_MIN, with and without digits, joiners and other symbols.
 PIECES = [
     "9f3a2",
+    "366912",
+    "123456789",
     "9f3a",
     "a1b2c3d4",
     "550e8400-e29b-41d4-a716-446655440000",

@@ -155,8 +155,7 @@ def test_identifiers_are_not_content_but_stay_in_the_exact_hash() -> None:
         # (A hex group of letters only, "facade", is a word, and one of digits only a
         # number: one in 260 and one in 16 of them; these ids hold both.)
         ids = " ".join(
-            f"{rng.randrange(10)}{rng.choice('abcdef')}{rng.getrandbits(16):04x}"
-            for _ in range(32)
+            f"{rng.randrange(10)}{rng.choice('abcdef')}{rng.getrandbits(16):04x}" for _ in range(32)
         )
         traced = fingerprint(f"{TEMPLATE.format('glaciers')} (trace {ids})")
         assert (traced.signature, traced.items) == (

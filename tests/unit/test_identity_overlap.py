@@ -37,7 +37,9 @@ def _recorded(tmp_path: Path) -> tuple[Path, Path]:
         key = f"swarm-{member}"
         labels.append({"api_key_id": key, "scenario": "swarm", "campaign_id": "c1"})
         for i in range(60):
-            text = f"Explain topic {member * 1000 + i} number {7 * i + member} in depth, zeta{i}."
+            n = member * 60 + i  # a word of letters per item ("zeta12" would be an id)
+            tag = "zeta" + chr(97 + n % 26) + chr(97 + n // 26)
+            text = f"Explain topic {member * 1000 + i} number {7 * i + member} in depth, {tag}."
             events.append({"ts": 1_791_158_400.0 + i, "api_key_id": key, "prompt_tokens": 40,
                            "completion_tokens": 700, "prompt_text": text})  # fmt: skip
     events_path, labels_path = tmp_path / "events.jsonl", tmp_path / "labels.jsonl"

@@ -36,6 +36,7 @@ from detectors.campaign_links import (
     TOPIC_MIN_HITS,
     Link,
     TopicProfile,
+    counted_topic_link,
     frame_link,
     infra_link,
     onset_link,
@@ -228,18 +229,21 @@ def build_profile(
     topic_counts: Sequence[int],
     frame_popularity: dict[int, float],
     now: float,
+    prompts_read: bool = True,
 ) -> ClusterProfile:
     """What ``members`` share, each shared thing weighted by how unusual it is.
 
     ``topic_counts`` are the members' topic bits counted;
     ``frame_popularity`` gives, per frame group of the members, the ordinary,
     established keys using it; a frame counts fully when few of them use it (the same
-    rule as addresses, :meth:`Population.ip_weight`).
+    rule as addresses, :meth:`Population.ip_weight`). Without ``prompts_read`` the
+    profile's ``prompts`` are left empty (for a link that does not read them:
+    :func:`link_to` with ``own_prompts``).
     """
     n = len(members)
     if not n:
         return EMPTY_PROFILE
-    held = [r.topics for r in members if topical(r.topics)]
+    held = [r.topics for r in members if 0 < r.topics.bit_count() <= TOPIC_DENSE]  # topical()
     present = reduce(or_, held, 0) & ((1 << TOPIC_BITS) - 1)
     topics = topic_profile(topic_counts, len(held), background, present)
     need = shared_need(n)
@@ -251,16 +255,22 @@ def build_profile(
     ip_bits = [r.ip_bits for r in members]
     ip_counts = bit_counts(ip_bits, IP_PREFIX_BITS)
     present = reduce(or_, ip_bits, 0) & IP_PREFIX_MASK
-    pool, pool_weights = prefix_pool(ip_counts, n, population, now, present)
+    # sum(ip_counts), from the members when they are fewer than the counts (most are).
+    total = sum([(b & IP_PREFIX_MASK).bit_count() for b in ip_bits]) if n < 64 else -1
+    pool, pool_weights = prefix_pool(ip_counts, n, population, now, present, None, None, total)
     ua_counts = bit_counts([r.ua_bits for r in members], 64)
     ua, ua_weight = shared_agent(ua_counts, need, n, population, now)
     prompts: set[int] = set()
-    for r in members:
+    for r in members if prompts_read else ():
         prompts.update(r.prompts)
         if len(prompts) >= PROFILE_PROMPTS:
             break
-    families = tuple(median([r.families[i] for r in members]) for i in range(len(FAMILIES)))
-    onsets = [r.onset for r in members if population.is_new(_onset(r), now)]
+    # One column per family (a record's families are one per FAMILIES entry).
+    columns = zip(*[r.families for r in members], strict=True)
+    families = tuple([median(list(column)) for column in columns])
+    # population.is_new(_onset(r), now), written out: ``onset == onset`` is not NaN.
+    fresh = population.new_key_seconds
+    onsets = [r.onset for r in members if r.onset == r.onset and now - r.onset < fresh]
     cohort = median(onsets) if len(onsets) * 2 >= n else math.nan
     hour = int(now // HOUR)
     hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
@@ -319,10 +329,11 @@ def tied_link(record: KeyRecord, profile: ClusterProfile, min_content: float) ->
     if core:
         bits = record.topics
         k = bits.bit_count()
-        if (
-            TOPIC_MIN_BITS <= k <= TOPIC_DENSE and (bits & core).bit_count() >= TOPIC_MIN_HITS
-        ):  # else topic_link gives 0.0
-            topics = topic_link(bits, ptopics, profile.members >= ESTABLISHED_CORE)
+        if TOPIC_MIN_BITS <= k <= TOPIC_DENSE:
+            hits = (bits & core).bit_count()
+            if hits >= TOPIC_MIN_HITS:  # else topic_link gives 0.0
+                established = profile.members >= ESTABLISHED_CORE
+                topics = counted_topic_link(k, hits, ptopics, established)
     frames: float = 0.0
     pframes = profile.frames
     if pframes:

@@ -15,6 +15,7 @@ import random
 from collections import OrderedDict
 from typing import Any
 
+from detectors.campaign_population import COUNT_BITS, ESTIMATES
 from detectors.fingerprints import similarity
 from detectors.native import NATIVE
 from detectors.sketches import linear_count
@@ -145,6 +146,13 @@ class TemplateIndex:
         self._remember(signature, best)
         return best
 
+    def cache_and_reps(self) -> tuple[OrderedDict[int, int], dict[int, list[int]]]:
+        """The signature cache (signature -> group id, least recent first) and the groups'
+        representatives: for a caller that writes out :meth:`find`'s cached case (a group
+        id from the cache counts while the group has representatives; its signature is
+        then moved to the cache's end)."""
+        return self._cache, self._reps
+
     def _best_in_buckets(self, signature: int) -> tuple[int, float]:
         # The reference for native/src/campaign.rs (best_in_buckets).
         best, best_sim = -1, 0.0
@@ -199,4 +207,9 @@ class FrameGroup:
 
     @property
     def popularity(self) -> float:
+        # linear_count(self.keys, GROUP_KEY_BITS), looked up by the bit count (all it
+        # reads): every profile reads its members' groups.
+        ones = self.keys.bit_count()
+        if GROUP_KEY_BITS == COUNT_BITS and ones <= COUNT_BITS:
+            return ESTIMATES[ones]
         return linear_count(self.keys, GROUP_KEY_BITS)

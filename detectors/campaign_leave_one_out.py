@@ -75,13 +75,14 @@ class _Sorted:
             m -= 1
         if not m:
             raise statistics.StatisticsError("no median for empty data")
-
-        def nth(k: int) -> float:
-            return values[order[k if k < skip else k + 1]]
-
+        # The k-th of the others is at place k, or k + 1 past the skipped one (written
+        # out: a profile takes seven medians per member).
+        k = m // 2
+        upper = values[order[k if k < skip else k + 1]]
         if m % 2 == 1:
-            return nth(m // 2)
-        return (nth(m // 2 - 1) + nth(m // 2)) / 2
+            return upper
+        k -= 1
+        return (values[order[k if k < skip else k + 1]] + upper) / 2
 
 
 class LeaveOneOut:
@@ -135,6 +136,9 @@ class LeaveOneOut:
         ip_bits = [r.ip_bits for r in records]
         self._ip_counts = bit_counts(ip_bits, IP_PREFIX_BITS)
         self._ip_present = reduce(or_, ip_bits, 0) & IP_PREFIX_MASK
+        # Read by every profile without a member: worked out once.
+        self._ip_present_bits = set_bits(self._ip_present)
+        self._ip_total = sum(self._ip_counts)
         #: prefix weights read so far (the population does not move while a cluster is scored)
         self._ip_weights: dict[int, float] = {}
         #: the topics of the profile without a member whose topics are not counted (all
@@ -172,9 +176,11 @@ class LeaveOneOut:
                 frame_counts[gid] -= 1
         frames = shared_frames(frame_counts, need, population.popular_keys, self._popularity)
         ip_counts = _minus(self._ip_counts, record.ip_bits, IP_PREFIX_BITS)
+        total = self._ip_total - (record.ip_bits & IP_PREFIX_MASK).bit_count()  # sum(ip_counts)
         pool, pool_weights = prefix_pool(
-            ip_counts, n, population, now, self._ip_present, self._ip_weights
-        )
+            ip_counts, n, population, now, self._ip_present, self._ip_weights,
+            self._ip_present_bits, total,
+        )  # fmt: skip
         ua_counts = _minus(self._ua_counts, record.ua_bits, 64)
         ua, ua_weight = shared_agent(ua_counts, need, n, population, now)
         families = tuple(column.median(index) for column in self._families)

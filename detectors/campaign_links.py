@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 __all__ = [
@@ -41,12 +41,14 @@ __all__ = [
     "Link",
     "TopicProfile",
     "chance_in_pool",
+    "counted_topic_link",
     "frame_link",
     "infra_link",
     "onset_link",
     "profile_link",
     "rhythm_link",
     "same_prompts",
+    "surprises",
     "tail_surprise",
     "topic_link",
     "topic_z",
@@ -128,18 +130,53 @@ def topic_z(bits: int, profile: TopicProfile) -> tuple[int, float, float]:
     if k < TOPIC_MIN_BITS or not core or k > TOPIC_DENSE:
         return 0, 0.0, 0.0
     hits = (bits & core).bit_count()
-    size = core.bit_count()
-    mu = k * size / TOPIC_BITS
-    scale = k / max(profile.density, 1.0)
-    mu = max(mu, min(scale * profile.s1, size))
-    q = min(mu / size, 1.0 - 1e-9)
+    mu, surprise = _surprise(k, hits, core.bit_count(), profile.s1, profile.density)
+    return hits, mu, surprise
+
+
+#: ``math.log(10.0)``, worked out once (the same float every call gave).
+_LN10 = math.log(10.0)
+_BELOW_ONE = 1.0 - 1e-9
+_CLOSE_TO_ONE = 1.0 - 1e-12
+
+
+def _surprise(k: int, hits: int, size: int, s1: float, density: float) -> tuple[float, float]:
+    # (expected hits, surprise) of :func:`topic_z` for a key of ``k`` bits hitting ``hits``
+    # of a core of ``size`` bits: the counts come from callers that have them already.
+    # Every min() and max() of two is written ``b if b < a else a`` (``b > a`` for max):
+    # what the builtins return, without their call (this runs for every key and cluster
+    # compared).
+    mu: float = k * size / TOPIC_BITS
+    scale = k / (1.0 if density < 1.0 else density)  # max(density, 1.0)
+    common = scale * s1
+    common = size if size < common else common  # min(scale * s1, size)
+    mu = common if common > mu else mu  # max(mu, ...)
+    q = mu / size
+    q = _BELOW_ONE if q > _BELOW_ONE else q  # min(mu / size, 1.0 - 1e-9)
     share = hits / size
     if share <= q:
-        return hits, mu, 0.0
+        return mu, 0.0
     kl = share * math.log(share / q)
     if share < 1.0:
         kl += (1.0 - share) * math.log((1.0 - share) / (1.0 - q))
-    return hits, mu, size * kl / math.log(10.0)
+    return mu, size * kl / _LN10
+
+
+def surprises(bitmaps: Iterable[int], profile: TopicProfile) -> list[float]:
+    """The surprise (:func:`topic_z`'s third value) of each of ``bitmaps`` against one
+    group's core: what the core gives is read once for all of them (a young cluster
+    ranks every recent candidate this way when it grows)."""
+    core = profile.core
+    size = core.bit_count()
+    s1, density = profile.s1, profile.density
+    out = []
+    for bits in bitmaps:
+        k = bits.bit_count()
+        if k < TOPIC_MIN_BITS or not core or k > TOPIC_DENSE:
+            out.append(0.0)
+        else:
+            out.append(_surprise(k, (bits & core).bit_count(), size, s1, density)[1])
+    return out
 
 
 def topic_link(bits: int, profile: TopicProfile, established: bool = False) -> float:
@@ -158,13 +195,24 @@ def topic_link(bits: int, profile: TopicProfile, established: bool = False) -> f
     # Most keys compared with a cluster hit few of its core bits: counted first, the
     # surprise is worked out only for those that can count (the same answer).
     k = bits.bit_count()
-    if k < TOPIC_MIN_BITS or k > TOPIC_DENSE or (bits & profile.core).bit_count() < TOPIC_MIN_HITS:
+    if k < TOPIC_MIN_BITS or k > TOPIC_DENSE:
         return 0.0
-    hits, _, surprise = topic_z(bits, profile)
+    hits = (bits & profile.core).bit_count()
     if hits < TOPIC_MIN_HITS:
         return 0.0
+    return counted_topic_link(k, hits, profile, established)
+
+
+def counted_topic_link(k: int, hits: int, profile: TopicProfile, established: bool) -> float:
+    """:func:`topic_link` of a bitmap of ``k`` bits (``TOPIC_MIN_BITS`` to ``TOPIC_DENSE``)
+    with ``hits`` (at least ``TOPIC_MIN_HITS``) on the core, for callers that counted
+    them already (a key compared with every cluster)."""
+    core = profile.core
+    _, surprise = _surprise(k, hits, core.bit_count(), profile.s1, profile.density)
     low, high = TOPIC_SURPRISE_ESTABLISHED if established else TOPIC_SURPRISE
-    return TOPIC_MAX * min(max((surprise - low) / (high - low), 0.0), 1.0)
+    ramp = (surprise - low) / (high - low)
+    ramp = 0.0 if ramp < 0.0 else ramp  # min(max(ramp, 0.0), 1.0), as in _surprise
+    return TOPIC_MAX * (1.0 if ramp > 1.0 else ramp)
 
 
 def frame_link(frames: Sequence[int], weights: dict[int, float]) -> float:
@@ -176,8 +224,9 @@ def frame_link(frames: Sequence[int], weights: dict[int, float]) -> float:
     >>> frame_link((7, 9), {7: 1.0, 8: 1.0}), frame_link((7,), {7: 0.1})
     (1.0, 0.1)
     """
-    total = sum(weights.get(gid, 0.0) for gid in set(frames))
-    return min(total, FRAME_MAX)
+    # A list, and min(total, FRAME_MAX) written out (see _surprise): the same value.
+    total = sum([weights.get(gid, 0.0) for gid in set(frames)])
+    return FRAME_MAX if total > FRAME_MAX else total
 
 
 def chance_in_pool(bits: int, pooled: int, pool_share: float) -> float:
@@ -209,12 +258,13 @@ def tail_surprise(trials: int, hits: int, share: float) -> float:
     """
     if not trials or hits <= trials * share:
         return 0.0
-    share = min(max(share, 1e-12), 1.0 - 1e-12)
+    share = 1e-12 if share < 1e-12 else share  # min(max(share, 1e-12), 1.0 - 1e-12),
+    share = _CLOSE_TO_ONE if share > _CLOSE_TO_ONE else share  # as in _surprise
     f = hits / trials
     kl = f * math.log(f / share)
     if f < 1.0:
         kl += (1.0 - f) * math.log((1.0 - f) / (1.0 - share))
-    return trials * kl / math.log(10.0)
+    return trials * kl / _LN10
 
 
 def infra_link(
@@ -241,7 +291,8 @@ def infra_link(
     if pooled < min_pooled:
         return 0.0
     share = pool.bit_count() / 256.0
-    strength = min(tail_surprise(ip_bits.bit_count(), pooled, share) / 2.0, INFRA_MAX)
+    strength = tail_surprise(ip_bits.bit_count(), pooled, share) / 2.0
+    strength = INFRA_MAX if strength > INFRA_MAX else strength  # min(), as in _surprise
     if not strength:
         return 0.0
     weight = 0.0
@@ -287,13 +338,19 @@ def profile_link(
     >>> profile_link((3.0, 2.5, 1.0, 1.5, 0.0), (3.0, 2.5, 1.0, 1.5, 0.0), 300.0, 0.4)
     -1.0
     """
-    distance = sum(abs(a - b) for a, b in zip(families, profile, strict=True))
+    # A list, not a generator, and min(max(x, 0.0), 1.0) written out as in _surprise:
+    # the same values, fewer calls (every link reads this).
+    distance = sum([abs(a - b) for a, b in zip(families, profile, strict=True)])
     # Families span about 3 units each: within 3 in all is alike, beyond 9 is another kind.
-    fit = 0.5 - 1.5 * min(max((distance - 3.0) / 6.0, 0.0), 1.0)
+    ramp = (distance - 3.0) / 6.0
+    ramp = 0.0 if ramp < 0.0 else ramp
+    fit = 0.5 - 1.5 * (1.0 if ramp > 1.0 else ramp)
     # Rates within a factor of 5 are alike; 30 times apart, another kind of key (a
     # benchmark run at thousands an hour is no member of a swarm kept to a few).
     apart = abs(math.log10(rate + 1.0) - volume)
-    fit -= 1.5 * min(max((apart - 0.7) / 0.8, 0.0), 1.0)
+    ramp = (apart - 0.7) / 0.8
+    ramp = 0.0 if ramp < 0.0 else ramp
+    fit -= 1.5 * (1.0 if ramp > 1.0 else ramp)
     return round(fit, 6)
 
 

@@ -26,12 +26,19 @@ from detectors.campaign_clusters import (
     tied_link,
     topic_bits,
     topic_profile,
-    topical,
 )
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import FrameGroup, TemplateIndex
 from detectors.campaign_leave_one_out import LeaveOneOut
-from detectors.campaign_links import TOPIC_MIN_BITS, TOPIC_MIN_HITS, Link, topic_link, topic_z
+from detectors.campaign_links import (
+    INFRA_MIN_POOLED,
+    TOPIC_DENSE,
+    TOPIC_MIN_BITS,
+    TOPIC_MIN_HITS,
+    Link,
+    surprises,
+    topic_link,
+)
 from detectors.campaign_population import Population, TopicBackground
 
 __all__ = ["CampaignStats", "Membership", "tied", "topical_enough"]
@@ -45,43 +52,10 @@ LEAVE_ONE_OUT_MAX = 30
 RARE_FRAME = 0.25
 
 
-def _could_tie(record: KeyRecord, profile: ClusterProfile, fresh: bool) -> bool:
-    """Whether anything but topics could tie ``record`` to a one-key cluster: a shared
-    prefix, an account opened with its cohort, or a frame few ordinary keys use (a
-    popular template ties nobody, and is the commonest thing to share)."""
-    if (record.ip_bits & profile.pool).bit_count() >= 3:
-        return True
-    if fresh and not math.isnan(profile.cohort):
-        return True
-    frames = profile.frames
-    # A loop, not any(): this runs for every one-key cluster, and a generator costs more.
-    for gid in record.frames:  # noqa: SIM110
-        if frames.get(gid, 0.0) >= RARE_FRAME:
-            return True
-    return False
-
-
-def _could_merge(
-    a: ClusterProfile, b: ClusterProfile, core_a: int, size_a: int, rare_a: list[int]
-) -> bool:
-    """Quick check before :func:`~detectors.campaign_clusters.cluster_tie` (which reads
-    every channel): core topics in common well beyond what two cores of these sizes
-    share by chance, a rare frame or prefixes in common.
-
-    ``core_a``, ``size_a`` and ``rare_a`` are ``a``'s core topics, their number and its
-    frames weighing at least :data:`RARE_FRAME`: worked out once for a cluster compared
-    with every other.
-    """
-    core_b = b.topics.core
-    common = (core_a & core_b).bit_count()
-    if common >= TOPIC_MIN_HITS:
-        expected = size_a * core_b.bit_count() / 256.0
-        if common >= expected + 3.0 * math.sqrt(expected):
-            return True
-    if (a.pool & b.pool).bit_count() >= 3:
-        return True
-    frames = b.frames
-    return any(frames.get(gid, 0.0) >= RARE_FRAME for gid in rare_a)
+def _chance_bound(size_a: int, core_b: int) -> float:
+    # Core topics two cores of these sizes share by chance, three deviations up.
+    expected = size_a * core_b.bit_count() / 256.0
+    return expected + 3.0 * math.sqrt(expected)
 
 
 def topical_enough(bits: int) -> bool:
@@ -142,26 +116,8 @@ class Membership:
             held = self._member_link(key, record, current, ts)
             record.link = held.total
         record.scan_ts = ts
-        best: Cluster | None = None
-        best_total = -math.inf
         fresh = self._is_new(record, ts) and record.onset_known
-        for cluster in self._clusters.values():
-            if cluster is current or not cluster.profile.members:
-                continue
-            # A key is seldom tied to one other key by topics beyond chance: clusters of
-            # one are joined by topics through growth (:meth:`_grow`), here only by a
-            # shared frame, address pool or account cohort (quick checks first: at a
-            # million keys most clusters are single candidates).
-            if cluster.profile.members < 2 and not _could_tie(record, cluster.profile, fresh):
-                continue
-            link = tied_link(record, cluster.profile, c.min_content)
-            if link is None:
-                continue
-            total = link.total
-            if total < c.join_link:
-                continue
-            if total > best_total or (total == best_total and best and cluster.cid < best.cid):
-                best, best_total = cluster, total
+        best, best_total = self._best(record, current, fresh)
         if (
             current is not None
             and held is not None
@@ -180,6 +136,74 @@ class Membership:
                 or record.onset_known):  # fmt: skip
             return None  # nothing it could share with anyone yet
         return self._found(key, record, ts)
+
+    def _best(
+        self, record: KeyRecord, current: Cluster | None, fresh: bool
+    ) -> tuple[Cluster | None, float]:
+        """The cluster other than ``current`` that ``record`` is most tied to (at least
+        ``join_link``; the smallest id among equals) and its link's total.
+
+        Every candidate key is compared with every cluster and tied to few, so the quick
+        checks are written out here with what they read of the record read once: the
+        same clusters reach :func:`tied_link`, which gives the same links.
+        """
+        c = self.config
+        min_content, join_link = c.min_content, c.join_link
+        bits = record.topics
+        k = bits.bit_count()
+        topics_read = TOPIC_MIN_BITS <= k <= TOPIC_DENSE  # else the topic channel gives 0.0
+        ip = record.ip_bits
+        own = record.frames
+        timed = record.onset_known  # else timing cannot reach TIMING_TIE
+        # With no content at all a link reaches min_content only when it is not positive.
+        screen = min_content > 0.0
+        best: Cluster | None = None
+        best_total = -math.inf
+        for cluster in self._clusters.values():
+            if cluster is current:
+                continue
+            profile = cluster.profile
+            members = profile.members
+            if not members:
+                continue
+            cohort = profile.cohort
+            if members < 2:
+                # A key is seldom tied to one other key by topics beyond chance: clusters
+                # of one are joined by topics through growth (:meth:`_grow`), here only by
+                # a shared prefix, an account opened with its cohort (``cohort == cohort``:
+                # not NaN) or a frame few ordinary keys use (a popular template ties
+                # nobody, and is the commonest thing to share). Written out here: at a
+                # million keys most clusters are single candidates.
+                if (ip & profile.pool).bit_count() < 3 and not (fresh and cohort == cohort):
+                    frames = profile.frames
+                    if not own or frames.keys().isdisjoint(own):
+                        continue  # no frame in common, rare or not
+                    for gid in own:
+                        if frames.get(gid, 0.0) >= RARE_FRAME:
+                            break
+                    else:
+                        continue
+            elif screen and not (timed and cohort == cohort):  # cohort NaN: no timing
+                # tied_link's quick tests: when topics, frames and addresses all give
+                # nothing and timing cannot tie, tied_link gives None.
+                core = profile.topics.core
+                pframes = profile.frames
+                pool = profile.pool
+                if not (
+                    (topics_read and core and (bits & core).bit_count() >= TOPIC_MIN_HITS)
+                    or (own and pframes and not pframes.keys().isdisjoint(own))
+                    or (pool and (ip & pool).bit_count() >= INFRA_MIN_POOLED)
+                ):
+                    continue
+            link = tied_link(record, profile, min_content)
+            if link is None:
+                continue
+            total = link.total
+            if total < join_link:
+                continue
+            if total > best_total or (total == best_total and best and cluster.cid < best.cid):
+                best, best_total = cluster, total
+        return best, best_total
 
     def _found(self, key: str, record: KeyRecord, ts: float) -> Cluster:
         c = self.config
@@ -204,7 +228,9 @@ class Membership:
         ]
         if not others:
             return Link()
-        return link_to(record, self._profile(others, topic_bits(others), now), own_prompts=True)
+        # own_prompts: the link reads no prompts, so the profile collects none.
+        profile = self._profile(others, topic_bits(others), now, prompts_read=False)
+        return link_to(record, profile, own_prompts=True)
 
     def _member_links(
         self, members: list[tuple[str, KeyRecord]], cluster: Cluster, now: float
@@ -244,18 +270,38 @@ class Membership:
         if not profile.members:
             return cluster
         ties = []
-        # What _could_merge reads of this cluster, read once for all the others.
+        # A quick check comes before cluster_tie (which reads every channel): core topics
+        # in common well beyond what two cores of these sizes share by chance, prefixes
+        # or a rare frame in common. What it reads of this cluster is read once for all
+        # the others, and it is written out in the loop: every scoring reads every
+        # cluster, and most fail it.
         core = profile.topics.core
         size = core.bit_count()
         rare = [gid for gid, w in profile.frames.items() if w >= RARE_FRAME]
+        pool = profile.pool
+        merge_link = c.merge_link
         for other in self._clusters.values():
-            if other is cluster or not other.profile.members:
+            if other is cluster:
                 continue
-            if not _could_merge(profile, other.profile, core, size, rare):
+            theirs = other.profile
+            if not theirs.members:
                 continue
-            if cluster_tie(profile, other.profile) < c.merge_link:
+            core_b = theirs.topics.core
+            common = (core & core_b).bit_count()
+            if (common < TOPIC_MIN_HITS or common < _chance_bound(size, core_b)) and (
+                pool & theirs.pool
+            ).bit_count() < 3:
+                frames = theirs.frames
+                if not frames:
+                    continue  # no rare frame in common either
+                for gid in rare:
+                    if frames.get(gid, 0.0) >= RARE_FRAME:
+                        break
+                else:
+                    continue
+            if cluster_tie(profile, theirs) < merge_link:
                 continue
-            if cluster_tie(other.profile, profile) < c.merge_link:
+            if cluster_tie(theirs, profile) < merge_link:
                 continue
             ties.append(other)
         if not ties:
@@ -301,13 +347,17 @@ class Membership:
         if not seed.core:
             return
         horizon = now - c.member_ttl_seconds
+        member_total = c.member_total
+        # Every recent candidate: the cheap comparisons first (the tests are pure, so the
+        # same keys pass in the same order), topical() written out.
         pool = [
             (key, r)
             for key, r in self._keys.items()
-            if topical(r.topics) and r.last_ts >= horizon and r.total >= c.member_total
-            and not r.benign_signs()
+            if r.last_ts >= horizon and r.total >= member_total
+            and 0 < r.topics.bit_count() <= TOPIC_DENSE and not r.benign_signs()
         ]  # fmt: skip
-        ranked = sorted(((topic_z(r.topics, seed)[2], key) for key, r in pool), reverse=True)
+        scores = surprises([r.topics for _, r in pool], seed)
+        ranked = sorted(zip(scores, [key for key, _ in pool], strict=True), reverse=True)
         top = [self._keys[k] for surprise, k in ranked[: c.grow_sample] if surprise >= 1.0]
         if len(top) < 3:
             return
@@ -340,9 +390,12 @@ class Membership:
         counts = topic_bits(records)
         cluster.profile = self._profile(records, counts, now)
 
-    def _profile(self, records: list[KeyRecord], counts: list[int], now: float) -> ClusterProfile:
+    def _profile(
+        self, records: list[KeyRecord], counts: list[int], now: float, prompts_read: bool = True
+    ) -> ClusterProfile:
+        popularity = self._popularity(records)
         return build_profile(
-            records, self._population, self._topics, counts, self._popularity(records), now
+            records, self._population, self._topics, counts, popularity, now, prompts_read
         )
 
     def _popularity(self, records: list[KeyRecord]) -> dict[int, float]:

@@ -31,7 +31,7 @@ from array import array
 from detectors.sketches import linear_count, stable_hash
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
-__all__ = ["BYTE_BITS", "KeyCounts", "Population", "TopicBackground", "onset_of"]
+__all__ = ["BYTE_BITS", "ESTIMATES", "KeyCounts", "Population", "TopicBackground", "onset_of"]
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -39,6 +39,9 @@ UA_BITS = 64
 TOPIC_BITS = 256
 #: Width of each per-bit key-count bitmap: linear counting reads up to ~1,000 keys.
 COUNT_BITS = 256
+#: linear_count of a COUNT_BITS-wide bitmap, by its number of set bits (all it reads):
+#: a cluster's profile reads one per pooled prefix, and one per frame group.
+ESTIMATES = tuple(linear_count((1 << ones) - 1, COUNT_BITS) for ones in range(COUNT_BITS + 1))
 #: Per byte value, the positions of its set bits (lowest first).
 BYTE_BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
 
@@ -90,12 +93,16 @@ class KeyCounts:
         self.yesterday = [0] * bits
 
     def add(self, key: str, bitmap: int, ts: float) -> None:
+        self.add_mark(1 << (stable_hash(key) % COUNT_BITS), bitmap, ts)
+
+    def add_mark(self, mark: int, bitmap: int, ts: float) -> None:
+        """:meth:`add` with the key's mark (``1 << stable_hash(key) % COUNT_BITS``) given:
+        a key counted in two maps is hashed once."""
         day = int(ts // DAY)
         if day > self.day:
             self.yesterday = self.today if day == self.day + 1 else [0] * self.bits
             self.today = [0] * self.bits
             self.day = day
-        mark = 1 << (stable_hash(key) % COUNT_BITS)
         today = self.today
         while bitmap:
             low = bitmap & -bitmap
@@ -161,8 +168,9 @@ class Population:
             self.origin = summary.first_ts
         onset = onset_of(summary, self.origin, self.pre_existing_seconds)
         if ordinary and not self.is_new(onset, summary.ts):
-            self.ip.add(summary.api_key_id, summary.ip_prefix_bits, summary.ts)
-            self.ua.add(summary.api_key_id, summary.user_agent_bits, summary.ts)
+            mark = 1 << (stable_hash(summary.api_key_id) % COUNT_BITS)
+            self.ip.add_mark(mark, summary.ip_prefix_bits, summary.ts)
+            self.ua.add_mark(mark, summary.user_agent_bits, summary.ts)
         return onset
 
     def is_new(self, onset: float | None, now: float) -> bool:
@@ -192,9 +200,15 @@ class Population:
         typical = self._baselines(now)[0]
         popular = self.popular_keys
         today, yesterday = self.ip.today, self.ip.yesterday
+        estimates = ESTIMATES
         weights = []
         for bit in bits:
-            excess = max(linear_count(today[bit] | yesterday[bit], COUNT_BITS) - typical, 0.0)
+            # linear_count of the day's bitmap, looked up by its bit count (all it reads).
+            seen = today[bit] | yesterday[bit]
+            ones = seen.bit_count()
+            estimate = estimates[ones] if ones <= COUNT_BITS else linear_count(seen, COUNT_BITS)
+            excess = estimate - typical
+            excess = 0.0 if excess < 0.0 else excess  # max(excess, 0.0), without the call
             weights.append(popular / (popular + excess))
         return weights
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import statistics
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import compress
 
 from detectors.campaign_links import EMPTY_TOPICS, TopicProfile
@@ -67,6 +67,11 @@ def bit_counts(values: Sequence[int], width: int) -> list[int]:
     [3, 3, 0, 0]
     """
     mask = (1 << width) - 1
+    if len(values) == 1:
+        # One value (a cluster of one, a profile without one of two): its binary digits,
+        # lowest first, as 0/1 counts.
+        digits = format(values[0] & mask, f"0{width}b")[::-1]
+        return list(digits.encode("ascii").translate(_DIGIT_FLAGS))
     planes: list[int] = []
     for value in values:
         carry = value & mask
@@ -126,23 +131,31 @@ def topic_profile(
 
     ``present``: the bits any of them holds (all by default); only those are read.
     """
+    # The density (a sum over the whole map) is read only once it can matter: many
+    # profiles have no member with topics at all.
+    if not n or not background.summaries:
+        return EMPTY_TOPICS
     density = background.density
-    if not n or not background.summaries or density <= 0.0:
+    if density <= 0.0:
         return EMPTY_TOPICS
     need = core_need(n)
     core = 0
     frequencies: list[float] = []
+    add = frequencies.append
     # background.frequency(b), read in place: this runs for every profile built.
     seen, summaries = background.counts, background.summaries
+    bits: Iterable[int]
     if present >= 0 and present.bit_count() <= TOPIC_BITS // 2:  # a few keys: few bits
-        candidates = [b for b in set_bits(present) if own_counts[b] >= need]
+        bits = set_bits(present)
     else:
-        candidates = [b for b, c in enumerate(own_counts[:TOPIC_BITS]) if c >= need]
-    for b in candidates:
-        g = seen[b] / summaries
-        if own_counts[b] / n >= CORE_LIFT * g:
-            core |= 1 << b
-            frequencies.append(g)
+        bits = range(min(len(own_counts), TOPIC_BITS))
+    for b in bits:
+        count = own_counts[b]
+        if count >= need:
+            g = seen[b] / summaries
+            if count / n >= CORE_LIFT * g:
+                core |= 1 << b
+                add(g)
     return topics_of(core, frequencies, density)
 
 
@@ -153,7 +166,7 @@ def topics_of(core: int, frequencies: list[float], density: float) -> TopicProfi
     return TopicProfile(
         core,
         sum(frequencies),
-        sum(g * g for g in frequencies),
+        sum([g * g for g in frequencies]),  # a list: the same sum, no generator steps
         max(frequencies),
         density,
         tuple(frequencies),
@@ -162,7 +175,10 @@ def topics_of(core: int, frequencies: list[float], density: float) -> TopicProfi
 
 def core_need(n: int) -> float:
     """How many of ``n`` members with topics must hold a topic bit for it to be core."""
-    return max(1.0, CORE_SHARE * n) if n < 3 else max(2.0, CORE_SHARE * n)
+    # max(1.0 or 2.0, share) written out: what the builtin returns, without its call.
+    share = CORE_SHARE * n
+    least = 1.0 if n < 3 else 2.0
+    return share if share > least else least
 
 
 def median(values: list[float]) -> float:
@@ -184,7 +200,9 @@ def median(values: list[float]) -> float:
 
 def shared_need(n: int) -> float:
     """How many of ``n`` members must use a frame or a user agent for it to be theirs."""
-    return max(1.0, SHARED_SHARE * n) if n < 3 else max(2.0, SHARED_SHARE * n)
+    share = SHARED_SHARE * n  # and max() written out, as in core_need
+    least = 1.0 if n < 3 else 2.0
+    return share if share > least else least
 
 
 def shared_frames(
@@ -208,6 +226,8 @@ def prefix_pool(
     now: float,
     present: int = -1,
     weights: dict[int, float] | None = None,
+    present_bits: Sequence[int] | None = None,
+    total_bits: int = -1,
 ) -> tuple[int, dict[int, float]]:
     """The prefix pool of ``n`` members (bits many of them use, well above what members
     with this many prefixes would hit by chance) and each pooled bit's weight.
@@ -215,8 +235,11 @@ def prefix_pool(
     ``present``: the bits any member holds (all by default): only those can be pooled,
     and only those are read. ``weights``: bit -> :meth:`Population.ip_weight` already
     read at ``now`` (the population has not moved since), filled in as bits are read.
+    ``present_bits`` (``set_bits(present)``) and ``total_bits`` (``sum(ip_counts)``) are
+    for callers that know them already (a cluster's profiles without each member).
     """
-    total_bits = sum(ip_counts)
+    if total_bits < 0:
+        total_bits = sum(ip_counts)
     pool = 0
     pool_weights: dict[int, float] = {}
     if total_bits:
@@ -226,7 +249,9 @@ def prefix_pool(
         if present < 0:
             bits = [b for b, count in enumerate(ip_counts) if count >= floor]
         else:
-            bits = [b for b in set_bits(present) if ip_counts[b] >= floor]
+            if present_bits is None:
+                present_bits = set_bits(present)
+            bits = [b for b in present_bits if ip_counts[b] >= floor]
         if weights is None:
             weights = dict(zip(bits, population.ip_weights(bits, now), strict=True))
         else:
@@ -278,4 +303,4 @@ _DIGIT_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 
 def typical_hours(hour_counts: list[int], n: int) -> int:
     """The hours (24-bit mask) in which most of ``n`` members were active."""
-    return sum(1 << b for b, count in enumerate(hour_counts) if count * 2 > n)
+    return sum([1 << b for b, count in enumerate(hour_counts) if count * 2 > n])

@@ -110,8 +110,13 @@ class CampaignScore:
         if new:
             return self.score
         lift = (self.evidence - self.own) * ramp(tie, 3.0, 4.0)
-        evidence = min(self.evidence, min(own, self.own_cap) + lift)
-        return min(evidence_to_score(evidence), self.score)
+        # The three min()s of two written out (``b if b < a else a`` is what min(a, b)
+        # returns): every member of a scored cluster comes here.
+        cap = self.own_cap
+        raised = (cap if cap < own else own) + lift
+        evidence = raised if raised < self.evidence else self.evidence
+        score = evidence_to_score(evidence)
+        return self.score if self.score < score else score
 
     def reasons(self) -> tuple[Reason, ...]:
         """Why the cluster is a campaign, strongest first; values against what an

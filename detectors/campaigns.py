@@ -29,6 +29,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import replace
+from operator import attrgetter
 
 from detectors import statecodec
 from detectors.alerts import Alert, Episode, EpisodeTracker, alert_id
@@ -37,11 +38,10 @@ from detectors.campaign_clusters import (
     KeyRecord,
     link_to,
     shared_prompt_share,
-    topical,
 )
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import GROUP_KEY_BITS, FrameGroup, TemplateIndex
-from detectors.campaign_links import FAMILIES
+from detectors.campaign_links import FAMILIES, TOPIC_DENSE
 from detectors.campaign_membership import CampaignStats, Membership
 from detectors.campaign_population import Population, TopicBackground
 from detectors.campaign_score import CampaignScore, score_cluster
@@ -57,6 +57,8 @@ DETECTOR = "campaign"
 # 3: clusters of keys that collect alike (topics, frames, addresses, cohorts).
 # 4: keyed word hashes. 5: records hold item identities where prompt hashes were.
 SNAPSHOT_VERSION = 5
+#: A summary's evidence families as a tuple, in FAMILIES order (one C call per update).
+_families = attrgetter(*FAMILIES)
 EXPIRY_EVERY = 1024
 #: A key keeps its campaign id unless another scores clearly higher, or its own has
 #: not scored it for a while: ids stay stable while clusters move.
@@ -147,8 +149,9 @@ class CampaignStage(Membership):
             self._max_ts = ts
         ordinary = summary.total < c.candidate_total
         onset = self._population.see(summary, ordinary)
-        if topical(summary.topics):
-            self._topics.add(summary.topics, ts)
+        topics = summary.topics
+        if 0 < topics.bit_count() <= TOPIC_DENSE:  # topical(), written out: every summary
+            self._topics.add(topics, ts)
         popular = ordinary and not self._population.is_new(onset, ts)
         key = summary.api_key_id
         record = self._keys.get(key)
@@ -185,12 +188,26 @@ class CampaignStage(Membership):
         without recurring frames looks its latest one-off prompts up in the existing
         groups (never founds one)."""
         ts = summary.ts
-        mark = 1 << (stable_hash(summary.api_key_id) % GROUP_KEY_BITS)
+        # The key's mark in a group's bitmap, hashed only when it is set.
+        mark = 1 << (stable_hash(summary.api_key_id) % GROUP_KEY_BITS) if popular else 0
         gids: list[int] = []
+        # Most frames are known ones: the index's cache names their group. That case of
+        # TemplateIndex.find and _group_for is written out (the same lookups and moves);
+        # any other goes through _group_for.
+        groups = self._groups
+        cached, reps = self._index.cache_and_reps()
         for signature in summary.frames:
-            group = self._group_for(signature, ts, True)
+            gid = cached.get(signature) if signature else None
+            group = None
+            if gid is not None and gid in reps:
+                group = groups.get(gid)
+                if group is not None:
+                    cached.move_to_end(signature)
+                    groups.move_to_end(gid)
             if group is None:
-                continue
+                group = self._group_for(signature, ts, True)
+                if group is None:
+                    continue
             group.last_ts = ts
             if popular:
                 group.keys |= mark
@@ -200,7 +217,7 @@ class CampaignStage(Membership):
                 group = self._group_for(signature, ts, False)
                 if group is not None:
                     gids.append(group.gid)
-        return tuple(sorted(set(gids)))
+        return tuple(sorted(set(gids))) if candidate else ()  # only a candidate's are kept
 
     def _group_for(self, signature: int, ts: float, founding: bool) -> FrameGroup | None:
         """The signature's group; a new one unless ``founding`` is False (then None)."""
@@ -234,12 +251,15 @@ class CampaignStage(Membership):
     ) -> None:
         if summary.account_id is not None:
             record.account = summary.account_id
-        record.first_ts = min(record.first_ts, summary.first_ts)
-        record.last_ts = max(record.last_ts, summary.ts)
+        # min() and max() of two written out: what the builtins return, without the calls.
+        if summary.first_ts < record.first_ts:
+            record.first_ts = summary.first_ts
+        if summary.ts > record.last_ts:
+            record.last_ts = summary.ts
         record.onset = math.nan if onset is None else onset
         record.onset_known = math.isfinite(summary.account_created)
         record.total = summary.total
-        record.families = tuple(getattr(summary, name) for name in FAMILIES)
+        record.families = _families(summary)
         record.topics = summary.topics
         record.frames = frames
         record.prompts = summary.prompts

@@ -31,7 +31,6 @@ from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import FrameGroup, TemplateIndex
 from detectors.campaign_leave_one_out import LeaveOneOut
 from detectors.campaign_links import (
-    INFRA_MIN_POOLED,
     TOPIC_DENSE,
     TOPIC_MIN_BITS,
     TOPIC_MIN_HITS,
@@ -144,19 +143,13 @@ class Membership:
         ``join_link``; the smallest id among equals) and its link's total.
 
         Every candidate key is compared with every cluster and tied to few, so the quick
-        checks are written out here with what they read of the record read once: the
-        same clusters reach :func:`tied_link`, which gives the same links.
+        check for clusters of one is written out here with what it reads of the record
+        read once; :func:`tied_link` makes its own quick tests for the others.
         """
         c = self.config
         min_content, join_link = c.min_content, c.join_link
-        bits = record.topics
-        k = bits.bit_count()
-        topics_read = TOPIC_MIN_BITS <= k <= TOPIC_DENSE  # else the topic channel gives 0.0
         ip = record.ip_bits
         own = record.frames
-        timed = record.onset_known  # else timing cannot reach TIMING_TIE
-        # With no content at all a link reaches min_content only when it is not positive.
-        screen = min_content > 0.0
         best: Cluster | None = None
         best_total = -math.inf
         for cluster in self._clusters.values():
@@ -166,15 +159,15 @@ class Membership:
             members = profile.members
             if not members:
                 continue
-            cohort = profile.cohort
-            if members < 2:
+            if members < 2 and (ip & profile.pool).bit_count() < 3:
                 # A key is seldom tied to one other key by topics beyond chance: clusters
                 # of one are joined by topics through growth (:meth:`_grow`), here only by
                 # a shared prefix, an account opened with its cohort (``cohort == cohort``:
                 # not NaN) or a frame few ordinary keys use (a popular template ties
                 # nobody, and is the commonest thing to share). Written out here: at a
                 # million keys most clusters are single candidates.
-                if (ip & profile.pool).bit_count() < 3 and not (fresh and cohort == cohort):
+                cohort = profile.cohort
+                if not (fresh and cohort == cohort):
                     frames = profile.frames
                     if not own or frames.keys().isdisjoint(own):
                         continue  # no frame in common, rare or not
@@ -183,18 +176,6 @@ class Membership:
                             break
                     else:
                         continue
-            elif screen and not (timed and cohort == cohort):  # cohort NaN: no timing
-                # tied_link's quick tests: when topics, frames and addresses all give
-                # nothing and timing cannot tie, tied_link gives None.
-                core = profile.topics.core
-                pframes = profile.frames
-                pool = profile.pool
-                if not (
-                    (topics_read and core and (bits & core).bit_count() >= TOPIC_MIN_HITS)
-                    or (own and pframes and not pframes.keys().isdisjoint(own))
-                    or (pool and (ip & pool).bit_count() >= INFRA_MIN_POOLED)
-                ):
-                    continue
             link = tied_link(record, profile, min_content)
             if link is None:
                 continue

@@ -146,10 +146,6 @@ def _id_shaped(word: bytes) -> bool:
     return size >= NUMBER_MIN or len(word.translate(None, _LETTERS)) < size
 
 
-def _content(word: bytes) -> bool:
-    return not _id_shaped(word)
-
-
 def _identifier_token(token: bytes) -> bool:
     core = token.strip(PUNCTUATION)
     return not core.translate(None, _ID_BYTES) and _id_shaped(core)
@@ -256,7 +252,7 @@ def _python_fields(text: str, key: int = DEFAULT_WORD_KEY) -> FingerprintFields:
         for token in raw.split()
         if not _identifier_token(token)
         for w in token.translate(_PUNCTUATION).split()
-        if _content(w)
+        if not _id_shaped(w)
     } - _STOP_HASHES
     ordered = sorted({mix64(key ^ h) & _LOW32 for h in content})
     signature = 0

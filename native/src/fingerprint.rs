@@ -71,6 +71,17 @@ static STOP_HASHES: LazyLock<Vec<u32>> = LazyLock::new(|| {
     hashes
 });
 
+/// `WHITESPACE` as a table: tokens are split at it on every byte of every prompt.
+const SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < WHITESPACE.len() {
+        table[WHITESPACE[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 const WORD_BREAK: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
@@ -160,10 +171,7 @@ pub(crate) fn fingerprint_bytes(raw: &[u8], key: u64) -> Fingerprint {
     };
     // Whitespace-delimited tokens first (an identifier token is one as a whole), then
     // the words inside each at punctuation.
-    for token in raw
-        .split(|b| WHITESPACE.contains(b))
-        .filter(|t| !t.is_empty())
-    {
+    for token in raw.split(|&b| SPACE[b as usize]).filter(|t| !t.is_empty()) {
         let identifier = identifier_token(token);
         let mut start: Option<usize> = None;
         for (i, &byte) in token.iter().enumerate() {

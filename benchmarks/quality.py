@@ -59,14 +59,26 @@ def _generate(kind: str, seed: int, days: float, benign: int, extra: list[str]) 
     return data
 
 
-def run_one(kind: str, seed: int, days: float, benign: int, extra: list[str]) -> dict[str, Any]:
-    """Generate (or reuse), replay and evaluate one dataset; its headline numbers."""
+def run_one(
+    kind: str, seed: int, days: float, benign: int, extra: list[str], partitions: int | None = None
+) -> dict[str, Any]:
+    """Generate (or reuse), replay and evaluate one dataset; its headline numbers.
+
+    ``partitions`` replays with that many shards instead of the default (a deployment
+    with that many requests partitions).
+    """
     data = _generate(kind, seed, days, benign, extra)
     events = data / "events.jsonl.gz"
-    replayed = data.with_name(data.name.replace("data-", "replay-"))
-    evaluated = data.with_name(data.name.replace("data-", "eval-"))
+    suffix = "" if partitions is None else f"-p{partitions}"
+    replayed = data.with_name(data.name.replace("data-", "replay-") + suffix)
+    evaluated = data.with_name(data.name.replace("data-", "eval-") + suffix)
     main = [sys.executable, "-m", "pipeline.cli.main"]
-    subprocess.run([*main, "replay", str(events), "--out", str(replayed)], check=True,
+    config: list[str] = []
+    if partitions is not None:
+        settings = data.with_name(f"settings-p{partitions}.toml")
+        settings.write_text(f"partitions = {partitions}\n")
+        config = ["--config", str(settings)]
+    subprocess.run([*main, "replay", str(events), "--out", str(replayed), *config], check=True,
                    cwd=REPO_ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
     subprocess.run([*main, "evaluate", str(replayed / "alerts.jsonl"), str(data / "labels.jsonl"),
                     "--events", str(events), "--out", str(evaluated)], check=True,
@@ -120,13 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=1.0)
     parser.add_argument("--benign-keys", type=int, default=1000, help="simulator sets only")
     parser.add_argument("--attack-instances", type=int, default=3, help="simulator sets only")
+    parser.add_argument("--partitions", type=int, default=None,
+                        help="replay with this many partitions (default: the engine's)")
     args = parser.parse_args(argv)
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
         for extra in _variants(args.set):
             if args.set in ("tune", "holdout"):
                 extra = [*extra, "--attack-instances", str(args.attack_instances)]
-            row = run_one(args.set.split("-")[0], seed, args.days, args.benign_keys, extra)
+            row = run_one(args.set.split("-")[0], seed, args.days, args.benign_keys, extra,
+                          args.partitions)
             rows.append(row)
             print(
                 f"{args.set:20s} seed {seed:4d} {' '.join(extra):28s} "
@@ -136,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"benign crit {row['benign_critical_rate']:.4f} any {row['benign_any_rate']:.4f}"
             )
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"results-{args.set}.json").write_text(json.dumps(rows, indent=1))
+    suffix = "" if args.partitions is None else f"-p{args.partitions}"
+    (OUT / f"results-{args.set}{suffix}.json").write_text(json.dumps(rows, indent=1))
     return 0
 
 

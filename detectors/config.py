@@ -64,7 +64,11 @@ class EngineConfig:
         against it count (detectors.evidence.population).
     partitions
         Shards used by replay; must equal the requests topic's partition count for
-        streaming/replay parity.
+        streaming/replay parity. Each partition's engine has its own prompt memory and
+        population scales, so a prompt counts as shared (a public benchmark, a client
+        library's default) only when another key *of the same partition* sent it: one
+        partition (the default) sees every key; more partitions scale the workers out
+        and see less (README, "Partitions and shared prompts").
     """
 
     window_seconds: float = 300.0
@@ -85,7 +89,7 @@ class EngineConfig:
     recovery_seconds: float = 2 * 3600.0
     key_warmup_seconds: float = 0.0
     population_warmup: int = 10
-    partitions: int = 8
+    partitions: int = 1
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> EngineConfig:

@@ -11,7 +11,7 @@ Examples
 --------
 >>> settings = load_settings(None, requests_topic="gateway-requests")
 >>> settings.requests_topic, settings.partitions
-('gateway-requests', 8)
+('gateway-requests', 1)
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     alerts_topic: str = "alerts"
     dead_letter_topic: str = "requests-dead-letters"
     checkpoint_topic: str = "distillwatch-checkpoints"
-    partitions: int = Field(default=8, ge=1, le=4096)
+    partitions: int = Field(default=1, ge=1, le=4096)
     dead_letter_partitions: int = Field(default=1, ge=1, le=4096)
     replication_factor: int = Field(default=1, ge=1, le=16)
 

@@ -23,6 +23,7 @@ SMALL = Config(
         "metadata_ping", "warmup_burst", "reseller_drift", "homework_solver",
     ),
     instances=1,
+    partitions=8,  # a scaled-out deployment: shared_echo must still pick one partition
 )  # fmt: skip
 
 
@@ -53,7 +54,7 @@ def test_same_seed_same_bytes_and_every_event_valid(tmp_path: Path) -> None:
     from detectors.partitioning import partition_for
 
     pair = sorted(k for k, v in ours.items() if v["scenario"] == "shared_echo")
-    assert len(pair) == 2 and len({partition_for(k, 8) for k in pair}) == 1
+    assert len(pair) == 2 and len({partition_for(k, SMALL.partitions) for k in pair}) == 1
 
 
 def test_another_seed_differs(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import orjson
 
 from benchmarks.redteam.emit import DAY, format_ts
 from benchmarks.redteam.scenarios import PROFILES, SCENARIOS, build_instance
+from detectors.config import EngineConfig
 from pipeline.simulate.cli import simulate
 from pipeline.simulate.config import DEFAULT_START, SimulationConfig
 from pipeline.simulate.delivery import encode_event
@@ -40,7 +41,8 @@ class Config:
     scenarios: tuple[str, ...] = ()
     instances: int | None = None
     start: float = DEFAULT_START
-    partitions: int = 8
+    #: The replay's partition count by default (``shared_echo`` places its keys on one).
+    partitions: int = EngineConfig.partitions
 
     def names(self) -> tuple[str, ...]:
         """The scenarios to write: ``scenarios`` if given, else the profile's."""

@@ -14,6 +14,9 @@ from pipeline.config import Settings, load_settings
 from pipeline.runtime.detect_loop import StreamProcessor
 
 FAST = {
+    # Several partitions (the default is one): handover, recovery and the campaign
+    # stage's merge are about partitions moving between workers.
+    "partitions": 8,
     # short group timings: a handover must not wait for faust/Kafka defaults
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,

@@ -26,7 +26,7 @@ __all__ = ["ELEVATED", "PERSISTENCE_HOURS", "Support", "support"]
 #: Hours core evidence must hold before persistence starts to count, and fully counts.
 PERSISTENCE_HOURS = (2.0, 6.0)
 #: Core evidence (log-odds, support aside) from which a key counts as elevated.
-ELEVATED = 5.0
+ELEVATED = 4.5
 
 
 class Support(NamedTuple):

@@ -132,16 +132,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=1.0)
     parser.add_argument("--benign-keys", type=int, default=1000, help="simulator sets only")
     parser.add_argument("--attack-instances", type=int, default=3, help="simulator sets only")
-    parser.add_argument("--partitions", type=int, default=None,
-                        help="replay with this many partitions (default: the engine's)")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        help="replay with this many partitions (default: the engine's)",
+    )
     args = parser.parse_args(argv)
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
         for extra in _variants(args.set):
             if args.set in ("tune", "holdout"):
                 extra = [*extra, "--attack-instances", str(args.attack_instances)]
-            row = run_one(args.set.split("-")[0], seed, args.days, args.benign_keys, extra,
-                          args.partitions)
+            row = run_one(
+                args.set.split("-")[0], seed, args.days, args.benign_keys, extra, args.partitions
+            )
             rows.append(row)
             print(
                 f"{args.set:20s} seed {seed:4d} {' '.join(extra):28s} "

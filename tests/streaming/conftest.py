@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from pipeline.devtools.embedded_broker import EmbeddedBroker
-from tests.streaming.helpers import EMBEDDED
+from tests.streaming.helpers import EMBEDDED, FAST
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -83,7 +83,8 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     from detectors.config import EngineConfig
     from pipeline.runtime.replay import replay_files
 
-    config = EngineConfig.from_mapping(ENGINE_OVERRIDES)
+    # The workers' partition count (``FAST``): parity holds only between equal shardings.
+    config = EngineConfig.from_mapping({**ENGINE_OVERRIDES, "partitions": FAST["partitions"]})
     replay_files([str(root / "sim" / "events.jsonl")], config, out_dir=root / "replay")
     data = Dataset(root)
     data.tail, data.summaries = _end_of_input(root / "sim" / "events.jsonl", config, data)

@@ -95,6 +95,7 @@ def _campaigns_env(settings: Settings, tmp: Path) -> dict[str, str]:
         **_plain_env(),
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
         "DISTILLWATCH_CONFIG": str(config),
+        "DISTILLWATCH_PARTITIONS": str(settings.partitions),
         "DISTILLWATCH_METRICS_PORT": "0",
         "DISTILLWATCH_PRODUCER_IDEMPOTENCE": str(settings.producer_idempotence).lower(),
         "DISTILLWATCH_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),

@@ -62,6 +62,7 @@ def _start_worker(settings: Settings, log: Path, metrics_port: int = 0) -> subpr
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
         "DISTILLWATCH_METRICS_PORT": str(metrics_port),
+        "DISTILLWATCH_PARTITIONS": str(settings.partitions),
         "DISTILLWATCH_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),
         "DISTILLWATCH_HEARTBEAT_INTERVAL_MS": str(settings.heartbeat_interval_ms),
         "DISTILLWATCH_REBALANCE_TIMEOUT_MS": str(settings.rebalance_timeout_ms),

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     alerts_topic: str = "alerts"
     dead_letter_topic: str = "requests-dead-letters"
     checkpoint_topic: str = "distillwatch-checkpoints"
+    # One by default: shared-prompt evidence and the population scales are per partition
+    # (detectors.config.EngineConfig.partitions); raise it to scale the workers out.
     partitions: int = Field(default=1, ge=1, le=4096)
     dead_letter_partitions: int = Field(default=1, ge=1, le=4096)
     replication_factor: int = Field(default=1, ge=1, le=16)

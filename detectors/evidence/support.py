@@ -25,7 +25,10 @@ __all__ = ["ELEVATED", "PERSISTENCE_HOURS", "Support", "support"]
 
 #: Hours core evidence must hold before persistence starts to count, and fully counts.
 PERSISTENCE_HOURS = (2.0, 6.0)
-#: Core evidence (log-odds, support aside) from which a key counts as elevated.
+#: Core evidence (log-odds, support aside) from which a key counts as elevated. 4.5, not 5,
+#: since one partition's population scales (learned from every key) came out more
+#: conservative than eight learned from an eighth each: at 4.5 recall is where it was
+#: with half the benign ``critical`` keys (README, "Partitions and shared prompts").
 ELEVATED = 4.5
 
 

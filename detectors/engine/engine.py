@@ -176,7 +176,10 @@ class Engine:
                 )
                 exact = keyed_exact(exact, self._salt)
                 fp = (signature, items, cues, exact, tokens)
-                seen = self._prompts.observe(key_hash(key), exact)
+                # "Shared" means another customer sent it: keys of one account (key
+                # rotation, a team's keys) do not vouch for each other's prompts.
+                owner = key if event.account_id is None else event.account_id
+                seen = self._prompts.observe(key_hash(owner), exact)
         index = self._attributes
         ip, agent, model = (
             index.ip(event.client_ip),

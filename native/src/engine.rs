@@ -383,8 +383,14 @@ impl HotPath {
             if taken < 0 || taken % self.stride == 0 {
                 let mut fp = fingerprint_of(text, self.word_key)?;
                 fp.exact = keyed_exact(fp.exact, &self.salt);
-                let key = prompt_memory::key_hash(f.key)?;
-                let seen = prompt_memory::observe(self.prompts.bind(py), key, fp.exact)?;
+                // "Shared" means another customer sent it: the account when known
+                // (`Engine.process`: keys of one account do not vouch for each other).
+                let owner = if f.account_id.is_none() {
+                    prompt_memory::key_hash(f.key)?
+                } else {
+                    prompt_memory::key_hash(f.account_id.downcast::<PyString>()?)?
+                };
+                let seen = prompt_memory::observe(self.prompts.bind(py), owner, fp.exact)?;
                 fingerprint = Some((fp, seen));
             }
         }

@@ -63,3 +63,17 @@ def test_eight_partitions_keep_each_shard_to_its_own_keys() -> None:
     assert engine.partition_of(first) != engine.partition_of(second)
     shared, sampled = _shared(engine, second)
     assert sampled > 2 and shared == 0
+
+
+def test_keys_of_one_account_do_not_vouch_for_each_other() -> None:
+    """Key rotation: an account's second key resends its first key's prompts."""
+    for account_b, shared_expected in (("acct-1", False), ("acct-2", True)):
+        engine = ShardedEngine(EngineConfig(), campaigns=False)
+        t = START
+        for key, account in (("rot-a", "acct-1"), ("rot-b", account_b)):
+            for text in QUESTIONS:
+                t += 30.0
+                engine.process(Event(t, key, 40, 600, account_id=account, prompt_text=text))
+        shared, sampled = _shared(engine, "rot-b")
+        assert sampled > 2
+        assert (shared > 0) is shared_expected, (account_b, shared, sampled)

@@ -388,7 +388,7 @@ impl HotPath {
                 let owner = if f.account_id.is_none() {
                     prompt_memory::key_hash(f.key)?
                 } else {
-                    prompt_memory::key_hash(f.account_id.downcast::<PyString>()?)?
+                    prompt_memory::key_hash(f.account_id.cast::<PyString>()?)?
                 };
                 let seen = prompt_memory::observe(self.prompts.bind(py), owner, fp.exact)?;
                 fingerprint = Some((fp, seen));

@@ -59,6 +59,11 @@ def _generate(kind: str, seed: int, days: float, benign: int, extra: list[str]) 
     return data
 
 
+def _partitions_suffix(partitions: int | None) -> str:
+    """What names the outputs of a replay with a partition count other than the default."""
+    return "" if partitions is None else f"-p{partitions}"
+
+
 def run_one(
     kind: str, seed: int, days: float, benign: int, extra: list[str], partitions: int | None = None
 ) -> dict[str, Any]:
@@ -69,7 +74,7 @@ def run_one(
     """
     data = _generate(kind, seed, days, benign, extra)
     events = data / "events.jsonl.gz"
-    suffix = "" if partitions is None else f"-p{partitions}"
+    suffix = _partitions_suffix(partitions)
     replayed = data.with_name(data.name.replace("data-", "replay-") + suffix)
     evaluated = data.with_name(data.name.replace("data-", "eval-") + suffix)
     main = [sys.executable, "-m", "pipeline.cli.main"]
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"benign crit {row['benign_critical_rate']:.4f} any {row['benign_any_rate']:.4f}"
             )
     OUT.mkdir(parents=True, exist_ok=True)
-    suffix = "" if args.partitions is None else f"-p{args.partitions}"
+    suffix = _partitions_suffix(args.partitions)
     (OUT / f"results-{args.set}{suffix}.json").write_text(json.dumps(rows, indent=1))
     return 0
 

@@ -82,16 +82,12 @@ const SPACE: [bool; 256] = {
     table
 };
 
+/// Words break at whitespace (`SPACE`) and at punctuation.
 const WORD_BREAK: [bool; 256] = {
-    let mut table = [false; 256];
+    let mut table = SPACE;
     let mut i = 0;
     while i < PUNCTUATION.len() {
         table[PUNCTUATION[i] as usize] = true;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < WHITESPACE.len() {
-        table[WHITESPACE[i] as usize] = true;
         i += 1;
     }
     table

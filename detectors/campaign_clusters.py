@@ -31,6 +31,7 @@ from detectors.campaign_links import (
     FAMILIES,
     INFRA_MIN_POOLED,
     SAME_CHANCE,
+    SAME_OVERLAP,
     TOPIC_DENSE,
     TOPIC_MIN_BITS,
     TOPIC_MIN_HITS,
@@ -415,22 +416,46 @@ def cluster_tie(a: ClusterProfile, b: ClusterProfile) -> float:
 
 
 def shared_prompt_share(members: Sequence[KeyRecord]) -> float:
-    """Share of members that asked for items other members asked for too (a public
-    dataset): more than :data:`SAME_CHANCE` of their sampled item identities.
+    """How far the members run *the same* items (a public dataset), from 0 to 1: per
+    member that shares more than :data:`SAME_CHANCE` of its sampled item identities
+    with anyone, the share of them a typical other member also holds, read against
+    :data:`SAME_OVERLAP` and capped at 1; averaged over members.
 
-    >>> a, b, c = KeyRecord("a", 0.0), KeyRecord("b", 0.0), KeyRecord("c", 0.0)
-    >>> a.prompts, b.prompts, c.prompts = (1, 2, 5), (1, 2, 3), (2, 4)
-    >>> round(shared_prompt_share([a, b, c]), 3)
-    0.667
+    Labs running one public benchmark each send most of its items, so any two share a
+    large part of their samples. Keys drawing items from one pool, however many, give
+    each pair an overlap of about the pool share one key samples: one identity shared
+    with *some* member is what a large swarm on a small pool shows too (red-team rounds
+    3 and 4: 93 % of members, 3 % pairwise), so sharing with *some* member is not the
+    measure.
+
+    Six labs sending the same eight items; forty keys each sampling eight of a
+    pool of 200 (a typical pair shares 4 % of them):
+
+    >>> import random
+    >>> labs = [KeyRecord(f"lab{i}", 0.0) for i in range(6)]
+    >>> for r in labs:
+    ...     r.prompts = tuple(range(8))
+    >>> swarm = [KeyRecord(f"s{i}", 0.0) for i in range(40)]
+    >>> for i, r in enumerate(swarm):
+    ...     r.prompts = tuple(random.Random(i).sample(range(200), 8))
+    >>> shared_prompt_share(labs), round(shared_prompt_share(swarm), 2)
+    (1.0, 0.37)
     """
     owners: dict[int, int] = {}
     for r in members:
         for p in set(r.prompts):
             owners[p] = owners.get(p, 0) + 1
-    if not members:
+    others = len(members) - 1
+    if others < 1:
         return 0.0
-    shared = sum(1 for r in members if sum(owners[p] > 1 for p in set(r.prompts)) > SAME_CHANCE)
-    return shared / len(members)
+    total = 0.0
+    for r in members:
+        mine = set(r.prompts)
+        # More than SAME_CHANCE identities held by others at all, as before.
+        if sum(owners[p] > 1 for p in mine) > SAME_CHANCE:
+            overlap = sum(owners[p] - 1 for p in mine) / (others * len(mine))
+            total += min(overlap / SAME_OVERLAP, 1.0)
+    return total / len(members)
 
 
 def topic_counts_array(records: Sequence[KeyRecord]) -> array[int]:

@@ -52,8 +52,13 @@ def swarm(
     opened_hours: float = 8.0,
     account_age: bool = False,
     vocabulary: list[int] | None = None,
+    items: list[int] | None = None,
 ) -> Iterator[KeySummary]:
-    """New accounts opening over ``opened_hours`` from hour 6, ~1.5 requests an hour each."""
+    """New accounts opening over ``opened_hours`` from hour 6, ~1.5 requests an hour each.
+
+    With ``items`` every key's sampled item identities come from that one pool (keys
+    drawing tasks from one generator or list, so that many identities are also some
+    other member's); without, each key's are its own."""
     words = vocabulary or rng.sample(range(256), 40)
     for i in range(keys):
         first = START + 6 * HOUR + rng.uniform(0, opened_hours * HOUR)
@@ -61,6 +66,7 @@ def swarm(
         noise = [b for b in range(256) if b not in words]
         created = first - rng.uniform(600, 7200) if account_age else math.inf
         topics = 0
+        own = tuple(rng.sample(items, 4)) if items else None
         for hour in range(hours):
             ts = START + hour * HOUR + 60.0 * (i % 60)
             if ts < first:
@@ -72,7 +78,7 @@ def swarm(
             yield summary(
                 f"{prefix}-{i:03d}", f"{prefix}-acct-{i}", ts, first,
                 account_created=created, events=sent, requests_per_hour=1.5, topics=topics,
-                prompts=tuple(rng.getrandbits(32) for _ in range(4)), ip_prefix_bits=own_ip,
+                prompts=own or tuple(rng.getrandbits(32) for _ in range(4)), ip_prefix_bits=own_ip,
                 user_agent_bits=BROWSER_UA, active_hours=0xFFF, total=total,
                 harvest=min(total, 3.0), elicitation=1.0, coverage=1.0, structure=1.0,
             )  # fmt: skip

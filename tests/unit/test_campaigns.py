@@ -96,6 +96,16 @@ def test_popular_products_and_public_benchmarks_are_not_campaigns() -> None:
     assert stage.campaigns() == []
 
 
+def test_a_swarm_drawing_items_from_one_pool_is_no_public_benchmark() -> None:
+    # Sixty keys each sample items from one pool of 120: nearly every member holds an
+    # item some other member holds, as labs on one benchmark do, but a typical pair
+    # shares a few percent of their items, not most of them (red-team rounds 3 and 4).
+    rng = random.Random(6)
+    pool = [rng.getrandbits(32) for _ in range(120)]
+    summaries = merged(population(rng, 300, 30), swarm(rng, 60, 30, items=pool))
+    assert critical(run(CampaignStage(), summaries)) == {f"swarm-{i:03d}" for i in range(60)}
+
+
 def test_a_swarm_hidden_among_look_alikes_pulls_in_no_benign_key() -> None:
     rng = random.Random(4)
     summaries = merged(

@@ -36,9 +36,14 @@ class CampaignConfig:
         Keys, frame groups and clusters idle this long (event time) are forgotten.
     score_every_seconds
         A cluster is re-scored at most this often (event time).
-    candidate_total
+    candidate_total, metadata_candidate_total
         Own evidence (the per-key engine's total, log-odds) at which a key gets a
         record and may be linked: below it a key only feeds the population statistics.
+        A key whose summaries carry no topics (no prompt text) can be tied only by its
+        addresses, client, timing and evidence profile, which new customers of one
+        product share too: it needs ``metadata_candidate_total``. A key with text is
+        tied by what it collects, a link specific enough to weigh weaker keys (a
+        third of one independent swarm's members never reached 1.5 of their own).
     member_total
         Own evidence a member needs to take part in its campaign's score and alerts.
     join_link, min_content
@@ -94,7 +99,8 @@ class CampaignConfig:
     key_ttl_seconds: float = 3 * 86400.0
     group_ttl_seconds: float = 2 * 86400.0
     score_every_seconds: float = 900.0
-    candidate_total: float = 1.5
+    candidate_total: float = 1.0
+    metadata_candidate_total: float = 1.5
     member_total: float = 2.0
     join_link: float = 2.0
     min_content: float = 1.0

@@ -147,9 +147,10 @@ class CampaignStage(Membership):
         self._stats.summaries += 1
         if ts > self._max_ts:
             self._max_ts = ts
-        ordinary = summary.total < c.candidate_total
-        onset = self._population.see(summary, ordinary)
         topics = summary.topics
+        least = c.candidate_total if topics else c.metadata_candidate_total
+        ordinary = summary.total < least
+        onset = self._population.see(summary, ordinary)
         if 0 < topics.bit_count() <= TOPIC_DENSE:  # topical(), written out: every summary
             self._topics.add(topics, ts)
         popular = ordinary and not self._population.is_new(onset, ts)

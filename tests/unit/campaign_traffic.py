@@ -53,12 +53,14 @@ def swarm(
     account_age: bool = False,
     vocabulary: list[int] | None = None,
     items: list[int] | None = None,
+    own_cap: float = 4.5,
 ) -> Iterator[KeySummary]:
     """New accounts opening over ``opened_hours`` from hour 6, ~1.5 requests an hour each.
 
     With ``items`` every key's sampled item identities come from that one pool (keys
     drawing tasks from one generator or list, so that many identities are also some
-    other member's); without, each key's are its own."""
+    other member's); without, each key's are its own. ``own_cap`` caps each key's own
+    evidence (reworded or sparse keys whose own traffic says little)."""
     words = vocabulary or rng.sample(range(256), 40)
     for i in range(keys):
         first = START + 6 * HOUR + rng.uniform(0, opened_hours * HOUR)
@@ -74,7 +76,7 @@ def swarm(
             sent = 1.5 * (ts - first) / HOUR + 1
             # Each prompt names a few curriculum words and a few words of its own.
             topics |= bits(rng, words, 5) | bits(rng, noise, 2)
-            total = min(0.35 * sent, 4.5)
+            total = min(0.35 * sent, own_cap)
             yield summary(
                 f"{prefix}-{i:03d}", f"{prefix}-acct-{i}", ts, first,
                 account_created=created, events=sent, requests_per_hour=1.5, topics=topics,

@@ -106,6 +106,22 @@ def test_a_swarm_drawing_items_from_one_pool_is_no_public_benchmark() -> None:
     assert critical(run(CampaignStage(), summaries)) == {f"swarm-{i:03d}" for i in range(60)}
 
 
+def test_swarm_members_that_say_little_on_their_own_are_raised_with_it() -> None:
+    # A third of the swarm's members keep their own evidence at 1.2 (per-key rewording,
+    # few requests): far under the per-key engine's warning, but leaning to extraction.
+    # Linked by what they collect, they are raised with the rest (independent seed 1:
+    # a third of one swarm's members never reached 1.5 of their own).
+    rng = random.Random(7)
+    vocabulary = rng.sample(range(256), 40)
+    summaries = merged(
+        population(rng, 300, 30),
+        swarm(rng, 40, 30, vocabulary=vocabulary),
+        swarm(rng, 20, 30, prefix="quiet", vocabulary=vocabulary, own_cap=1.2),
+    )
+    raised = critical(run(CampaignStage(), summaries))
+    assert {f"quiet-{i:03d}" for i in range(20)} <= raised
+
+
 def test_a_swarm_hidden_among_look_alikes_pulls_in_no_benign_key() -> None:
     rng = random.Random(4)
     summaries = merged(

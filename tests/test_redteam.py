@@ -210,3 +210,91 @@ def test_round6_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     students = [k for k in by_key if k.startswith("rt_class_cohort_")]
     assert 30 <= len(students) <= 36
     assert len({by_key[k][0]["account_id"] for k in students}) == len(students)
+
+
+ROUND7_SMALL = Config(
+    seed=5,
+    days=0.8,
+    benign_keys=4,
+    scenarios=(
+        "swarm_sharedlist", "swarm_benchlist", "swarm_resample", "swarm_quiet", "swarm_sysitem",
+        "swarm_textless", "bench_subsets", "starter_prompts",
+    ),
+    instances=1,
+)  # fmt: skip
+
+
+def test_round7_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_path: Path) -> None:
+    from benchmarks.redteam.round7 import (
+        BENCH_SIZE,
+        GENERIC_ASKS,
+        LIST_SIZE,
+        MEMBERS,
+        SEED_SIZE,
+        STARTERS,
+        TEXTLESS,
+        bench_list,
+        shared_list,
+    )
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
+
+    assert set(PROFILES["round7"]) <= set(SCENARIOS) and "baseline" in PROFILES["round7"]
+    by_key = _generated_twice(ROUND7_SMALL, tmp_path)
+
+    def keys(name: str) -> list[str]:
+        return [k for k in by_key if k.startswith(f"rt_{name}_")]
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return [r for k in keys(name) for r in by_key[k]]
+
+    # swarms: one account per key
+    for name in ("swarm_sharedlist", "swarm_benchlist", "swarm_resample", "swarm_quiet"):
+        assert 0.8 * MEMBERS <= len(keys(name)) <= MEMBERS
+        assert len({by_key[k][0]["account_id"] for k in keys(name)}) == len(keys(name))
+    # shared list: the same items in every member's own harness (no exact hash in common)
+    items = shared_list("swarm_sharedlist", LIST_SIZE)
+    listed: dict[str, set[int]] = {}
+    for r in rows("swarm_sharedlist"):
+        for item in items:
+            if item in str(r["prompt_text"]):
+                listed.setdefault(item, set()).add(fingerprint(str(r["prompt_text"])).exact)
+    assert set(listed) == set(items)
+    assert all(len(exact) > 10 for exact in listed.values())
+    share = sum(len(v) for v in listed.values()) / len(rows("swarm_sharedlist"))
+    assert 0.25 < share < 0.55
+    # bench list: half the requests are the same 16 bare items, every member most of them
+    bench = set(bench_list())
+    assert len(bench) == BENCH_SIZE
+    sent = [r for r in rows("swarm_benchlist") if r["prompt_text"] in bench]
+    assert 0.4 < len(sent) / len(rows("swarm_benchlist")) < 0.6
+    assert all(r["temperature"] == 1.0 for r in sent)
+    assert len({r["prompt_text"] for r in sent}) == BENCH_SIZE
+    # resample: a few bare seed texts, each sent by many members at temperature 1
+    seeds = shared_list("swarm_resample", SEED_SIZE)
+    bare = [r for r in rows("swarm_resample") if str(r["prompt_text"]).split(" ")[0] != "Unit"]
+    assert all(any(str(r["prompt_text"]).startswith(s) for s in seeds) for r in bare)
+    assert all(r["temperature"] == 1.0 for r in bare)
+    assert len({fingerprint(str(r["prompt_text"])).exact for r in bare}) <= SEED_SIZE * 6
+    assert 0.25 < len(bare) / len(rows("swarm_resample")) < 0.55
+    # quiet: no cue word, a hidden context of many sizes
+    quiet = rows("swarm_quiet")
+    assert not any(cue_groups(str(r["prompt_text"])) for r in quiet)
+    hidden = {int(r["prompt_tokens"]) - content.text_tokens(str(r["prompt_text"])) for r in quiet}
+    assert min(hidden) < 60 and max(hidden) > 600 and len(hidden) > 200
+    # system-message items: one constant user line per key, a new system prompt per request
+    for k in keys("swarm_sysitem"):
+        assert len({r["prompt_text"] for r in by_key[k]}) == 1
+        assert by_key[k][0]["prompt_text"] in GENERIC_ASKS
+    sysitem = rows("swarm_sysitem")
+    assert len({r["system_prompt_hash"] for r in sysitem}) == len(sysitem)
+    assert not any(cue_groups(a) or limits_answer(a) for a in GENERIC_ASKS)
+    # textless: most requests carry no prompt text
+    textless = rows("swarm_textless")
+    missing = [r for r in textless if "prompt_text" not in r]
+    assert abs(len(missing) / len(textless) - TEXTLESS) < 0.05
+    assert all(r["endpoint"] == "/v1/responses" for r in missing)
+    # look-alikes: labs on their own clouds; app customers start with the same tour
+    labs = keys("bench_subsets")
+    assert 5 <= len(labs) <= 30 and len({by_key[k][0]["account_id"] for k in labs}) == len(labs)
+    for k in keys("starter_prompts"):
+        assert [r["prompt_text"] for r in by_key[k][: len(STARTERS)]] == list(STARTERS)

@@ -37,7 +37,13 @@ from detectors.keybudget import KeyBudget
 from detectors.native import NATIVE
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState, harvest_like
-from detectors.state.prompt_memory import PromptMemory, key_hash, keyed_exact, prompt_salt
+from detectors.state.prompt_memory import (
+    PromptMemory,
+    in_context,
+    key_hash,
+    keyed_exact,
+    prompt_salt,
+)
 from detectors.state.slices import PREFIX, wants_slice
 from detectors.summaries import KeySummary
 from detectors.wording import summarize
@@ -180,6 +186,10 @@ class Engine:
                 # rotation, a team's keys) do not vouch for each other's prompts.
                 owner = key if event.account_id is None else event.account_id
                 seen = self._prompts.observe(key_hash(owner), exact)
+                if event.system_prompt_hash is not None:
+                    # The key's own repeats are read in the context of its system prompt.
+                    exact = in_context(exact, event.system_prompt_hash, self._salt)
+                    fp = (signature, items, cues, exact, tokens)
         index = self._attributes
         ip, agent, model = (
             index.ip(event.client_ip),

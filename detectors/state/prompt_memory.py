@@ -20,7 +20,15 @@ from __future__ import annotations
 from hashlib import blake2b
 from zlib import crc32
 
-__all__ = ["SAMPLE", "BloomGenerations", "PromptMemory", "key_hash", "keyed_exact", "prompt_salt"]
+__all__ = [
+    "SAMPLE",
+    "BloomGenerations",
+    "PromptMemory",
+    "in_context",
+    "key_hash",
+    "keyed_exact",
+    "prompt_salt",
+]
 
 #: One prompt hash in SAMPLE is remembered (and answered for).
 SAMPLE = 4
@@ -63,6 +71,24 @@ def keyed_exact(exact: int, salt: bytes) -> int:
     """
     digest = blake2b(salt + exact.to_bytes(4, "little"), digest_size=8).digest()
     return int.from_bytes(digest, "little") & 0xFFFFFFFF
+
+
+def in_context(exact: int, system_prompt_hash: str, salt: bytes) -> int:
+    """A keyed prompt hash (:func:`keyed_exact`) with the request's system prompt in it.
+
+    A key that repeats one user line while its system prompt changes on every request
+    (the item carried in the system message: red team round 7, ``swarm_sysitem``) is
+    not repeating itself: each request asks something else. The key's repeat sketch
+    reads this hash; the partition's memory of shared prompts keeps the plain one (a
+    public item is the same item whatever system prompt a lab wraps it in).
+    ``native/src/dedup.rs`` computes the same.
+
+    >>> salt = prompt_salt("s")
+    >>> in_context(7, "a", salt) == in_context(7, "a", salt) != in_context(7, "b", salt)
+    True
+    """
+    context = crc32(system_prompt_hash.encode("utf-8", "replace"))
+    return keyed_exact(exact ^ context, salt)
 
 
 def mix64(value: int) -> int:

@@ -208,6 +208,19 @@ pub(crate) fn keyed_exact(exact: u32, salt: &[u8; 16]) -> u32 {
     blake2b_64(&data) as u32
 }
 
+/// `detectors.state.prompt_memory.in_context`: a keyed prompt hash with the request's
+/// system prompt (its hash's UTF-8 bytes, as `.encode("utf-8", "replace")` makes them).
+pub(crate) fn in_context(exact: u32, system_prompt_hash: &[u8], salt: &[u8; 16]) -> u32 {
+    keyed_exact(exact ^ crc32fast::hash(system_prompt_hash), salt)
+}
+
+#[pyfunction]
+#[pyo3(name = "in_context")]
+/// `in_context`, for tests that compare it with the Python reference.
+pub fn in_context_py(exact: u32, system_prompt_hash: &[u8], salt: [u8; 16]) -> u32 {
+    in_context(exact, system_prompt_hash, &salt)
+}
+
 #[pyfunction]
 #[pyo3(name = "keyed_exact")]
 /// `keyed_exact`, for tests that compare it with the Python reference.

@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyFloat, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::dedup::{keyed_exact, RecentIds};
+use crate::dedup::{in_context, keyed_exact, RecentIds};
 use crate::fingerprint::fingerprint_of;
 use crate::keystate::{items_buffer, ring_of, Arrays, Buffers, Prompt};
 use crate::layout::{IP_PREFIX_BITS, LAST_TS, TEXT_BITS, TOTAL, WINDOW_END, WINDOW_EVENTS};
@@ -58,6 +58,7 @@ const ACCOUNT_ID: usize = 5;
 const MODEL: usize = 6;
 const CLIENT_IP: usize = 14;
 const USER_AGENT: usize = 15;
+const SYSTEM_PROMPT_HASH: usize = 16;
 const PROMPT_TEXT: usize = 17;
 
 /// One engine's per-event step: `process(event) -> Emitted`, built by `Engine._bind`.
@@ -212,6 +213,7 @@ struct Fields<'a, 'py> {
     model: Option<&'a Bound<'py, PyString>>,
     client_ip: Option<&'a Bound<'py, PyString>>,
     user_agent: Option<&'a Bound<'py, PyString>>,
+    system_prompt_hash: Option<&'a Bound<'py, PyString>>,
     prompt_text: Option<&'a Bound<'py, PyString>>,
 }
 
@@ -243,6 +245,7 @@ impl<'a, 'py> Fields<'a, 'py> {
             model: optional_str(&item[MODEL])?,
             client_ip: optional_str(&item[CLIENT_IP])?,
             user_agent: optional_str(&item[USER_AGENT])?,
+            system_prompt_hash: optional_str(&item[SYSTEM_PROMPT_HASH])?,
             prompt_text: optional_str(&item[PROMPT_TEXT])?,
         })
     }
@@ -391,6 +394,10 @@ impl HotPath {
                     prompt_memory::key_hash(f.account_id.cast::<PyString>()?)?
                 };
                 let seen = prompt_memory::observe(self.prompts.bind(py), owner, fp.exact)?;
+                if let Some(system) = f.system_prompt_hash {
+                    // The key's own repeats are read in the context of its system prompt.
+                    fp.exact = in_context(fp.exact, &utf8_replace(system)?, &self.salt);
+                }
                 fingerprint = Some((fp, seen));
             }
         }

@@ -26,7 +26,7 @@ mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 25;
+const PROTOCOL: u32 = 26;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -45,6 +45,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dedup::RecentIds>()?;
     m.add_function(wrap_pyfunction!(dedup::request_id_hash, m)?)?;
     m.add_function(wrap_pyfunction!(dedup::keyed_exact_py, m)?)?;
+    m.add_function(wrap_pyfunction!(dedup::in_context_py, m)?)?;
     m.add_function(wrap_pyfunction!(wire::checked_ts, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ts_range, m)?)?;
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bit, m)?)?;

@@ -72,3 +72,41 @@ def test_prompt_memory_matches_the_reference(steps: list[tuple[str, int]], bits:
 def test_mix64_matches_the_reference(value: int) -> None:
     assert NATIVE is not None
     assert NATIVE.mix64(value) == mix64(value)
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.text(max_size=40), st.text(max_size=40))
+def test_prompt_hash_in_context_matches_the_reference(exact: int, system: str, secret: str) -> None:
+    from detectors.state.prompt_memory import in_context, prompt_salt
+
+    assert NATIVE is not None
+    salt = prompt_salt(secret)
+    encoded = system.encode("utf-8", "replace")
+    assert NATIVE.in_context(exact, encoded, salt) == in_context(exact, system, salt)
+
+
+def _distinct_tracked(system_prompts: list[str | None]) -> int:
+    from detectors.engine import Engine
+    from detectors.state import layout as L
+
+    engine = Engine()
+    for i, system in enumerate(system_prompts):
+        engine.process(
+            Event(1_791_000_000.0 + 60.0 * i, "k", 400, 900, system_prompt_hash=system,
+                  prompt_text="Answer the question in your instructions, step by step.")
+        )  # fmt: skip
+    state = engine.key_state("k")
+    assert state is not None and state.items is not None
+    sketch = state.items[L.ITEMS : L.ITEMS + L.SKETCH]
+    return len({h for h in sketch if h != L.SKETCH_EMPTY})
+
+
+def test_one_user_line_under_changing_system_prompts_is_not_a_repeat() -> None:
+    # The item carried in the system message, one constant user line (red team round 7,
+    # swarm_sysitem): every request asks something else, and the key's repeat sketch
+    # sees as many prompts as it sent. The same line under one system prompt, or with
+    # none, is one prompt sent again and again.
+    assert _distinct_tracked([f"sys-{i:04d}" for i in range(40)]) == 24
+    assert _distinct_tracked(["sys-fixed"] * 40) == 1
+    assert _distinct_tracked([None] * 40) == 1

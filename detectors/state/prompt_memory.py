@@ -87,8 +87,12 @@ def in_context(exact: int, system_prompt_hash: str, salt: bytes) -> int:
     >>> in_context(7, "a", salt) == in_context(7, "a", salt) != in_context(7, "b", salt)
     True
     """
-    context = crc32(system_prompt_hash.encode("utf-8", "replace"))
-    return keyed_exact(exact ^ context, salt)
+    # The whole of the system prompt's hash goes into the digest: folding it to 32 bits
+    # first (a CRC) would let a sender grind system prompts whose folds collide, and so
+    # make different items look like one prompt repeated.
+    context = system_prompt_hash.encode("utf-8", "replace")
+    digest = blake2b(salt + exact.to_bytes(4, "little") + context, digest_size=8).digest()
+    return int.from_bytes(digest, "little") & 0xFFFFFFFF
 
 
 def mix64(value: int) -> int:

@@ -211,7 +211,11 @@ pub(crate) fn keyed_exact(exact: u32, salt: &[u8; 16]) -> u32 {
 /// `detectors.state.prompt_memory.in_context`: a keyed prompt hash with the request's
 /// system prompt (its hash's UTF-8 bytes, as `.encode("utf-8", "replace")` makes them).
 pub(crate) fn in_context(exact: u32, system_prompt_hash: &[u8], salt: &[u8; 16]) -> u32 {
-    keyed_exact(exact ^ crc32fast::hash(system_prompt_hash), salt)
+    let mut data = Vec::with_capacity(20 + system_prompt_hash.len());
+    data.extend_from_slice(salt);
+    data.extend_from_slice(&exact.to_le_bytes());
+    data.extend_from_slice(system_prompt_hash);
+    blake2b_64(&data) as u32
 }
 
 #[pyfunction]

@@ -28,7 +28,7 @@ from benchmarks.redteam.instance import (
 )
 from pipeline.simulate.infra import BROWSER_UA
 
-__all__ = ["DICTIONARY", "MEMBERS", "ROUND6", "noise", "swarm_item"]
+__all__ = ["DICTIONARY", "MEMBERS", "ROUND6", "domain_item", "entity", "noise", "swarm_item"]
 
 #: Keys of one swarm.
 MEMBERS = 120
@@ -101,8 +101,17 @@ tangerine thrush toucan trout truffle turnip vanilla vulture waffle weasel wren
 """.split()
 
 
-def _entity(rng: random.Random) -> str:
+def entity(rng: random.Random) -> str:
+    """A made-up name of three syllables (a place, a firm, a compound)."""
     return "".join(rng.choice(_SYLLABLES) for _ in range(3))
+
+
+def domain_item(rng: random.Random, template: str, vocabulary: str) -> str:
+    """One item of a curriculum (``template`` filled with two of ``vocabulary``'s
+    concepts, a relation, three made-up names and a quantity); round 7 uses it too."""
+    a, b = rng.sample(vocabulary.split(), 2)
+    return template.format(a=a, b=b, r=rng.choice(_RELATIONS), n=rng.randint(2, 999),
+                           x=entity(rng), y=entity(rng), z=entity(rng))  # fmt: skip
 
 
 def swarm_item(rng: random.Random, scenario: str) -> str:
@@ -111,10 +120,7 @@ def swarm_item(rng: random.Random, scenario: str) -> str:
     >>> swarm_item(random.Random(1), "swarm_uuid").startswith("Evaluate")
     True
     """
-    template, vocabulary = _DOMAINS[scenario]
-    a, b = rng.sample(vocabulary.split(), 2)
-    return template.format(a=a, b=b, r=rng.choice(_RELATIONS), n=rng.randint(2, 999),
-                           x=_entity(rng), y=_entity(rng), z=_entity(rng))  # fmt: skip
+    return domain_item(rng, *_DOMAINS[scenario])
 
 
 def _uuid(rng: random.Random) -> str:

@@ -34,6 +34,7 @@ from benchmarks.redteam.instance import (
     text_hash,
 )
 from benchmarks.redteam.round5 import benchmark
+from benchmarks.redteam.round6 import domain_item, entity
 from pipeline.simulate.infra import BROWSER_UA
 
 __all__ = [
@@ -108,8 +109,6 @@ _DOMAINS = {
         " docent audio label",
     ),
 }
-_RELATIONS = ("limit", "amplify", "depend on", "compete with", "replace", "stabilise")
-_SYLLABLES = "ka lo mi ne ru sa te vo zi bra cle dro fen gul hax jor kem lun".split()
 
 #: Items of the fixed list every ``swarm_benchlist`` member asks for (bare, the same text).
 BENCH_SIZE = 16
@@ -127,20 +126,13 @@ GENERIC_ASKS = (
 )
 
 
-def _entity(rng: random.Random) -> str:
-    return "".join(rng.choice(_SYLLABLES) for _ in range(3))
-
-
 def swarm_item(rng: random.Random, scenario: str) -> str:
     """One item of ``scenario``'s curriculum: two concepts, three names, a quantity.
 
     >>> swarm_item(random.Random(1), "swarm_quiet").startswith("Compute")
     True
     """
-    template, vocabulary = _DOMAINS[scenario]
-    a, b = rng.sample(vocabulary.split(), 2)
-    return template.format(a=a, b=b, r=rng.choice(_RELATIONS), n=rng.randint(2, 999),
-                           x=_entity(rng), y=_entity(rng), z=_entity(rng))  # fmt: skip
+    return domain_item(rng, *_DOMAINS[scenario])
 
 
 def shared_list(scenario: str, size: int) -> list[str]:
@@ -160,7 +152,7 @@ def bench_list() -> list[str]:
     True
     """
     rng = random.Random("list/swarm_benchlist/bare")
-    return [_BENCH_TEMPLATE.format(a=rng.choice(_BENCH_WORDS), x=_entity(rng), y=_entity(rng),
+    return [_BENCH_TEMPLATE.format(a=rng.choice(_BENCH_WORDS), x=entity(rng), y=entity(rng),
                                    n=rng.randint(2, 999)) for _ in range(BENCH_SIZE)]  # fmt: skip
 
 

@@ -205,6 +205,29 @@ def _control(inst: Instance) -> tuple[list[Key], float | None]:
     return keys, None
 
 
+def _walk_list(
+    inst: Instance, items: list[str], share: float, harnessed: bool
+) -> tuple[list[Key], float | None]:
+    """The swarm; a ``share`` of each member's requests walk ``items`` in the member's own
+    order (again when done) at temperature 1, in its harness or (``harnessed`` False)
+    bare; the rest are its curriculum's items."""
+    rng = inst.rng
+    keys = []
+    for key, times, opener, ask in _members(inst):
+        order = rng.sample(items, len(items))
+        walked = 0
+        for t in times:
+            if rng.random() < share:
+                item = order[walked % len(order)]
+                walked += 1
+                text = f"{opener} {item} {ask}" if harnessed else item
+                _send(key, t, text, _answer(rng), temperature=1.0)
+            else:
+                _send(key, t, f"{opener} {swarm_item(rng, inst.scenario)} {ask}", _answer(rng))
+        keys.append(key)
+    return keys, None
+
+
 def _sharedlist(inst: Instance) -> tuple[list[Key], float | None]:
     """The swarm; 40 % of each member's requests walk one fixed list of ``LIST_SIZE``
     items (the same items for all members: every member asks for every one, some twice
@@ -212,21 +235,7 @@ def _sharedlist(inst: Instance) -> tuple[list[Key], float | None]:
     identities (the item's words) are shared by all members, exact prompt hashes are
     not: a typical pair shares a large part of its sampled identities, as labs running
     one benchmark do."""
-    rng = inst.rng
-    items = shared_list(inst.scenario, LIST_SIZE)
-    keys = []
-    for key, times, opener, ask in _members(inst):
-        order = rng.sample(items, len(items))
-        walked = 0
-        for t in times:
-            if rng.random() < 0.4:
-                item = order[walked % len(order)]
-                walked += 1
-                _send(key, t, f"{opener} {item} {ask}", _answer(rng), temperature=1.0)
-            else:
-                _send(key, t, f"{opener} {swarm_item(rng, inst.scenario)} {ask}", _answer(rng))
-        keys.append(key)
-    return keys, None
+    return _walk_list(inst, shared_list(inst.scenario, LIST_SIZE), 0.4, harnessed=True)
 
 
 def _benchlist(inst: Instance) -> tuple[list[Key], float | None]:
@@ -236,21 +245,7 @@ def _benchlist(inst: Instance) -> tuple[list[Key], float | None]:
     per item), walked in the member's own order and again when done. The list's words
     are not the curriculum's, so the same words make each item's identity in every
     member: a typical pair shares most of its sampled identities."""
-    rng = inst.rng
-    items = bench_list()
-    keys = []
-    for key, times, opener, ask in _members(inst):
-        order = rng.sample(items, len(items))
-        walked = 0
-        for t in times:
-            if rng.random() < 0.5:
-                item = order[walked % len(order)]
-                walked += 1
-                _send(key, t, item, _answer(rng), temperature=1.0)
-            else:
-                _send(key, t, f"{opener} {swarm_item(rng, inst.scenario)} {ask}", _answer(rng))
-        keys.append(key)
-    return keys, None
+    return _walk_list(inst, bench_list(), 0.5, harnessed=False)
 
 
 def _resample(inst: Instance) -> tuple[list[Key], float | None]:

@@ -124,6 +124,16 @@ class CampaignConfig:
     seed: int = 7
     weights: Weights = field(default_factory=Weights)
 
+    def candidate_floor(self, topical: bool) -> float:
+        """Own evidence at which a key becomes a candidate: ``candidate_total`` for a key
+        whose summaries carry topics, ``metadata_candidate_total`` for one without.
+
+        >>> c = CampaignConfig()
+        >>> c.candidate_floor(True), c.candidate_floor(False)
+        (1.0, 1.5)
+        """
+        return self.candidate_total if topical else self.metadata_candidate_total
+
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> CampaignConfig:
         """Build a config from a mapping (settings' ``campaign`` table), checked.

@@ -399,10 +399,8 @@ class Membership:
         """A core member: tied by content or addresses, extraction-leaning (a new account
         a little less: it has sent little yet), no benign signs."""
         c = self.config
-        if self._is_new(record, now):
-            least = c.candidate_total if record.topics else c.metadata_candidate_total
-        else:
-            least = c.member_total
+        new = self._is_new(record, now)
+        least = c.candidate_floor(bool(record.topics)) if new else c.member_total
         cluster = self._clusters.get(record.cluster) if record.cluster else None
         # A campaign's keys are each kept to a few requests: a key sending at many times
         # their rate (a benchmark run, a product's backend) is not one of them.

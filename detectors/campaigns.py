@@ -148,8 +148,7 @@ class CampaignStage(Membership):
         if ts > self._max_ts:
             self._max_ts = ts
         topics = summary.topics
-        least = c.candidate_total if topics else c.metadata_candidate_total
-        ordinary = summary.total < least
+        ordinary = summary.total < c.candidate_floor(bool(topics))
         onset = self._population.see(summary, ordinary)
         if 0 < topics.bit_count() <= TOPIC_DENSE:  # topical(), written out: every summary
             self._topics.add(topics, ts)

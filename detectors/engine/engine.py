@@ -181,7 +181,6 @@ class Engine:
                     event.prompt_text, self._word_key
                 )
                 exact = keyed_exact(exact, self._salt)
-                fp = (signature, items, cues, exact, tokens)
                 # "Shared" means another customer sent it: keys of one account (key
                 # rotation, a team's keys) do not vouch for each other's prompts.
                 owner = key if event.account_id is None else event.account_id
@@ -189,7 +188,7 @@ class Engine:
                 if event.system_prompt_hash is not None:
                     # The key's own repeats are read in the context of its system prompt.
                     exact = in_context(exact, event.system_prompt_hash, self._salt)
-                    fp = (signature, items, cues, exact, tokens)
+                fp = (signature, items, cues, exact, tokens)
         index = self._attributes
         ip, agent, model = (
             index.ip(event.client_ip),

@@ -69,8 +69,11 @@ def keyed_exact(exact: int, salt: bytes) -> int:
     >>> 0 <= keyed_exact(2**32 - 1, salt) < 2**32
     True
     """
-    digest = blake2b(salt + exact.to_bytes(4, "little"), digest_size=8).digest()
-    return int.from_bytes(digest, "little") & 0xFFFFFFFF
+    return _digest32(salt + exact.to_bytes(4, "little"))
+
+
+def _digest32(data: bytes) -> int:
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little") & 0xFFFFFFFF
 
 
 def in_context(exact: int, system_prompt_hash: str, salt: bytes) -> int:
@@ -91,8 +94,7 @@ def in_context(exact: int, system_prompt_hash: str, salt: bytes) -> int:
     # first (a CRC) would let a sender grind system prompts whose folds collide, and so
     # make different items look like one prompt repeated.
     context = system_prompt_hash.encode("utf-8", "replace")
-    digest = blake2b(salt + exact.to_bytes(4, "little") + context, digest_size=8).digest()
-    return int.from_bytes(digest, "little") & 0xFFFFFFFF
+    return _digest32(salt + exact.to_bytes(4, "little") + context)
 
 
 def mix64(value: int) -> int:

@@ -202,20 +202,27 @@ pub(crate) fn blake2b_64(data: &[u8]) -> u64 {
 /// `prompt_memory.keyed_exact`: BLAKE2b-64 of the salt and the little-endian hash, low
 /// 32 bits.
 pub(crate) fn keyed_exact(exact: u32, salt: &[u8; 16]) -> u32 {
-    let mut data = [0u8; 20];
-    data[..16].copy_from_slice(salt);
-    data[16..].copy_from_slice(&exact.to_le_bytes());
-    blake2b_64(&data) as u32
+    in_context(exact, &[], salt)
 }
 
 /// `detectors.state.prompt_memory.in_context`: a keyed prompt hash with the request's
-/// system prompt (its hash's UTF-8 bytes, as `.encode("utf-8", "replace")` makes them).
+/// system prompt (its hash's UTF-8 bytes, as `.encode("utf-8", "replace")` makes them);
+/// with none, `keyed_exact`. Short inputs (all but hostile ones) stay on the stack.
 pub(crate) fn in_context(exact: u32, system_prompt_hash: &[u8], salt: &[u8; 16]) -> u32 {
-    let mut data = Vec::with_capacity(20 + system_prompt_hash.len());
-    data.extend_from_slice(salt);
-    data.extend_from_slice(&exact.to_le_bytes());
-    data.extend_from_slice(system_prompt_hash);
-    blake2b_64(&data) as u32
+    let size = 20 + system_prompt_hash.len();
+    let fill = |data: &mut [u8]| {
+        data[..16].copy_from_slice(salt);
+        data[16..20].copy_from_slice(&exact.to_le_bytes());
+        data[20..].copy_from_slice(system_prompt_hash);
+    };
+    let mut stack = [0u8; 128];
+    if size <= stack.len() {
+        fill(&mut stack[..size]);
+        return blake2b_64(&stack[..size]) as u32;
+    }
+    let mut heap = vec![0u8; size];
+    fill(&mut heap);
+    blake2b_64(&heap) as u32
 }
 
 #[pyfunction]

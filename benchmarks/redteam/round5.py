@@ -28,7 +28,7 @@ from benchmarks.redteam.instance import (
 )
 from pipeline.simulate.infra import BROWSER_UA
 
-__all__ = ["MEMBERS", "ROUND5", "benchmark", "curriculum_item"]
+__all__ = ["MEMBERS", "ROUND5", "benchmark", "curriculum_item", "residential"]
 
 #: Keys of one swarm.
 MEMBERS = 120
@@ -131,7 +131,8 @@ def benchmark(name: str, size: int) -> list[str]:
     return items
 
 
-def _residential(rng: random.Random) -> tuple[str, ...]:
+def residential(rng: random.Random) -> tuple[str, ...]:
+    """One residential /24 of its own for a swarm member (rounds 5-7)."""
     return (f"{rng.choice(_RESIDENTIAL)}.{rng.randrange(256)}.{rng.randrange(256)}.",)
 
 
@@ -163,7 +164,7 @@ def _swarm(decoy: float = 0.0, twins: bool = False, noise: int = 0) -> Builder:
         for k in range(MEMBERS):
             key = inst.key(f"_{k:03d}", agents=(BROWSER_UA,))
             key.account_id = f"{key.account_id}_{k:03d}"
-            key.prefixes = _residential(rng)
+            key.prefixes = residential(rng)
             start = inst.log_start + rng.uniform(7.0, 12.0) * HOUR
             times.append(list(arrivals(rng, start, inst.log_end, rng.uniform(15.0, 40.0))))
             w1, w2 = rng.sample(_DOMAINS[inst.scenario].split(), 2)
@@ -265,7 +266,7 @@ def _byok_plugin(inst: Instance) -> tuple[list[Key], float | None]:
     for k in range(40):
         key = inst.key(f"_{k:02d}", agents=(BROWSER_UA,))
         key.account_id = f"{key.account_id}_{k:02d}"
-        key.prefixes = _residential(rng)
+        key.prefixes = residential(rng)
         start = inst.log_start + rng.uniform(7.0, 14.0) * HOUR
         for t in arrivals(rng, start, inst.log_end, rng.uniform(15.0, 40.0), "consumer", -5.0):
             text = (

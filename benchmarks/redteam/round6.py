@@ -26,13 +26,13 @@ from benchmarks.redteam.instance import (
     rate,
     text_hash,
 )
+from benchmarks.redteam.round5 import residential
 from pipeline.simulate.infra import BROWSER_UA
 
 __all__ = ["DICTIONARY", "MEMBERS", "ROUND6", "domain_item", "entity", "noise", "swarm_item"]
 
 #: Keys of one swarm.
 MEMBERS = 120
-_RESIDENTIAL = (24, 67, 73, 86, 92, 101, 112, 176, 187, 189)
 
 #: One curriculum (vocabulary and item template) per swarm, none shared with another
 #: swarm of this round, so that what links a swarm is its own frame and topics.
@@ -147,10 +147,6 @@ def noise(rng: random.Random, kind: str) -> str:
     raise ValueError(f"unknown noise {kind!r}")
 
 
-def _residential(rng: random.Random) -> tuple[str, ...]:
-    return (f"{rng.choice(_RESIDENTIAL)}.{rng.randrange(256)}.{rng.randrange(256)}.",)
-
-
 def _send(key: Key, t: float, text: str, answer: int, max_tokens: int = 4096) -> None:
     key.emit(t, text, 24 + c.text_tokens(text), answer, max_tokens=max_tokens,
              system_prompt_hash=SYSTEM_HASH)  # fmt: skip
@@ -167,7 +163,7 @@ def _swarm(kind: str | None) -> Builder:
         for k in range(MEMBERS):
             key = inst.key(f"_{k:03d}", agents=(BROWSER_UA,))
             key.account_id = f"{key.account_id}_{k:03d}"
-            key.prefixes = _residential(rng)
+            key.prefixes = residential(rng)
             start = inst.log_start + rng.uniform(7.0, 12.0) * HOUR
             w1, w2 = rng.sample(vocabulary, 2)
             opener, ask = f"Unit on {w1} and {w2}:", rng.choice(c.CUE_ASKS)
@@ -359,7 +355,7 @@ def _class_cohort(inst: Instance) -> tuple[list[Key], float | None]:
     for k in range(36):
         key = inst.key(f"_{k:02d}", agents=(BROWSER_UA,))
         key.account_id = f"{key.account_id}_{k:02d}"
-        key.prefixes = _residential(rng)
+        key.prefixes = residential(rng)
         start = first + rng.uniform(0.0, 5.0) * HOUR
         for t in arrivals(rng, start, inst.log_end, rng.uniform(12.0, 30.0), "consumer", -5.0):
             chapter = min(int((t - first) // (12 * HOUR)), len(_CHAPTERS) - 1)

@@ -33,7 +33,7 @@ from benchmarks.redteam.instance import (
     Scenario,
     text_hash,
 )
-from benchmarks.redteam.round5 import benchmark
+from benchmarks.redteam.round5 import benchmark, residential
 from benchmarks.redteam.round6 import domain_item, entity
 from pipeline.simulate.infra import BROWSER_UA
 
@@ -55,7 +55,6 @@ MEMBERS = 120
 LIST_SIZE = 12
 #: Items of the seed set every ``swarm_resample`` member re-samples (same text).
 SEED_SIZE = 8
-_RESIDENTIAL = (24, 67, 73, 86, 92, 101, 112, 176, 187, 189)
 
 #: One curriculum per swarm (template and vocabulary), none shared with another swarm of
 #: this round or of rounds 5-6, so that what links a swarm is its own frames and topics.
@@ -156,10 +155,6 @@ def bench_list() -> list[str]:
                                    n=rng.randint(2, 999)) for _ in range(BENCH_SIZE)]  # fmt: skip
 
 
-def _residential(rng: random.Random) -> tuple[str, ...]:
-    return (f"{rng.choice(_RESIDENTIAL)}.{rng.randrange(256)}.{rng.randrange(256)}.",)
-
-
 def _send(
     key: Key,
     t: float,
@@ -182,7 +177,7 @@ def _members(inst: Instance) -> list[tuple[Key, list[float], str, str]]:
     for k in range(MEMBERS):
         key = inst.key(f"_{k:03d}", agents=(BROWSER_UA,))
         key.account_id = f"{key.account_id}_{k:03d}"
-        key.prefixes = _residential(rng)
+        key.prefixes = residential(rng)
         start = inst.log_start + rng.uniform(7.0, 12.0) * HOUR
         times = list(arrivals(rng, start, inst.log_end, rng.uniform(15.0, 40.0)))
         w1, w2 = rng.sample(vocabulary, 2)
@@ -390,7 +385,7 @@ def _starter_prompts(inst: Instance) -> tuple[list[Key], float | None]:
     for k in range(60):
         key = inst.key(f"_{k:02d}", agents=(BROWSER_UA,))
         key.account_id = f"{key.account_id}_{k:02d}"
-        key.prefixes = _residential(rng)
+        key.prefixes = residential(rng)
         start = inst.log_start + rng.uniform(7.0, 20.0) * HOUR
         tour = start
         for text in STARTERS:

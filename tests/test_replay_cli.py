@@ -115,3 +115,22 @@ def test_prompt_text_never_reaches_outputs(golden_dir: Path) -> None:
     for path in (golden_dir / "out").iterdir():
         text = path.read_bytes()
         assert b"step by step" not in text and b"Classify the sentiment" not in text, path.name
+
+
+def test_scores_trace_explains_each_total(golden_dir: Path) -> None:
+    """Each scoring line carries what every family and the support added to its total."""
+    from detectors.evidence.families import CAPS
+
+    assert replay("input.jsonl.gz", "--out", "out", "--scores", cwd=golden_dir).returncode == 0
+    rows = [orjson.loads(line) for line in (golden_dir / "out" / "scores.jsonl").open("rb")]
+    assert rows
+    whole = [r for r in rows if r["horizon"] in ("hour", "day")]
+    assert len(whole) > len(rows) // 2
+    for row in whole:
+        evidence = row["evidence"]
+        assert set(evidence) == {*CAPS, "support"}
+        clipped = sum(min(max(evidence[f], CAPS[f][1]), CAPS[f][0]) for f in CAPS)
+        assert clipped + evidence["support"] == pytest.approx(row["total"], abs=0.02)
+    # The golden harvester crosses critical on the evidence the trace shows.
+    peak = max((r for r in rows if r["api_key_id"] == "golden-harvester"), key=lambda r: r["total"])
+    assert peak["total"] >= 7.5 and peak["evidence"]["elicitation"] > 0

@@ -26,11 +26,21 @@ __all__ = ["NOTHING", "Emitted", "Scored"]
 
 
 class Scored(NamedTuple):
-    """One scoring of one key: for score histograms and analysts' timelines."""
+    """One scoring of one key: for score histograms and analysts' timelines.
+
+    ``total`` is the evidence behind ``score`` (log-odds) and ``evidence`` what each
+    core family and the supporting signals added to it (``(name, value)``, families
+    before their caps, as :mod:`detectors.evidence.families` gives them), read at
+    ``horizon`` (``hour``, ``day`` or ``slice``): why a key stayed under a threshold
+    as much as why it crossed one.
+    """
 
     api_key_id: str
     ts: float
     score: float
+    total: float = 0.0
+    horizon: str = ""
+    evidence: tuple[tuple[str, float], ...] = ()
 
 
 class Emitted(NamedTuple):

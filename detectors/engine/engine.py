@@ -323,7 +323,12 @@ class Engine:
         state.times[L.LAST_SCORE] = score
         self._scorer.learn(state, verdict, now)
         self._scorer.remember(state, verdict, now)
-        scored = (Scored(key, now, score),)
+        evidence = tuple((e.family, e.value) for e in verdict.families)
+        horizon = "slice" if verdict.sliced else verdict.horizon
+        scored = (
+            Scored(key, now, score, verdict.total, horizon,
+                   (*evidence, ("support", verdict.support_added))),
+        )  # fmt: skip
         summaries = (self._summary(key, state, verdict, now),) if self.summaries else ()
         if state.episode is None:
             state.episode = Episode()

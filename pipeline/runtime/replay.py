@@ -21,7 +21,7 @@ import orjson
 from detectors.alerts import Alert
 from detectors.campaign_config import CampaignConfig
 from detectors.config import EngineConfig
-from detectors.engine.emitted import NOTHING
+from detectors.engine.emitted import NOTHING, Scored
 from detectors.events import Event, format_ts, parse_line
 from detectors.sharded import ShardedEngine
 from pipeline.runtime.log_files import (
@@ -198,8 +198,15 @@ def replay_files(
     return ReplayResult(alerts=alerts, summary=summary, error=error, rejected=rejected_rows)
 
 
-def _write_trace(handle: Any, trace: Iterable[tuple[str, float, float]]) -> None:
-    for key, ts, score in trace:
-        handle.write(
-            orjson.dumps({"api_key_id": key, "ts": format_ts(ts), "score": round(score, 4)}) + b"\n"
-        )
+def _write_trace(handle: Any, trace: Iterable[Scored]) -> None:
+    """One line per scoring: the score, its evidence and what each family added to it."""
+    for point in trace:
+        row = {
+            "api_key_id": point.api_key_id,
+            "ts": format_ts(point.ts),
+            "score": round(point.score, 4),
+            "total": round(point.total, 3),
+            "horizon": point.horizon,
+            "evidence": {name: round(value, 3) for name, value in point.evidence},
+        }
+        handle.write(orjson.dumps(row) + b"\n")

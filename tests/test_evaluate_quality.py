@@ -248,3 +248,20 @@ def test_cli_reports_the_new_sections(tmp_path: Path, capsys: pytest.CaptureFixt
     assert metrics["schema"] == "distillwatch.evaluate/v2"
     assert metrics["headline"]["benign"]["counted"] == 3
     assert "headline" in console and "split holdout" in console
+
+
+def test_a_missed_key_shows_where_its_evidence_peaked() -> None:
+    from pipeline.evaluate.records import ScorePoint
+
+    points = [
+        ScorePoint("a2", A2[10], 0.2, 3.0, (("yield", 3.0), ("structure", 0.0))),
+        ScorePoint("a2", A2[30], 0.5, 5.5, (("elicitation", 2.5), ("yield", 3.0))),
+        ScorePoint("a2", A2[40], 0.4, 4.0, (("yield", 3.0), ("elicitation", 1.0))),
+        ScorePoint("a1", A1[5], 0.3, None),  # a score file without evidence: nothing kept
+    ]
+    metrics = evaluate(Inputs(LABELS, ALERTS), score_points=points).metrics
+    listed = {m["api_key_id"]: m for m in metrics["missed_attack_keys"]["listed"]}
+    peak = listed["a2"]["peak_evidence"]
+    assert peak["total"] == 5.5 and peak["ts"] == format_ts(A2[30])
+    assert list(peak["evidence"]) == ["yield", "elicitation"]  # largest first
+    assert listed["a3"]["peak_evidence"] is None

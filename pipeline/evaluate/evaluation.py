@@ -141,13 +141,22 @@ def group_name(label: LabelRecord) -> str:
 
 
 def _collect(
-    points: Iterable[ScorePoint], wanted: set[str], timelines: dict[str, Timeline]
+    points: Iterable[ScorePoint],
+    wanted: set[str],
+    timelines: dict[str, Timeline],
+    peaks: dict[str, ScorePoint],
 ) -> Iterator[tuple[str, float, float]]:
-    # One pass over a possibly large file: keep sample keys' points, fold the rest.
+    # One pass over a possibly large file: keep sample keys' points and each key's
+    # point of strongest evidence (why a missed key stayed under), fold the rest.
     for point in points:
-        if point.api_key_id in wanted:
-            timelines.setdefault(point.api_key_id, []).append((point.ts, point.score))
-        yield point.api_key_id, point.ts, point.score
+        key = point.api_key_id
+        if key in wanted:
+            timelines.setdefault(key, []).append((point.ts, point.score))
+        if point.total is not None:
+            peak = peaks.get(key)
+            if peak is None or peak.total is None or point.total > peak.total:
+                peaks[key] = point
+        yield key, point.ts, point.score
 
 
 def _sweep_block(source: str, rows: list[dict[str, Any]], max_fpr: float) -> dict[str, Any]:
@@ -179,11 +188,14 @@ def evaluate(
     samples = sample_keys(outcomes, samples_per_group)
     wanted = {key for keys in samples.values() for key in keys}
     timelines: dict[str, Timeline] = {}
+    peaks: dict[str, ScorePoint] = {}
     score_sweep = None
     source = "alerts"
     if score_points is not None:
         source = "scores"
-        rows = sweep(key_maxima(inputs.labels, _collect(score_points, wanted, timelines)), grid)
+        rows = sweep(
+            key_maxima(inputs.labels, _collect(score_points, wanted, timelines, peaks)), grid
+        )
         score_sweep = _sweep_block("scores", rows, max_fpr)
     else:
         for alert in inputs.alerts:
@@ -213,7 +225,7 @@ def evaluate(
         ],
         "generalization": generalization(outcomes.values()),
         "structures": structure_breakdown(outcomes.values()),
-        "missed_attack_keys": missed_keys(outcomes.values()),
+        "missed_attack_keys": missed_keys(outcomes.values(), peaks=peaks),
         "flagged_benign_keys": flagged_benign_keys(outcomes.values()),
         "threshold_sweep": _sweep_block("alerts", alert_rows, max_fpr),
         "score_sweep": score_sweep,

@@ -290,12 +290,25 @@ def parse_feedback(value: object) -> FeedbackRecord:
 
 
 def parse_score(value: object) -> ScorePoint:
-    """Validate one ``replay --scores`` object ``{api_key_id, ts, score}``."""
+    """Validate one ``replay --scores`` object ``{api_key_id, ts, score[, total, evidence]}``.
+
+    >>> parse_score({"api_key_id": "k", "ts": 60.0, "score": 0.5, "total": 4.5,
+    ...              "evidence": {"yield": 3.0, "support": 1.5}}).evidence
+    (('yield', 3.0), ('support', 1.5))
+    """
     obj = _as_object(value)
+    total = None if obj.get("total") is None else _require_number(obj, "total")
+    evidence = obj.get("evidence") or {}
+    if not isinstance(evidence, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in evidence.values()
+    ):
+        raise ValueError("'evidence' must map names to numbers")
     return ScorePoint(
         api_key_id=_require_str(obj, "api_key_id"),
         ts=_require_ts(obj, "ts"),
         score=_require_number(obj, "score"),
+        total=total,
+        evidence=tuple((str(k), float(v)) for k, v in evidence.items()),
     )
 
 

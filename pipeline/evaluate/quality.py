@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pipeline.evaluate.outcomes import KeyOutcome
-from pipeline.evaluate.records import LEVELS, format_ts, severity_rank
+from pipeline.evaluate.records import LEVELS, ScorePoint, format_ts, severity_rank
 from pipeline.evaluate.stats import percentile, ratio
 
 __all__ = [
@@ -234,9 +234,27 @@ def _reasons(outcome: KeyOutcome) -> list[str]:
     return list(alert.reasons) or [f"{alert.detector}: no reasons given"]
 
 
-def missed_keys(outcomes: Iterable[KeyOutcome], limit: int = MAX_LISTED) -> dict[str, Any]:
+def _peak(point: ScorePoint | None) -> dict[str, Any] | None:
+    if point is None or point.total is None:
+        return None
+    ranked = sorted(point.evidence, key=lambda item: -abs(item[1]))
+    return {
+        "total": round(point.total, 3),
+        "ts": format_ts(point.ts),
+        "evidence": {name: round(value, 3) for name, value in ranked},
+    }
+
+
+def missed_keys(
+    outcomes: Iterable[KeyOutcome],
+    limit: int = MAX_LISTED,
+    peaks: Mapping[str, ScorePoint] | None = None,
+) -> dict[str, Any]:
     """Abusive keys never at ``critical`` (silent keys left out when events are known),
-    most requests served first; each with its highest-scoring alert's reasons."""
+    most requests served first; each with its highest-scoring alert's reasons and, with
+    a scores trace that carries evidence, the scoring where its evidence peaked (what
+    each family added there: why it stayed under)."""
+    peaks = peaks or {}
     keys = [o for o in outcomes if o.is_abuse and not o.levels["critical"].detected]
     keys = [o for o in keys if o.active is not False]
     keys.sort(key=lambda o: (-(o.attacker_requests or 0), o.label.api_key_id))
@@ -252,6 +270,7 @@ def missed_keys(outcomes: Iterable[KeyOutcome], limit: int = MAX_LISTED) -> dict
                 "reached": "warning" if o.levels["warning"].detected else None,
                 "top_score": None if alert is None else alert.score,
                 "reasons": _reasons(o),
+                "peak_evidence": _peak(peaks.get(o.label.api_key_id)),
             }
         )
     return {"total": len(keys), "listed": rows}

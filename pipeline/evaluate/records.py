@@ -133,8 +133,14 @@ class FeedbackRecord:
 
 @dataclass(frozen=True, slots=True)
 class ScorePoint:
-    """One score of one key at one event time (``replay --scores`` output)."""
+    """One score of one key at one event time (``replay --scores`` output).
+
+    ``total`` and ``evidence`` (what each family and the support added) are there when
+    the replay wrote them; older score files carry only the score.
+    """
 
     api_key_id: str
     ts: float
     score: float
+    total: float | None = None
+    evidence: tuple[tuple[str, float], ...] = ()

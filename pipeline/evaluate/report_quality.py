@@ -195,6 +195,19 @@ def _structure_text(structure: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={structure[k]}" for k in keep if k in structure) or "-"
 
 
+def _peak_text(peak: Mapping[str, Any] | None) -> str:
+    """``4.50: elicitation +2.5, quantity +1.5, ...`` (the three largest, zeros left out).
+
+    >>> _peak_text({"total": 4.0, "evidence": {"yield": 3.0, "coverage": 0.0, "support": 1.0}})
+    '4.00: yield +3.0, support +1.0'
+    """
+    if not peak:
+        return "-"
+    added = [(name, value) for name, value in peak["evidence"].items() if value][:3]
+    parts = [f"{name} {value:+.1f}" for name, value in added]
+    return f"{peak['total']:.2f}: " + ", ".join(parts)
+
+
 def key_lists_section(metrics: Mapping[str, Any]) -> list[Block]:
     """Missed attack keys and falsely flagged benign keys, with their top reasons."""
     missed, flagged = metrics["missed_attack_keys"], metrics["flagged_benign_keys"]
@@ -212,6 +225,7 @@ def key_lists_section(metrics: Mapping[str, Any]) -> list[Block]:
                 m["api_key_id"], m["scenario"], _structure_text(m["structure"]),
                 "n/a" if m["requests_served"] is None else str(m["requests_served"]),
                 m["reached"] or "-", num(m["top_score"], 2), "; ".join(m["reasons"]),
+                _peak_text(m.get("peak_evidence")),
             ]
             for m in missed["listed"]
         ]  # fmt: skip
@@ -225,6 +239,7 @@ def key_lists_section(metrics: Mapping[str, Any]) -> list[Block]:
                     "reached",
                     "top score",
                     "top reasons",
+                    "peak evidence (scores trace)",
                 ],
                 rows,
             )

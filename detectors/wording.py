@@ -128,6 +128,7 @@ FEATURES: dict[str, Wording] = {
     "reasoned_share": W("share", "{value} of requests go to a reasoning model", "none"),
     "harvest_like_change": W("strength", "harvest-like traffic rose against its own history (change {value})", "none"),  # noqa: E501
     "hours_at_warning": W("hours", "its evidence has held for {value}", "none"),
+    "requests_at_warning": W("whole", "its evidence has held over {value} requests", "none"),
     # campaign stage
     "shared_ip_prefixes": W("strength", "members share network prefixes (overlap {value})", "independent"),  # noqa: E501
     "accounts": W("whole", "members belong to {value} accounts", "none"),

@@ -106,7 +106,8 @@ def analyze(directory: Path, events_name: str = "events.jsonl") -> dict[str, Any
                 hit.first[alert.severity] = event.ts
                 hit.served[alert.severity] = (hit.requests, hit.output)
             engine = engines[partition]
-            for key, now, _score in emitted.scores:
+            for point in emitted.scores:
+                key, now = point.api_key_id, point.ts
                 scored = tracks.get(key)
                 if scored is None:
                     continue

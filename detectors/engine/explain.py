@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from detectors.alerts import Reason
 from detectors.engine.scoring import Verdict
+from detectors.evidence.families import ramp
+from detectors.evidence.support import (
+    PERSISTENCE_REQUESTS,
+    REQUESTS_WEIGHT,
+    Support,
+)
 
 __all__ = ["MAX_REASONS", "reasons"]
 
@@ -25,6 +31,7 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
     out = [Reason(prefix + p.feature, p.value, p.baseline) for p in ranked[:MAX_REASONS]]
     if verdict.support_added > 0 and len(out) < MAX_REASONS:
         s = verdict.support
+        clean = all(family.value >= 0.0 for family in verdict.families)
         signals = sorted(
             (
                 (s.timing, Reason(prefix + "hourly_volume_cv", s.hourly_volume_cv, 0.0)),
@@ -34,7 +41,7 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
                 ),
                 (s.model * 0.25, Reason(prefix + "reasoned_share", s.reasoned_share, 0.0)),
                 (s.change, Reason(prefix + "harvest_like_change", s.harvest_like_change, 0.0)),
-                (s.persistence, Reason(prefix + "hours_at_warning", s.hours_at_warning, 0.0)),
+                _persistence(s, clean, prefix),
             ),
             key=lambda item: -item[0],
         )
@@ -42,3 +49,12 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
             if weight > 0 and len(out) < MAX_REASONS:
                 out.append(reason)
     return tuple(out)
+
+
+def _persistence(s: Support, clean: bool, prefix: str) -> tuple[float, Reason]:
+    """Persistence by what carried it: hours held, or the requests sent while it held
+    (which count only while no family argues against the key, as in the combiner)."""
+    by_requests = REQUESTS_WEIGHT * ramp(s.requests_held, *PERSISTENCE_REQUESTS) if clean else 0.0
+    if by_requests > s.persistence:
+        return by_requests, Reason(prefix + "requests_at_warning", s.requests_held, 0.0)
+    return s.persistence, Reason(prefix + "hours_at_warning", s.hours_at_warning, 0.0)

@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from detectors.evidence.families import CAPS, Evidence, ramp
-from detectors.evidence.support import Support
+from detectors.evidence.support import PERSISTENCE_REQUESTS, REQUESTS_WEIGHT, Support
 
 __all__ = [
     "CRITICAL_EVIDENCE",
@@ -126,10 +126,19 @@ class EvidenceCombiner:
 
     def total(self, core: Iterable[Evidence], signals: Support) -> tuple[float, float]:
         """(total evidence, the part of it that came from support and persistence)."""
-        core_total = sum(self.clip(e) for e in core)
+        clipped = [self.clip(e) for e in core]
+        core_total = sum(clipped)
         gate = ramp(core_total, *self.gate)
         # Persistence (how long the core evidence has held) counts beside the other
         # support, not inside its cap: it is not another circumstance of the requests
-        # but how much of the key's history the evidence rests on.
-        added = (self.support_raw(signals) + self.persistence * signals.persistence) * gate
+        # but how much of the key's history the evidence rests on. The requests it held
+        # over count too, for at most REQUESTS_WEIGHT of it, and only while no family
+        # argues against the key: a large sample of clean evidence is no chance reading,
+        # where a mixed one (shared or repeated items, constrained answers, carried
+        # context: benchmark and eval harnesses) is not made clearer by its size.
+        persistence = signals.persistence
+        if signals.requests_held > 0.0 and min(clipped, default=0.0) >= 0.0:
+            by_requests = REQUESTS_WEIGHT * ramp(signals.requests_held, *PERSISTENCE_REQUESTS)
+            persistence = max(persistence, by_requests)
+        added = (self.support_raw(signals) + self.persistence * persistence) * gate
         return core_total + added, added

@@ -14,17 +14,33 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from detectors.evidence.families import ramp
-from detectors.evidence.scales import Scales
+from detectors.evidence.scales import Scales, span
 from detectors.evidence.statistics import KeyStatistics, share_bounds
 from detectors.pacing import hourly_flatness
 from detectors.sketches import linear_count
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState
 
-__all__ = ["ELEVATED", "PERSISTENCE_HOURS", "Support", "support"]
+__all__ = [
+    "ELEVATED",
+    "PERSISTENCE_HOURS",
+    "PERSISTENCE_REQUESTS",
+    "REQUESTS_WEIGHT",
+    "Support",
+    "support",
+]
 
 #: Hours core evidence must hold before persistence starts to count, and fully counts.
 PERSISTENCE_HOURS = (2.0, 6.0)
+#: Requests sent while core evidence held from which persistence starts to count, and
+#: fully counts (``EvidenceCombiner.total``): a sample size, not a rate (the same count is
+#: as convincing at any traffic scale), reached in minutes by a heavy harvester and in
+#: hours or never by a light key.
+PERSISTENCE_REQUESTS = (100.0, 400.0)
+#: Most of persistence that requests alone earn: a large sample shows the evidence is no
+#: chance reading, but only time shows that a key keeps collecting (a declared benchmark
+#: run sends ten thousand reasoning prompts in a few hours, then stops).
+REQUESTS_WEIGHT = 0.5
 #: Core evidence (log-odds, support aside) from which a key counts as elevated. 4.5, not 5,
 #: since one partition's population scales (learned from every key) came out more
 #: conservative than eight learned from an eighth each: at 4.5 recall is where it was
@@ -48,6 +64,7 @@ class Support(NamedTuple):
     reasoned_share: float
     harvest_like_change: float
     hours_at_warning: float
+    requests_held: float = 0.0
 
 
 def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> Support:
@@ -88,11 +105,19 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     recent = share_bounds(hour[L.HARVESTLIKE], hour[L.N]).low
     history = ramp(now - state.first_ts, 6 * 3600.0, 24 * 3600.0)
     change = ramp(recent - before, 0.1, 0.3) * history
-    # Severity rests on how long the evidence has held, not only on how much there is: a
-    # key whose core evidence has stayed high for hours keeps collecting, where a declared
-    # benchmark run or an eval job is over in a few (see ``ELEVATED``).
-    held = max(now - state.times[L.ELEVATED_SINCE], 0.0) / 3600.0
+    # Severity rests on how long the evidence has held and on how many requests it rests
+    # on, not only on how much there is: a key whose core evidence has stayed high for
+    # hours keeps collecting, where an eval job is over in a few (see ``ELEVATED``); a key
+    # whose evidence has held over hundreds of requests has shown it on a sample no
+    # chance reading explains, and a heavy harvester sends them in minutes (the combiner
+    # weighs those, see ``PERSISTENCE_REQUESTS``). The requests are estimated from the
+    # last hour's rate (its decayed count over the time it stands for) times the time
+    # held: no per-key counter is kept for it.
+    held_seconds = max(now - state.times[L.ELEVATED_SINCE], 0.0)
+    held = held_seconds / 3600.0
+    rate = hour[L.N] / span(now - state.first_ts, L.HOUR)
+    requests_held = rate * held_seconds
     persistence = ramp(held, PERSISTENCE_HOURS[0], PERSISTENCE_HOURS[1])
     return Support(timing, infrastructure, model, change, persistence, cv, active, day.gap_cv,
                    per_request, new_share, day.reasoned_share, recent - before,
-                   held)  # fmt: skip
+                   held, requests_held)  # fmt: skip

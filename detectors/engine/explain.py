@@ -10,12 +10,7 @@ from __future__ import annotations
 
 from detectors.alerts import Reason
 from detectors.engine.scoring import Verdict
-from detectors.evidence.families import ramp
-from detectors.evidence.support import (
-    PERSISTENCE_REQUESTS,
-    REQUESTS_WEIGHT,
-    Support,
-)
+from detectors.evidence.support import Support, held_persistence
 
 __all__ = ["MAX_REASONS", "reasons"]
 
@@ -52,9 +47,8 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
 
 
 def _persistence(s: Support, clean: bool, prefix: str) -> tuple[float, Reason]:
-    """Persistence by what carried it: hours held, or the requests sent while it held
-    (which count only while no family argues against the key, as in the combiner)."""
-    by_requests = REQUESTS_WEIGHT * ramp(s.requests_held, *PERSISTENCE_REQUESTS) if clean else 0.0
-    if by_requests > s.persistence:
-        return by_requests, Reason(prefix + "requests_at_warning", s.requests_held, 0.0)
-    return s.persistence, Reason(prefix + "hours_at_warning", s.hours_at_warning, 0.0)
+    """Persistence by what carried it: hours held, or the requests sent while it held."""
+    held = held_persistence(s, clean)
+    if held > s.persistence:
+        return held, Reason(prefix + "requests_at_warning", s.requests_held, 0.0)
+    return held, Reason(prefix + "hours_at_warning", s.hours_at_warning, 0.0)

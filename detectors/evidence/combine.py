@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from detectors.evidence.families import CAPS, Evidence, ramp
-from detectors.evidence.support import PERSISTENCE_REQUESTS, REQUESTS_WEIGHT, Support
+from detectors.evidence.support import Support, held_persistence
 
 __all__ = [
     "CRITICAL_EVIDENCE",
@@ -132,13 +132,10 @@ class EvidenceCombiner:
         # Persistence (how long the core evidence has held) counts beside the other
         # support, not inside its cap: it is not another circumstance of the requests
         # but how much of the key's history the evidence rests on. The requests it held
-        # over count too, for at most REQUESTS_WEIGHT of it, and only while no family
+        # over count too, for at most half of it (``held_persistence``), and only while no family
         # argues against the key: a large sample of clean evidence is no chance reading,
         # where a mixed one (shared or repeated items, constrained answers, carried
         # context: benchmark and eval harnesses) is not made clearer by its size.
-        persistence = signals.persistence
-        if signals.requests_held > 0.0 and min(clipped, default=0.0) >= 0.0:
-            by_requests = REQUESTS_WEIGHT * ramp(signals.requests_held, *PERSISTENCE_REQUESTS)
-            persistence = max(persistence, by_requests)
+        persistence = held_persistence(signals, min(clipped, default=0.0) >= 0.0)
         added = (self.support_raw(signals) + self.persistence * persistence) * gate
         return core_total + added, added

@@ -27,6 +27,7 @@ __all__ = [
     "PERSISTENCE_REQUESTS",
     "REQUESTS_WEIGHT",
     "Support",
+    "held_persistence",
     "support",
 ]
 
@@ -121,3 +122,19 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     return Support(timing, infrastructure, model, change, persistence, cv, active, day.gap_cv,
                    per_request, new_share, day.reasoned_share, recent - before,
                    held, requests_held)  # fmt: skip
+
+
+def held_persistence(signals: Support, clean: bool) -> float:
+    """Persistence with the requests the evidence held over: the hours' ramp, or
+    :data:`REQUESTS_WEIGHT` of the requests' ramp when larger and the evidence is
+    ``clean`` (no core family argues against the key). The combiner weighs it and the
+    reasons name what carried it.
+
+    >>> s = Support(0, 0, 0, 0, 0.25, 0, 0, 0, 0, 0, 0, 0, 2.5, requests_held=400.0)
+    >>> held_persistence(s, True), held_persistence(s, False)
+    (0.5, 0.25)
+    """
+    if not clean or signals.requests_held <= 0.0:
+        return signals.persistence
+    by_requests = REQUESTS_WEIGHT * ramp(signals.requests_held, *PERSISTENCE_REQUESTS)
+    return max(signals.persistence, by_requests)

@@ -28,7 +28,7 @@ from benchmarks.redteam.instance import (
 )
 from pipeline.simulate.infra import BROWSER_UA
 
-__all__ = ["MEMBERS", "ROUND5", "benchmark", "curriculum_item", "residential"]
+__all__ = ["HARNESSES", "MEMBERS", "ROUND5", "benchmark", "curriculum_item", "residential"]
 
 #: Keys of one swarm.
 MEMBERS = 120
@@ -198,7 +198,8 @@ def _swarm(decoy: float = 0.0, twins: bool = False, noise: int = 0) -> Builder:
     return build
 
 
-_HARNESSES = (
+#: Evaluation harnesses labs wrap a public benchmark's items in (rounds 5 and 7).
+HARNESSES = (
     "Question: {q}\nAnswer: Let's think step by step.",
     "Solve the following math problem. Show your reasoning, then give the final answer"
     " in \\boxed{{}}.\n\n{q}",
@@ -228,7 +229,7 @@ def _labs(shots: int) -> Builder:
             key = inst.key(f"_{k:02d}", agents=(agent,))
             key.account_id = f"{key.account_id}_{k:02d}"
             key.prefixes = cloud_prefixes(rng, 1)
-            h = k % len(_HARNESSES)
+            h = k % len(HARNESSES)
             shown = random.Random(f"{inst.scenario}/shots/{h}").sample(train, shots)
             prefix = "".join(f"Question: {q}\nAnswer:{_WORKED.format(x=i + 7)}" for i, q in
                              enumerate(shown))  # fmt: skip
@@ -238,7 +239,7 @@ def _labs(shots: int) -> Builder:
                 t += rng.uniform(2.0, 8.0)
                 if t >= inst.log_end:
                     break
-                text = prefix + _HARNESSES[h].format(q=q)
+                text = prefix + HARNESSES[h].format(q=q)
                 key.emit(t, text, 24 + c.text_tokens(text), c.answer_tokens(rng, 700.0, 0.4, 2048),
                          temperature=0.0, max_tokens=2048)  # fmt: skip
             keys.append(key)

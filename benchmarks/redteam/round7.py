@@ -33,7 +33,7 @@ from benchmarks.redteam.instance import (
     Scenario,
     text_hash,
 )
-from benchmarks.redteam.round5 import benchmark, residential
+from benchmarks.redteam.round5 import HARNESSES, benchmark, residential
 from benchmarks.redteam.round6 import domain_item, entity
 from pipeline.simulate.infra import BROWSER_UA
 
@@ -316,16 +316,6 @@ def _textless(inst: Instance) -> tuple[list[Key], float | None]:
     return keys, None
 
 
-_HARNESSES = (
-    "Question: {q}\nAnswer: Let's think step by step.",
-    "Solve the following math problem. Show your reasoning, then give the final answer"
-    " in \\boxed{{}}.\n\n{q}",
-    "{q}\nPlease reason step by step, and put your final answer within \\boxed{{}}.",
-    "You will be given a grade-school word problem. Work it out carefully and explain"
-    " each step.\nProblem: {q}\nSolution:",
-)
-
-
 def _bench_subsets(inst: Instance) -> tuple[list[Key], float | None]:
     """30 unrelated labs (own accounts, cloud addresses and clients, new to the provider)
     each run a random 25-60 % subset of one 200-item public benchmark, once, in their own
@@ -339,7 +329,7 @@ def _bench_subsets(inst: Instance) -> tuple[list[Key], float | None]:
         key = inst.key(f"_{k:02d}", agents=(agent,))
         key.account_id = f"{key.account_id}_{k:02d}"
         key.prefixes = cloud_prefixes(rng, 1)
-        harness = _HARNESSES[k % len(_HARNESSES)]
+        harness = HARNESSES[k % len(HARNESSES)]
         subset = rng.sample(test, int(len(test) * rng.uniform(0.25, 0.6)))
         t = inst.log_start + rng.uniform(7.0, 24.0) * HOUR
         for q in subset:

@@ -127,6 +127,7 @@ FEATURES: dict[str, Wording] = {
     "prefixes_per_request": W("count", "{value} network prefixes per request (rotating addresses)", "none"),  # noqa: E501
     "reasoned_share": W("share", "{value} of requests go to a reasoning model", "none"),
     "harvest_like_change": W("strength", "harvest-like traffic rose against its own history (change {value})", "none"),  # noqa: E501
+    "evidence_change": W("strength", "its last hour's evidence rose above its day's (by {value} log-odds)", "none"),  # noqa: E501
     "hours_at_warning": W("hours", "its evidence has held for {value}", "none"),
     "requests_at_warning": W("whole", "its evidence has held over {value} requests", "none"),
     # campaign stage

@@ -35,7 +35,7 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
                     Reason(prefix + "prefixes_per_request", s.prefixes_per_request, 0.0),
                 ),
                 (s.model * 0.25, Reason(prefix + "reasoned_share", s.reasoned_share, 0.0)),
-                (s.change, Reason(prefix + "harvest_like_change", s.harvest_like_change, 0.0)),
+                _change(s, prefix),
                 _persistence(s, clean, prefix),
             ),
             key=lambda item: -item[0],
@@ -52,3 +52,10 @@ def _persistence(s: Support, clean: bool, prefix: str) -> tuple[float, Reason]:
     if held > s.persistence:
         return held, Reason(prefix + "requests_at_warning", s.requests_held, 0.0)
     return held, Reason(prefix + "hours_at_warning", s.hours_at_warning, 0.0)
+
+
+def _change(s: Support, prefix: str) -> tuple[float, Reason]:
+    """A change by what carried it: the harvest-like share, or the core evidence."""
+    if s.change_by_evidence > 0.0 and s.change_by_evidence >= s.change:
+        return s.change, Reason(prefix + "evidence_change", s.evidence_rise, 0.0)
+    return s.change, Reason(prefix + "harvest_like_change", s.harvest_like_change, 0.0)

@@ -3,7 +3,8 @@
 The day horizon judges what a key has been doing; the hour horizon catches a
 key that just changed (a stolen key, extraction starting inside a reseller's
 traffic) before the day's sums are dominated by it. The verdict is the
-horizon with the stronger total. Only keys that look benign teach the
+horizon with the stronger total; how far the hour's evidence exceeds the day's
+is itself a change (``with_evidence_change``). Only keys that look benign teach the
 population scales, so a long harvest never becomes the population's normal.
 """
 
@@ -16,7 +17,7 @@ from detectors.evidence.combine import EvidenceCombiner, evidence_to_score
 from detectors.evidence.families import Evidence, core_families, ramp, slice_families
 from detectors.evidence.scales import Scales, span
 from detectors.evidence.statistics import KeyStatistics, key_statistics
-from detectors.evidence.support import ELEVATED, Support, support
+from detectors.evidence.support import ELEVATED, Support, support, with_evidence_change
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState
 
@@ -107,10 +108,18 @@ class Scorer:
     def evaluate(self, state: KeyState, now: float) -> Verdict:
         age = max(now - state.first_ts, 0.0)
         day = key_statistics(state.sums(1, now))
-        signals = support(state, day, now, self.scales)
+        horizons = [
+            (index, core_families(stats, self.scales, span(age, L.HORIZONS[index])))
+            for index, stats in ((1, day), (0, key_statistics(state.sums(0, now))))
+        ]
+        day_core, hour_core = (
+            sum(self.combiner.clip(e) for e in families) for _, families in horizons
+        )
+        signals = with_evidence_change(
+            support(state, day, now, self.scales), hour_core - day_core, age
+        )
         best: Verdict | None = None
-        for index, stats in ((1, day), (0, key_statistics(state.sums(0, now)))):
-            families = core_families(stats, self.scales, span(age, L.HORIZONS[index]))
+        for index, families in horizons:
             total, added = self.combiner.total(families, signals)
             if best is None or total > best.total:
                 best = Verdict(evidence_to_score(total), total, HORIZON_NAMES[index],

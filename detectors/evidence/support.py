@@ -29,6 +29,7 @@ __all__ = [
     "Support",
     "held_persistence",
     "support",
+    "with_evidence_change",
 ]
 
 #: Hours core evidence must hold before persistence starts to count, and fully counts.
@@ -42,6 +43,12 @@ PERSISTENCE_REQUESTS = (100.0, 400.0)
 #: chance reading, but only time shows that a key keeps collecting (a declared benchmark
 #: run sends ten thousand reasoning prompts in a few hours, then stops).
 REQUESTS_WEIGHT = 0.5
+#: How far the last hour's core evidence must exceed the day's (log-odds) for a change
+#: to start counting, and to count fully (``with_evidence_change``).
+EVIDENCE_RISE = (2.0, 4.0)
+#: Key age (seconds) from which a change can count at all, and fully: a key needs a
+#: history its last hour can differ from.
+HISTORY_AGE = (6 * 3600.0, 24 * 3600.0)
 #: Core evidence (log-odds, support aside) from which a key counts as elevated. 4.5, not 5,
 #: since one partition's population scales (learned from every key) came out more
 #: conservative than eight learned from an eighth each: at 4.5 recall is where it was
@@ -66,6 +73,8 @@ class Support(NamedTuple):
     harvest_like_change: float
     hours_at_warning: float
     requests_held: float = 0.0
+    change_by_evidence: float = 0.0
+    evidence_rise: float = 0.0
 
 
 def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> Support:
@@ -104,7 +113,7 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     hour = state.sums(0, now)
     before = week_hits / max(week_n, 1.0)
     recent = share_bounds(hour[L.HARVESTLIKE], hour[L.N]).low
-    history = ramp(now - state.first_ts, 6 * 3600.0, 24 * 3600.0)
+    history = ramp(now - state.first_ts, *HISTORY_AGE)
     change = ramp(recent - before, 0.1, 0.3) * history
     # Severity rests on how long the evidence has held and on how many requests it rests
     # on, not only on how much there is: a key whose core evidence has stayed high for
@@ -138,3 +147,30 @@ def held_persistence(signals: Support, clean: bool) -> float:
         return signals.persistence
     by_requests = REQUESTS_WEIGHT * ramp(signals.requests_held, *PERSISTENCE_REQUESTS)
     return max(signals.persistence, by_requests)
+
+
+def with_evidence_change(signals: Support, rise: float, age: float) -> Support:
+    """``signals`` with a change also read from how far the last hour's core evidence
+    exceeds the day's (``rise``, log-odds), for a key ``age`` seconds old.
+
+    The harvest-like share's change sees a key that starts asking for long answers; a
+    stolen key whose new holder harvests can differ from its owner in every family at
+    once (other prompts, other items, no conversations) while each request is no more
+    harvest-like than the owner's were. The day's sums still hold the owner's traffic
+    for hours, so the hour horizon reads the holder alone and the day mostly the owner:
+    the gap between the two is the change. A key that has always harvested has no gap,
+    and a young key no history (``HISTORY_AGE``).
+
+    >>> quiet = Support(*[0.0] * 13)
+    >>> s = with_evidence_change(quiet, 3.0, 48 * 3600.0)
+    >>> s.change, s.change_by_evidence, s.evidence_rise
+    (0.5, 0.5, 3.0)
+    >>> with_evidence_change(quiet, 3.0, 3600.0).change  # an hour-old key has no history
+    0.0
+    """
+    by_evidence = ramp(rise, *EVIDENCE_RISE) * ramp(age, *HISTORY_AGE)
+    return signals._replace(
+        change=max(signals.change, by_evidence),
+        change_by_evidence=by_evidence,
+        evidence_rise=rise,
+    )

@@ -298,3 +298,145 @@ def test_round7_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     assert 5 <= len(labs) <= 30 and len({by_key[k][0]["account_id"] for k in labs}) == len(labs)
     for k in keys("starter_prompts"):
         assert [r["prompt_text"] for r in by_key[k][: len(STARTERS)]] == list(STARTERS)
+
+
+ROUND8_SMALL = Config(
+    seed=5,
+    days=1.2,
+    benign_keys=4,
+    scenarios=(
+        "ramp_established", "rag_visible", "medium_product", "rationale_pair", "thanks_turns",
+        "tutor_worked", "feature_launch", "office_move", "nightly_eval",
+    ),
+    instances=1,
+)  # fmt: skip
+
+
+def test_round8_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from benchmarks.redteam.harvest import SYSTEM_HASH
+    from benchmarks.redteam.instance import SDK_UA
+    from benchmarks.redteam.round8 import (
+        ACKS,
+        LAUNCH_HOURS,
+        MOVE_AT,
+        NEW_AGENTS,
+        RAMP,
+        REASONER,
+        RESULT_ONLY,
+        TUTOR_HASH,
+        suite,
+    )
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
+    from detectors.state.layout import TURN_MIN_ANSWER
+    from pipeline.simulate.infra import BROWSER_UA
+
+    assert set(PROFILES["round8"]) <= set(SCENARIOS) and "baseline" in PROFILES["round8"]
+    by_key = _generated_twice(ROUND8_SMALL, tmp_path)
+    start, end = ROUND8_SMALL.start, ROUND8_SMALL.start + ROUND8_SMALL.days * 86400.0
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return by_key[f"rt_{name}_0"]
+
+    def at(row: dict[str, Any]) -> float:
+        return datetime.fromisoformat(str(row["ts"]).replace("Z", "+00:00")).timestamp()
+
+    def hidden(row: dict[str, Any]) -> int:
+        return int(row["prompt_tokens"]) - content.text_tokens(str(row["prompt_text"]))
+
+    def carried(rs: list[dict[str, Any]]) -> set[int]:
+        return {int(r["prompt_tokens"]) + int(r["completion_tokens"]) for r in rs}
+
+    def share(rs: list[dict[str, Any]], low: float, high: float, hit: Any) -> float:
+        inside = [r for r in rs if low <= at(r) < high]
+        return sum(1 for r in inside if hit(r)) / max(len(inside), 1)
+
+    # ramp: no harvest before the onset, a small share in its first hours, most at the end
+    ramp = rows("ramp_established")
+    onset = start + 2 * 3600.0
+
+    def harvested(r: dict[str, Any]) -> bool:
+        return r.get("system_prompt_hash") == SYSTEM_HASH
+
+    assert share(ramp, start, onset, harvested) == 0.0
+    assert share(ramp, onset, onset + 6 * 3600.0, harvested) < 0.2
+    assert share(ramp, onset + RAMP, end, harvested) > 0.4
+    # RAG-like padding in the user message: visible sizes vary, the hidden context does not
+    rag = rows("rag_visible")
+    assert all("\nContext:\n" in str(r["prompt_text"]) for r in rag)
+    assert {hidden(r) for r in rag} == {24}
+    sizes = sorted(content.text_tokens(str(r["prompt_text"])) for r in rag)
+    assert sizes[0] < 450 and sizes[-1] > 2500
+    contexts = [str(r["prompt_text"]).split("\nContext:\n")[1] for r in rag]
+    contexts = [p.split("\n\nQuestion:")[0] for p in contexts]
+    assert not any(cue_groups(p) or limits_answer(p) for p in contexts)
+    ratios = sorted(int(r["completion_tokens"]) / int(r["prompt_tokens"]) for r in rag)
+    assert ratios[len(ratios) // 2] < 2.0
+    # medium answers at product volume, knobs drawn per request
+    medium = rows("medium_product")
+    assert len(medium) > 2500 and {r["max_tokens"] for r in medium} == {512, 768, 1024}
+    assert all(r["completion_tokens"] <= r["max_tokens"] for r in medium)
+    assert len({r["temperature"] for r in medium}) >= 4
+    assert 400 < sorted(r["completion_tokens"] for r in medium)[len(medium) // 2] < 700
+    # rationale pairs: the reasoning model's result only, then the large model on the same item
+    pair = rows("rationale_pair")
+    firsts = [r for r in pair if r["model"] == REASONER]
+    seconds = [r for r in pair if r["model"] != REASONER]
+    assert firsts and len(seconds) >= 0.95 * len(firsts)
+    assert all(r["completion_tokens"] - r["reasoning_tokens"] <= 40 for r in firsts)
+    assert all(limits_answer(str(r["prompt_text"])) for r in firsts)
+    items = {str(r["prompt_text"]).removesuffix(f" {RESULT_ONLY}") for r in firsts}
+    for r in seconds:
+        text = str(r["prompt_text"])
+        assert text.split(" Reference result: ")[0] in items and cue_groups(text) > 0
+    # thanks: a cue-worded acknowledgement carrying the item and its whole answer back
+    thanks = rows("thanks_turns")
+    acks = [r for r in thanks if r["prompt_text"] in ACKS]
+    items_sent = [r for r in thanks if r["prompt_text"] not in ACKS]
+    assert 0.65 < len(acks) / len(items_sent) < 0.95
+    assert all(cue_groups(a) > 0 for a in ACKS)
+    for i, r in enumerate(thanks):
+        if r["prompt_text"] in ACKS:
+            new = content.text_tokens(str(r["prompt_text"])) + 4
+            assert int(r["prompt_tokens"]) - new in carried(thanks[max(i - 24, 0) : i])
+            assert int(r["completion_tokens"]) < TURN_MIN_ANSWER
+    # tutor: one short system prompt; a share of follow-ups carrying the history
+    tutor = rows("tutor_worked")
+    assert {r["system_prompt_hash"] for r in tutor} == {TUTOR_HASH}
+    follow = [i for i, r in enumerate(tutor) if hidden(r) > 40 + 8]
+    assert 0.15 < len(follow) / len(tutor) < 0.45
+    for i in follow:
+        r = tutor[i]
+        new = content.text_tokens(str(r["prompt_text"])) + 4
+        assert int(r["prompt_tokens"]) - new in carried(tutor[max(i - 40, 0) : i])
+    # feature launch: cue-free tools all day, then the cue-worded long-answer feature
+    notes = rows("feature_launch")
+
+    def feature(r: dict[str, Any]) -> bool:
+        return cue_groups(str(r["prompt_text"])) > 0
+
+    assert share(notes, start, end - LAUNCH_HOURS[1] * 3600.0, feature) == 0.0
+    assert share(notes, end - LAUNCH_HOURS[0] * 3600.0 + 1800.0, end, feature) > 0.25
+    assert all(r["completion_tokens"] > 500 for r in notes if feature(r))
+    # office move: one /24 and the old clients before, another /24 and new clients after
+    office = rows("office_move")
+    before = [r for r in office if at(r) < start + MOVE_AT]
+    after = [r for r in office if at(r) >= start + MOVE_AT + 600.0]
+    assert before and after
+
+    def prefix(r: dict[str, Any]) -> str:
+        return str(r["client_ip"]).rsplit(".", 1)[0]
+
+    assert len({prefix(r) for r in before}) == len({prefix(r) for r in after}) == 1
+    assert {prefix(r) for r in before} != {prefix(r) for r in after}
+    assert {r["user_agent"] for r in before} <= {SDK_UA, BROWSER_UA}
+    assert {r["user_agent"] for r in after} <= set(NEW_AGENTS)
+    # nightly eval: the same private suite every night, reshuffled, at temperature 0
+    nightly = [r for r in rows("nightly_eval") if str(r["prompt_text"]).startswith("Problem:")]
+    nights: dict[int, list[str]] = {}
+    for r in nightly:
+        nights.setdefault(int((at(r) - start) // 86400.0), []).append(str(r["prompt_text"]))
+    assert sorted(nights) == [0, 1] and all(r["temperature"] == 0.0 for r in nightly)
+    assert set(nights[0]) == set(nights[1]) == set(suite(0, len(nights[0])))
+    assert nights[0] != nights[1] and len(nights[0]) == len(set(nights[0]))

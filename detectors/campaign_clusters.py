@@ -25,6 +25,7 @@ from operator import or_
 from typing import NamedTuple
 
 from detectors.alerts import Episode
+from detectors.campaign_cohorts import burst_link, opening_bursts, opening_days
 from detectors.campaign_links import (
     EMPTY_TOPICS,
     ESTABLISHED_CORE,
@@ -61,6 +62,7 @@ from detectors.campaign_profiles import (
 from detectors.summaries import IP_PREFIX_BITS
 
 __all__ = [
+    "ALIKE",
     "Cluster",
     "ClusterProfile",
     "KeyRecord",
@@ -83,6 +85,9 @@ PRIOR_KEYS = 5.0
 #: Timing evidence (an account opened with the cluster's cohort and kept to its hours)
 #: that ties a key without text or shared addresses: a metadata-only campaign.
 TIMING_TIE = 1.5
+#: How alike (``Link.profile``, at most 0.5) a key tied by timing alone must be to its
+#: cluster: evidence families within about 3.5 of the members' median, rates within 5x.
+ALIKE = 0.25
 
 
 class KeyRecord:
@@ -190,6 +195,9 @@ class ClusterProfile(NamedTuple):
     hour: int = 0
     #: median request rate of the members (log10 of requests an hour)
     volume: float = 0.0
+    #: (day, strength) of the bursts of account openings its new members belong to
+    #: (:func:`~detectors.campaign_cohorts.opening_bursts`)
+    bursts: tuple[tuple[int, float], ...] = ()
 
 
 EMPTY_PROFILE = ClusterProfile(EMPTY_TOPICS, {}, 0, {}, 0, 0.0, (), (0.0,) * 5, 0)
@@ -273,13 +281,15 @@ def build_profile(
     fresh = population.new_key_seconds
     onsets = [r.onset for r in members if r.onset == r.onset and now - r.onset < fresh]
     cohort = median(onsets) if len(onsets) * 2 >= n else math.nan
+    opened = [r.onset for r in members if r.onset_known and now - r.onset < fresh]
+    bursts = opening_bursts(opening_days(opened), population, now)
     hour = int(now // HOUR)
     hour_counts = bit_counts([r.hours_at(hour) for r in members], 24)
     typical = typical_hours(hour_counts, n)
     volume = median([math.log10(r.rate + 1.0) for r in members])
     return ClusterProfile(
         topics, frames, pool, pool_weights, ua, ua_weight, tuple(sorted(prompts)), families, n,
-        cohort, typical, hour, volume,
+        cohort, typical, hour, volume, bursts,
     )  # fmt: skip
 
 
@@ -316,7 +326,8 @@ def link_to(
 def tied_link(record: KeyRecord, profile: ClusterProfile, min_content: float) -> Link | None:
     """:func:`link_to` for a key looking for a cluster to join, or None when the link could
     not tie it there at all (neither ``min_content`` from topics, frames and addresses nor
-    :data:`TIMING_TIE` from timing; see :func:`detectors.campaign_membership.tied`).
+    :data:`TIMING_TIE` from timing with a profile :data:`ALIKE`; see
+    :func:`detectors.campaign_membership.tied`).
 
     The same link as :func:`link_to` whenever it is not None; a key compares itself with
     every cluster and is tied to few, so the channels that cannot tie it alone (client,
@@ -353,8 +364,9 @@ def tied_link(record: KeyRecord, profile: ClusterProfile, min_content: float) ->
         timing = _timing(record, profile)
         if timing < TIMING_TIE:
             return None
-    else:
-        timing = _timing(record, profile)
+        link = _rest(record, profile, False, topics, frames, infra, timing)
+        return link if link.profile >= ALIKE else None
+    timing = _timing(record, profile)
     return _rest(record, profile, False, topics, frames, infra, timing)
 
 
@@ -369,8 +381,15 @@ def _content(record: KeyRecord, profile: ClusterProfile) -> tuple[float, float, 
 
 
 def _timing(record: KeyRecord, profile: ClusterProfile) -> float:
-    # An account opened with the cluster's cohort, more so when kept to its hours.
+    # An account opened with the cluster's cohort (within hours of its median, or in a
+    # burst of openings its new accounts make), more so when kept to its hours.
     timing = onset_link(record.onset, record.onset_known, profile.cohort, COHORT_WINDOW)
+    if profile.bursts and record.onset_known and not record.prompts:
+        # Only for a key that sent no prompt text (no item identities): one whose text
+        # is read is tied by what it collects, and new customers opened in a campaign's
+        # busy week share its days, not its content.
+        burst = burst_link(record.onset, profile.bursts)
+        timing = burst if burst > timing else timing
     if timing and profile.hours:
         timing += rhythm_link(record.hours_at(profile.hour), profile.hours)
     return timing

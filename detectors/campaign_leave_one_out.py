@@ -24,8 +24,9 @@ from functools import reduce
 from operator import or_
 
 from detectors.campaign_clusters import HOUR, ClusterProfile, KeyRecord, topic_bits, topical
+from detectors.campaign_cohorts import opening_bursts, opening_days
 from detectors.campaign_links import EMPTY_TOPICS, FAMILIES, TopicProfile
-from detectors.campaign_population import TOPIC_BITS, Population, TopicBackground
+from detectors.campaign_population import DAY, TOPIC_BITS, Population, TopicBackground
 from detectors.campaign_profiles import (
     CORE_LIFT,
     IP_PREFIX_MASK,
@@ -153,6 +154,8 @@ class LeaveOneOut:
         #: member index -> its place among the new members (whose onsets make the cohort)
         self._new = {index: place for place, index in enumerate(new)}
         self._onsets = _Sorted([records[i].onset for i in new])
+        #: openings per day of the new members whose account age came with the data
+        self._opened = opening_days(records[i].onset for i in new if records[i].onset_known)
         self._volumes = _Sorted([math.log10(r.rate + 1.0) for r in records])
 
     def __len__(self) -> int:
@@ -187,11 +190,19 @@ class LeaveOneOut:
         place = self._new.get(index)
         onsets = len(self._new) - (place is not None)
         cohort = self._onsets.median(place) if onsets * 2 >= n else math.nan
+        opened = self._opened
+        if place is not None and record.onset_known:
+            opened = dict(opened)
+            day = int(record.onset // DAY)
+            opened[day] -= 1
+            if not opened[day]:
+                del opened[day]  # as the others' own count has no such day
+        bursts = opening_bursts(opened, population, now)
         typical = typical_hours(_minus(self._hour_counts, self._hours[index], 24), n)
         volume = self._volumes.median(index)
         return ClusterProfile(
             topics, frames, pool, pool_weights, ua, ua_weight, (), families, n, cohort,
-            typical, self._hour, volume,
+            typical, self._hour, volume, bursts,
         )  # fmt: skip
 
     def _topics_without(self, own: int) -> TopicProfile:

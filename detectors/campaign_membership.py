@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from detectors.campaign_clusters import (
+    ALIKE,
     TIMING_TIE,
     Cluster,
     ClusterProfile,
@@ -27,6 +28,7 @@ from detectors.campaign_clusters import (
     topic_bits,
     topic_profile,
 )
+from detectors.campaign_cohorts import burst_tie
 from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import FrameGroup, TemplateIndex
 from detectors.campaign_leave_one_out import LeaveOneOut
@@ -35,6 +37,7 @@ from detectors.campaign_links import (
     TOPIC_MIN_BITS,
     TOPIC_MIN_HITS,
     Link,
+    profile_link,
     surprises,
     topic_link,
 )
@@ -62,11 +65,30 @@ def topical_enough(bits: int) -> bool:
     return bits.bit_count() >= TOPIC_MIN_BITS
 
 
+def _cohort_tie(a: ClusterProfile, b: ClusterProfile) -> float:
+    """What a burst of openings adds to the tie of two clusters without content (no core
+    topics, no frames): the burst both have accounts in, with how alike their members
+    are (:func:`profile_link`, the weaker of both directions); nothing below
+    :data:`TIMING_TIE` (no cohort to speak of)."""
+    if not (a.bursts and b.bursts) or a.topics.core or b.topics.core or a.frames or b.frames:
+        return 0.0  # clusters with content are merged by it (cluster_tie)
+    burst = burst_tie(a.bursts, b.bursts)
+    if burst < TIMING_TIE:
+        return 0.0
+    alike = min(
+        profile_link(a.families, b.families, 10.0**a.volume - 1.0, b.volume),
+        profile_link(b.families, a.families, 10.0**b.volume - 1.0, a.volume),
+    )
+    return max(burst + alike, 0.0)
+
+
 def tied(link: Link, min_content: float) -> bool:
     """Whether a link can tie a key to a group at all: by topics, frames or addresses, or
     (with no text and no shared address: a metadata-only campaign) by an account opened
-    with the group's cohort *and* kept to its hours."""
-    return link.content >= min_content or link.timing >= TIMING_TIE
+    with the group's cohort (kept to its hours, or in a burst of openings it makes) *and*
+    alike in what it shows and how fast it sends: a customer opened in a campaign's busy
+    week shares its opening, not its evidence."""
+    return link.content >= min_content or (link.timing >= TIMING_TIE and link.profile >= ALIKE)
 
 
 @dataclass
@@ -269,9 +291,14 @@ class Membership:
                 continue
             core_b = theirs.topics.core
             common = (core & core_b).bit_count()
-            if (common < TOPIC_MIN_HITS or common < _chance_bound(size, core_b)) and (
-                pool & theirs.pool
-            ).bit_count() < 3:
+            # Accounts opened in one burst of openings, alike in what they show and how
+            # fast they send: fragments of a swarm that shares nothing else.
+            cohort = _cohort_tie(profile, theirs)
+            if (
+                (common < TOPIC_MIN_HITS or common < _chance_bound(size, core_b))
+                and (pool & theirs.pool).bit_count() < 3
+                and not cohort
+            ):
                 frames = theirs.frames
                 if not frames:
                     continue  # no rare frame in common either
@@ -280,9 +307,9 @@ class Membership:
                         break
                 else:
                     continue
-            if cluster_tie(profile, theirs) < merge_link:
+            if cluster_tie(profile, theirs) + cohort < merge_link:
                 continue
-            if cluster_tie(theirs, profile) < merge_link:
+            if cluster_tie(theirs, profile) + cohort < merge_link:
                 continue
             ties.append(other)
         if not ties:

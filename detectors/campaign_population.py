@@ -15,6 +15,11 @@ A campaign is judged against the keys around it. Three things are population-wid
   established keys using it (a linear-counting bitmap of key hashes per bit,
   two days, :class:`KeyCounts`); a shared bit weighs less the more such keys it
   already has (:meth:`Population.ip_weight`, :meth:`Population.ua_weight`).
+* **Account openings** (:class:`OpeningDays`): per day, how many distinct active
+  accounts were opened then (account age from the data only), so that a cohort of new
+  accounts can be weighed by how far its days' openings exceed the usual rate: a
+  campaign opening hundreds of accounts over a week is a burst against a handful a
+  day, where the same week's openings at a provider signing up thousands a day are not.
 * **Common topics** (:class:`TopicBackground`): how often each topic bit is set
   in the traffic, so that a topic link can be judged against chance: common words
   are set for everyone, a curriculum's vocabulary only for its askers
@@ -31,7 +36,15 @@ from array import array
 from detectors.sketches import linear_count, stable_hash
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
-__all__ = ["BYTE_BITS", "ESTIMATES", "KeyCounts", "Population", "TopicBackground", "onset_of"]
+__all__ = [
+    "BYTE_BITS",
+    "ESTIMATES",
+    "KeyCounts",
+    "OpeningDays",
+    "Population",
+    "TopicBackground",
+    "onset_of",
+]
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -120,6 +133,80 @@ class KeyCounts:
         return counts[len(counts) // 2]
 
 
+#: Width of each opening day's bitmap of accounts: linear counting reads up to ~4,000.
+OPENING_BITS = 1024
+#: Days of openings kept; their median is the usual rate (a week's burst leaves it be).
+OPENING_DAYS = 56
+#: Least usual openings a day (a prior: a small population's median is mostly 0).
+OPENING_FLOOR = 1.0
+
+
+class OpeningDays:
+    """Distinct accounts by the day they were opened, over the last :data:`OPENING_DAYS`.
+
+    Each day holds an :data:`OPENING_BITS`-wide bitmap of account hashes (a key seen
+    again sets the same bit); :meth:`burst` compares a few days' openings with the
+    usual day's. Memory: at most ``OPENING_DAYS x OPENING_BITS / 8`` bytes.
+
+    Examples
+    --------
+    >>> days = OpeningDays()
+    >>> for i in range(56):  # two accounts a day for eight weeks, then a burst of 40
+    ...     days.add(f"a{i}", i * 86400.0, 56 * 86400.0)
+    ...     days.add(f"b{i}", i * 86400.0, 56 * 86400.0)
+    >>> for i in range(40):
+    ...     days.add(f"swarm{i}", 50 * 86400.0 + i * 3600.0, 56 * 86400.0)
+    >>> opened, usual = days.burst(50, 56 * 86400.0)
+    >>> round(opened), round(usual, 1)  # 46 opened, as linear counting reads them
+    (47, 6.0)
+    """
+
+    __slots__ = ("days", "hour", "usual")
+
+    def __init__(self) -> None:
+        self.days: dict[int, int] = {}
+        #: (the usual day's openings, the hour they were read at): refreshed hourly
+        self.usual = OPENING_FLOOR
+        self.hour = -1
+
+    def add(self, account: str, opened: float, now: float) -> None:
+        day = int(opened // DAY)
+        today = int(now // DAY)
+        if not today - OPENING_DAYS < day <= today:
+            return
+        bit = 1 << (stable_hash(account) % OPENING_BITS)
+        days = self.days
+        seen = days.get(day)
+        if seen is None:
+            for old in [d for d in days if d <= today - OPENING_DAYS]:
+                del days[old]
+            days[day] = bit
+        elif not seen & bit:
+            days[day] = seen | bit
+
+    def opened(self, first: int, last: int) -> float:
+        """Distinct accounts opened from day ``first`` to day ``last``, both included."""
+        bits = 0
+        for day in range(first, last + 1):
+            bits |= self.days.get(day, 0)
+        return linear_count(bits, OPENING_BITS)
+
+    def burst(self, day: int, now: float) -> tuple[float, float]:
+        """(accounts opened from the day before ``day`` to the day after, the usual
+        openings over three days): the median day's over the kept days, at least
+        :data:`OPENING_FLOOR`."""
+        hour = int(now // HOUR)
+        if hour != self.hour:
+            today = int(now // DAY)
+            counts = sorted(
+                linear_count(self.days.get(d, 0), OPENING_BITS)
+                for d in range(today - OPENING_DAYS + 1, today + 1)
+            )
+            self.usual = max(counts[len(counts) // 2], OPENING_FLOOR)
+            self.hour = hour
+        return self.opened(day - 1, day + 1), 3.0 * self.usual
+
+
 class Population:
     """Population-wide statistics of the campaign stage (see the module docstring).
 
@@ -139,6 +226,7 @@ class Population:
         "_typical",
         "ip",
         "new_key_seconds",
+        "openings",
         "origin",
         "popular_keys",
         "pre_existing_seconds",
@@ -154,6 +242,7 @@ class Population:
         self.origin = math.inf
         self.ip = KeyCounts(IP_PREFIX_BITS)
         self.ua = KeyCounts(UA_BITS)
+        self.openings = OpeningDays()
         self._typical = (0.0, 0.0, -1)
 
     # -- age ------------------------------------------------------------------------------
@@ -167,6 +256,8 @@ class Population:
         if summary.first_ts < self.origin:
             self.origin = summary.first_ts
         onset = onset_of(summary, self.origin, self.pre_existing_seconds)
+        if onset is not None and math.isfinite(summary.account_created):
+            self.openings.add(summary.api_key_id, onset, summary.ts)
         if ordinary and not self.is_new(onset, summary.ts):
             mark = 1 << (stable_hash(summary.api_key_id) % COUNT_BITS)
             self.ip.add_mark(mark, summary.ip_prefix_bits, summary.ts)

@@ -56,7 +56,8 @@ DETECTOR = "campaign"
 # 2: detectors/statecodec.py instead of pickle (nothing read can execute).
 # 3: clusters of keys that collect alike (topics, frames, addresses, cohorts).
 # 4: keyed word hashes. 5: records hold item identities where prompt hashes were.
-SNAPSHOT_VERSION = 5
+# 6: the population counts account openings by day (cohorts weighed by bursts).
+SNAPSHOT_VERSION = 6
 #: A summary's evidence families as a tuple, in FAMILIES order (one C call per update).
 _families = attrgetter(*FAMILIES)
 EXPIRY_EVERY = 1024

@@ -28,7 +28,7 @@ from detectors.campaign_config import CampaignConfig
 from detectors.campaign_index import FrameGroup, TemplateIndex
 from detectors.campaign_links import TopicProfile
 from detectors.campaign_membership import CampaignStats
-from detectors.campaign_population import KeyCounts, Population, TopicBackground
+from detectors.campaign_population import KeyCounts, OpeningDays, Population, TopicBackground
 from detectors.campaign_score import CampaignScore, Weights
 from detectors.config import EngineConfig
 from detectors.dedup import RecentIds
@@ -104,6 +104,7 @@ register(TopicProfile)
 register(CampaignScore)
 register(Population)
 register(KeyCounts)
+register(OpeningDays)
 register(TopicBackground)
 register(TemplateIndex)
 register(random.Random, to_state=_random_state, from_state=_random_from)

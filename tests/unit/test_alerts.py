@@ -302,3 +302,23 @@ def test_engine_reasons_are_the_strongest_parts_first_with_their_baselines() -> 
     assert out[1].value == 12.0 and out[1].baseline == 0.2
     assert len(reasons(verdict, "harvest_like.")) <= MAX_REASONS
     assert reasons(verdict, "harvest_like.")[0].feature == "harvest_like.elicitation_share"
+
+
+def test_the_support_that_tipped_an_alert_keeps_a_place_among_its_reasons() -> None:
+    from detectors.engine.explain import MAX_REASONS, reasons
+    from detectors.engine.scoring import Verdict
+    from detectors.evidence.families import Evidence, Part
+    from detectors.evidence.statistics import key_statistics
+    from detectors.evidence.support import Support
+
+    parts = tuple(Part(f"part_{i}", 1.0, 0.0, 1.0, 2.0 - 0.1 * i) for i in range(6))
+    families = (Evidence("yield", 3.0, parts),)
+    changed = Support(*[0.0] * 13)._replace(change=1.0, change_by_evidence=1.0, evidence_rise=4.2)
+    tipped = Verdict(0.9, 8.0, "hour", families, changed, 1.0, key_statistics([0.0] * 40))
+    out = reasons(tipped)
+    assert len(out) == MAX_REASONS
+    assert [r.feature for r in out[:-1]] == [f"part_{i}" for i in range(MAX_REASONS - 1)]
+    assert (out[-1].feature, out[-1].value) == ("evidence_change", 4.2)
+    # Nothing added by support: the core parts fill every place.
+    quiet = tipped._replace(support_added=0.0)
+    assert [r.feature for r in reasons(quiet)] == [f"part_{i}" for i in range(MAX_REASONS)]

@@ -170,11 +170,16 @@ class OpeningDays:
         self.hour = -1
 
     def add(self, account: str, opened: float, now: float) -> None:
+        self.add_hash(stable_hash(account), opened, now)
+
+    def add_hash(self, account_hash: int, opened: float, now: float) -> None:
+        """:meth:`add` with the account's :func:`stable_hash` given (a summary's key is
+        hashed once for every count it enters)."""
         day = int(opened // DAY)
         today = int(now // DAY)
         if not today - OPENING_DAYS < day <= today:
             return
-        bit = 1 << (stable_hash(account) % OPENING_BITS)
+        bit = 1 << (account_hash % OPENING_BITS)
         days = self.days
         seen = days.get(day)
         if seen is None:
@@ -256,10 +261,15 @@ class Population:
         if summary.first_ts < self.origin:
             self.origin = summary.first_ts
         onset = onset_of(summary, self.origin, self.pre_existing_seconds)
-        if onset is not None and math.isfinite(summary.account_created):
-            self.openings.add(summary.api_key_id, onset, summary.ts)
-        if ordinary and not self.is_new(onset, summary.ts):
-            mark = 1 << (stable_hash(summary.api_key_id) % COUNT_BITS)
+        dated = math.isfinite(summary.account_created)  # then the onset is the opening
+        counted = ordinary and not self.is_new(onset, summary.ts)
+        if not (dated or counted):
+            return onset
+        key_hash = stable_hash(summary.api_key_id)
+        if dated:
+            self.openings.add_hash(key_hash, summary.account_created, summary.ts)
+        if counted:
+            mark = 1 << (key_hash % COUNT_BITS)
             self.ip.add_mark(mark, summary.ip_prefix_bits, summary.ts)
             self.ua.add_mark(mark, summary.user_agent_bits, summary.ts)
         return onset

@@ -11,7 +11,7 @@ from __future__ import annotations
 from detectors.alerts import Reason
 from detectors.engine.scoring import Verdict
 from detectors.evidence.combine import EvidenceCombiner
-from detectors.evidence.support import Support, held_persistence
+from detectors.evidence.support import Support, clean, held_persistence
 
 __all__ = ["MAX_REASONS", "reasons"]
 
@@ -47,9 +47,8 @@ def _support(verdict: Verdict, prefix: str) -> list[tuple[float, Reason]]:
         return []
     s = verdict.support
     weights = _COMBINER.support_weights
-    clean = all(family.value >= 0.0 for family in verdict.families)
     change, change_reason = _change(s, prefix)
-    held, held_reason = _persistence(s, clean, prefix)
+    held, held_reason = _persistence(s, clean(f.value for f in verdict.families), prefix)
     signals = sorted(
         (
             (weights["timing"] * s.timing,
@@ -66,9 +65,9 @@ def _support(verdict: Verdict, prefix: str) -> list[tuple[float, Reason]]:
     return [(added, reason) for added, reason in signals if added > 0]
 
 
-def _persistence(s: Support, clean: bool, prefix: str) -> tuple[float, Reason]:
+def _persistence(s: Support, is_clean: bool, prefix: str) -> tuple[float, Reason]:
     """Persistence by what carried it: hours held, or the requests sent while it held."""
-    held = held_persistence(s, clean)
+    held = held_persistence(s, is_clean)
     if held > s.persistence:
         return held, Reason(prefix + "requests_at_warning", s.requests_held, 0.0)
     return held, Reason(prefix + "hours_at_warning", s.hours_at_warning, 0.0)

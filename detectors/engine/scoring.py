@@ -108,19 +108,18 @@ class Scorer:
     def evaluate(self, state: KeyState, now: float) -> Verdict:
         age = max(now - state.first_ts, 0.0)
         day = key_statistics(state.sums(1, now))
-        horizons = [
-            (index, core_families(stats, self.scales, span(age, L.HORIZONS[index])))
-            for index, stats in ((1, day), (0, key_statistics(state.sums(0, now))))
-        ]
-        day_core, hour_core = (
-            sum(self.combiner.clip(e) for e in families) for _, families in horizons
-        )
+        clip = self.combiner.clip
+        horizons = []
+        for index, stats in ((1, day), (0, key_statistics(state.sums(0, now)))):
+            families = core_families(stats, self.scales, span(age, L.HORIZONS[index]))
+            horizons.append((index, families, [clip(e) for e in families]))
+        day_core, hour_core = (sum(clipped) for _, _, clipped in horizons)
         signals = with_evidence_change(
             support(state, day, now, self.scales), hour_core - day_core, age
         )
         best: Verdict | None = None
-        for index, families in horizons:
-            total, added = self.combiner.total(families, signals)
+        for index, families, clipped in horizons:
+            total, added = self.combiner.combine(clipped, signals)
             if best is None or total > best.total:
                 best = Verdict(evidence_to_score(total), total, HORIZON_NAMES[index],
                                tuple(families), signals, added, day)  # fmt: skip

@@ -23,10 +23,10 @@ default thresholds (``warning`` 0.6, ``critical`` 0.85) sit at
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from detectors.evidence.families import CAPS, Evidence, ramp
-from detectors.evidence.support import Support, held_persistence
+from detectors.evidence.support import Support, clean, held_persistence
 
 __all__ = [
     "CRITICAL_EVIDENCE",
@@ -126,7 +126,11 @@ class EvidenceCombiner:
 
     def total(self, core: Iterable[Evidence], signals: Support) -> tuple[float, float]:
         """(total evidence, the part of it that came from support and persistence)."""
-        clipped = [self.clip(e) for e in core]
+        return self.combine([self.clip(e) for e in core], signals)
+
+    def combine(self, clipped: Sequence[float], signals: Support) -> tuple[float, float]:
+        """:meth:`total` of core families already clipped (:meth:`clip`, in any order):
+        a scorer that reads the core sums itself clips each family once."""
         core_total = sum(clipped)
         gate = ramp(core_total, *self.gate)
         # Persistence (how long the core evidence has held) counts beside the other
@@ -136,6 +140,6 @@ class EvidenceCombiner:
         # argues against the key: a large sample of clean evidence is no chance reading,
         # where a mixed one (shared or repeated items, constrained answers, carried
         # context: benchmark and eval harnesses) is not made clearer by its size.
-        persistence = held_persistence(signals, min(clipped, default=0.0) >= 0.0)
+        persistence = held_persistence(signals, clean(clipped))
         added = (self.support_raw(signals) + self.persistence * persistence) * gate
         return core_total + added, added

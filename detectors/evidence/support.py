@@ -11,6 +11,7 @@ proportion to what the core families already found.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from detectors.evidence.families import ramp
@@ -27,6 +28,7 @@ __all__ = [
     "PERSISTENCE_REQUESTS",
     "REQUESTS_WEIGHT",
     "Support",
+    "clean",
     "held_persistence",
     "support",
     "with_evidence_change",
@@ -131,6 +133,17 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     return Support(timing, infrastructure, model, change, persistence, cv, active, day.gap_cv,
                    per_request, new_share, day.reasoned_share, recent - before,
                    held, requests_held)  # fmt: skip
+
+
+def clean(core: Iterable[float]) -> bool:
+    """Whether no core family argues against the key (every value, clipped or not: a
+    clip keeps the sign, at least 0): what :func:`held_persistence` asks of evidence
+    before its size counts.
+
+    >>> clean([3.0, 0.0, 1.5]), clean([3.0, -0.5]), clean([])
+    (True, False, True)
+    """
+    return all(value >= 0.0 for value in core)
 
 
 def held_persistence(signals: Support, clean: bool) -> float:

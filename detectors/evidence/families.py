@@ -90,6 +90,10 @@ ABSENT_WEIGHT = 0.5
 #: Share of the yield evidence that output per input carries alone; long answers
 #: against the population add the rest.
 ANSWER_FLOOR = 0.5
+#: Share of the yield evidence that long answers carry alone, when the key receives more
+#: than it sends but its prompts are too long for output per input to stand out (an agent
+#: harness's tool descriptions, a long fixed system prompt).
+ANSWER_ALONE = 0.5
 #: How much of its weight constraint wording loses in front of answers long against
 #: the population.
 LONG_ANSWER_DISCOUNT = 0.5
@@ -129,7 +133,7 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # A key that gets back less than it sends collects nothing, however it compares.
     receives = ramp(st.yield_.low, 0.0, LN2)
     up = ramp(yld_lo, 1.5, 4.0) * (ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5))
-    up *= receives
+    up = max(up, ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0)) * receives
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)
     parts = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.evidence.families import elicitation_family, structure_family
+from detectors.evidence.families import elicitation_family, structure_family, yield_family
 from detectors.evidence.scales import Scales
 from detectors.evidence.statistics import (
     NOTHING,
@@ -99,3 +99,44 @@ def warm_cue_scale(scales: Scales) -> None:
     """Teach the population's cue share: most keys ask for little."""
     for i in range(400):
         scales.cue_share.learn_one(0.02 * (i % 5), now=0.0)
+
+
+def _population() -> Scales:
+    """Scales taught by 200 keys: answers about 350 tokens, half as much out as in."""
+    scales = Scales()
+    for i in range(200):
+        wobble = (i % 21 - 10) / 10.0  # -1 .. 1, spread evenly
+        key = stats(40.0, prompts=0.0, hidden_sd=0.0)
+        n = key.n
+        answer, out_per_in = 5.86 + 0.5 * wobble, -0.7 + 1.0 * wobble
+        key = key._replace(
+            answer=mean_bounds(answer * n, answer * answer * n, n, 0.5),
+            yield_=mean_bounds(out_per_in * n, out_per_in * out_per_in * n, n, 0.5),
+        )
+        scales.learn(key, 86400.0, float(i), 1.0)
+    return scales
+
+
+def _answers(scales: Scales, answer: float, out_per_in: float) -> float:
+    """Yield evidence of a key with 40 requests of these (natural log) sizes."""
+    key = stats(40.0, prompts=0.0, hidden_sd=0.0)
+    n = key.n
+    key = key._replace(
+        answer=mean_bounds(answer * n, (answer * answer + 0.04) * n, n, 0.5),
+        yield_=mean_bounds(out_per_in * n, (out_per_in * out_per_in + 0.04) * n, n, 0.5),
+    )
+    return yield_family(key, scales).value
+
+
+def test_long_answers_count_when_long_prompts_hide_the_ratio() -> None:
+    # Independent set 2's agentic trajectory harvest: a long fixed harness prompt in,
+    # 1,700-token trajectories out; output per input (1.35) is within the population's.
+    scales = _population()
+    harness = _answers(scales, 7.44, 0.3)
+    usual_answers = _answers(scales, 5.86, 0.3)
+    assert harness > 0.25
+    assert harness > 5.0 * usual_answers  # the answers, not the ratio, carry it
+    # Short prompts and long answers still say more than the answers alone.
+    assert _answers(scales, 7.44, 2.5) > 2.0 * harness
+    # A key receiving less than it sends collects nothing, however long its answers.
+    assert _answers(scales, 7.44, -0.4) <= 0.0

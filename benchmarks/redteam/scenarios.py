@@ -22,6 +22,7 @@ from benchmarks.redteam.round5 import ROUND5
 from benchmarks.redteam.round6 import ROUND6
 from benchmarks.redteam.round7 import ROUND7
 from benchmarks.redteam.round8 import ROUND8
+from benchmarks.redteam.round9 import ROUND9
 from detectors.partitioning import partition_for
 
 __all__ = ["PROFILES", "SCENARIOS", "Instance", "Scenario", "build_instance"]
@@ -312,11 +313,12 @@ _DECOY = Scenario(
 )
 
 SCENARIOS: dict[str, Scenario] = {
-    s.name: s for s in (*_ALL, *ROUND3, *ROUND4, *ROUND5, *ROUND6, *ROUND7, *ROUND8, _DECOY)
+    s.name: s
+    for s in (*_ALL, *ROUND3, *ROUND4, *ROUND5, *ROUND6, *ROUND7, *ROUND8, *ROUND9, _DECOY)
 }
 
 #: Which scenarios a profile writes: ``main`` every idea of rounds 1-2; ``poison`` the same
-#: plus decoys; ``round3`` to ``round8`` each round's ideas and look-alikes beside
+#: plus decoys; ``round3`` to ``round9`` each round's ideas and look-alikes beside
 #: ``baseline``.
 PROFILES: dict[str, tuple[str, ...]] = {
     "main": tuple(s.name for s in _ALL),
@@ -327,6 +329,7 @@ PROFILES: dict[str, tuple[str, ...]] = {
     "round6": ("baseline", *(s.name for s in ROUND6)),
     "round7": ("baseline", *(s.name for s in ROUND7)),
     "round8": ("baseline", *(s.name for s in ROUND8)),
+    "round9": ("baseline", *(s.name for s in ROUND9)),
 }
 
 

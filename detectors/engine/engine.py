@@ -342,6 +342,8 @@ class Engine:
         if severity is None:
             return Emitted((), scored, summaries)
         self._stats.alerts_by_severity[severity] += 1
+        prefix = PREFIX if verdict.sliced else ""
+        why = reasons(verdict, prefix, self._scorer.combiner)
         alert = Alert(
             alert_id=alert_id(key, DETECTOR, episode.number, severity),
             api_key_id=key,
@@ -350,7 +352,7 @@ class Engine:
             severity=severity,
             score=score,
             detector=DETECTOR,
-            reasons=(why := reasons(verdict, PREFIX if verdict.sliced else "")),
+            reasons=why,
             summary=summarize(severity, score, why),
         )
         return Emitted((alert,), scored, summaries)

@@ -19,17 +19,21 @@ MAX_REASONS = 5
 #: What a supporting signal must add (log-odds, at full gate) to take a core reason's
 #: place: a third of the 1.5 between `warning` and `critical`.
 TIPPING = 0.5
-#: The default weights, to rank supporting signals by what each adds.
+#: The default weights, for a caller that does not pass the scorer's.
 _COMBINER = EvidenceCombiner()
 
 
-def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
-    """The reasons of an alert raised on ``verdict`` (features named ``prefix + name``)."""
+def reasons(
+    verdict: Verdict, prefix: str = "", combiner: EvidenceCombiner = _COMBINER
+) -> tuple[Reason, ...]:
+    """The reasons of an alert raised on ``verdict`` (features named ``prefix + name``);
+    supporting signals ranked by what each adds with ``combiner``'s weights (the scorer's
+    that weighed them)."""
     ranked = sorted(
         (part for family in verdict.families for part in family.parts if part.evidence > 0),
         key=lambda part: (-part.evidence, part.feature),
     )
-    support = _support(verdict, prefix)
+    support = _support(verdict, prefix, combiner)
     # A support that could tip an alert (a change, persistence, machine timing: at least
     # TIPPING at full gate) keeps the last place, where five core parts used to fill the
     # list (red team round 8: a feature launch at `critical` by a change its reasons did
@@ -40,13 +44,15 @@ def reasons(verdict: Verdict, prefix: str = "") -> tuple[Reason, ...]:
     return tuple(out)
 
 
-def _support(verdict: Verdict, prefix: str) -> list[tuple[float, Reason]]:
+def _support(
+    verdict: Verdict, prefix: str, combiner: EvidenceCombiner
+) -> list[tuple[float, Reason]]:
     """The supporting signals that added to ``verdict``'s score, each with what it adds
-    at full gate (its signal times its weight in the default combiner), largest first."""
+    at full gate (its signal times its weight in ``combiner``), largest first."""
     if verdict.support_added <= 0:
         return []
     s = verdict.support
-    weights = _COMBINER.support_weights
+    weights = combiner.support_weights
     change, change_reason = _change(s, prefix)
     held, held_reason = _persistence(s, clean(f.value for f in verdict.families), prefix)
     signals = sorted(
@@ -58,7 +64,7 @@ def _support(verdict: Verdict, prefix: str) -> list[tuple[float, Reason]]:
             (weights["model"] * s.model,
              Reason(prefix + "reasoned_share", s.reasoned_share, 0.0)),
             (weights["change"] * change, change_reason),
-            (_COMBINER.persistence * held, held_reason),
+            (combiner.persistence * held, held_reason),
         ),
         key=lambda item: -item[0],
     )  # fmt: skip

@@ -322,3 +322,13 @@ def test_the_support_that_tipped_an_alert_keeps_a_place_among_its_reasons() -> N
     # Nothing added by support: the core parts fill every place.
     quiet = tipped._replace(support_added=0.0)
     assert [r.feature for r in reasons(quiet)] == [f"part_{i}" for i in range(MAX_REASONS)]
+    # Ranked with the weights that scored it: where the scorer weighs a change at 0.25,
+    # the change could not have tipped the alert and the five core parts keep their places.
+    from detectors.evidence.combine import EvidenceCombiner
+
+    light = EvidenceCombiner(
+        support_weights={"timing": 1.5, "infrastructure": 0.75, "model": 0.25, "change": 0.25}
+    )
+    assert [r.feature for r in reasons(tipped, "", light)] == [
+        f"part_{i}" for i in range(MAX_REASONS)
+    ]

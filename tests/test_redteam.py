@@ -440,3 +440,114 @@ def test_round8_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     assert sorted(nights) == [0, 1] and all(r["temperature"] == 0.0 for r in nightly)
     assert set(nights[0]) == set(nights[1]) == set(suite(0, len(nights[0])))
     assert nights[0] != nights[1] and len(nights[0]) == len(set(nights[0]))
+
+
+ROUND9_SMALL = Config(
+    seed=5,
+    days=0.6,
+    benign_keys=4,
+    scenarios=(
+        "padded_prompts", "harness_trajectories", "split_answers", "code_agent_long_outputs",
+        "report_generator", "doc_translator",
+    ),
+    instances=1,
+)  # fmt: skip
+
+
+def test_round9_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_path: Path) -> None:
+    from benchmarks.redteam.harvest import SYSTEM_HASH
+    from benchmarks.redteam.round9 import (
+        BOILERPLATE,
+        FIX_TEXT,
+        HARNESS_TOKENS,
+        PAD_TOKENS,
+        PART_TOKENS,
+        REPORT_TEMPLATE_TOKENS,
+        TOOL_HARNESS_TOKENS,
+        TRAJECTORY_RATIO,
+        boilerplate,
+    )
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS, build_instance
+
+    assert set(PROFILES["round9"]) <= set(SCENARIOS) and "baseline" in PROFILES["round9"]
+    by_key = _generated_twice(ROUND9_SMALL, tmp_path)
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return by_key[f"rt_{name}_0"]
+
+    def text(row: dict[str, Any]) -> str:
+        return str(row["prompt_text"])
+
+    def hidden(row: dict[str, Any]) -> int:
+        return int(row["prompt_tokens"]) - content.text_tokens(text(row))
+
+    def ratio(row: dict[str, Any]) -> float:
+        return int(row["completion_tokens"]) / int(row["prompt_tokens"])
+
+    # padding: every request sends more than it gets back, the padding's size varies per
+    # request inside the user message (the hidden context is fixed), and it asks nothing
+    assert not any(cue_groups(s) or limits_answer(s) for s in BOILERPLATE)
+    filler = boilerplate(random.Random(1), 3000)
+    assert not cue_groups(filler) and not limits_answer(filler)
+    padded = rows("padded_prompts")
+    assert len(padded) > 50 and all(ratio(r) < 1.0 for r in padded)
+    assert all(1200 <= r["completion_tokens"] <= 2500 for r in padded)
+    assert {hidden(r) for r in padded} == {24}
+    pads = []
+    for r in padded:
+        if text(r).startswith("Background:\n"):
+            pad, question = text(r).removeprefix("Background:\n").split("\n\nQuestion: ")
+        else:
+            question, pad = text(r).split("\n\nReference material (for the record):\n")
+        assert cue_groups(question) > 0 and not cue_groups(pad) and not limits_answer(pad)
+        pads.append(content.text_tokens(pad))
+    assert PAD_TOKENS[0] * 0.95 <= min(pads) and max(pads) <= PAD_TOKENS[1] * 1.05
+    assert max(pads) > 1.4 * min(pads)
+    # trajectories: one long harness, out per in 1.0-1.8; instance 1 logs no prompt text
+    trajectories = rows("harness_trajectories")
+    assert len({r["system_prompt_hash"] for r in trajectories}) == 1
+    assert len({hidden(r) for r in trajectories}) == 1
+    assert HARNESS_TOKENS[0] <= hidden(trajectories[0]) <= HARNESS_TOKENS[1]
+    assert all(TRAJECTORY_RATIO[0] - 0.01 <= ratio(r) <= TRAJECTORY_RATIO[1] for r in trajectories)
+    assert all(cue_groups(text(r)) > 0 for r in trajectories)
+    start, end = ROUND9_SMALL.start, ROUND9_SMALL.start + ROUND9_SMALL.days * 86400.0
+    keys, _ = build_instance(SCENARIOS["harness_trajectories"], 1, 5, start, end, 8)
+    silent = [event for _, event in keys[0].events]
+    assert silent and not any("prompt_text" in e for e in silent)
+    assert len({e["system_prompt_hash"] for e in silent}) == 1
+    assert min(e["prompt_tokens"] for e in silent) >= HARNESS_TOKENS[0]
+    # split answers: no part longer than its cap (300-600); every continuation carries the
+    # item and the parts so far back, after a part that was cut off at its cap
+    split = rows("split_answers")
+    assert all(PART_TOKENS[0] <= r["max_tokens"] <= PART_TOKENS[1] for r in split)
+    assert all(r["completion_tokens"] <= r["max_tokens"] for r in split)
+    follow = [i for i, r in enumerate(split) if text(r).startswith("Continue with part ")]
+    assert 0.4 < len(follow) / len(split) < 0.9
+    assert len({content.exact_hash(text(split[i])) for i in follow}) > 0.97 * len(follow)
+    for i in follow:
+        r, new = split[i], content.text_tokens(text(split[i])) + 4
+        before = [p for p in split[max(i - 12, 0) : i]
+                  if int(p["prompt_tokens"]) + int(p["completion_tokens"]) + new
+                  == int(r["prompt_tokens"])]  # fmt: skip
+        assert before and before[-1]["completion_tokens"] == before[-1]["max_tokens"]
+    # coding agent: fixed tool specs, a small cue-free task, a whole file 1.1-1.6x back
+    code = rows("code_agent_long_outputs")
+    assert len({r["system_prompt_hash"] for r in code}) == 1
+    tasks = [r for r in code if not text(r).startswith(FIX_TEXT[:20])]
+    assert len(tasks) > 0.8 * len(code) and len({hidden(r) for r in tasks}) == 1
+    assert TOOL_HARNESS_TOKENS[0] <= hidden(tasks[0]) <= TOOL_HARNESS_TOKENS[1]
+    assert all(1.1 <= ratio(r) <= 1.6 for r in tasks)
+    assert not any(cue_groups(text(r)) or limits_answer(text(r)) for r in code)
+    # report generator: data fields in front of one fixed long template, long reports out
+    reports = rows("report_generator")
+    templates = {text(r).split("\n\n", 1)[1] for r in reports}
+    assert len(templates) == 1 and len({text(r).split("\n\n")[0] for r in reports}) == len(reports)
+    size = content.text_tokens(templates.pop())
+    assert REPORT_TEMPLATE_TOKENS[0] * 0.95 <= size <= REPORT_TEMPLATE_TOKENS[1] * 1.05
+    assert all(1500 <= r["completion_tokens"] <= 3000 for r in reports)
+    # translator: long documents, about as much out as in
+    translated = rows("doc_translator")
+    documents = [content.text_tokens(text(r).split("\n\n", 1)[1]) for r in translated]
+    assert min(documents) >= 950 and max(documents) <= 3100
+    assert all(0.85 <= ratio(r) <= 1.25 for r in translated)
+    assert SYSTEM_HASH not in {r.get("system_prompt_hash") for r in translated}

@@ -157,15 +157,13 @@ def _harness_trajectories(inst: Instance) -> tuple[list[Key], float | None]:
 
 def continuation(item: str, part: int) -> str:
     """The text of ``split_answers``' request for part ``part`` (2, 3, ...) of an item's
-    answer: unique per item (it quotes the item's first eight words), so its exact hash never
-    repeats, and worded with a cue.
+    answer: it quotes the whole item (a cue-worded ask with the item's own numbers), so its
+    exact hash repeats only where an item does (a few small items recur by chance).
 
-    >>> continuation("Let f(x) = 3x^3 - 2x + 1. Find every point.", 2)
-    'Continue with part 2 of your step-by-step answer to "Let f(x) = 3x^3 - 2x + 1."'
+    >>> continuation("Find x if 3x = 12. Explain each step.", 2)
+    'Continue with part 2 of your step-by-step answer to: Find x if 3x = 12. Explain each step.'
     """
-    return (
-        f'Continue with part {part} of your step-by-step answer to "{" ".join(item.split()[:8])}"'
-    )
+    return f"Continue with part {part} of your step-by-step answer to: {item}"
 
 
 def _split_answers(inst: Instance) -> tuple[list[Key], float | None]:

@@ -132,15 +132,22 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # Output per input token is scale-free (both are tokens); answer length sharpens it.
     # A key that gets back less than it sends collects nothing, however it compares.
     receives = ramp(st.yield_.low, 0.0, LN2)
-    up = ramp(yld_lo, 1.5, 4.0) * (ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5))
-    up = max(up, ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0)) * receives
+    by_ratio = ramp(yld_lo, 1.5, 4.0) * (
+        ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5)
+    )
+    by_answers = ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0)
+    up = max(by_ratio, by_answers) * receives
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)
+    # The reasons name what carried it: both statistics, or the answers alone.
+    to_answers = 1.0 if by_answers > by_ratio else 0.5
+    up_part, down_part = cap * up, floor * down * 0.5
     parts = (
         Part("answer_tokens", _tokens(st.answer.value), _tokens(scales.answer.median),
-             scales.answer.position(st.answer.value), cap * up * 0.5 + floor * down * 0.5),
+             scales.answer.position(st.answer.value), up_part * to_answers + down_part),
         Part("output_per_input", math.exp(st.yield_.value), math.exp(scales.yield_.median),
-             scales.yield_.position(st.yield_.value), cap * up * 0.5 + floor * down * 0.5),
+             scales.yield_.position(st.yield_.value),
+             up_part * (1.0 - to_answers) + down_part),
     )  # fmt: skip
     return Evidence("yield", value, parts)
 

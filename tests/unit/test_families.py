@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.evidence.families import elicitation_family, structure_family, yield_family
+from detectors.evidence.families import (
+    Evidence,
+    elicitation_family,
+    structure_family,
+    yield_family,
+)
 from detectors.evidence.scales import Scales
 from detectors.evidence.statistics import (
     NOTHING,
@@ -119,13 +124,17 @@ def _population() -> Scales:
 
 def _answers(scales: Scales, answer: float, out_per_in: float) -> float:
     """Yield evidence of a key with 40 requests of these (natural log) sizes."""
+    return _yield(scales, answer, out_per_in).value
+
+
+def _yield(scales: Scales, answer: float, out_per_in: float) -> Evidence:
     key = stats(40.0, prompts=0.0, hidden_sd=0.0)
     n = key.n
     key = key._replace(
         answer=mean_bounds(answer * n, (answer * answer + 0.04) * n, n, 0.5),
         yield_=mean_bounds(out_per_in * n, (out_per_in * out_per_in + 0.04) * n, n, 0.5),
     )
-    return yield_family(key, scales).value
+    return yield_family(key, scales)
 
 
 def test_long_answers_count_when_long_prompts_hide_the_ratio() -> None:
@@ -140,3 +149,6 @@ def test_long_answers_count_when_long_prompts_hide_the_ratio() -> None:
     assert _answers(scales, 7.44, 2.5) > 2.0 * harness
     # A key receiving less than it sends collects nothing, however long its answers.
     assert _answers(scales, 7.44, -0.4) <= 0.0
+    # Its reasons name the answers, not the ratio that did not carry it.
+    parts = {p.feature: p.evidence for p in _yield(scales, 7.44, 0.3).parts}
+    assert parts["answer_tokens"] > 0.0 and parts["output_per_input"] <= 0.0

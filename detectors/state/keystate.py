@@ -136,22 +136,23 @@ class KeyState:
         """
         text = event.prompt_text
         visible = len(text) // L.TURN_CHARS_PER_TOKEN if text is not None else 0
-        observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
-                event.reasoning_tokens, event.n, ip_bit, ua_bit,
-                model_bit, visible)  # fmt: skip
+        turn = observe(self, event.ts, event.prompt_tokens, event.completion_tokens,
+                       event.reasoning_tokens, event.n, ip_bit, ua_bit,
+                       model_bit, visible)  # fmt: skip
         if harvestlike:
             self.values[L.HARVESTLIKE] += 1
         created = event.account_created
         if created is not None and created < self.times[L.ACCOUNT_CREATED]:
             self.times[L.ACCOUNT_CREATED] = created
         if fp is not None:
-            self._add_prompt(fp, event.prompt_tokens, seen)
+            self._add_prompt(fp, event.prompt_tokens, seen, turn > 0.0)
 
     def _add_prompt(
         self,
         fp: tuple[int, tuple[int, ...], int, int, int],
         prompt_tokens: int,
         seen: tuple[bool, bool],
+        turn: bool = False,
     ) -> None:
         signature, items, cues, exact, tokens = fp
         v = self.values
@@ -180,7 +181,11 @@ class KeyState:
         ring = self.items
         if ring is None:
             ring = self.prompt_items()
-        self._track(ring, min(exact, L.SKETCH_EMPTY - 1))
+        # A follow-up in a conversation ("give a second method", "go on") is sent again
+        # on every conversation it continues: that is no retry, and no run of the same
+        # items again, so its text is not tracked for repeats.
+        if not turn:
+            self._track(ring, min(exact, L.SKETCH_EMPTY - 1))
         new = 0
         if items:
             identity = 0

@@ -102,11 +102,12 @@ def observe(
     ua_bit: int,
     model_bit: int,
     visible: int = 0,
-) -> None:
+) -> float:
     """The metadata part of :meth:`KeyState.add` (every event pays for it).
 
     ``visible`` is the prompt text's estimated tokens (0 without text): a
     conversation's next turn carries the new message beside the previous exchange.
+    Returns how much the request counted as such a turn (0 when it continues nothing).
     """
     v = state.values
     t = state.times
@@ -193,3 +194,4 @@ def observe(
             v[L.NEW_UA] += 1
     if model_bit >= 0:
         b[L.MODEL_TODAY] |= 1 << model_bit
+    return cont

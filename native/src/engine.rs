@@ -439,10 +439,16 @@ impl HotPath {
             )
         };
         let (total, last_ts) = if arrays.sane() {
-            arrays.add_request(&f.request, ip, agent, model, hit);
+            let turn = arrays.add_request(&f.request, ip, agent, model, hit);
             if let Some((fp, seen)) = &prompt {
                 let ring = items_buffer(&state)?;
-                arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
+                arrays.add_prompt(
+                    ring_of(&ring, py)?,
+                    fp,
+                    f.request.prompt_tokens,
+                    *seen,
+                    turn,
+                );
                 ring.release(py);
             }
             let counts = counted(&arrays);
@@ -462,10 +468,16 @@ impl HotPath {
                 let buffers = Buffers::of(&sliced)?;
                 let arrays = buffers.arrays(py)?;
                 if arrays.sane() {
-                    arrays.add_request(&f.request, ip, agent, model, hit);
+                    let turn = arrays.add_request(&f.request, ip, agent, model, hit);
                     if let Some((fp, seen)) = &prompt {
                         let ring = items_buffer(&sliced)?;
-                        arrays.add_prompt(ring_of(&ring, py)?, fp, f.request.prompt_tokens, *seen);
+                        arrays.add_prompt(
+                            ring_of(&ring, py)?,
+                            fp,
+                            f.request.prompt_tokens,
+                            *seen,
+                            turn,
+                        );
                         ring.release(py);
                     }
                     buffers.release(py);

@@ -143,7 +143,8 @@ impl Arrays<'_> {
         position(self.times[RING_NEXT].get(), RING) && position(self.times[ITEM_NEXT].get(), ITEMS)
     }
 
-    /// `KeyState.add` but for the prompt (`observe`, harvest-like, account age).
+    /// `KeyState.add` but for the prompt (`observe`, harvest-like, account age); true
+    /// when the request continues a conversation (its prompt is then no repeat).
     pub(crate) fn add_request(
         &self,
         e: &Request,
@@ -151,8 +152,8 @@ impl Arrays<'_> {
         ua_bit: i64,
         model_bit: i64,
         harvestlike: bool,
-    ) {
-        self.observe(e, ip_bit, ua_bit, model_bit);
+    ) -> bool {
+        let turn = self.observe(e, ip_bit, ua_bit, model_bit);
         if harvestlike {
             bump(self.values, HARVESTLIKE, 1.0);
         }
@@ -162,10 +163,11 @@ impl Arrays<'_> {
                 t.set(created);
             }
         }
+        turn
     }
 
-    /// `observe.observe`: the metadata part of an event.
-    fn observe(&self, e: &Request, ip_bit: i64, ua_bit: i64, model_bit: i64) {
+    /// `observe.observe`: the metadata part of an event; true when it was a turn.
+    fn observe(&self, e: &Request, ip_bit: i64, ua_bit: i64, model_bit: i64) -> bool {
         let (v, t, b) = (self.values, self.times, self.bits);
         let p = e.prompt_tokens as f64;
         let c = e.delivered();
@@ -265,6 +267,7 @@ impl Arrays<'_> {
         if model_bit >= 0 {
             or_bits(b, MODEL_TODAY, 1u64 << model_bit);
         }
+        cont > 0.0
     }
 
     /// `KeyState._add_prompt`.
@@ -274,6 +277,7 @@ impl Arrays<'_> {
         fp: &Prompt<'_>,
         prompt_tokens: i64,
         seen: (bool, bool),
+        turn: bool,
     ) {
         let v = self.values;
         bump(v, FP, 1.0);
@@ -302,7 +306,10 @@ impl Arrays<'_> {
             bump(v, SAME_CONTEXT, 1.0);
         }
         self.bits[CONTEXT_RECENT].set(recent << 16 | size);
-        track(v, ring, fp.exact.min(SKETCH_EMPTY - 1));
+        // A conversation's follow-up is no repeat (see the reference).
+        if !turn {
+            track(v, ring, fp.exact.min(SKETCH_EMPTY - 1));
+        }
         let mut new = 0usize;
         if !fp.items.is_empty() {
             let (mut identity, mut words) = (0u64, 0usize);
@@ -460,7 +467,7 @@ pub fn add_event(
         reference()?;
         return Ok(());
     }
-    arrays.add_request(&request, ip_bit, ua_bit, model_bit, harvestlike);
+    let turn = arrays.add_request(&request, ip_bit, ua_bit, model_bit, harvestlike);
     if let Some((signature, items, cues, exact, tokens)) = prompt {
         let ring = items_buffer(state)?;
         let fp = Prompt {
@@ -470,7 +477,7 @@ pub fn add_event(
             exact,
             tokens,
         };
-        arrays.add_prompt(ring_of(&ring, py)?, &fp, request.prompt_tokens, seen);
+        arrays.add_prompt(ring_of(&ring, py)?, &fp, request.prompt_tokens, seen, turn);
         ring.release(py);
     }
     buffers.release(py);

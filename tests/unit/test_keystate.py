@@ -166,6 +166,25 @@ def test_frames_sweeps_and_repeats() -> None:
     assert len(state.frames(2.0)) == 1
 
 
+def test_a_follow_up_sent_on_every_conversation_is_no_repeat() -> None:
+    # Each conversation opens on a new question and asks the same follow-up of its
+    # answer: that follow-up continues a different exchange each time (no retry, no
+    # second run of the same items). Sent on its own, the same text is a repeat.
+    follow_up = "Give a second, different method and compare the two in depth."
+    talked, alone = KeyState(T0, 300.0), KeyState(T0, 300.0)
+    for i in range(20):
+        question = f"Explain how topic number {i} works, with a worked example."
+        t = i * 600
+        for state in (talked, alone):
+            state.add(_ev(t, 40, 700, prompt_text=question), fingerprint_fields(question))
+        p = 40 + 700 + len(follow_up) // L.TURN_CHARS_PER_TOKEN + 5
+        talked.add(_ev(t + 60, p, 800, prompt_text=follow_up), fingerprint_fields(follow_up))
+        alone.add(_ev(t + 60, 30, 800, prompt_text=follow_up), fingerprint_fields(follow_up))
+    assert talked.values[L.CONT] > 15  # each weighs by the answer it carries back
+    assert talked.values[L.REPEAT] == 0 and talked.values[L.TRACKED] == 20
+    assert alone.values[L.CONT] == 0 and alone.values[L.REPEAT] == 19
+
+
 def test_fold_decays_and_sums_read_the_open_window_too() -> None:
     state = KeyState(T0, 300.0)
     for i in range(10):

@@ -111,6 +111,27 @@ def test_add_event_leaves_the_arrays_the_reference_leaves(steps: list[Any]) -> N
 
 
 @needs_native
+def test_a_conversation_follow_up_is_left_out_of_repeats_as_the_reference_leaves_it() -> None:
+    # Random events seldom continue one another: this walks the turn branch on purpose.
+    assert NATIVE is not None
+    t0 = 1_791_000_000.0
+    ours, reference = KeyState(t0, 300.0), KeyState(t0, 300.0)
+    follow_up = "Give a second, different method and compare the two in depth."
+    for i in range(20):
+        question = f"Explain how topic number {i} works, with a worked example."
+        p = 40 + 700 + len(follow_up) // L.TURN_CHARS_PER_TOKEN + 5
+        for event, text in (
+            (Event(t0 + i * 600, "k", 40, 700, prompt_text=question), question),
+            (Event(t0 + i * 600 + 60, "k", p, 800, prompt_text=follow_up), follow_up),
+        ):
+            fp = fingerprints._python_fields(text)
+            NATIVE.add_event(ours, event, fp)
+            reference.add(event, fp)
+            assert _arrays(ours) == _arrays(reference)
+    assert ours.values[L.CONT] > 15 and ours.values[L.TRACKED] == 20
+
+
+@needs_native
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.floats(0.0, 1e6, width=32), min_size=L.VALUES_SIZE, max_size=L.VALUES_SIZE),

@@ -90,9 +90,9 @@ ABSENT_WEIGHT = 0.5
 #: Share of the yield evidence that output per input carries alone; long answers
 #: against the population add the rest.
 ANSWER_FLOOR = 0.5
-#: Share of the yield evidence that long answers carry alone, when the key receives more
-#: than it sends but its prompts are too long for output per input to stand out (an agent
-#: harness's tool descriptions, a long fixed system prompt).
+#: Share of the yield evidence that long answers carry alone, whatever the key sends: a
+#: long fixed harness or system prompt, history carried back, or a passage of padding in
+#: every prompt lowers output per input without changing what the key collects.
 ANSWER_ALONE = 0.5
 #: How much of its weight constraint wording loses in front of answers long against
 #: the population.
@@ -130,13 +130,18 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     ans_hi = scales.answer.position(st.answer.high)
     yld_hi = scales.yield_.position(st.yield_.high)
     # Output per input token is scale-free (both are tokens); answer length sharpens it.
-    # A key that gets back less than it sends collects nothing, however it compares.
+    # The ratio speaks only for a key that gets back more than it sends. Long answers
+    # against the population speak on their own (up to ANSWER_ALONE of the family), not
+    # behind that test: what a key sends is the key's to choose, and padding every prompt
+    # with a passage of its own closed the family on a harvester (red team round 9).
     receives = ramp(st.yield_.low, 0.0, LN2)
-    by_ratio = ramp(yld_lo, 1.5, 4.0) * (
-        ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5)
+    by_ratio = (
+        receives
+        * ramp(yld_lo, 1.5, 4.0)
+        * (ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5))
     )
     by_answers = ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0)
-    up = max(by_ratio, by_answers) * receives
+    up = max(by_ratio, by_answers)
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)
     # The reasons name what carried it: both statistics, or the answers alone.

@@ -146,9 +146,13 @@ def test_long_answers_count_when_long_prompts_hide_the_ratio() -> None:
     assert harness > 0.25
     assert harness > 5.0 * usual_answers  # the answers, not the ratio, carry it
     # Short prompts and long answers still say more than the answers alone.
-    assert _answers(scales, 7.44, 2.5) > 2.0 * harness
-    # A key receiving less than it sends collects nothing, however long its answers.
-    assert _answers(scales, 7.44, -0.4) <= 0.0
+    assert _answers(scales, 7.44, 2.5) > 1.5 * harness
+    # Padding every prompt (less out than in) hides the ratio, not the answers: the
+    # long answers keep what they carry alone, and the ratio adds nothing.
+    padded = _answers(scales, 7.44, -0.7)
+    assert padded == pytest.approx(harness, abs=1e-9) and padded > 0.25
+    # Answers as long as the population's, sent with long prompts, collect nothing.
+    assert _answers(scales, 5.86, -0.7) <= 0.0
     # Its reasons name the answers, not the ratio that did not carry it.
     parts = {p.feature: p.evidence for p in _yield(scales, 7.44, 0.3).parts}
     assert parts["answer_tokens"] > 0.0 and parts["output_per_input"] <= 0.0

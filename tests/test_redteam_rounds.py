@@ -351,3 +351,129 @@ def test_round9_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     assert min(documents) >= 950 and max(documents) <= 3100
     assert all(0.85 <= ratio(r) <= 1.25 for r in translated)
     assert SYSTEM_HASH not in {r.get("system_prompt_hash") for r in translated}
+
+
+ROUND10_SMALL = Config(
+    seed=5,
+    days=1.0,
+    benign_keys=4,
+    scenarios=(
+        "quartile_padded", "variant_followups", "trimmed_acks", "repo_codegen", "table_reports",
+        "doc_rewriter", "meeting_minutes", "guided_lesson", "support_buttons",
+    ),
+    instances=1,
+)  # fmt: skip
+
+
+def test_round10_profile_is_deterministic_and_its_tricks_are_in_the_events(
+    tmp_path: Path,
+) -> None:
+    from datetime import datetime
+
+    from benchmarks.redteam.round9 import REPORT_CUE
+    from benchmarks.redteam.round10 import (
+        BUTTONS,
+        CODE_CUE,
+        EDIT_CUE,
+        MINUTES_CUE,
+        QUARTILE_CAP,
+        QUARTILE_PAD,
+        SUPPORT_BUTTONS,
+        TRIM_KEEP,
+        low_acks,
+    )
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
+    from detectors.state import layout as L
+
+    assert set(PROFILES["round10"]) <= set(SCENARIOS) and "baseline" in PROFILES["round10"]
+    by_key = generated_twice(ROUND10_SMALL, tmp_path)
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return by_key[f"rt_{name}_0"]
+
+    def text(row: dict[str, Any]) -> str:
+        return str(row["prompt_text"])
+
+    def tokens(row: dict[str, Any], field: str) -> int:
+        return int(row[field])
+
+    def hidden(row: dict[str, Any]) -> int:
+        return tokens(row, "prompt_tokens") - content.text_tokens(text(row))
+
+    def ts(row: dict[str, Any]) -> float:
+        return datetime.fromisoformat(str(row["ts"]).replace("Z", "+00:00")).timestamp()
+
+    def continues(r: dict[str, Any], before: list[dict[str, Any]]) -> bool:
+        """The detector's turn test: r's prompt is an earlier exchange plus the new text."""
+        visible = len(text(r)) // L.TURN_CHARS_PER_TOKEN
+        ring = [q for q in before if tokens(q, "completion_tokens") >= L.TURN_MIN_ANSWER]
+        for q in ring[-L.RING :]:
+            base = tokens(q, "prompt_tokens") + tokens(q, "completion_tokens")
+            recent = ts(r) - ts(q) <= 60.0 * L.TURN_MINUTES
+            low, high = base + L.TURN_NEW_SHARE * visible, base + L.TURN_SLACK + visible
+            if recent and low <= tokens(r, "prompt_tokens") <= high:
+                return True
+        return False
+
+    # quartile padding: answers under the instance's cap (~the population's upper quartile),
+    # out per in under 1 on every request, padding of varying size in the user message
+    padded = rows("quartile_padded")
+    caps = {tokens(r, "max_tokens") for r in padded}
+    assert len(padded) > 1000 and len(caps) == 1
+    assert QUARTILE_CAP[0] <= min(caps) <= QUARTILE_CAP[1]
+    assert all(tokens(r, "completion_tokens") <= min(caps) for r in padded)
+    assert all(tokens(r, "completion_tokens") < tokens(r, "prompt_tokens") for r in padded)
+    assert {hidden(r) for r in padded} == {24}
+    pads = [content.text_tokens(text(r).split("\n\nTask: ")[0]) for r in padded]
+    assert QUARTILE_PAD[0] * 0.95 <= min(pads) and max(pads) <= QUARTILE_PAD[1] * 1.05
+    assert all(cue_groups(text(r).split("\n\nTask: ")[1]) > 0 for r in padded)
+    # variant follow-ups: every follow-up is a real turn, cue-worded, and no two alike
+    chat = rows("variant_followups")
+    turns = [i for i, r in enumerate(chat) if hidden(r) > 24]
+    assert 0.3 < len(turns) / len(chat) < 0.7
+    assert all(continues(chat[i], chat[max(i - 20, 0) : i]) for i in turns)
+    assert all(cue_groups(text(chat[i])) > 0 for i in turns)
+    assert len({text(chat[i]) for i in turns}) > 0.98 * len(turns)
+    assert sum(tokens(r, "completion_tokens") for r in chat) / len(chat) > 900
+    # trimmed acknowledgements: low-hash canned texts whose trimmed history fails the turn
+    # test (so they are tracked as repeats) while the history is still most of the prompt
+    acks = low_acks(0)
+    assert all(content.exact_hash(a) < 1 << 20 for a in acks)
+    trimmed = rows("trimmed_acks")
+    sent = [i for i, r in enumerate(trimmed) if text(r) in acks]
+    assert 0.3 < len(sent) / len(trimmed) < 0.5
+    chance = 0
+    for i in sent:
+        r, before = trimmed[i], trimmed[max(i - 12, 0) : i]
+        kept = tokens(r, "prompt_tokens") - content.text_tokens(text(r)) - 4
+        items = [q for q in before if text(q) not in acks
+                 and TRIM_KEEP[0] * tokens(q, "completion_tokens") - 1
+                 <= kept - tokens(q, "prompt_tokens")
+                 <= TRIM_KEEP[1] * tokens(q, "completion_tokens")]  # fmt: skip
+        assert items and not continues(r, items[-1:])
+        chance += continues(r, before)
+    assert chance < 0.05 * len(sent)  # another exchange fits by chance only
+    # long answers from longer inputs: every output shorter than its prompt, long against
+    # chat (median > 1,200 tokens), one fixed hidden context, the cue line on all or none
+    for name, cue in (("repo_codegen", CODE_CUE), ("table_reports", REPORT_CUE),
+                      ("doc_rewriter", EDIT_CUE), ("meeting_minutes", MINUTES_CUE)):  # fmt: skip
+        long = rows(name)
+        outs = sorted(tokens(r, "completion_tokens") for r in long)
+        assert len(long) > 30 and outs[len(outs) // 2] > 1200
+        assert all(tokens(r, "completion_tokens") < tokens(r, "prompt_tokens") for r in long)
+        assert len({hidden(r) for r in long}) == 1
+        assert len({cue in text(r) for r in long}) == 1
+    ends = [ts(r) % 1800.0 for r in rows("meeting_minutes")]
+    assert all(30.0 <= e <= 600.0 for e in ends)
+    # canned follow-ups: the same button texts come back on many conversations, every one
+    # sent with its conversation's whole history within 30 minutes (a real turn)
+    for name, buttons in (("guided_lesson", BUTTONS), ("support_buttons", SUPPORT_BUTTONS)):
+        conv = rows(name)
+        pressed = [i for i, r in enumerate(conv) if text(r) in buttons]
+        assert len(pressed) > 0.15 * len(conv)
+        assert max(sum(text(conv[i]) == b for i in pressed) for b in buttons) > 50
+        for i in pressed:
+            r, size = conv[i], content.text_tokens(text(conv[i])) + 4
+            assert any(tokens(q, "prompt_tokens") + tokens(q, "completion_tokens") + size
+                       == tokens(r, "prompt_tokens") and ts(r) - ts(q) < 1800.0
+                       for q in conv[max(i - 300, 0) : i])  # fmt: skip

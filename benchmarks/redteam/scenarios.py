@@ -23,6 +23,7 @@ from benchmarks.redteam.round6 import ROUND6
 from benchmarks.redteam.round7 import ROUND7
 from benchmarks.redteam.round8 import ROUND8
 from benchmarks.redteam.round9 import ROUND9
+from benchmarks.redteam.round10 import ROUND10
 from detectors.partitioning import partition_for
 
 __all__ = ["PROFILES", "SCENARIOS", "Instance", "Scenario", "build_instance"]
@@ -314,7 +315,18 @@ _DECOY = Scenario(
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
-    for s in (*_ALL, *ROUND3, *ROUND4, *ROUND5, *ROUND6, *ROUND7, *ROUND8, *ROUND9, _DECOY)
+    for s in (
+        *_ALL,
+        *ROUND3,
+        *ROUND4,
+        *ROUND5,
+        *ROUND6,
+        *ROUND7,
+        *ROUND8,
+        *ROUND9,
+        *ROUND10,
+        _DECOY,
+    )
 }
 
 #: Which scenarios a profile writes: ``main`` every idea of rounds 1-2; ``poison`` the same
@@ -330,6 +342,7 @@ PROFILES: dict[str, tuple[str, ...]] = {
     "round7": ("baseline", *(s.name for s in ROUND7)),
     "round8": ("baseline", *(s.name for s in ROUND8)),
     "round9": ("baseline", *(s.name for s in ROUND9)),
+    "round10": ("baseline", *(s.name for s in ROUND10)),
 }
 
 

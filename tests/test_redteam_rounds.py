@@ -1,4 +1,4 @@
-"""Red-team rounds 7-9 (benchmarks/redteam): each profile deterministic, its tricks present."""
+"""Red-team rounds 7-10: their generators are deterministic and their tricks are in the events."""
 
 from __future__ import annotations
 

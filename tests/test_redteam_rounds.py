@@ -1,4 +1,4 @@
-"""Red-team rounds 7-10: their generators are deterministic and their tricks are in the events."""
+"""Red-team rounds 7-10 (benchmarks/redteam): each profile deterministic, its tricks present."""
 
 from __future__ import annotations
 

@@ -120,6 +120,15 @@ def _tokens(log_value: float) -> float:
     return math.expm1(log_value)
 
 
+def _walks(st: KeyStatistics, scales: Scales) -> float:
+    """How clearly a key walks a task space: its sweep share against the population's
+    (the coverage family's evidence for), 0 without prompt text."""
+    sweep = scales.sweep_share
+    if st.prompts < 1.0 or not sweep.warm:
+        return 0.0
+    return ramp(sweep.position(st.sweep_share.low), 1.0, 3.0) * credible(st.prompts)
+
+
 def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     """Much output per input token, in long answers, against the population."""
     cap, floor = CAPS["yield"]
@@ -131,16 +140,19 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     yld_hi = scales.yield_.position(st.yield_.high)
     # Output per input token is scale-free (both are tokens); answer length sharpens it.
     # The ratio speaks only for a key that gets back more than it sends. Long answers
-    # against the population speak on their own (up to ANSWER_ALONE of the family), not
-    # behind that test: what a key sends is the key's to choose, and padding every prompt
-    # with a passage of its own closed the family on a harvester (red team round 9).
+    # against the population speak on their own (up to ANSWER_ALONE of the family) for
+    # such a key, or for one walking a task space whatever it sends: padding every
+    # prompt with a passage of its own closed the family on a harvester (red team round
+    # 9), while long-input products (a code generator given its repository, reports
+    # written from data tables) get long answers to one task again and again (round 10).
     receives = ramp(st.yield_.low, 0.0, LN2)
+    walks = _walks(st, scales)
     by_ratio = (
         receives
         * ramp(yld_lo, 1.5, 4.0)
         * (ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5))
     )
-    by_answers = ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0)
+    by_answers = ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0) * max(receives, walks)
     up = max(by_ratio, by_answers)
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)

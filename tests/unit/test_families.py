@@ -107,16 +107,18 @@ def warm_cue_scale(scales: Scales) -> None:
 
 
 def _population() -> Scales:
-    """Scales taught by 200 keys: answers about 350 tokens, half as much out as in."""
+    """Scales taught by 200 keys: answers about 350 tokens, half as much out as in, a
+    few prompts in ten filling a known frame with new items."""
     scales = Scales()
     for i in range(200):
         wobble = (i % 21 - 10) / 10.0  # -1 .. 1, spread evenly
-        key = stats(40.0, prompts=0.0, hidden_sd=0.0)
+        key = stats(40.0, prompts=40.0, hidden_sd=0.0)
         n = key.n
         answer, out_per_in = 5.86 + 0.5 * wobble, -0.7 + 1.0 * wobble
         key = key._replace(
             answer=mean_bounds(answer * n, answer * answer * n, n, 0.5),
             yield_=mean_bounds(out_per_in * n, out_per_in * out_per_in * n, n, 0.5),
+            sweep_share=share_bounds(n * (0.1 + 0.05 * wobble), n),
         )
         scales.learn(key, 86400.0, float(i), 1.0)
     return scales
@@ -127,12 +129,13 @@ def _answers(scales: Scales, answer: float, out_per_in: float) -> float:
     return _yield(scales, answer, out_per_in).value
 
 
-def _yield(scales: Scales, answer: float, out_per_in: float) -> Evidence:
-    key = stats(40.0, prompts=0.0, hidden_sd=0.0)
+def _yield(scales: Scales, answer: float, out_per_in: float, sweep: float = 0.0) -> Evidence:
+    key = stats(40.0, prompts=40.0, hidden_sd=0.0)
     n = key.n
     key = key._replace(
         answer=mean_bounds(answer * n, (answer * answer + 0.04) * n, n, 0.5),
         yield_=mean_bounds(out_per_in * n, (out_per_in * out_per_in + 0.04) * n, n, 0.5),
+        sweep_share=share_bounds(sweep * n, n),
     )
     return yield_family(key, scales)
 
@@ -147,12 +150,15 @@ def test_long_answers_count_when_long_prompts_hide_the_ratio() -> None:
     assert harness > 5.0 * usual_answers  # the answers, not the ratio, carry it
     # Short prompts and long answers still say more than the answers alone.
     assert _answers(scales, 7.44, 2.5) > 1.5 * harness
-    # Padding every prompt (less out than in) hides the ratio, not the answers: the
-    # long answers keep what they carry alone, and the ratio adds nothing.
-    padded = _answers(scales, 7.44, -0.7)
-    assert padded == pytest.approx(harness, abs=1e-9) and padded > 0.25
+    # Less out than in: a harvester padding every prompt, and a product writing long
+    # answers from long inputs (a repository, a data table). What tells them apart is
+    # the task space: the harvester's prompts fill its frames with new items, so its
+    # long answers keep what they carry alone; the product's one task gets none.
+    padded = _yield(scales, 7.44, -0.7, sweep=0.9).value
+    assert padded > harness and padded > 1.0
+    assert _answers(scales, 7.44, -0.7) <= 0.0
     # Answers as long as the population's, sent with long prompts, collect nothing.
-    assert _answers(scales, 5.86, -0.7) <= 0.0
+    assert _yield(scales, 5.86, -0.7, sweep=0.9).value <= 0.0
     # Its reasons name the answers, not the ratio that did not carry it.
     parts = {p.feature: p.evidence for p in _yield(scales, 7.44, 0.3).parts}
     assert parts["answer_tokens"] > 0.0 and parts["output_per_input"] <= 0.0

@@ -90,9 +90,10 @@ ABSENT_WEIGHT = 0.5
 #: Share of the yield evidence that output per input carries alone; long answers
 #: against the population add the rest.
 ANSWER_FLOOR = 0.5
-#: Share of the yield evidence that long answers carry alone, whatever the key sends: a
-#: long fixed harness or system prompt, history carried back, or a passage of padding in
-#: every prompt lowers output per input without changing what the key collects.
+#: Share of the yield evidence that long answers carry alone: for a key receiving more
+#: than it sends whose prompts are too long for output per input to stand out (an agent
+#: harness's tool descriptions, a long fixed system prompt), and for a key sending more
+#: as far as it walks a task space (padding hides the ratio, not the task space).
 ANSWER_ALONE = 0.5
 #: How much of its weight constraint wording loses in front of answers long against
 #: the population.

@@ -147,13 +147,14 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     # 9), while long-input products (a code generator given its repository, reports
     # written from data tables) get long answers to one task again and again (round 10).
     receives = ramp(st.yield_.low, 0.0, LN2)
-    walks = _walks(st, scales)
     by_ratio = (
         receives
         * ramp(yld_lo, 1.5, 4.0)
         * (ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * ramp(ans_lo, 0.5, 2.5))
     )
-    by_answers = ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0) * max(receives, walks)
+    by_answers = ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0)
+    if by_answers > 0.0 and receives < 1.0:  # read the task space only where it matters
+        by_answers *= max(receives, _walks(st, scales))
     up = max(by_ratio, by_answers)
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)

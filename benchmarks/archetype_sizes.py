@@ -7,7 +7,8 @@ For every key with at least ``--min-requests`` valid events, over its whole log:
 - ``out/in``: delivered output over prompt tokens (everything sent: history, harness,
   retrieved passages);
 - ``out/visible``: delivered output over the visible prompt's estimated tokens
-  (``prompt_text`` characters / 4; keys that logged no text have none).
+  (``prompt_text`` characters / ``TURN_CHARS_PER_TOKEN``, as the turn test reads it;
+  keys that logged no text have none).
 
 Each scenario (or benign archetype) prints the median over its keys. Run
 ``python -m benchmarks.archetype_sizes EVENTS LABELS [--min-requests N]``.
@@ -24,12 +25,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from detectors.events import Event, parse_line
+from detectors.state.layout import TURN_CHARS_PER_TOKEN
+from detectors.state.observe import delivered
 from pipeline.runtime.log_files import iter_input_blocks
 
 __all__ = ["KeySizes", "by_scenario", "main", "read_sizes"]
-
-#: Characters per token of the visible-prompt estimate (the engine's turn test uses 4).
-CHARS_PER_TOKEN = 4
 
 
 @dataclass
@@ -44,15 +44,13 @@ class KeySizes:
     scenario: str = field(default="unlabelled")
 
     def add(self, event: Event) -> None:
-        delivered = float(event.completion_tokens)
-        if 0 < event.reasoning_tokens <= event.completion_tokens:
-            delivered -= event.reasoning_tokens
+        out = delivered(event.completion_tokens, event.reasoning_tokens)
         self.requests += 1
-        self.log_answer += math.log1p(delivered / max(event.n, 1))
-        self.output += delivered
+        self.log_answer += math.log1p(out / max(event.n, 1))
+        self.output += out
         self.prompt += event.prompt_tokens
         if event.prompt_text:
-            self.visible += len(event.prompt_text) // CHARS_PER_TOKEN
+            self.visible += len(event.prompt_text) // TURN_CHARS_PER_TOKEN
 
 
 def read_sizes(paths: Sequence[str]) -> dict[str, KeySizes]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from benchmarks.redteam import content
 from benchmarks.redteam.generate import Config, generate
 from detectors.events import Event, parse_line
 
-__all__ = ["generated_twice"]
+__all__ = ["generated_twice", "hidden", "profile_rows", "text"]
 
 
 def generated_twice(config: Config, tmp_path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -26,3 +28,30 @@ def generated_twice(config: Config, tmp_path: Path) -> dict[str, list[dict[str, 
         assert isinstance(parse_line(line, 0), Event)
         by_key.setdefault(row["api_key_id"], []).append(row)
     return by_key
+
+
+def profile_rows(
+    config: Config, profile: str, tmp_path: Path
+) -> Callable[[str], list[dict[str, Any]]]:
+    """``generated_twice`` for a round's profile, which must be registered with its
+    scenarios and ``baseline``: a lookup of a scenario's first key's rows
+    (``rt_<name>_0``)."""
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
+
+    assert set(PROFILES[profile]) <= set(SCENARIOS) and "baseline" in PROFILES[profile]
+    by_key = generated_twice(config, tmp_path)
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return by_key[f"rt_{name}_0"]
+
+    return rows
+
+
+def text(row: dict[str, Any]) -> str:
+    """A row's prompt text."""
+    return str(row["prompt_text"])
+
+
+def hidden(row: dict[str, Any]) -> int:
+    """A row's prompt tokens beyond its visible text (history, harness, system prompt)."""
+    return int(row["prompt_tokens"]) - content.text_tokens(text(row))

@@ -10,7 +10,7 @@ from benchmarks.redteam import content
 from benchmarks.redteam.generate import Config
 from detectors.fingerprints import fingerprint
 from detectors.lexicon import cue_groups, limits_answer
-from tests.redteam_events import generated_twice
+from tests.redteam_events import generated_twice, hidden, profile_rows, text
 
 ROUND7_SMALL = Config(
     seed=5,
@@ -128,22 +128,14 @@ def test_round8_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
         TUTOR_HASH,
         suite,
     )
-    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
     from detectors.state.layout import TURN_MIN_ANSWER
     from pipeline.simulate.infra import BROWSER_UA
 
-    assert set(PROFILES["round8"]) <= set(SCENARIOS) and "baseline" in PROFILES["round8"]
-    by_key = generated_twice(ROUND8_SMALL, tmp_path)
+    rows = profile_rows(ROUND8_SMALL, "round8", tmp_path)
     start, end = ROUND8_SMALL.start, ROUND8_SMALL.start + ROUND8_SMALL.days * 86400.0
-
-    def rows(name: str) -> list[dict[str, Any]]:
-        return by_key[f"rt_{name}_0"]
 
     def at(row: dict[str, Any]) -> float:
         return datetime.fromisoformat(str(row["ts"]).replace("Z", "+00:00")).timestamp()
-
-    def hidden(row: dict[str, Any]) -> int:
-        return int(row["prompt_tokens"]) - content.text_tokens(str(row["prompt_text"]))
 
     def carried(rs: list[dict[str, Any]]) -> set[int]:
         return {int(r["prompt_tokens"]) + int(r["completion_tokens"]) for r in rs}
@@ -267,19 +259,9 @@ def test_round9_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
         TRAJECTORY_RATIO,
         boilerplate,
     )
-    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS, build_instance
+    from benchmarks.redteam.scenarios import SCENARIOS, build_instance
 
-    assert set(PROFILES["round9"]) <= set(SCENARIOS) and "baseline" in PROFILES["round9"]
-    by_key = generated_twice(ROUND9_SMALL, tmp_path)
-
-    def rows(name: str) -> list[dict[str, Any]]:
-        return by_key[f"rt_{name}_0"]
-
-    def text(row: dict[str, Any]) -> str:
-        return str(row["prompt_text"])
-
-    def hidden(row: dict[str, Any]) -> int:
-        return int(row["prompt_tokens"]) - content.text_tokens(text(row))
+    rows = profile_rows(ROUND9_SMALL, "round9", tmp_path)
 
     def ratio(row: dict[str, Any]) -> float:
         return int(row["completion_tokens"]) / int(row["prompt_tokens"])
@@ -382,23 +364,12 @@ def test_round10_profile_is_deterministic_and_its_tricks_are_in_the_events(
         TRIM_KEEP,
         low_acks,
     )
-    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
     from detectors.state import layout as L
 
-    assert set(PROFILES["round10"]) <= set(SCENARIOS) and "baseline" in PROFILES["round10"]
-    by_key = generated_twice(ROUND10_SMALL, tmp_path)
-
-    def rows(name: str) -> list[dict[str, Any]]:
-        return by_key[f"rt_{name}_0"]
-
-    def text(row: dict[str, Any]) -> str:
-        return str(row["prompt_text"])
+    rows = profile_rows(ROUND10_SMALL, "round10", tmp_path)
 
     def tokens(row: dict[str, Any], field: str) -> int:
         return int(row[field])
-
-    def hidden(row: dict[str, Any]) -> int:
-        return tokens(row, "prompt_tokens") - content.text_tokens(text(row))
 
     def ts(row: dict[str, Any]) -> float:
         return datetime.fromisoformat(str(row["ts"]).replace("Z", "+00:00")).timestamp()

@@ -27,6 +27,7 @@ from detectors.config import EngineConfig
 from detectors.engine.scoring import Verdict
 from detectors.events import Event, parse_line
 from detectors.sharded import ShardedEngine
+from detectors.state.observe import delivered
 
 __all__ = ["KeyTrack", "analyze", "main"]
 
@@ -51,10 +52,7 @@ class KeyTrack:
     scored: int = 0
 
     def delivered(self, event: Event) -> float:
-        c = float(event.completion_tokens)
-        if 0 < event.reasoning_tokens <= c:
-            c -= event.reasoning_tokens
-        return c
+        return delivered(event.completion_tokens, event.reasoning_tokens)
 
 
 def _family_values(verdict: Verdict) -> dict[str, float]:

@@ -122,12 +122,13 @@ def _tokens(log_value: float) -> float:
 
 
 def _walks(st: KeyStatistics, scales: Scales) -> float:
-    """How clearly a key walks a task space: its sweep share against the population's
-    (the coverage family's evidence for), 0 without prompt text."""
+    """How clearly a key walks a task space, in [0, 1]: its sweep share against the
+    population's (the coverage family's evidence for, before ``credible``), 0 without
+    prompt text or while the population's sweep scale is cold."""
     sweep = scales.sweep_share
     if st.prompts < 1.0 or not sweep.warm:
         return 0.0
-    return ramp(sweep.position(st.sweep_share.low), 1.0, 3.0) * credible(st.prompts)
+    return ramp(sweep.position(st.sweep_share.low), 1.0, 3.0)
 
 
 def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
@@ -154,7 +155,7 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     )
     by_answers = ANSWER_ALONE * ramp(ans_lo, 1.5, 3.0)
     if by_answers > 0.0 and receives < 1.0:  # read the task space only where it matters
-        by_answers *= max(receives, _walks(st, scales))
+        by_answers *= max(receives, _walks(st, scales) * credible(st.prompts))
     up = max(by_ratio, by_answers)
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)
@@ -237,7 +238,7 @@ def coverage_family(st: KeyStatistics, scales: Scales) -> Evidence:
     if st.prompts < 1.0:
         return Evidence("coverage", 0.0, ())
     sweep = scales.sweep_share
-    up = ramp(sweep.position(st.sweep_share.low), 1.0, 3.0) if sweep.warm else 0.0
+    up = _walks(st, scales)
     repeats = ramp(st.repeat_share.low, 0.05, 0.3)
     shared = ramp(st.shared_share.low, 0.05, 0.3)
     down = max(repeats, shared)

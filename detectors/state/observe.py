@@ -27,9 +27,25 @@ from detectors.state.layout import (
 if TYPE_CHECKING:
     from detectors.state.keystate import KeyState
 
-__all__ = ["carried_weight", "harvest_like", "observe", "typical_answer"]
+__all__ = ["carried_weight", "delivered", "harvest_like", "observe", "typical_answer"]
 
 _LOG1P = math.log1p
+
+
+def delivered(completion_tokens: int, reasoning_tokens: int) -> float:
+    """Output the key received: hidden reasoning is billed, never delivered.
+
+    Gateways log completion tokens with the reasoning inside (OpenAI's usage) or beside
+    it; when the reasoning fits inside the completion it is taken to be inside (the
+    reading that credits the key with less output), else beside.
+
+    >>> delivered(900, 600), delivered(300, 600), delivered(300, 0)
+    (300.0, 300.0, 300.0)
+    """
+    c = float(completion_tokens)
+    if 0 < reasoning_tokens <= completion_tokens:
+        c -= reasoning_tokens
+    return c
 
 
 def harvest_like(
@@ -48,9 +64,7 @@ def harvest_like(
     >>> harvest_like(50, 2000, 0, 1, (2.0, 6.0)), harvest_like(2000, 50, 0, 1, (2.0, 6.0))
     (True, False)
     """
-    c = float(completion_tokens)
-    if 0 < reasoning_tokens <= completion_tokens:
-        c -= reasoning_tokens
+    c = delivered(completion_tokens, reasoning_tokens)
     lp = _LOG1P(float(prompt_tokens))
     return _LOG1P(c) - lp >= thresholds[0] and _LOG1P(c / n) >= thresholds[1]
 
@@ -113,13 +127,7 @@ def observe(
     t = state.times
     b = state.bits
     p = float(prompt_tokens)
-    # What the key received: hidden reasoning is billed, never delivered. Gateways log
-    # completion tokens with the reasoning inside (OpenAI's usage) or beside it; when
-    # the reasoning fits inside the completion it is taken to be inside (the reading
-    # that credits the key with less output), else beside.
-    c = float(completion_tokens)
-    if 0 < reasoning_tokens <= completion_tokens:
-        c -= reasoning_tokens
+    c = delivered(completion_tokens, reasoning_tokens)
     per_choice = c / n
     ans = _LOG1P(per_choice)
     lp = _LOG1P(p)

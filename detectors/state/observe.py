@@ -173,11 +173,13 @@ def observe(
         v[L.CONT] += cont
     if placebo:
         v[L.PLACEBO] += placebo
-    if c >= L.TURN_MIN_ANSWER:  # only an answer worth carrying back can be a turn
+    # A conversation goes on from one of the ``n`` choices, so the ring remembers one
+    # choice's answer: with the sum over choices no turn of an n > 1 conversation fits.
+    if per_choice >= L.TURN_MIN_ANSWER:  # only an answer worth carrying back can be a turn
         slot = int(t[RING_NEXT])
         at = RING_START + 3 * slot
         v[at] = p if p > 0 else 0.5  # 0 marks an empty slot
-        v[at + 1] = c
+        v[at + 1] = per_choice
         v[at + 2] = minute
         t[RING_NEXT] = float(slot + 1 if slot + 1 < RING else 0)
     gap = ts - t[LAST_TS]

@@ -225,11 +225,12 @@ impl Arrays<'_> {
         if placebo != 0.0 {
             bump(v, PLACEBO, placebo);
         }
-        if c >= TURN_MIN_ANSWER {
+        // One choice's answer: a conversation goes on from one of the n (see the reference).
+        if per_choice >= TURN_MIN_ANSWER {
             let slot = t[RING_NEXT].get() as usize;
             let at = RING_START + 3 * slot;
             v[at].set((if p > 0.0 { p } else { 0.5 }) as f32);
-            v[at + 1].set(c as f32);
+            v[at + 1].set(per_choice as f32);
             v[at + 2].set(minute as f32);
             t[RING_NEXT].set(if slot + 1 < RING {
                 (slot + 1) as f64

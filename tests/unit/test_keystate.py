@@ -73,6 +73,17 @@ def test_a_conversation_turn_is_recognised_and_chance_is_measured_apart() -> Non
     assert v[L.PLACEBO] < v[L.CONT]
 
 
+def test_a_conversation_asking_several_choices_goes_on_from_one_of_them() -> None:
+    # With n = 3 the completion holds three answers, the next turn carries back the one
+    # the user kept: the turn test must compare it with one choice, not the three.
+    state = KeyState(T0, 300.0)
+    p = 60
+    for i in range(10):
+        state.add(_ev(i * 30, p, 3 * 300, n=3), None)
+        p = p + 300 + 40
+    assert 8.5 <= state.values[L.CONT] <= 9
+
+
 def test_a_continuation_of_a_short_answer_counts_little_where_the_key_collects_long_ones() -> None:
     # Red team round 3 (substantive_ping): a 9-token question answered in 33 tokens,
     # then harvest prompts whose sizes land in its continuation window, while every

@@ -111,8 +111,12 @@ def test_add_event_leaves_the_arrays_the_reference_leaves(steps: list[Any]) -> N
 
 
 @needs_native
-def test_a_conversation_follow_up_is_left_out_of_repeats_as_the_reference_leaves_it() -> None:
-    # Random events seldom continue one another: this walks the turn branch on purpose.
+@pytest.mark.parametrize("choices", [1, 3])
+def test_a_conversation_follow_up_is_left_out_of_repeats_as_the_reference_leaves_it(
+    choices: int,
+) -> None:
+    # Random events seldom continue one another: this walks the turn branch on purpose,
+    # with one choice per answer and with three (the next turn carries back one).
     assert NATIVE is not None
     t0 = 1_791_000_000.0
     ours, reference = KeyState(t0, 300.0), KeyState(t0, 300.0)
@@ -120,8 +124,9 @@ def test_a_conversation_follow_up_is_left_out_of_repeats_as_the_reference_leaves
     for i in range(20):
         question = f"Explain how topic number {i} works, with a worked example."
         p = 40 + 700 + len(follow_up) // L.TURN_CHARS_PER_TOKEN + 5
+        first = Event(t0 + i * 600, "k", 40, 700 * choices, n=choices, prompt_text=question)
         for event, text in (
-            (Event(t0 + i * 600, "k", 40, 700, prompt_text=question), question),
+            (first, question),
             (Event(t0 + i * 600 + 60, "k", p, 800, prompt_text=follow_up), follow_up),
         ):
             fp = fingerprints._python_fields(text)

@@ -225,20 +225,26 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     return Evidence("elicitation", value, parts)
 
 
-def coverage_family(st: KeyStatistics, scales: Scales) -> Evidence:
+def coverage_family(st: KeyStatistics, scales: Scales, asks: Evidence | None = None) -> Evidence:
     """Walking a task space (new items in known frames) against repeating and following up.
 
     Evidence for: a large share of prompts that fill one of the key's frames with
-    items it has not asked about recently. Evidence against: prompts the key sent
-    before (retries, iterations, a benchmark run again), prompts other keys sent
-    too (public benchmarks, a client library's defaults), and prompts about what
-    the key just asked (follow-ups: few new items without a frame).
+    items it has not asked about recently, as far as the prompts do not argue against
+    asking for worked answers (``asks``: the key's elicitation evidence). Evidence
+    against: prompts the key sent before (retries, iterations, a benchmark run again),
+    prompts other keys sent too (public benchmarks, a client library's defaults), and
+    prompts about what the key just asked (follow-ups: few new items without a frame).
     """
     cap, floor = CAPS["coverage"]
     if st.prompts < 1.0:
         return Evidence("coverage", 0.0, ())
     sweep = scales.sweep_share
-    up = _walks(st, scales)
+    # A frame filled with new items is what every templated pipeline sends: a content
+    # generator's "write a blog post about {product}", an eval harness's options and
+    # "Answer:". It is a walk over a task space when the items are asked to be worked
+    # out; where the prompts argue against that (none asks for more than an answer, or
+    # most constrain it), the sweep is a template's slots and adds nothing.
+    up = _walks(st, scales) * (1.0 - _asks_against(asks))
     repeats = ramp(st.repeat_share.low, 0.05, 0.3)
     shared = ramp(st.shared_share.low, 0.05, 0.3)
     down = max(repeats, shared)
@@ -250,6 +256,15 @@ def coverage_family(st: KeyStatistics, scales: Scales) -> Evidence:
         Part("shared_prompt_share", st.shared_share.value, 0.0, 0.0, floor * shared),
     )  # fmt: skip
     return Evidence("coverage", value, parts)
+
+
+def _asks_against(asks: Evidence | None) -> float:
+    """How far elicitation evidence argues against asking for worked answers, in [0, 1]:
+    1 from the evidence that prompts asking for nothing more earn alone (``ABSENT_WEIGHT``
+    of the floor) down, 0 for none or any evidence for."""
+    if asks is None or asks.value >= 0.0:
+        return 0.0
+    return min(asks.value / (ABSENT_WEIGHT * CAPS["elicitation"][1]), 1.0)
 
 
 def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
@@ -316,20 +331,22 @@ def slice_families(
     Structure is left out: requests chosen for their short prompts and long answers
     look single-turn and self-contained whatever the key does.
     """
+    asks = elicitation_family(sliced, scales)
     return [
         share_family(key, scales),
         quantity_family(sliced, scales, span_seconds),
-        elicitation_family(sliced, scales),
-        coverage_family(sliced, scales),
+        asks,
+        coverage_family(sliced, scales, asks),
     ]
 
 
 def core_families(st: KeyStatistics, scales: Scales, span_seconds: float) -> list[Evidence]:
     """Every core family's evidence for one horizon's statistics."""
+    asks = elicitation_family(st, scales)
     return [
         yield_family(st, scales),
         quantity_family(st, scales, span_seconds),
-        elicitation_family(st, scales),
-        coverage_family(st, scales),
+        asks,
+        coverage_family(st, scales, asks),
         structure_family(st, scales),
     ]

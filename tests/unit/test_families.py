@@ -12,6 +12,7 @@ import pytest
 
 from detectors.evidence.families import (
     Evidence,
+    coverage_family,
     elicitation_family,
     structure_family,
     yield_family,
@@ -162,3 +163,25 @@ def test_long_answers_count_when_long_prompts_hide_the_ratio() -> None:
     # Its reasons name the answers, not the ratio that did not carry it.
     parts = {p.feature: p.evidence for p in _yield(scales, 7.44, 0.3).parts}
     assert parts["answer_tokens"] > 0.0 and parts["output_per_input"] <= 0.0
+
+
+def test_a_sweep_counts_as_a_walk_only_where_the_prompts_ask_for_worked_answers() -> None:
+    # A content generator fills "write a blog post about {product}" and an eval harness
+    # its options and "Answer:": new items in one frame, like a curriculum walk. Measured
+    # on every quality set, such sweeps took benign pipelines to `critical` and no
+    # attack key; a walk that asks for worked answers keeps its evidence.
+    scales = _population()
+    warm_cue_scale(scales)
+
+    def walker(cues: float) -> KeyStatistics:
+        key = stats(40.0, prompts=40.0, hidden_sd=0.0, cues=cues)
+        return key._replace(sweep_share=share_bounds(0.9 * key.n, key.n))
+
+    for cues, sweeps in ((36.0, True), (0.0, False)):
+        key = walker(cues)
+        asks = elicitation_family(key, scales)
+        alone = coverage_family(key, scales)  # without the elicitation evidence
+        seen = coverage_family(key, scales, asks)
+        assert alone.value > 0.4  # the sweep itself, against the population's
+        assert (seen.value == alone.value) if sweeps else (seen.value == 0.0)
+        assert (asks.value > 0.0) == sweeps

@@ -15,7 +15,9 @@ justified, justification, justifier); English plus the most common phrasings
 in Spanish, Portuguese, French, German, Italian, Chinese, Russian, Japanese,
 Korean, Dutch, Polish, Turkish, Vietnamese, Indonesian, Arabic and Hindi,
 because a harvest is often run in several languages (a prompt in a language
-the list lacks loses only this family's evidence).
+the list lacks loses this family's evidence, and with it the half point coverage
+gives a sweep: a sweep counts as a walk only where the prompts do not argue against
+asking for worked answers, :func:`detectors.evidence.families.coverage_family`).
 
 ``tests/unit/test_lexicon.py`` checks how the score holds up under rewording
 (a held-out list of rewordings that no group was written from).

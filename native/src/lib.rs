@@ -54,6 +54,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bits, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::best_in_buckets, m)?)?;
+    m.add_function(wrap_pyfunction!(campaign::add_topic_marks, m)?)?;
     m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
     m.add_class::<partition::Router>()?;
     m.add_class::<engine::HotPath>()?;

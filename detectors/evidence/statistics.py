@@ -193,6 +193,10 @@ def python_key_statistics(s: list[float]) -> KeyStatistics:
     # Runs twice per scoring: the sums are unpacked in one step (not ~40 lookups of
     # ``L.<name>``) and the tuples built without the keyword-argument ``__new__``; the
     # arithmetic is the same, operation for operation.
+    if len(s) != L.COUNTERS:  # as the indexed reads were: the first COUNTERS, or IndexError
+        if len(s) < L.COUNTERS:
+            raise IndexError("list index out of range")
+        s = s[: L.COUNTERS]
     (
         n, ctok, ans, ans2, yld, yld2, cont, placebo, reasoned, gap_n, gap_sum, gap_sq, _,
         _, fp, cue, hidden, hidden2, repeat, tracked, shared, sampled, sweep, limit,

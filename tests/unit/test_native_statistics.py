@@ -62,6 +62,12 @@ def test_compiled_key_statistics_leave_what_only_the_reference_decides() -> None
     assert NATIVE.key_statistics(ints, *args) is None
     assert S.key_statistics(ints) == S.python_key_statistics(ints)
     assert NATIVE.key_statistics([0.0] * (L.COUNTERS - 1), *args) is None
+    # Longer sums (a test's padding): the first COUNTERS count, as they always did.
+    longer = [float(i) for i in range(L.COUNTERS + 13)]
+    assert NATIVE.key_statistics(longer, *args) is None
+    assert S.key_statistics(longer) == S.python_key_statistics(longer[: L.COUNTERS])
+    with pytest.raises(IndexError):
+        S.key_statistics([0.0] * (L.COUNTERS - 1))
     negative = [0.0] * L.COUNTERS
     negative[L.N], negative[L.CONT] = 2.0, -5.0  # math.sqrt of a negative number raises
     assert NATIVE.key_statistics(negative, *args) is None

@@ -283,6 +283,9 @@ class Membership:
         rare = [gid for gid, w in profile.frames.items() if w >= RARE_FRAME]
         pool = profile.pool
         merge_link = c.merge_link
+        # _cohort_tie is 0.0 whatever the other cluster when this one has no burst, or
+        # content of its own: then it is not called for each of them.
+        cohort_possible = bool(profile.bursts) and not (profile.topics.core or profile.frames)
         for other in self._clusters.values():
             if other is cluster:
                 continue
@@ -293,7 +296,7 @@ class Membership:
             common = (core & core_b).bit_count()
             # Accounts opened in one burst of openings, alike in what they show and how
             # fast they send: fragments of a swarm that shares nothing else.
-            cohort = _cohort_tie(profile, theirs)
+            cohort = _cohort_tie(profile, theirs) if cohort_possible else 0.0
             if (
                 (common < TOPIC_MIN_HITS or common < _chance_bound(size, core_b))
                 and (pool & theirs.pool).bit_count() < 3

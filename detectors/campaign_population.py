@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 
+from detectors.native import NATIVE
 from detectors.sketches import linear_count, stable_hash
 from detectors.summaries import IP_PREFIX_BITS, KeySummary
 
@@ -50,6 +52,7 @@ DAY = 86400.0
 HOUR = 3600.0
 UA_BITS = 64
 TOPIC_BITS = 256
+TOPIC_BYTES = TOPIC_BITS // 8
 #: Width of each per-bit key-count bitmap: linear counting reads up to ~1,000 keys.
 COUNT_BITS = 256
 #: linear_count of a COUNT_BITS-wide bitmap, by its number of set bits (all it reads):
@@ -57,6 +60,10 @@ COUNT_BITS = 256
 ESTIMATES = tuple(linear_count((1 << ones) - 1, COUNT_BITS) for ones in range(COUNT_BITS + 1))
 #: Per byte value, the positions of its set bits (lowest first).
 BYTE_BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
+#: :meth:`TopicBackground.add`'s count of a summary's bits, compiled where available.
+_add_marks: Callable[[array[float], bytes], bool] | None = (
+    NATIVE.add_topic_marks if NATIVE is not None else None
+)
 
 
 def onset_of(summary: KeySummary, origin: float, pre_existing_seconds: float) -> float | None:
@@ -361,11 +368,13 @@ class TopicBackground:
                 low = bits & -bits
                 counts[low.bit_length() - 1] += 1.0
                 bits ^= low
-        else:
-            # Byte by byte, each byte's set bits from a table: the same additions, in the
-            # same order, without a big-int operation per bit (every summary comes here).
+        elif _add_marks is None or not _add_marks(counts, bits.to_bytes(TOPIC_BYTES, "little")):
+            # The reference of the compiled count (native/src/campaign.rs), which declines
+            # counts that are not an array of doubles. Byte by byte, each byte's set bits
+            # from a table: the same additions, in the same order, without a big-int
+            # operation per bit (every summary comes here).
             base = 0
-            for byte in bits.to_bytes(TOPIC_BITS // 8, "little"):
+            for byte in bits.to_bytes(TOPIC_BYTES, "little"):
                 if byte:
                     for offset in BYTE_BITS[byte]:
                         counts[base + offset] += 1.0

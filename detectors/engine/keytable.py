@@ -85,8 +85,9 @@ class KeyTable:
         horizon = watermark - self.ttl_seconds
         found = []
         kept = 0
+        last_ts = L.LAST_TS  # looked up once: the loop passes over a thousand keys or more
         for key, state in self.states.items():
-            if state.times[L.LAST_TS] < horizon:
+            if state.times[last_ts] < horizon:
                 found.append(key)
             else:
                 kept += 1

@@ -12,8 +12,10 @@ its values.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
+from detectors.native import NATIVE
 from detectors.state import layout as L
 
 __all__ = [
@@ -21,12 +23,15 @@ __all__ = [
     "KeyStatistics",
     "key_statistics",
     "mean_bounds",
+    "python_key_statistics",
     "share_bounds",
     "weighted_bounds",
 ]
 
 #: Standard errors between a statistic and its bounds.
 Z = 2.0
+#: The per-request spread :func:`key_statistics` assumes at least for its token means.
+MIN_SD = 0.5
 
 
 class Bounded(NamedTuple):
@@ -158,42 +163,87 @@ class KeyStatistics(NamedTuple):
     gaps: float
 
 
+#: :meth:`KeyState.sums` unpacks into these names in this order (checked against the
+#: layout at import, so a new counter cannot shift them silently).
+_SUMS_ORDER = (
+    "N", "CTOK", "ANS", "ANS2", "YLD", "YLD2", "CONT", "PLACEBO", "REASONED", "GAP_N",
+    "GAP_SUM", "GAP_SQ", "NEW_IP", "NEW_UA", "FP", "CUE", "HIDDEN", "HIDDEN2", "REPEAT",
+    "TRACKED", "SHARED", "SAMPLED", "SWEEP", "LIMIT", "HARVESTLIKE", "W2", "SAME_CONTEXT",
+)  # fmt: skip
+if tuple(L.COUNTER_NAMES) != _SUMS_ORDER:  # pragma: no cover (a layout change)
+    raise ImportError("detectors.state.layout.COUNTER_NAMES changed: update key_statistics")
+
+
 def key_statistics(s: list[float]) -> KeyStatistics:
-    """Statistics from one horizon's sums (:meth:`KeyState.sums`)."""
-    n = s[L.N]
-    fp = s[L.FP]
-    cont, placebo = s[L.CONT], s[L.PLACEBO]
+    """Statistics from one horizon's sums (:meth:`KeyState.sums`).
+
+    >>> stats = key_statistics([0.0] * L.COUNTERS)
+    >>> stats.n, stats.answer == NOTHING, stats.gap_cv
+    (0.0, True, 0.0)
+    """
+    if _native_statistics is not None:
+        made = _native_statistics(s, _new, Bounded, KeyStatistics, NOTHING)
+        if made is not None:
+            return made
+    return python_key_statistics(s)
+
+
+def python_key_statistics(s: list[float]) -> KeyStatistics:
+    """:func:`key_statistics` in Python: the reference for ``native/src/statistics.rs``."""
+    # Runs twice per scoring: the sums are unpacked in one step (not ~40 lookups of
+    # ``L.<name>``) and the tuples built without the keyword-argument ``__new__``; the
+    # arithmetic is the same, operation for operation.
+    if len(s) != L.COUNTERS:  # as the indexed reads were: the first COUNTERS, or IndexError
+        if len(s) < L.COUNTERS:
+            raise IndexError("list index out of range")
+        s = s[: L.COUNTERS]
+    (
+        n, ctok, ans, ans2, yld, yld2, cont, placebo, reasoned, gap_n, gap_sum, gap_sq, _,
+        _, fp, cue, hidden, hidden2, repeat, tracked, shared, sampled, sweep, limit,
+        harvestlike, w2, same_context,
+    ) = s  # fmt: skip
     if n >= 1.0:
         excess = (cont - placebo) / n
-        half = Z * math.sqrt(cont + placebo + 1.0) / n
-        turns = Bounded(excess, excess - half, excess + half)
+        half = Z * _sqrt(cont + placebo + 1.0) / n
+        turns = _new(Bounded, (excess, excess - half, excess + half))
     else:
         turns = NOTHING
-    gap_n = s[L.GAP_N]
     gap_cv = 0.0
     if gap_n >= 3:
-        mean = s[L.GAP_SUM] / gap_n
-        var = max(s[L.GAP_SQ] / gap_n - mean * mean, 0.0)
-        gap_cv = math.sqrt(var) / mean if mean > 0 else 0.0
+        mean = gap_sum / gap_n
+        var = gap_sq / gap_n - mean * mean
+        if var < 0.0:  # max(var, 0.0), written out (the same value, NaN included)
+            var = 0.0
+        gap_cv = _sqrt(var) / mean if mean > 0 else 0.0
     per = 1.0 / n if n > 0 else 0.0
-    weight = n + s[L.CTOK] if n >= 1.0 else 0.0  # each request weighs 1 + what it delivered
-    return KeyStatistics(
-        n=n,
-        answer=weighted_bounds(s[L.ANS], s[L.ANS2], weight, s[L.W2], 0.5),
-        yield_=weighted_bounds(s[L.YLD], s[L.YLD2], weight, s[L.W2], 0.5),
-        turns=turns,
-        harvestlike_share=share_bounds(s[L.HARVESTLIKE], n),
-        reasoned_share=s[L.REASONED] * per,
-        prompts=fp,
-        cue_share=share_bounds(s[L.CUE], fp),
-        repeat_share=share_bounds(s[L.REPEAT], s[L.TRACKED]),
-        shared_share=share_bounds(s[L.SHARED], s[L.SAMPLED]),
-        sweep_share=share_bounds(s[L.SWEEP], fp),
-        limit_share=share_bounds(s[L.LIMIT], fp),
-        hidden=mean_bounds(s[L.HIDDEN], s[L.HIDDEN2], fp, 0.5),
-        hidden_sd=_sd(s[L.HIDDEN], s[L.HIDDEN2], fp),
-        same_context=share_bounds(s[L.SAME_CONTEXT], fp),
-        output_tokens=s[L.CTOK],
-        gap_cv=gap_cv,
-        gaps=gap_n,
+    weight = n + ctok if n >= 1.0 else 0.0  # each request weighs 1 + what it delivered
+    return _new(
+        KeyStatistics,
+        (
+            n,
+            weighted_bounds(ans, ans2, weight, w2, MIN_SD),
+            weighted_bounds(yld, yld2, weight, w2, MIN_SD),
+            turns,
+            share_bounds(harvestlike, n),
+            reasoned * per,
+            fp,
+            share_bounds(cue, fp),
+            share_bounds(repeat, tracked),
+            share_bounds(shared, sampled),
+            share_bounds(sweep, fp),
+            share_bounds(limit, fp),
+            mean_bounds(hidden, hidden2, fp, MIN_SD),
+            _sd(hidden, hidden2, fp),
+            share_bounds(same_context, fp),
+            ctok,
+            gap_cv,
+            gap_n,
+        ),
     )
+
+
+#: Compiled where available (``native/src/statistics.rs``): the same tuples, built in
+#: one call; it declines (None) what only the reference decides.
+_native_statistics: Callable[..., KeyStatistics | None] | None = (
+    NATIVE.key_statistics if NATIVE is not None else None
+)

@@ -365,6 +365,8 @@ class KeyState:
     def bitmap(self, today: int, yesterday: int, words: int = 1) -> int:
         """Union of a two-generation bitmap's days, as one int."""
         b = self.bits
+        if words == 1:  # the loop's one step (the same int): every summary reads three
+            return b[today] | b[yesterday]
         total = 0
         for i in range(words):
             total |= (b[today + i] | b[yesterday + i]) << (64 * i)

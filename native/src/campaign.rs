@@ -1,6 +1,8 @@
 //! `detectors.campaign_index.TemplateIndex._band_keys`, compiled: the LSH bucket keys
-//! of a template signature (MinHash over its set bits, cut into bands).
+//! of a template signature (MinHash over its set bits, cut into bands); and the topic
+//! background's count of a summary's topic bits.
 
+use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
@@ -76,4 +78,33 @@ pub fn best_in_buckets(
         }
     }
     Ok(Some((best, best_sim)))
+}
+
+/// `TopicBackground.add`'s count of one summary's topic bits: 1.0 added to
+/// `counts[bit]` for every bit set in `bits` (the bitmap's little-endian bytes, one
+/// per 8 counts). Each count gains at most one addition, so the order of the
+/// additions cannot change a result. False, with nothing added, when `counts` is not
+/// a writable buffer of 8 doubles per byte (a restored oddity: the reference decides).
+#[pyfunction]
+pub fn add_topic_marks(py: Python<'_>, counts: &Bound<'_, PyAny>, bits: &[u8]) -> bool {
+    let Ok(buffer) = PyBuffer::<f64>::get(counts) else {
+        return false;
+    };
+    let Some(cells) = buffer
+        .as_mut_slice(py)
+        .filter(|cells| cells.len() == 8 * bits.len())
+    else {
+        buffer.release(py);
+        return false;
+    };
+    for (byte_index, &byte) in bits.iter().enumerate() {
+        let mut rest = byte;
+        while rest != 0 {
+            let cell = &cells[8 * byte_index + rest.trailing_zeros() as usize];
+            cell.set(cell.get() + 1.0);
+            rest &= rest - 1;
+        }
+    }
+    buffer.release(py);
+    true
 }

@@ -25,6 +25,7 @@ use crate::fingerprint::{
 };
 use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
 use crate::prompt_memory::SAMPLE;
+use crate::statistics::{MIN_SD, Z};
 
 /// Per-window counters, in array order (`layout.COUNTER_NAMES`).
 pub(crate) const COUNTER_NAMES: [&str; 27] = [
@@ -339,5 +340,10 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let events = PyDict::new(py);
     events.set_item("EVENT_FIELDS", EVENT_FIELDS.to_vec())?;
     out.set_item("detectors.events", events)?;
+
+    let statistics = PyDict::new(py);
+    statistics.set_item("Z", Z)?;
+    statistics.set_item("MIN_SD", MIN_SD)?;
+    out.set_item("detectors.evidence.statistics", statistics)?;
     Ok(out)
 }

@@ -22,11 +22,12 @@ mod partition;
 mod prompt_memory;
 mod request;
 mod sharded;
+mod statistics;
 mod wire;
 
 /// Bumped whenever a function's results or signature change; `detectors/native.py`
 /// ignores a build whose protocol it does not know (a stale install).
-const PROTOCOL: u32 = 26;
+const PROTOCOL: u32 = 27;
 
 #[pymodule]
 fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -38,6 +39,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fold::fold_values, m)?)?;
     m.add_function(wrap_pyfunction!(fold::fold_state, m)?)?;
     m.add_function(wrap_pyfunction!(fold::horizon_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(statistics::key_statistics, m)?)?;
     m.add_function(wrap_pyfunction!(request::harvest_like_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::observe_py, m)?)?;
     m.add_function(wrap_pyfunction!(prompt_memory::key_hash_py, m)?)?;
@@ -52,6 +54,7 @@ fn distillwatch_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wire::ip_prefix_bits, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(campaign::best_in_buckets, m)?)?;
+    m.add_function(wrap_pyfunction!(campaign::add_topic_marks, m)?)?;
     m.add_function(wrap_pyfunction!(partition::murmur2_py, m)?)?;
     m.add_class::<partition::Router>()?;
     m.add_class::<engine::HotPath>()?;

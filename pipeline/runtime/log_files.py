@@ -63,8 +63,10 @@ def check_inputs(paths: Sequence[str]) -> None:
 
 
 #: Bytes read at a time: lines are split in C per block, not yielded one by one
-#: (a generator step per line cost ~10 % of a replay).
-BLOCK_BYTES = 1 << 20
+#: (a generator step per line cost ~10 % of a replay). A quarter MiB (~450 benchmark
+#: lines) rather than 1 MiB: each line is decoded while its block is still in the
+#: cache; ~2 % faster replays, measured on the benchmark file.
+BLOCK_BYTES = 1 << 18
 
 
 def iter_input_blocks(path: str) -> Iterator[list[bytes]]:

@@ -87,7 +87,7 @@ def replay_files(
     check_inputs(paths)
     engine = ShardedEngine(config, campaign_config, campaigns=campaigns, prompt_key=prompt_key)
     alerts: list[Alert] = []
-    total = valid = rejected = 0
+    total = rejected = 0
     errors: list[str] = []
     keys: set[str] = set()
     bar = LineProgress("replaying", total_size(paths)) if progress else None
@@ -112,6 +112,8 @@ def replay_files(
             else:
                 rejected_rows.append(row)
 
+        # Bound once: the loop below runs once per line.
+        process, add_key = engine.process, keys.add
         for path in paths:
             number = 0
             try:
@@ -120,11 +122,10 @@ def replay_files(
                     total += 1
                     item = parse_line(line, number)
                     if type(item) is Event:
-                        valid += 1
-                        keys.add(item.api_key_id)
+                        add_key(item.api_key_id)
                         # The one guard of this driver: no line stops a replay.
                         try:
-                            emitted = engine.process(item)
+                            emitted = process(item)
                         except Exception as exc:  # its type only: the text may quote the event
                             rejected += 1
                             message = f"engine raised {type(exc).__name__}"

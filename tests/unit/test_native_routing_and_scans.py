@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pickle
 import random
+from array import array
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import partitioning
+from detectors import campaign_population, partitioning
 from detectors.campaign_index import TemplateIndex
 from detectors.native import NATIVE
 
@@ -68,3 +69,34 @@ def test_bucket_scan_matches_the_reference(
     for probe in filter(None, probes):  # 0 has no bits to hash (the index never sees it)
         ours = NATIVE.best_in_buckets(probe, index._rank_bytes, index.rows, index._buckets)
         assert ours == index._best_in_buckets(probe)
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**256 - 1) | st.sampled_from([0, 1, 2**255]), max_size=12),
+    st.lists(st.floats(0.0, 1e6, allow_nan=False), min_size=256, max_size=256),
+)
+def test_topic_marks_match_the_reference(summaries: list[int], start: list[float]) -> None:
+    assert NATIVE is not None
+    compiled, reference = array("d", start), array("d", start)
+    for bits in summaries:
+        assert NATIVE.add_topic_marks(compiled, bits.to_bytes(32, "little")) is True
+        for offset in range(256):  # the reference's additions, bit by bit
+            if bits >> offset & 1:
+                reference[offset] += 1.0
+    assert compiled.tobytes() == reference.tobytes()
+
+
+@needs_native
+def test_topic_marks_leave_odd_counts_to_the_reference() -> None:
+    assert NATIVE is not None
+    assert NATIVE.add_topic_marks([0.0] * 256, bytes(32)) is False  # not a buffer
+    assert NATIVE.add_topic_marks(array("f", bytes(4 * 256)), bytes(32)) is False
+    short = array("d", bytes(8 * 255))
+    assert NATIVE.add_topic_marks(short, b"\xff" * 32) is False
+    assert short.tobytes() == bytes(8 * 255)  # nothing added
+    background = campaign_population.TopicBackground()
+    background.counts = [0.0] * 256  # type: ignore[assignment]  # what a restore could hold
+    background.add(0b101, 0.0)
+    assert background.counts[0] == background.counts[2] == 1.0

@@ -65,12 +65,18 @@ def topical_enough(bits: int) -> bool:
     return bits.bit_count() >= TOPIC_MIN_BITS
 
 
+def _cohort_side(profile: ClusterProfile) -> bool:
+    """Whether a cluster can be tied by a cohort at all: it has a burst of openings and no
+    content of its own (core topics or frames)."""
+    return bool(profile.bursts) and not (profile.topics.core or profile.frames)
+
+
 def _cohort_tie(a: ClusterProfile, b: ClusterProfile) -> float:
     """What a burst of openings adds to the tie of two clusters without content (no core
     topics, no frames): the burst both have accounts in, with how alike their members
     are (:func:`profile_link`, the weaker of both directions); nothing below
     :data:`TIMING_TIE` (no cohort to speak of)."""
-    if not (a.bursts and b.bursts) or a.topics.core or b.topics.core or a.frames or b.frames:
+    if not (_cohort_side(a) and _cohort_side(b)):
         return 0.0  # clusters with content are merged by it (cluster_tie)
     burst = burst_tie(a.bursts, b.bursts)
     if burst < TIMING_TIE:
@@ -283,9 +289,9 @@ class Membership:
         rare = [gid for gid, w in profile.frames.items() if w >= RARE_FRAME]
         pool = profile.pool
         merge_link = c.merge_link
-        # _cohort_tie is 0.0 whatever the other cluster when this one has no burst, or
-        # content of its own: then it is not called for each of them.
-        cohort_possible = bool(profile.bursts) and not (profile.topics.core or profile.frames)
+        # _cohort_tie is 0.0 whatever the other cluster when this one cannot be tied by a
+        # cohort: then it is not called for each of them.
+        cohort_possible = _cohort_side(profile)
         for other in self._clusters.values():
             if other is cluster:
                 continue

@@ -196,3 +196,101 @@ def test_round6_profile_is_deterministic_and_its_tricks_are_in_the_events(tmp_pa
     students = [k for k in by_key if k.startswith("rt_class_cohort_")]
     assert 30 <= len(students) <= 36
     assert len({by_key[k][0]["account_id"] for k in students}) == len(students)
+
+
+ROUND11_SMALL = Config(
+    seed=5,
+    days=0.6,
+    benign_keys=4,
+    scenarios=(
+        "key_churn", "primed_shared", "public_cover", "invisible_ask",
+        "dictionary_deepdive", "mixed_eval_suite", "ephemeral_sessions",
+    ),
+    instances=1,
+)  # fmt: skip
+
+
+def test_round11_profile_is_deterministic_and_its_tricks_are_in_the_events(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.redteam.round11 import (
+        CHURN_REQUESTS,
+        COT,
+        DEEP_DIVES,
+        INVISIBLE,
+        LOOKUPS,
+        PRIMER_LEAD,
+        SESSION_REQUESTS,
+        public_item,
+    )
+    from benchmarks.redteam.scenarios import PROFILES, SCENARIOS
+    from detectors.evidence.families import credible
+    from detectors.lexicon import IGNORABLES
+    from pipeline.simulate.prompts import PUBLIC_BENCHMARK_TEMPLATE, eval_item
+    from tests.redteam_events import generated_twice
+
+    profile = PROFILES["round11"]
+    assert set(profile) <= set(SCENARIOS) and {"baseline", "no_cue"} <= set(profile)
+    by_key = generated_twice(ROUND11_SMALL, tmp_path)
+
+    def keys(name: str) -> list[str]:
+        return sorted(k for k in by_key if k.startswith(f"rt_{name}_"))
+
+    def prompt(row: dict[str, Any]) -> str:
+        return str(row["prompt_text"])
+
+    # key churn: one account, one address prefix, three requests a key (no family speaks)
+    churn = keys("key_churn")
+    assert len(churn) > 50 and credible(CHURN_REQUESTS) == 0.0
+    assert sum(len(by_key[k]) != CHURN_REQUESTS for k in churn) <= 1  # the log's last key
+    assert len({by_key[k][0]["account_id"] for k in churn}) == 1
+    assert len({by_key[k][0]["client_ip"].rsplit(".", 1)[0] for k in churn}) == 1
+    assert all(cue_groups(prompt(r)) > 0 for k in churn for r in by_key[k])
+    # primed: every harvest prompt was sent first, by another account's key, for one token
+    harvest, primer = by_key["rt_primed_shared_0"], by_key["rt_primed_shared_0p"]
+    assert harvest[0]["account_id"] != primer[0]["account_id"]
+    assert all(r["completion_tokens"] == 1 and r["max_tokens"] == 1 for r in primer)
+    first: dict[str, str] = {}
+    for r in primer:
+        first.setdefault(prompt(r), r["ts"])  # rows are in time order
+    assert len(primer) == len(harvest) and len(first) > 0.98 * len(primer)
+    assert all(prompt(r) in first and first[prompt(r)] < r["ts"] for r in harvest)
+    assert PRIMER_LEAD[1] < 120
+    # public cover: the benchmark's own texts, verbatim, walked from item 0
+    cover = by_key["rt_public_cover_0"]
+    public = [prompt(r) for r in cover if prompt(r).startswith("The following is")]
+    assert 0.3 < len(public) / len(cover) < 0.6
+    assert public[:4] == [public_item(i, i % 2 == 0) for i in range(4)]
+    simulated = eval_item(random.Random(9).random, 0, PUBLIC_BENCHMARK_TEMPLATE, False)
+    assert public[0] == simulated + COT
+    # invisible ask: the same words, no cue for the lexicon, nothing it drops
+    hidden = by_key["rt_invisible_ask_0"]
+    assert INVISIBLE not in IGNORABLES
+    for r in hidden:
+        text = prompt(r)
+        assert INVISIBLE in text and cue_groups(text) == 0 and not limits_answer(text), text
+        assert cue_groups(text.replace(INVISIBLE, "")) > 0
+    # dictionary: a minority of cue-worded deep dives with long answers, lookups short
+    words = by_key["rt_dictionary_deepdive_0"]
+    heads = tuple(d.split("{")[0] for d in DEEP_DIVES)
+    deep = [r for r in words if prompt(r).startswith(heads)]
+    assert 0.07 < len(deep) / len(words) < 0.2
+    assert all(cue_groups(prompt(r)) > 0 and r["completion_tokens"] > 200 for r in deep[:200])
+    rest = [r for r in words if r not in deep]
+    assert all(cue_groups(prompt(r)) == 0 and r["completion_tokens"] <= 90 for r in rest)
+    assert {p.split("{")[0] for p in LOOKUPS} >= {prompt(r).split(" ")[0] + " " for r in rest
+                                                   if prompt(r).startswith("define")}  # fmt: skip
+    # eval suite: public items shared with the benchmark's users, private items new (bar the
+    # few short problems the item generator draws twice by chance)
+    suite = [prompt(r) for r in by_key["rt_mixed_eval_suite_0"]]
+    shared = [p for p in suite if p.startswith("The following is")]
+    private = [p for p in suite if not p.startswith("The following is")]
+    assert shared[:3] == [public_item(i, True) for i in range(3)]
+    assert len(set(private)) > 0.95 * len(private) and all(p.endswith(COT) for p in private)
+    # ephemeral sessions: one account, a key (and home address) per short session
+    sessions = keys("ephemeral_sessions")
+    assert len(sessions) > 20 and len({by_key[k][0]["account_id"] for k in sessions}) == 1
+    assert all(len(by_key[k]) <= SESSION_REQUESTS[1] for k in sessions)
+    assert len({by_key[k][0]["client_ip"].rsplit(".", 1)[0] for k in sessions}) > 0.8 * len(
+        sessions
+    )

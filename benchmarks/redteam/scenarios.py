@@ -24,6 +24,7 @@ from benchmarks.redteam.round7 import ROUND7
 from benchmarks.redteam.round8 import ROUND8
 from benchmarks.redteam.round9 import ROUND9
 from benchmarks.redteam.round10 import ROUND10
+from benchmarks.redteam.round11 import ROUND11
 from detectors.partitioning import partition_for
 
 __all__ = ["PROFILES", "SCENARIOS", "Instance", "Scenario", "build_instance"]
@@ -325,13 +326,14 @@ SCENARIOS: dict[str, Scenario] = {
         *ROUND8,
         *ROUND9,
         *ROUND10,
+        *ROUND11,
         _DECOY,
     )
 }
 
 #: Which scenarios a profile writes: ``main`` every idea of rounds 1-2; ``poison`` the same
-#: plus decoys; ``round3`` to ``round9`` each round's ideas and look-alikes beside
-#: ``baseline``.
+#: plus decoys; ``round3`` to ``round10`` each round's ideas and look-alikes beside
+#: ``baseline``; ``round11`` also ``no_cue`` (the reference for ``invisible_ask``).
 PROFILES: dict[str, tuple[str, ...]] = {
     "main": tuple(s.name for s in _ALL),
     "poison": (*(s.name for s in _ALL), _DECOY.name),
@@ -343,6 +345,7 @@ PROFILES: dict[str, tuple[str, ...]] = {
     "round8": ("baseline", *(s.name for s in ROUND8)),
     "round9": ("baseline", *(s.name for s in ROUND9)),
     "round10": ("baseline", *(s.name for s in ROUND10)),
+    "round11": ("baseline", "no_cue", *(s.name for s in ROUND11)),
 }
 
 

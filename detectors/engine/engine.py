@@ -37,6 +37,7 @@ from detectors.keybudget import KeyBudget
 from detectors.native import NATIVE
 from detectors.state import layout as L
 from detectors.state.keystate import KeyState, harvest_like
+from detectors.state.observe import delivered
 from detectors.state.prompt_memory import (
     PromptMemory,
     in_context,
@@ -184,7 +185,8 @@ class Engine:
                 # "Shared" means another customer sent it: keys of one account (key
                 # rotation, a team's keys) do not vouch for each other's prompts.
                 owner = key if event.account_id is None else event.account_id
-                seen = self._prompts.observe(key_hash(owner), exact)
+                answer = delivered(event.completion_tokens, event.reasoning_tokens) / event.n
+                seen = self._prompts.observe(key_hash(owner), exact, answer)
                 if event.system_prompt_hash is not None:
                     # The key's own repeats are read in the context of its system prompt.
                     exact = in_context(exact, event.system_prompt_hash, self._salt)

@@ -4,7 +4,8 @@ A public benchmark, or a client library's default prompt, is sent by many
 unrelated customers; a harvester's curriculum is its own. One engine keeps two
 Bloom filters over a deterministic sample of prompt hashes
 (:attr:`PromptFingerprint.exact <detectors.fingerprints.PromptFingerprint.exact>`
-``% SAMPLE == 0``), one keyed by (key, prompt) and one by prompt alone, each in
+``% SAMPLE == 0``), one keyed by (key, prompt) and one by prompt and the class of
+its answer (:class:`PromptMemory`), each in
 two generations: when a generation has taken its share of insertions, the older
 one is dropped. Sampling stretches the memory: a generation remembers
 ``SAMPLE`` times as many prompts as it holds. Memory is fixed per engine
@@ -21,9 +22,11 @@ from hashlib import blake2b
 from zlib import crc32
 
 __all__ = [
+    "ANSWER_CLASSES",
     "SAMPLE",
     "BloomGenerations",
     "PromptMemory",
+    "answer_class",
     "in_context",
     "key_hash",
     "keyed_exact",
@@ -32,6 +35,10 @@ __all__ = [
 
 #: One prompt hash in SAMPLE is remembered (and answered for).
 SAMPLE = 4
+#: Answer lengths (delivered tokens per choice) that part the classes a prompt is
+#: remembered under (:func:`answer_class`): a prompt counts as shared only where another
+#: customer got an answer of the same class or the one below.
+ANSWER_CLASSES = (32.0, 128.0, 512.0)
 _MASK64 = (1 << 64) - 1
 
 
@@ -109,6 +116,23 @@ def mix64(value: int) -> int:
     return value ^ (value >> 31)
 
 
+_CLASSES = len(ANSWER_CLASSES) + 1
+
+
+def answer_class(answer: float) -> int:
+    """The class of an answer of ``answer`` tokens: how many of :data:`ANSWER_CLASSES` it
+    reaches (0-3).
+
+    >>> answer_class(1.0), answer_class(32.0), answer_class(300.0), answer_class(4000.0)
+    (0, 1, 2, 3)
+    """
+    level = 0
+    for bound in ANSWER_CLASSES:
+        if answer >= bound:
+            level += 1
+    return level
+
+
 class BloomGenerations:
     """A Bloom filter (k = 2) in two generations of ``2**bits`` bits each."""
 
@@ -118,6 +142,16 @@ class BloomGenerations:
         self.current = bytearray(1 << (bits - 3))
         self.previous = bytearray(1 << (bits - 3))
         self.inserted = 0
+
+    def contains(self, value: int) -> bool:
+        """Whether ``value`` was (probably) added before; adds nothing."""
+        h = mix64(value)
+        mask = (1 << self.bits) - 1
+        a, b = h & mask, (h >> 32) & mask
+        for gen in (self.current, self.previous):
+            if gen[a >> 3] >> (a & 7) & 1 and gen[b >> 3] >> (b & 7) & 1:
+                return True
+        return False
 
     def check_and_add(self, value: int) -> bool:
         """Whether ``value`` was (probably) added before; adds it."""
@@ -140,6 +174,14 @@ class BloomGenerations:
 class PromptMemory:
     """Recently seen prompts of a partition, on a sample of prompt hashes.
 
+    A prompt is remembered with the class of the answer it got (:func:`answer_class`),
+    and counts as shared only where another customer got an answer of the same class or
+    the one below: a public benchmark or a library's default prompt is *answered* for
+    many customers alike, while a throwaway key that sends each harvest prompt first at
+    ``max_tokens`` 1, to make it look public, has been answered nothing (red team round
+    11, ``primed_shared``: coverage at its floor, 0 of 9 at ``critical``). Passing for
+    shared now costs a second answer of about the harvest's own length.
+
     Parameters
     ----------
     bits
@@ -150,14 +192,18 @@ class PromptMemory:
     Examples
     --------
     >>> memory = PromptMemory(bits=12)
-    >>> memory.observe(key_hash("k1"), 40)  # 40 % 8 == 0: sampled, new
+    >>> memory.observe(key_hash("k1"), 40, 900.0)  # 40 % 4 == 0: sampled, new
     (True, False)
-    >>> memory.observe(key_hash("k1"), 40)  # the same key again: not "shared"
+    >>> memory.observe(key_hash("k1"), 40, 900.0)  # the same key again: not "shared"
     (True, False)
-    >>> memory.observe(key_hash("k2"), 40)  # another key sent it
+    >>> memory.observe(key_hash("k2"), 40, 300.0)  # another key, an answer a class below
     (True, True)
-    >>> memory.observe(key_hash("k2"), 42)  # not in the sample: nothing to say
+    >>> memory.observe(key_hash("k2"), 42, 900.0)  # not in the sample: nothing to say
     (False, False)
+    >>> memory.observe(key_hash("p"), 44, 1.0)  # a primer, answered one token ...
+    (True, False)
+    >>> memory.observe(key_hash("k3"), 44, 900.0)  # ... does not make it shared
+    (True, False)
     """
 
     def __init__(self, bits: int = 21) -> None:
@@ -165,10 +211,16 @@ class PromptMemory:
         self.own = BloomGenerations(bits)
         self.anyone = BloomGenerations(bits)
 
-    def observe(self, key: int, exact: int) -> tuple[bool, bool]:
-        """Remember a prompt; return (it is in the sample, only other keys sent it before)."""
+    def observe(self, key: int, exact: int, answer: float) -> tuple[bool, bool]:
+        """Remember a prompt and the length of its answer (delivered tokens per choice);
+        return (it is in the sample, other keys sent it before and got an answer at least
+        one class below this one)."""
         if exact % SAMPLE:
             return False, False
         again = self.own.check_and_add((key << 32) | exact)
-        anyone = self.anyone.check_and_add(exact)
-        return True, anyone and not again
+        level = answer_class(answer)
+        anyone = self.anyone
+        # Stored as exact | class << 32; the classes from one below up are looked at.
+        shared = any(anyone.contains(exact | c << 32) for c in range(max(level - 1, 0), _CLASSES))
+        anyone.check_and_add(exact | level << 32)
+        return True, shared and not again

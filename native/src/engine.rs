@@ -393,7 +393,8 @@ impl HotPath {
                 } else {
                     prompt_memory::key_hash(f.account_id.cast::<PyString>()?)?
                 };
-                let seen = prompt_memory::observe(self.prompts.bind(py), owner, fp.exact)?;
+                let answer = f.request.delivered() / f.request.n as f64;
+                let seen = prompt_memory::observe(self.prompts.bind(py), owner, fp.exact, answer)?;
                 if let Some(system) = f.system_prompt_hash {
                     // The key's own repeats are read in the context of its system prompt.
                     fp.exact = in_context(fp.exact, &utf8_replace(system)?, &self.salt);

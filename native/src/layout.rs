@@ -24,7 +24,7 @@ use crate::fingerprint::{
     LIMITS, NUMBER_MIN, PUNCTUATION, STOPWORDS,
 };
 use crate::lexicon::{CUE_GROUPS, LIMIT_CUES, MAX_CUE_GROUPS};
-use crate::prompt_memory::SAMPLE;
+use crate::prompt_memory::{ANSWER_CLASSES, SAMPLE};
 use crate::statistics::{MIN_SD, Z};
 
 /// Per-window counters, in array order (`layout.COUNTER_NAMES`).
@@ -325,6 +325,7 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 
     let memory = PyDict::new(py);
     memory.set_item("SAMPLE", SAMPLE)?;
+    memory.set_item("ANSWER_CLASSES", ANSWER_CLASSES.to_vec())?;
     out.set_item("detectors.state.prompt_memory", memory)?;
 
     let attributes = PyDict::new(py);

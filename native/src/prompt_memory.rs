@@ -14,6 +14,18 @@ use pyo3::types::{PyByteArray, PyBytes, PyString};
 /// `prompt_memory.SAMPLE`: one prompt hash in SAMPLE is remembered.
 pub(crate) const SAMPLE: u32 = 4;
 
+/// `prompt_memory.ANSWER_CLASSES`: the answer lengths that part the classes a prompt is
+/// remembered under.
+pub(crate) const ANSWER_CLASSES: [f64; 3] = [32.0, 128.0, 512.0];
+
+/// `prompt_memory.answer_class`: how many of `ANSWER_CLASSES` an answer reaches.
+pub(crate) fn answer_class(answer: f64) -> u64 {
+    ANSWER_CLASSES
+        .iter()
+        .filter(|&&bound| answer >= bound)
+        .count() as u64
+}
+
 /// splitmix64's finaliser.
 pub(crate) fn mix64(value: u64) -> u64 {
     let mut v = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -90,8 +102,46 @@ fn check_and_add(generations: &Bound<'_, PyAny>, value: u64) -> PyResult<bool> {
     Ok(found)
 }
 
-/// `PromptMemory.observe`: (the prompt is in the sample, only other keys sent it before).
-pub(crate) fn observe(memory: &Bound<'_, PyAny>, key: u32, exact: u32) -> PyResult<(bool, bool)> {
+/// `BloomGenerations.contains` of any of `values`: whether one was (probably) added
+/// before; adds nothing.
+fn contains_any(generations: &Bound<'_, PyAny>, values: &[u64]) -> PyResult<bool> {
+    let py = generations.py();
+    let bits: u32 = generations.getattr(intern!(py, "bits"))?.extract()?;
+    if !(3..=48).contains(&bits) {
+        return Err(PyBufferError::new_err("Bloom generation size out of range"));
+    }
+    let current = PyBuffer::<u8>::get(&generations.getattr(intern!(py, "current"))?)?;
+    let previous = PyBuffer::<u8>::get(&generations.getattr(intern!(py, "previous"))?)?;
+    let size = 1usize << (bits - 3);
+    let (Some(cur), Some(prev)) = (current.as_slice(py), previous.as_slice(py)) else {
+        return Err(PyBufferError::new_err(
+            "Bloom generations must be bytearrays",
+        ));
+    };
+    if cur.len() != size || prev.len() != size {
+        return Err(PyBufferError::new_err("Bloom generation of the wrong size"));
+    }
+    let mask = (1u64 << bits) - 1;
+    let has =
+        |gen: &[pyo3::buffer::ReadOnlyCell<u8>], i: usize| (gen[i >> 3].get() >> (i & 7)) & 1 != 0;
+    let found = values.iter().any(|&value| {
+        let h = mix64(value);
+        let (a, b) = ((h & mask) as usize, ((h >> 32) & mask) as usize);
+        (has(cur, a) && has(cur, b)) || (has(prev, a) && has(prev, b))
+    });
+    current.release(py);
+    previous.release(py);
+    Ok(found)
+}
+
+/// `PromptMemory.observe`: (the prompt is in the sample, other keys sent it before and
+/// got an answer at least one class below this one's).
+pub(crate) fn observe(
+    memory: &Bound<'_, PyAny>,
+    key: u32,
+    exact: u32,
+    answer: f64,
+) -> PyResult<(bool, bool)> {
     if !exact.is_multiple_of(SAMPLE) {
         return Ok((false, false));
     }
@@ -100,15 +150,29 @@ pub(crate) fn observe(memory: &Bound<'_, PyAny>, key: u32, exact: u32) -> PyResu
         &memory.getattr(intern!(py, "own"))?,
         (u64::from(key) << 32) | u64::from(exact),
     )?;
-    let anyone = check_and_add(&memory.getattr(intern!(py, "anyone"))?, u64::from(exact))?;
-    Ok((true, anyone && !again))
+    let level = answer_class(answer);
+    let anyone = memory.getattr(intern!(py, "anyone"))?;
+    let exact = u64::from(exact);
+    let classes = ANSWER_CLASSES.len() as u64 + 1;
+    let looked: Vec<u64> = (level.saturating_sub(1)..classes)
+        .map(|c| exact | c << 32)
+        .collect();
+    let shared = contains_any(&anyone, &looked)?;
+    check_and_add(&anyone, exact | level << 32)?;
+    Ok((true, shared && !again))
 }
 
-/// `PromptMemory.observe(key, exact)` on a Python `PromptMemory`, for the parity tests.
+/// `PromptMemory.observe(key, exact, answer)` on a Python `PromptMemory`, for the parity
+/// tests.
 #[pyfunction]
 #[pyo3(name = "prompt_memory_observe")]
-pub fn observe_py(memory: &Bound<'_, PyAny>, key: u32, exact: u32) -> PyResult<(bool, bool)> {
-    observe(memory, key, exact)
+pub fn observe_py(
+    memory: &Bound<'_, PyAny>,
+    key: u32,
+    exact: u32,
+    answer: f64,
+) -> PyResult<(bool, bool)> {
+    observe(memory, key, exact, answer)
 }
 
 /// `prompt_memory.key_hash`, for the parity tests.

@@ -50,20 +50,41 @@ def _memory_bytes(memory: PromptMemory) -> tuple[Any, ...]:
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["k1", "k2", "k3", "\ud800x"]), st.integers(0, 2**32 - 1)),
+        st.tuples(
+            st.sampled_from(["k1", "k2", "k3", "\ud800x"]),
+            st.integers(0, 2**32 - 1),
+            st.sampled_from([0.0, 1.0, 31.5, 32.0, 100.0, 128.0, 400.0, 512.0, 5000.0]),
+        ),
         max_size=300,
     ),
     st.sampled_from([10, 11, 12]),
 )
-def test_prompt_memory_matches_the_reference(steps: list[tuple[str, int]], bits: int) -> None:
+def test_prompt_memory_matches_the_reference(
+    steps: list[tuple[str, int, float]], bits: int
+) -> None:
     assert NATIVE is not None
     ours, reference = PromptMemory(bits), PromptMemory(bits)
-    for key, exact in steps:
+    for key, exact, answer in steps:
         exact -= exact % 8 if exact % 3 else 0  # mostly sampled, so generations roll
         hashed = key_hash(key)  # lone surrogates are replaced, never refused
         assert NATIVE.key_hash(key) == hashed
-        assert NATIVE.prompt_memory_observe(ours, hashed, exact) == reference.observe(hashed, exact)
+        found = NATIVE.prompt_memory_observe(ours, hashed, exact, answer)
+        assert found == reference.observe(hashed, exact, answer)
         assert _memory_bytes(ours) == _memory_bytes(reference)
+
+
+def test_a_prompt_is_shared_only_where_others_got_a_comparable_answer() -> None:
+    # A throwaway key sending each harvest prompt first at max_tokens 1 (red team round
+    # 11, primed_shared) made it "shared"; another customer answered at length does.
+    memory = PromptMemory(12)
+    primer, harvester, lab = key_hash("primer"), key_hash("harvester"), key_hash("lab")
+    assert memory.observe(primer, 400, 1.0) == (True, False)
+    assert memory.observe(harvester, 400, 1100.0) == (True, False)
+    assert memory.observe(lab, 400, 700.0) == (True, True)  # the harvester answered long
+    assert memory.observe(primer, 404, 60.0) == (True, False)
+    assert memory.observe(lab, 404, 200.0) == (True, True)  # one class below counts
+    assert memory.observe(harvester, 404, 900.0) == (True, True)  # 200 is one below 900
+    assert memory.observe(key_hash("late"), 404, 5.0) == (True, True)  # shorter: shared
 
 
 @needs_native

@@ -318,13 +318,14 @@ class Engine:
         c = self.config
         state.times[L.SCORED_TS] = now
         self._stats.windows_scored += 1
-        verdict = self._scorer.evaluate(state, now)
+        scorer = self._scorer
+        # Without the families' parts: they only name an alert's reasons, and most
+        # scorings raise none (the verdict is made again with them below when one does).
+        verdict = scorer.evaluate(state, now, explain=False)
         score = verdict.score
         if now - state.first_ts < c.key_warmup_seconds:
             score = min(score, c.recover_threshold * 0.99)
         state.times[L.LAST_SCORE] = score
-        self._scorer.learn(state, verdict, now)
-        self._scorer.remember(state, verdict, now)
         evidence = tuple((e.family, e.value) for e in verdict.families)
         horizon = "slice" if verdict.sliced else verdict.horizon
         scored = (
@@ -341,6 +342,15 @@ class Engine:
             self._hot[key] = score
         elif was_open:
             self._hot.pop(key, None)
+        if severity is not None:
+            # The same verdict with its parts: read before learn() and remember() change
+            # what evaluate() reads (the scales, the key's ELEVATED_SINCE), as the first
+            # was; nothing else it reads has changed since (LAST_SCORE it never reads).
+            verdict = scorer.evaluate(state, now)
+        # The episode does not depend on these two, nor they on it: run after it, so the
+        # verdict above can still be made again exactly.
+        scorer.learn(state, verdict, now)
+        scorer.remember(state, verdict, now)
         if severity is None:
             return Emitted((), scored, summaries)
         self._stats.alerts_by_severity[severity] += 1

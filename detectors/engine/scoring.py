@@ -43,14 +43,21 @@ class Verdict(NamedTuple):
     sliced: bool = False
 
 
-def distinct(sliced: KeyState, state: KeyState, now: float) -> float:
+def distinct(
+    sliced: KeyState,
+    state: KeyState,
+    now: float,
+    whole: list[float] | None = None,
+    part: list[float] | None = None,
+) -> float:
     """How far a key's harvest-like requests ask for something the rest of it does not.
 
     A tutoring app's long explanations come from the same students asking the same way
     as the rest of its traffic; extraction hidden in a reseller's traffic asks for
     worked reasoning where the reseller's customers do not. The share of prompts with
     elicitation cues in the slice against the rest of the key (the key's sums minus the
-    slice's), in [0, 1]; 0 without prompt text.
+    slice's), in [0, 1]; 0 without prompt text. ``whole`` and ``part`` are the key's and
+    the slice's day sums at ``now`` when the caller has them already.
 
     >>> from detectors.events import Event
     >>> key, part = KeyState(0.0, 300.0), KeyState(0.0, 300.0)
@@ -63,8 +70,10 @@ def distinct(sliced: KeyState, state: KeyState, now: float) -> float:
     >>> distinct(part, key, 40.0)
     1.0
     """
-    whole = state.sums(1, now)
-    part = sliced.sums(1, now)
+    if whole is None:
+        whole = state.sums(1, now)
+    if part is None:
+        part = sliced.sums(1, now)
     rest_prompts = whole[L.FP] - part[L.FP]
     if part[L.FP] < 5.0 or rest_prompts < 5.0:
         return 0.0
@@ -105,17 +114,25 @@ class Scorer:
         #: From which a single request is harvest-like (refreshed by every lesson).
         self.thresholds = self.scales.thresholds()
 
-    def evaluate(self, state: KeyState, now: float) -> Verdict:
+    def evaluate(self, state: KeyState, now: float, explain: bool = True) -> Verdict:
+        """The key's verdict at event time ``now`` (reads the state, changes nothing).
+
+        Without ``explain`` the families carry no parts (see :func:`core_families`);
+        every number of the verdict is the same.
+        """
         age = max(now - state.first_ts, 0.0)
-        day = key_statistics(state.sums(1, now))
+        # Each horizon's sums are read once: the statistics and the support signals
+        # both read them (a fresh list each, never changed by either).
+        day_sums, hour_sums = state.sums(1, now), state.sums(0, now)
+        day = key_statistics(day_sums)
         clip = self.combiner.clip
         horizons = []
-        for index, stats in ((1, day), (0, key_statistics(state.sums(0, now)))):
-            families = core_families(stats, self.scales, span(age, L.HORIZONS[index]))
+        for index, stats in ((1, day), (0, key_statistics(hour_sums))):
+            families = core_families(stats, self.scales, span(age, L.HORIZONS[index]), explain)
             horizons.append((index, families, [clip(e) for e in families]))
         day_core, hour_core = (sum(clipped) for _, _, clipped in horizons)
         signals = with_evidence_change(
-            support(state, day, now, self.scales), hour_core - day_core, age
+            support(state, day, now, self.scales, day_sums, hour_sums), hour_core - day_core, age
         )
         best: Verdict | None = None
         for index, families, clipped in horizons:
@@ -126,17 +143,18 @@ class Scorer:
         assert best is not None
         sliced = state.slice
         if sliced is not None:
-            slice_day = key_statistics(sliced.sums(1, now))
+            slice_sums = sliced.sums(1, now)
+            slice_day = key_statistics(slice_sums)
             families = slice_families(
-                slice_day, day, self.scales, span(now - sliced.first_ts, L.DAY)
+                slice_day, day, self.scales, span(now - sliced.first_ts, L.DAY), explain
             )
-            slice_signals = support(sliced, slice_day, now, self.scales)
+            slice_signals = support(sliced, slice_day, now, self.scales, slice_sums)
             total, added = self.combiner.total(families, slice_signals)
             # The slice is judged with its key's context: a key whose traffic carries
             # conversations gives its long-answer requests half the benefit of the doubt.
             key_structure = next(e.value for e in best.families if e.family == "structure")
             total += 0.5 * min(self.combiner.clip(Evidence("structure", key_structure, ())), 0.0)
-            trust = max(distinct(sliced, state, now), signals.change)
+            trust = max(distinct(sliced, state, now, day_sums, slice_sums), signals.change)
             if total > best.total and trust > 0:
                 total = best.total + (total - best.total) * trust
                 best = Verdict(evidence_to_score(total), total, "day", tuple(families),

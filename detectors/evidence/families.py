@@ -131,8 +131,12 @@ def _walks(st: KeyStatistics, scales: Scales) -> float:
     return ramp(sweep.position(st.sweep_share.low), 1.0, 3.0)
 
 
-def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
-    """Much output per input token, in long answers, against the population."""
+def yield_family(st: KeyStatistics, scales: Scales, explain: bool = True) -> Evidence:
+    """Much output per input token, in long answers, against the population.
+
+    Without ``explain`` the parts are left out (the value is the same): see
+    :func:`core_families`.
+    """
     cap, floor = CAPS["yield"]
     if st.n < 1.0:
         return Evidence("yield", 0.0, ())
@@ -159,6 +163,8 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     up = max(by_ratio, by_answers)
     down = max(ramp(-ans_hi, 1.0, 3.0), ramp(-yld_hi, 1.0, 3.0))
     value = (cap * up + floor * down) * credible(st.n)
+    if not explain:
+        return Evidence("yield", value, ())
     # The reasons name what carried it: both statistics, or the answers alone.
     to_answers = 1.0 if by_answers > by_ratio else 0.5
     up_part, down_part = cap * up, floor * down * 0.5
@@ -172,7 +178,9 @@ def yield_family(st: KeyStatistics, scales: Scales) -> Evidence:
     return Evidence("yield", value, parts)
 
 
-def quantity_family(st: KeyStatistics, scales: Scales, span_seconds: float) -> Evidence:
+def quantity_family(
+    st: KeyStatistics, scales: Scales, span_seconds: float, explain: bool = True
+) -> Evidence:
     """Output collected per day, far above other keys'.
 
     ``span_seconds`` is how much time the horizon's sums stand for (:func:`span`).
@@ -183,12 +191,14 @@ def quantity_family(st: KeyStatistics, scales: Scales, span_seconds: float) -> E
     per_day = output_per_day(st.output_tokens, span_seconds)
     position = scales.output_day.position(per_day)
     value = cap * ramp(position, 1.0, 3.0) * credible(st.n)
+    if not explain:
+        return Evidence("quantity", value, ())
     part = Part("output_tokens_per_day", _tokens(per_day), _tokens(scales.output_day.median),
                 position, value)  # fmt: skip
     return Evidence("quantity", value, (part,))
 
 
-def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
+def elicitation_family(st: KeyStatistics, scales: Scales, explain: bool = True) -> Evidence:
     """Prompts that ask for written-out reasoning, against prompts that constrain the answer.
 
     Evidence only with prompt text. Against: most prompts give options, ask for a
@@ -217,6 +227,8 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     absent = ramp(st.prompts, *TEXT_PROMPTS) * (1.0 - ramp(st.cue_share.high, 0.1, 0.3))
     against = max(ABSENT_WEIGHT * absent, limited)
     value = (cap * up * (1.0 - limited) + floor * against) * credible(st.prompts)
+    if not explain:
+        return Evidence("elicitation", value, ())
     parts = (
         Part("elicitation_share", st.cue_share.value, scale.median,
              scale.position(st.cue_share.value), cap * up * (1.0 - limited)),
@@ -225,7 +237,9 @@ def elicitation_family(st: KeyStatistics, scales: Scales) -> Evidence:
     return Evidence("elicitation", value, parts)
 
 
-def coverage_family(st: KeyStatistics, scales: Scales, asks: Evidence | None = None) -> Evidence:
+def coverage_family(
+    st: KeyStatistics, scales: Scales, asks: Evidence | None = None, explain: bool = True
+) -> Evidence:
     """Walking a task space (new items in known frames) against repeating and following up.
 
     Evidence for: a large share of prompts that fill one of the key's frames with
@@ -249,6 +263,8 @@ def coverage_family(st: KeyStatistics, scales: Scales, asks: Evidence | None = N
     shared = ramp(st.shared_share.low, 0.05, 0.3)
     down = max(repeats, shared)
     value = (cap * up + floor * down) * credible(st.prompts)
+    if not explain:
+        return Evidence("coverage", value, ())
     parts = (
         Part("sweep_share", st.sweep_share.value, sweep.median,
              sweep.position(st.sweep_share.value), cap * up),
@@ -267,7 +283,7 @@ def _asks_against(asks: Evidence | None) -> float:
     return min(asks.value / (ABSENT_WEIGHT * CAPS["elicitation"][1]), 1.0)
 
 
-def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
+def structure_family(st: KeyStatistics, scales: Scales, explain: bool = True) -> Evidence:
     """Single-turn, self-contained requests against conversations and carried context.
 
     A conversation sends each answer back in the next prompt (``turns``, beyond what
@@ -299,6 +315,8 @@ def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
     single = max(by_turns * (1.0 - seen * spread), by_text)
     carried = max(turns, varied)
     value = cap * single + floor * carried
+    if not explain:
+        return Evidence("structure", value, ())
     parts = (
         Part("single_turn_share", 1.0 - max(st.turns.value, 0.0), 0.0, 0.0, cap * single),
         Part("conversation_turn_share", st.turns.value, 0.0, 0.0, floor * turns),
@@ -308,7 +326,7 @@ def structure_family(st: KeyStatistics, scales: Scales) -> Evidence:
     return Evidence("structure", value, parts)
 
 
-def share_family(key: KeyStatistics, scales: Scales) -> Evidence:
+def share_family(key: KeyStatistics, scales: Scales, explain: bool = True) -> Evidence:
     """For a slice: how much more often than other keys the key gets harvest-like answers.
 
     Takes the place of ``yield`` when a key's harvest-like requests are judged on
@@ -318,35 +336,49 @@ def share_family(key: KeyStatistics, scales: Scales) -> Evidence:
     scale = scales.harvestlike
     position = scale.position(key.harvestlike_share.low)
     value = cap * ramp(position, 1.5, 4.0) if scale.warm else 0.0
+    if not explain:
+        return Evidence("yield", value, ())
     part = Part("harvest_like_share", key.harvestlike_share.value, scale.median,
                 scale.position(key.harvestlike_share.value), value)  # fmt: skip
     return Evidence("yield", value, (part,))
 
 
 def slice_families(
-    sliced: KeyStatistics, key: KeyStatistics, scales: Scales, span_seconds: float
+    sliced: KeyStatistics,
+    key: KeyStatistics,
+    scales: Scales,
+    span_seconds: float,
+    explain: bool = True,
 ) -> list[Evidence]:
     """Core families of a slice: its share of the key, and what its requests ask for.
 
     Structure is left out: requests chosen for their short prompts and long answers
-    look single-turn and self-contained whatever the key does.
+    look single-turn and self-contained whatever the key does. ``explain`` as for
+    :func:`core_families`.
     """
-    asks = elicitation_family(sliced, scales)
+    asks = elicitation_family(sliced, scales, explain)
     return [
-        share_family(key, scales),
-        quantity_family(sliced, scales, span_seconds),
+        share_family(key, scales, explain),
+        quantity_family(sliced, scales, span_seconds, explain),
         asks,
-        coverage_family(sliced, scales, asks),
+        coverage_family(sliced, scales, asks, explain),
     ]
 
 
-def core_families(st: KeyStatistics, scales: Scales, span_seconds: float) -> list[Evidence]:
-    """Every core family's evidence for one horizon's statistics."""
-    asks = elicitation_family(st, scales)
+def core_families(
+    st: KeyStatistics, scales: Scales, span_seconds: float, explain: bool = True
+) -> list[Evidence]:
+    """Every core family's evidence for one horizon's statistics.
+
+    Without ``explain`` every family's parts are left out (``()``), the values are the
+    same: the parts only name an alert's reasons, and most scorings raise none (the
+    engine scores without them and again with them when an alert is due).
+    """
+    asks = elicitation_family(st, scales, explain)
     return [
-        yield_family(st, scales),
-        quantity_family(st, scales, span_seconds),
+        yield_family(st, scales, explain),
+        quantity_family(st, scales, span_seconds, explain),
         asks,
-        coverage_family(st, scales, asks),
-        structure_family(st, scales),
+        coverage_family(st, scales, asks, explain),
+        structure_family(st, scales, explain),
     ]

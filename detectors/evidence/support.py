@@ -79,8 +79,19 @@ class Support(NamedTuple):
     evidence_rise: float = 0.0
 
 
-def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> Support:
-    """Timing, infrastructure and model signals of a key at event time ``now``."""
+def support(
+    state: KeyState,
+    day: KeyStatistics,
+    now: float,
+    scales: Scales,
+    sums: list[float] | None = None,
+    hour: list[float] | None = None,
+) -> Support:
+    """Timing, infrastructure and model signals of a key at event time ``now``.
+
+    ``sums`` and ``hour`` are the state's day and hour sums at ``now`` when the caller
+    has them already (:meth:`KeyState.sums`, which they are read from otherwise).
+    """
     # Machine pacing: the same volume every hour, around the clock, for many hours
     # (Poisson noise removed, so it holds at any rate), or gaps more regular than
     # independent arrivals.
@@ -97,7 +108,8 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
                             L.IP_PREFIX_BITS)  # fmt: skip
     per_request = prefixes / max(min(day.n, float(L.IP_PREFIX_BITS)), 1.0)
     rotation = ramp(per_request, 0.3, 0.8) * ramp(day.n, 10.0, 30.0)
-    sums = state.sums(1, now)
+    if sums is None:
+        sums = state.sums(1, now)
     new_share = 0.0
     if (
         state.bits[L.IP_HISTORY]
@@ -112,7 +124,8 @@ def support(state: KeyState, day: KeyStatistics, now: float, scales: Scales) -> 
     # than over its history (a stolen key, extraction starting inside a reseller's
     # traffic). Only for keys old enough to have a history.
     week_n, week_hits = state.week(now)
-    hour = state.sums(0, now)
+    if hour is None:
+        hour = state.sums(0, now)
     before = week_hits / max(week_n, 1.0)
     recent = share_bounds(hour[L.HARVESTLIKE], hour[L.N]).low
     history = ramp(now - state.first_ts, *HISTORY_AGE)

@@ -44,12 +44,12 @@ import re
 __all__ = [
     "CONFUSABLES",
     "CUE_GROUPS",
-    "FULLWIDTH_LATIN",
     "IGNORABLES",
     "LATIN_LETTERS",
     "LIMIT_CUES",
     "LOOKALIKE_SCRIPTS",
     "MAX_CUE_GROUPS",
+    "STYLED_LATIN",
     "cue_groups",
     "cues",
     "fold_confusables",
@@ -159,11 +159,22 @@ CONFUSABLES: dict[str, str] = {
     "β": "b", "ε": "e", "ζ": "z", "η": "h", "κ": "k", "μ": "m", "τ": "t", "χ": "x",
     "υ": "y",
 }  # fmt: skip
-#: Invisible characters dropped inside words: soft hyphen, zero-width space, non-joiner
-#: and joiner, word joiner, zero-width no-break space (BOM). Only inside words with a
-#: Latin, Cyrillic or Greek letter: joiners shape Arabic and Indic script, whose letters
-#: are no part of these words.
-IGNORABLES = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+#: Code point ranges (inclusive) of characters dropped inside words: invisible ones (soft
+#: hyphen, combining grapheme joiner, Mongolian and other variation selectors, zero-width
+#: spaces and joiners, direction marks and embeddings, word joiner and invisible
+#: operators, Hangul fillers, the BOM, tags: Unicode's default-ignorable code points)
+#: and combining marks (accents over a letter). A model reads "exp\ufe0flain" and
+#: "e\u0301xplain" as "explain"; the lexicon did not (red team round 11,
+#: ``invisible_ask``: 0 of 9 at ``critical``). Only inside words with a Latin, Cyrillic or
+#: Greek letter: joiners shape Arabic and Indic script, whose letters are no part of
+#: these words.
+IGNORABLES: tuple[tuple[int, int], ...] = (
+    (0xAD, 0xAD), (0x300, 0x36F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x20D0, 0x20FF), (0x3164, 0x3164), (0xFE00, 0xFE0F),
+    (0xFE20, 0xFE2F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
 #: Code point ranges (inclusive) of the Latin letters: ASCII, Latin-1, Latin Extended-A
 #: and -B, Latin Extended Additional (Vietnamese).
 LATIN_LETTERS: tuple[tuple[int, int], ...] = (
@@ -172,9 +183,14 @@ LATIN_LETTERS: tuple[tuple[int, int], ...] = (
 #: Greek and Coptic; Cyrillic and Cyrillic Supplement: the scripts whose letters pass for
 #: Latin ones. A word with letters of these and Latin letters is a mixed-script word.
 LOOKALIKE_SCRIPTS: tuple[tuple[int, int], ...] = ((0x370, 0x3FF), (0x400, 0x52F))
-#: Fullwidth Latin capitals and small letters: folded to ASCII lower case (NFKC would
-#: fold them to ASCII; the cues are lower case), and Latin letters for the mixed check.
-FULLWIDTH_LATIN: tuple[tuple[int, int], ...] = ((0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+#: Latin letters drawn in another style, in runs of A-Z (and a-z): fullwidth capitals
+#: and small letters, and the mathematical alphanumeric letters (bold, italic, script,
+#: fraktur, double-struck, sans-serif, monospace: thirteen alphabets of 52). Folded to
+#: ASCII lower case, the ``(code - start) % 26``-th letter (NFKC would fold them to
+#: ASCII; the cues are lower case), and Latin letters for the mixed check.
+STYLED_LATIN: tuple[tuple[int, int], ...] = (
+    (0xFF21, 0xFF3A), (0xFF41, 0xFF5A), (0x1D400, 0x1D6A3),
+)  # fmt: skip
 
 
 def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
@@ -183,9 +199,9 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 
 _LATIN = _char_class(LATIN_LETTERS)
 _OTHER = _char_class(LOOKALIKE_SCRIPTS)
-_WIDE = _char_class(FULLWIDTH_LATIN)
-_INVISIBLE = re.escape(IGNORABLES)
-# A word: a run of Latin, Cyrillic, Greek or fullwidth letters and invisible characters;
+_WIDE = _char_class(STYLED_LATIN)
+_INVISIBLE = _char_class(IGNORABLES)
+# A word: a run of Latin, Cyrillic, Greek or styled Latin letters and dropped characters;
 # everything else (spaces, digits, punctuation, other scripts, surrogates) ends one.
 _WORD = re.compile(f"[{_LATIN}{_OTHER}{_WIDE}{_INVISIBLE}]+")
 # Text without any of these folds to itself (the common case: skip the word pass).
@@ -193,8 +209,12 @@ _TRIGGER = re.compile(f"[{_OTHER}{_WIDE}{_INVISIBLE}]")
 _HAS_LATIN = re.compile(f"[{_LATIN}]")
 _HAS_OTHER = re.compile(f"[{_OTHER}]")
 _NARROW = str.maketrans(
-    {ord(c): None for c in IGNORABLES}
-    | {code: chr(ord("a") + code - lo) for lo, hi in FULLWIDTH_LATIN for code in range(lo, hi + 1)}
+    {code: None for lo, hi in IGNORABLES for code in range(lo, hi + 1)}
+    | {
+        code: chr(ord("a") + (code - lo) % 26)
+        for lo, hi in STYLED_LATIN
+        for code in range(lo, hi + 1)
+    }
 )
 _LOOKALIKE = str.maketrans(CONFUSABLES)
 
@@ -213,9 +233,9 @@ def _fold_word(match: re.Match[str]) -> str:
 def fold_confusables(text: str) -> str:
     """``text`` with its look-alike spellings undone, for cue matching only.
 
-    Inside each word (a run of Latin, Cyrillic, Greek and fullwidth letters and
-    :data:`IGNORABLES`) that has a letter: invisible characters are dropped and
-    fullwidth Latin letters become ASCII lower case; if the word then mixes Latin
+    Inside each word (a run of Latin, Cyrillic, Greek and :data:`STYLED_LATIN` letters
+    and :data:`IGNORABLES`) that has a letter: invisible characters and combining marks
+    are dropped and styled Latin letters become ASCII lower case; if the word then mixes Latin
     letters with Cyrillic or Greek ones (the spoofing sign of UTS #39's mixed-script
     detection), each of its :data:`CONFUSABLES` becomes its Latin letter. A word in a
     single script keeps every letter: Russian or Greek text is unchanged.
@@ -236,6 +256,8 @@ def fold_confusables(text: str) -> str:
     'explain step by step'
     >>> fold_confusables("ex\\u200bplain ｗｈｙ")
     'explain why'
+    >>> fold_confusables("exp\\ufe0flain e\\u0301xplain \\U0001d41e\\U0001d431\\U0001d429lain")
+    'explain explain explain'
     >>> fold_confusables("объясните решение")  # one script: as it is
     'объясните решение'
     """

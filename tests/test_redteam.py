@@ -263,13 +263,15 @@ def test_round11_profile_is_deterministic_and_its_tricks_are_in_the_events(
     assert public[:4] == [public_item(i, i % 2 == 0) for i in range(4)]
     simulated = eval_item(random.Random(9).random, 0, PUBLIC_BENCHMARK_TEMPLATE, False)
     assert public[0] == simulated + COT
-    # invisible ask: the same words, no cue for the lexicon, nothing it drops
+    # invisible ask: the same words with a variation selector inside every cue word. It
+    # was no cue for the lexicon when the round was written; the fold drops it since
+    # (detectors/lexicon.py, IGNORABLES), so the cues are found as without it.
     hidden = by_key["rt_invisible_ask_0"]
-    assert INVISIBLE not in IGNORABLES
+    assert any(lo <= ord(INVISIBLE) <= hi for lo, hi in IGNORABLES)
     for r in hidden:
         text = prompt(r)
-        assert INVISIBLE in text and cue_groups(text) == 0 and not limits_answer(text), text
-        assert cue_groups(text.replace(INVISIBLE, "")) > 0
+        assert INVISIBLE in text and not limits_answer(text), text
+        assert cue_groups(text) == cue_groups(text.replace(INVISIBLE, "")) > 0
     # dictionary: a minority of cue-worded deep dives with long answers, lookups short
     words = by_key["rt_dictionary_deepdive_0"]
     heads = tuple(d.split("{")[0] for d in DEEP_DIVES)

@@ -15,9 +15,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::confusables::{
-    CONFUSABLES, FULLWIDTH_LATIN, IGNORABLES, LATIN_LETTERS, LOOKALIKE_SCRIPTS,
-};
+use crate::confusables::{CONFUSABLES, IGNORABLES, LATIN_LETTERS, LOOKALIKE_SCRIPTS, STYLED_LATIN};
 use crate::engine::{EVENT_FIELDS, EXPIRY_EVERY, MILESTONES};
 use crate::fingerprint::{
     BOTTOM_K, BYTES_PER_TOKEN, DEFAULT_WORD_KEY, IDENTIFIER_JOINERS, IDENTIFIER_MIN, ITEM_SAMPLE,
@@ -317,10 +315,10 @@ pub fn native_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         confusables.set_item(from, to)?;
     }
     lexicon.set_item("CONFUSABLES", confusables)?;
-    lexicon.set_item("IGNORABLES", IGNORABLES)?;
+    lexicon.set_item("IGNORABLES", IGNORABLES.to_vec())?;
     lexicon.set_item("LATIN_LETTERS", LATIN_LETTERS.to_vec())?;
     lexicon.set_item("LOOKALIKE_SCRIPTS", LOOKALIKE_SCRIPTS.to_vec())?;
-    lexicon.set_item("FULLWIDTH_LATIN", FULLWIDTH_LATIN.to_vec())?;
+    lexicon.set_item("STYLED_LATIN", STYLED_LATIN.to_vec())?;
     out.set_item("detectors.lexicon", lexicon)?;
 
     let memory = PyDict::new(py);

@@ -111,7 +111,7 @@ def test_a_build_with_another_table_is_not_loaded(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(lexicon, "CONFUSABLES", {**CONFUSABLES, "ш": "w"})
     assert native._mismatch(NATIVE.native_layout()) == "detectors.lexicon.CONFUSABLES"
     monkeypatch.undo()
-    monkeypatch.setattr(lexicon, "IGNORABLES", lexicon.IGNORABLES + "\u2061")
+    monkeypatch.setattr(lexicon, "IGNORABLES", (*lexicon.IGNORABLES, (0x3000, 0x3000)))
     assert native._mismatch(NATIVE.native_layout()) == "detectors.lexicon.IGNORABLES"
 
 
@@ -135,6 +135,11 @@ PIECES = [
     "пошагово",
     "étape",
     "\u0301",
+    "\ufe0f",
+    "\u034f",
+    "\U000e0041",
+    "\U0001d41e",
+    "\U0001d5b1",
     "\u05d0",
     "\u0628",
     "推理",
@@ -165,7 +170,8 @@ ALPHABET = st.one_of(
     st.characters(min_codepoint=0x1E00, max_codepoint=0x1EFF),
     st.characters(min_codepoint=0x370, max_codepoint=0x52F),
     st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E),
-    st.sampled_from(lexicon.IGNORABLES),
+    st.sampled_from([chr(c) for lo, hi in lexicon.IGNORABLES for c in (lo, hi)]),
+    st.characters(min_codepoint=0x1D400, max_codepoint=0x1D6A3),
     st.characters(codec="utf-8"),
 )
 

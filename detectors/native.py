@@ -23,7 +23,7 @@ from typing import Any
 __all__ = ["NATIVE", "PROTOCOL", "describe"]
 
 #: The protocol of ``native/src/lib.rs`` this code was written against.
-PROTOCOL = 28
+PROTOCOL = 29
 
 
 def _load() -> ModuleType | None:

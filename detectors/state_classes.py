@@ -35,6 +35,7 @@ from detectors.dedup import RecentIds
 from detectors.engine import EngineStats
 from detectors.engine.keytable import KeyTable
 from detectors.engine.scoring import Scorer
+from detectors.engine.succession import Succession
 from detectors.evidence.combine import EvidenceCombiner
 from detectors.evidence.population import PopulationScale
 from detectors.evidence.scales import Scales
@@ -86,6 +87,7 @@ register(EngineStats)
 register(EngineConfig)
 register(Scorer)
 register(KeyTable)
+register(Succession)
 register(EvidenceCombiner)
 register(Scales)
 register(PopulationScale)

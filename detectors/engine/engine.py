@@ -31,6 +31,8 @@ from detectors.engine.emitted import NOTHING, Emitted, Scored
 from detectors.engine.explain import reasons
 from detectors.engine.keytable import KeyTable
 from detectors.engine.scoring import Scorer, Verdict
+from detectors.engine.succession import Succession
+from detectors.engine.summary import summary_of
 from detectors.events import Event, format_ts
 from detectors.fingerprints import fingerprint_fields, word_key
 from detectors.keybudget import KeyBudget
@@ -46,7 +48,6 @@ from detectors.state.prompt_memory import (
     prompt_salt,
 )
 from detectors.state.slices import PREFIX, wants_slice
-from detectors.summaries import KeySummary
 from detectors.wording import summarize
 
 __all__ = ["DETECTOR", "MILESTONES", "Engine", "EngineStats"]
@@ -60,7 +61,8 @@ DETECTOR = "extraction_ensemble"
 # 9: answers weighted by delivered output (W2), keyed prompt hashes.
 # 10: recurring context sizes, keyed word hashes.
 # 11: item identities after a shorter prompt sketch in ``items``.
-SNAPSHOT_VERSION = 11
+# 12: the accounts' latest keys (detectors/engine/succession.py).
+SNAPSHOT_VERSION = 12
 #: Request counts at which a key is scored at once, whatever its window: a heavy
 #: harvester is judged minutes after it starts, a drip harvester after a few requests.
 MILESTONES = frozenset({6, 10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512})
@@ -137,6 +139,7 @@ class Engine:
         )
         self._attributes = AttributeIndex()
         self._prompts = PromptMemory(c.prompt_memory_bits)
+        self._succession = Succession()
         self._hot: dict[str, float] = {}
         #: Whether scorings also emit the key's campaign summary (``enable_summaries``).
         self.summaries = False
@@ -170,7 +173,7 @@ class Engine:
         state = self._keys.get(key)
         emitted = NOTHING
         if state is None or ts >= state.times[L.WINDOW_END]:
-            state, emitted = self._open_state(key, state, ts)
+            state, emitted = self._open_state(key, state, ts, event.account_id)
         if event.account_id is not None:
             state.account_id = event.account_id
         fp = None
@@ -228,8 +231,12 @@ class Engine:
             return event._replace(ts=ts)
         return event
 
-    def _open_state(self, key: str, state: KeyState | None, ts: float) -> tuple[KeyState, Emitted]:
-        """A new key's state, or the key's window closed (and maybe scored) before ``ts``."""
+    def _open_state(
+        self, key: str, state: KeyState | None, ts: float, account: str | None = None
+    ) -> tuple[KeyState, Emitted]:
+        """A new key's state, or the key's window closed (and maybe scored) before ``ts``.
+        A new key may carry on its account's young key (:mod:`~detectors.engine.succession`):
+        that key's window and history, judged at once under the new key when high."""
         if state is not None:
             return state, self._close_window(key, state, ts)
         table = self._table
@@ -242,7 +249,15 @@ class Engine:
                 self._evict(table.oldest())
         elif budget.take() and len(table) > 1:  # over the process's one cap
             self._evict(table.oldest())
-        return state, NOTHING
+        emitted = NOTHING
+        if account is not None and self._succession.opened(account, key, state, self._keys, ts):
+            state.account_id = account
+            times = state.times
+            if ts >= times[L.WINDOW_END]:
+                emitted = self._close_window(key, state, ts)
+            if times[L.SCORED_TS] < ts and times[L.LAST_SCORE] >= self.config.warning_threshold:
+                emitted = emitted.plus(self._score(key, state, ts, ts))
+        return state, emitted
 
     def _bind(self) -> None:
         """Shortcuts derived from config and state (rebuilt on restore, never saved)."""
@@ -332,7 +347,7 @@ class Engine:
             Scored(key, now, score, verdict.total, horizon,
                    (*evidence, ("support", verdict.support_added))),
         )  # fmt: skip
-        summaries = (self._summary(key, state, verdict, now),) if self.summaries else ()
+        summaries = (summary_of(key, state, verdict, now),) if self.summaries else ()
         if state.episode is None:
             state.episode = Episode()
         episode: Episode = state.episode
@@ -369,42 +384,11 @@ class Engine:
         )
         return Emitted((alert,), scored, summaries)
 
-    @staticmethod
-    def _summary(key: str, state: KeyState, verdict: Verdict, now: float) -> KeySummary:
-        day = verdict.day
-        families = {e.family: e.value for e in verdict.families}
-        frames = state.frames(2.0)
-        prompts = state.identities()
-        times = state.times
-        return KeySummary(
-            key,
-            state.account_id,
-            now,
-            state.first_ts,
-            times[L.ACCOUNT_CREATED],
-            day.n,
-            day.n / max(min(now - state.first_ts, 86400.0) / 3600.0, 1.0),
-            frames,
-            () if frames else state.frames(1.0),
-            state.bitmap(L.TOPIC_TODAY, L.TOPIC_YESTERDAY, L.TOPIC_WORDS),
-            prompts,
-            state.bitmap(L.IP_TODAY, L.IP_YESTERDAY, L.IP_WORDS),
-            state.bitmap(L.UA_TODAY, L.UA_YESTERDAY),
-            int(times[L.ACTIVE_MASK]),
-            verdict.total,
-            families.get("yield", 0.0),
-            families.get("elicitation", 0.0),
-            families.get("coverage", 0.0),
-            families.get("structure", 0.0),
-            families.get("quantity", 0.0),
-            verdict.support.timing,
-            verdict.score,
-        )
-
     # -- housekeeping ---------------------------------------------------------------------
 
     def _evict(self, key: str) -> None:
         state = self._table.remove(key)
+        self._succession.forget(state.account_id, key)
         if state.episode is not None and state.episode.severity is not None:
             self._hot.pop(key, None)
         self._stats.keys_expired += 1

@@ -96,6 +96,15 @@ class KeyState:
         t[MASK_HOUR] = t[STREAK_START] = hour
         t[DAY_INDEX] = float(ts // L.DAY)
 
+    def continue_from(self, other: KeyState) -> None:
+        """Start as a copy of ``other``'s history (a key its account minted to carry on
+        ``other``: :mod:`detectors.engine.succession`); the alert episode, the account
+        and the harvest-like slice stay this key's own."""
+        self.values[:] = other.values
+        self.times[:] = other.times
+        self.bits[:] = other.bits
+        self.items = None if other.items is None else array("I", other.items)
+
     # -- per event ------------------------------------------------------------------------
 
     @property

@@ -367,7 +367,10 @@ impl HotPath {
         let (state, buffers) = match open {
             Some(open) => open,
             None => {
-                let opened = self.open_state.bind(py).call1((&f.key, found, &f.ts))?;
+                let opened =
+                    self.open_state
+                        .bind(py)
+                        .call1((&f.key, found, &f.ts, &f.account_id))?;
                 called_back = true;
                 let opened = opened.cast::<PyTuple>()?;
                 emitted = opened.get_item(1)?;

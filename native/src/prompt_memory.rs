@@ -46,28 +46,41 @@ pub(crate) fn key_hash(key: &Bound<'_, PyString>) -> PyResult<u32> {
     }
 }
 
-/// `BloomGenerations.check_and_add`: whether `value` was (probably) added before; adds it.
-fn check_and_add(generations: &Bound<'_, PyAny>, value: u64) -> PyResult<bool> {
+/// A `BloomGenerations`' size in bits, its current generation (the object) and both
+/// generations' buffers, checked: `bits` in range, both of `2**bits / 8` bytes.
+type Generations<'py> = (u32, Bound<'py, PyAny>, PyBuffer<u8>, PyBuffer<u8>);
+
+fn generations_of<'py>(generations: &Bound<'py, PyAny>) -> PyResult<Generations<'py>> {
     let py = generations.py();
     let bits: u32 = generations.getattr(intern!(py, "bits"))?.extract()?;
     if !(3..=48).contains(&bits) {
         return Err(PyBufferError::new_err("Bloom generation size out of range"));
     }
-    let h = mix64(value);
-    let mask = (1u64 << bits) - 1;
-    let (a, b) = ((h & mask) as usize, ((h >> 32) & mask) as usize);
     let current_obj = generations.getattr(intern!(py, "current"))?;
     let current = PyBuffer::<u8>::get(&current_obj)?;
     let previous = PyBuffer::<u8>::get(&generations.getattr(intern!(py, "previous"))?)?;
     let size = 1usize << (bits - 3);
-    let (Some(cur), Some(prev)) = (current.as_mut_slice(py), previous.as_slice(py)) else {
-        return Err(PyBufferError::new_err(
-            "Bloom generations must be bytearrays",
-        ));
-    };
-    if cur.len() != size || prev.len() != size {
+    if current.item_count() != size || previous.item_count() != size {
         return Err(PyBufferError::new_err("Bloom generation of the wrong size"));
     }
+    Ok((bits, current_obj, current, previous))
+}
+
+fn not_bytearrays() -> PyErr {
+    PyBufferError::new_err("Bloom generations must be bytearrays")
+}
+
+/// `BloomGenerations.check_and_add`: whether `value` was (probably) added before; adds it.
+fn check_and_add(generations: &Bound<'_, PyAny>, value: u64) -> PyResult<bool> {
+    let py = generations.py();
+    let (bits, current_obj, current, previous) = generations_of(generations)?;
+    let size = 1usize << (bits - 3);
+    let h = mix64(value);
+    let mask = (1u64 << bits) - 1;
+    let (a, b) = ((h & mask) as usize, ((h >> 32) & mask) as usize);
+    let (Some(cur), Some(prev)) = (current.as_mut_slice(py), previous.as_slice(py)) else {
+        return Err(not_bytearrays());
+    };
     let has = |bytes: &dyn Fn(usize) -> u8, i: usize| (bytes(i >> 3) >> (i & 7)) & 1 != 0;
     let cur_at = |i: usize| cur[i].get();
     let prev_at = |i: usize| prev[i].get();
@@ -106,21 +119,10 @@ fn check_and_add(generations: &Bound<'_, PyAny>, value: u64) -> PyResult<bool> {
 /// before; adds nothing.
 fn contains_any(generations: &Bound<'_, PyAny>, values: &[u64]) -> PyResult<bool> {
     let py = generations.py();
-    let bits: u32 = generations.getattr(intern!(py, "bits"))?.extract()?;
-    if !(3..=48).contains(&bits) {
-        return Err(PyBufferError::new_err("Bloom generation size out of range"));
-    }
-    let current = PyBuffer::<u8>::get(&generations.getattr(intern!(py, "current"))?)?;
-    let previous = PyBuffer::<u8>::get(&generations.getattr(intern!(py, "previous"))?)?;
-    let size = 1usize << (bits - 3);
+    let (bits, _, current, previous) = generations_of(generations)?;
     let (Some(cur), Some(prev)) = (current.as_slice(py), previous.as_slice(py)) else {
-        return Err(PyBufferError::new_err(
-            "Bloom generations must be bytearrays",
-        ));
+        return Err(not_bytearrays());
     };
-    if cur.len() != size || prev.len() != size {
-        return Err(PyBufferError::new_err("Bloom generation of the wrong size"));
-    }
     let mask = (1u64 << bits) - 1;
     let has =
         |gen: &[pyo3::buffer::ReadOnlyCell<u8>], i: usize| (gen[i >> 3].get() >> (i & 7)) & 1 != 0;

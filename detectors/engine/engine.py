@@ -48,6 +48,7 @@ from detectors.state.prompt_memory import (
     prompt_salt,
 )
 from detectors.state.slices import PREFIX, wants_slice
+from detectors.summaries import KeySummary
 from detectors.wording import summarize
 
 __all__ = ["DETECTOR", "MILESTONES", "Engine", "EngineStats"]
@@ -347,7 +348,10 @@ class Engine:
             Scored(key, now, score, verdict.total, horizon,
                    (*evidence, ("support", verdict.support_added))),
         )  # fmt: skip
-        summaries = (summary_of(key, state, verdict, now),) if self.summaries else ()
+        summaries: tuple[KeySummary, ...] = ()
+        if self.summaries:
+            first_seen = self._succession.first_seen(key, state)
+            summaries = (summary_of(key, state, verdict, now, first_seen),)
         if state.episode is None:
             state.episode = Episode()
         episode: Episode = state.episode

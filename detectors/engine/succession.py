@@ -25,6 +25,8 @@ Examples
 ...         state.add(Event(100.0 * i + j, key, 20, 900), None)
 >>> carried, states["k3"].total_events  # the fourth key carries all twelve requests
 (True, 12)
+>>> states["k3"].first_ts, chain.first_seen("k3", states["k3"])  # the chain's age, its own
+(0.0, 300.0)
 >>> states["late"] = KeyState(9e4, 300.0)
 >>> chain.opened("acct", "late", states["late"], states, 9e4)  # an hour later: afresh
 False
@@ -52,12 +54,18 @@ class Succession:
     def __init__(self) -> None:
         #: account -> (its latest key, the requests that key's state started with)
         self.latest: dict[str, tuple[str, float]] = {}
+        #: chained key -> when it was itself first seen (its state carries the chain's age)
+        self.opened_at: dict[str, float] = {}
 
     def __repr__(self) -> str:
-        return f"Succession({self.latest!r})"
+        return f"Succession({self.latest!r}, {self.opened_at!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Succession) and self.latest == other.latest
+        return (
+            isinstance(other, Succession)
+            and self.latest == other.latest
+            and self.opened_at == other.opened_at
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -78,11 +86,18 @@ class Succession:
             ):
                 state.continue_from(before)
                 inherited = state.times[L.TOTAL]
+                self.opened_at[key] = ts
         self.latest[account] = (key, inherited)
         return inherited > 0.0
 
+    def first_seen(self, key: str, state: KeyState) -> float:
+        """When ``key`` itself was first seen: the campaign stage dates an account's onset
+        by its keys' first sightings, and a chained key's state is as old as its chain."""
+        return self.opened_at.get(key, state.first_ts)
+
     def forget(self, account: str | None, key: str) -> None:
         """``key`` left the engine: it can hand nothing over any more."""
+        self.opened_at.pop(key, None)
         if account is not None:
             latest = self.latest.get(account)
             if latest is not None and latest[0] == key:

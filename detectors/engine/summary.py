@@ -10,10 +10,13 @@ from detectors.summaries import KeySummary
 __all__ = ["summary_of"]
 
 
-def summary_of(key: str, state: KeyState, verdict: Verdict, now: float) -> KeySummary:
+def summary_of(
+    key: str, state: KeyState, verdict: Verdict, now: float, first_seen: float
+) -> KeySummary:
     """``key``'s :class:`~detectors.summaries.KeySummary` at event time ``now``: what its
-    state shows (frames, topics, item identities, addresses, clients, active hours) and
-    what its verdict found (total, family evidence, timing support, score)."""
+    state shows (frames, topics, item identities, addresses, clients, active hours), what
+    its verdict found (total, family evidence, timing support, score), and when the key
+    itself was ``first_seen`` (its state may carry a chain of its account's keys)."""
     families = {e.family: e.value for e in verdict.families}
     frames = state.frames(2.0)
     times = state.times
@@ -22,7 +25,7 @@ def summary_of(key: str, state: KeyState, verdict: Verdict, now: float) -> KeySu
         key,
         state.account_id,
         now,
-        state.first_ts,
+        first_seen,
         times[L.ACCOUNT_CREATED],
         day.n,
         day.n / max(min(now - state.first_ts, 86400.0) / 3600.0, 1.0),

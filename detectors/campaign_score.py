@@ -9,9 +9,11 @@ to extraction and shows no conversations or repetition):
 
 - ``own``: the core's median own evidence (capped): what each key already shows;
 - ``crowd``: many accounts collecting the same thing, each tied to the others by
-  topics or frames beyond chance. Grows with the doubling of accounts, in
-  proportion to the core's median tie; an established account counts a tenth of
-  a new one (a popular product's customers collect alike too);
+  topics or frames beyond chance, or sending through one pool of addresses that
+  established, unrelated customers do not use. Grows with the doubling of accounts, in
+  proportion to the core's median tie (by content, or by the pool: the stronger); an
+  established account counts a tenth of a new one (a popular product's customers
+  collect alike too);
 - ``infra``: the core's median tie by addresses and client (a pool of prefixes
   that established, unrelated customers do not use), from two accounts on;
 - ``cohort``: new accounts (account age from the data; a first sighting after the
@@ -53,6 +55,9 @@ class Weights:
     #: product's customers collect alike, accounts opened for the purpose are the sign
     established_weight: float = 0.1
     link_full: tuple[float, float] = (1.5, 3.5)
+    #: the median tie by addresses and client from which accounts count in the crowd, and
+    #: fully: a private pool ties a hydra's heads as a shared curriculum ties a swarm
+    infra_full: tuple[float, float] = (1.0, 2.0)
     infra_max: float = 2.0
     cohort_max: float = 1.5
     rhythm_max: float = 0.5
@@ -177,6 +182,12 @@ def score_cluster(
     >>> public = score_cluster(swarm, 60, 0, 0, 1.0, 3600.0, 7 * 86400.0)
     >>> public.score < 0.6
     True
+    >>> def heads(tie: Link) -> CampaignScore:  # no text: tied by addresses alone
+    ...     keys = [(f"k{i}", rec(i, 0.0), tie) for i in range(40)]
+    ...     return score_cluster(keys, 0, 0, 8, 0.0, 3600.0, 7 * 86400.0)
+    >>> private, popular = heads(Link(infra=2.0)), heads(Link(infra=0.5))
+    >>> private.crowd, popular.crowd, private.score >= 0.85 > popular.score
+    (4.0, 0.0, True)
     """
     w = weights or Weights()
     m = len(members)
@@ -202,8 +213,11 @@ def score_cluster(
     link = statistics.median(t.topics + t.frames + t.timing for _, _, t in members)
     # From the third account on: two keys alike are a coincidence more often than not.
     crowd = min(w.crowd_max, w.crowd_per_doubling * math.log2(max(effective / 2.0, 1.0)))
-    crowd *= ramp(link, *w.link_full)
     infra_tie = statistics.median(t.infra + t.user_agent for _, _, t in members)
+    # Accounts tied by a pool of addresses established customers do not use count as
+    # those tied by content do: without prompt text a hydra's heads share nothing else,
+    # and their number says as much (a popular egress weighs little, Population.ip_weight).
+    crowd *= max(ramp(link, *w.link_full), ramp(infra_tie, *w.infra_full))
     infra = min(infra_tie, w.infra_max) * ramp(accounts, 1.0, 3.0)
     new_known, new_assumed = known / m, assumed / m
     cohort = w.cohort_max * min(ramp(new_known, 0.3, 0.8) + 0.5 * ramp(new_assumed, 0.3, 0.8), 1.0)

@@ -11,20 +11,19 @@
 //! code is not sure to count exactly as the reference does (a hand-built event, an
 //! int past 2**53, a timestamp outside the band) goes to `Engine.process` itself.
 
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyFloat, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyFloat, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::dedup::{in_context, keyed_exact, RecentIds};
+use crate::event_fields::{ip_position, text_position, utf8_replace, Fields};
 use crate::fingerprint::fingerprint_of;
 use crate::keystate::{items_buffer, ring_of, Arrays, Buffers, Prompt};
-use crate::layout::{IP_PREFIX_BITS, LAST_TS, TEXT_BITS, TOTAL, WINDOW_END, WINDOW_EVENTS};
+use crate::layout::{LAST_TS, TOTAL, WINDOW_END, WINDOW_EVENTS};
 use crate::prompt_memory;
-use crate::request::Request;
 
 /// `detectors.engine.engine.EXPIRY_EVERY`.
 pub(crate) const EXPIRY_EVERY: i64 = 4096;
@@ -52,14 +51,8 @@ pub(crate) const EVENT_FIELDS: [&str; 19] = [
     "prompt_text",
     "account_created",
 ];
+/// The key's position in an event tuple (the other fields the step reads: event_fields.rs).
 pub(crate) const API_KEY_ID: usize = 1;
-const REQUEST_ID: usize = 4;
-const ACCOUNT_ID: usize = 5;
-const MODEL: usize = 6;
-const CLIENT_IP: usize = 14;
-const USER_AGENT: usize = 15;
-const SYSTEM_PROMPT_HASH: usize = 16;
-const PROMPT_TEXT: usize = 17;
 
 /// One engine's per-event step: `process(event) -> Emitted`, built by `Engine._bind`.
 ///
@@ -200,91 +193,6 @@ pub(crate) struct Stepped<'py> {
     pub(crate) called_back: bool,
     /// The engine's watermark after the step (NaN when the reference ran).
     pub(crate) watermark: f64,
-}
-
-/// An event's fields the compiled step reads, checked before anything is written
-/// (borrowed from the event tuple).
-struct Fields<'a, 'py> {
-    request: Request,
-    ts: &'a Bound<'py, PyFloat>,
-    key: &'a Bound<'py, PyString>,
-    request_id: Option<&'a Bound<'py, PyString>>,
-    account_id: &'a Bound<'py, PyAny>,
-    model: Option<&'a Bound<'py, PyString>>,
-    client_ip: Option<&'a Bound<'py, PyString>>,
-    user_agent: Option<&'a Bound<'py, PyString>>,
-    system_prompt_hash: Option<&'a Bound<'py, PyString>>,
-    prompt_text: Option<&'a Bound<'py, PyString>>,
-}
-
-fn optional_str<'a, 'py>(value: &'a Bound<'py, PyAny>) -> Option<Option<&'a Bound<'py, PyString>>> {
-    if value.is_none() {
-        return Some(None);
-    }
-    value.cast_exact::<PyString>().ok().map(Some)
-}
-
-impl<'a, 'py> Fields<'a, 'py> {
-    fn read(event: &'a Bound<'py, PyTuple>) -> Option<Fields<'a, 'py>> {
-        let request = Request::read(event)?;
-        let item = event.as_slice();
-        let ts = item[0].cast_exact::<PyFloat>().ok()?;
-        let key = item[API_KEY_ID].cast_exact::<PyString>().ok()?;
-        let request_id = optional_str(&item[REQUEST_ID])?;
-        // Lone surrogates: the reference raises where it hashes them; let it.
-        key.to_str().ok()?;
-        if let Some(rid) = request_id {
-            rid.to_str().ok()?;
-        }
-        Some(Fields {
-            request,
-            ts,
-            key,
-            request_id,
-            account_id: &item[ACCOUNT_ID],
-            model: optional_str(&item[MODEL])?,
-            client_ip: optional_str(&item[CLIENT_IP])?,
-            user_agent: optional_str(&item[USER_AGENT])?,
-            system_prompt_hash: optional_str(&item[SYSTEM_PROMPT_HASH])?,
-            prompt_text: optional_str(&item[PROMPT_TEXT])?,
-        })
-    }
-}
-
-/// UTF-8 bytes as `.encode("utf-8", "replace")` makes them.
-fn utf8_replace<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
-    if let Ok(s) = text.to_str() {
-        return Ok(Cow::Borrowed(s.as_bytes()));
-    }
-    let py = text.py();
-    let encoded = text.call_method1(intern!(py, "encode"), ("utf-8", "replace"))?;
-    Ok(Cow::Owned(encoded.cast::<PyBytes>()?.as_bytes().to_vec()))
-}
-
-/// `AttributeIndex.ip`: the position of the address's /24 (IPv6 /48) prefix.
-fn ip_position(ip: &Bound<'_, PyString>) -> PyResult<i64> {
-    let bytes = utf8_replace(ip)?;
-    let prefix: &[u8] = if bytes.contains(&b':') {
-        // ":".join(ip.split(":")[:3]): up to the third colon, or all of it.
-        match bytes.iter().enumerate().filter(|(_, &b)| b == b':').nth(2) {
-            Some((at, _)) => &bytes[..at],
-            None => &bytes,
-        }
-    } else {
-        // ip.rpartition(".")[0]: before the last dot, or "" without one.
-        bytes
-            .iter()
-            .rposition(|&b| b == b'.')
-            .map_or(&[][..], |at| &bytes[..at])
-    };
-    Ok(i64::from(crc32fast::hash(prefix) % IP_PREFIX_BITS as u32))
-}
-
-/// `AttributeIndex.text`: a user agent's or model's position.
-fn text_position(value: &Bound<'_, PyString>) -> PyResult<i64> {
-    Ok(i64::from(
-        crc32fast::hash(&utf8_replace(value)?) & (TEXT_BITS - 1),
-    ))
 }
 
 fn bump(stats: &Bound<'_, PyAny>, name: &Bound<'_, PyString>) -> PyResult<()> {

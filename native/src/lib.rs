@@ -13,6 +13,7 @@ mod campaign;
 mod confusables;
 mod dedup;
 mod engine;
+mod event_fields;
 mod fingerprint;
 mod fold;
 mod keystate;
